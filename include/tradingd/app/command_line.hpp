@@ -1,0 +1,26 @@
+#pragma once
+// CommandLine: tradingd's options (DESIGN §1, contract). Parsing errors are a
+// std::invalid_argument whose message says what was wrong.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tradingd {
+
+struct CommandLine {
+  std::filesystem::path config;
+  std::optional<std::filesystem::path> conditions;
+  std::optional<std::filesystem::path> replay;
+  double replay_rate = 0.0;  // ticks per second; 0 = as fast as possible
+  bool check_config = false;
+  bool version = false;
+  bool help = false;
+
+  [[nodiscard]] static CommandLine parse(const std::vector<std::string>& args);
+  [[nodiscard]] static std::string usage();
+};
+
+}  // namespace tradingd

@@ -1,0 +1,18 @@
+#pragma once
+// Logging: spdlog's default logger with a console sink and a rotating file
+// (<[log] dir>/trading.log, 10 MiB x 5). Thread-safe sinks: the writer thread
+// logs too. Start-up only.
+
+#include "tradingd/app/settings.hpp"
+
+namespace tradingd {
+
+class Logging {
+public:
+  // Throws std::runtime_error naming the folder when the log file cannot be opened.
+  static void setup(const LogSettings& settings);
+  // Console only, for commands that write no log file (tests, --check-config).
+  static void setup_console(const std::string& level);
+};
+
+}  // namespace tradingd

@@ -1,0 +1,99 @@
+#pragma once
+// Settings: the effective configuration (DESIGN §6, contract), every key with
+// the default shown there. Produced by ConfigLoader at start-up, then read-only.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace tradingd {
+
+struct ExchangeSettings {
+  std::string primary = "bybit";
+  std::string fallback = "binance";
+  std::int64_t failover_after_ms = 10000;
+  std::string bybit_url = "wss://stream.bybit.com/v5/public/spot";
+  std::string binance_url = "wss://stream.binance.com:9443";
+};
+
+struct TlsSettings {
+  std::filesystem::path ca_file;  // empty: the system store only
+  bool verify = true;
+};
+
+struct TradingSettings {
+  std::vector<std::string> coins = {"BTC", "ETH",  "SOL", "BNB", "XRP",  "DOGE", "ADA",
+                                    "AVAX", "LINK", "DOT", "POL", "UNI",  "ATOM", "LTC",
+                                    "BCH", "PEPE", "SHIB", "FLOKI", "WIF", "BONK"};
+  std::string quote = "USDT";
+};
+
+struct RiskSettings {
+  int max_positions = 5;
+  int max_position_per_coin = 1;
+  double max_exposure_pct = 0.10;
+  double default_stop_loss_pct = 0.02;
+  double default_take_profit_pct = 0.015;
+};
+
+struct PaperSettings {
+  double initial_balance = 1000.0;
+  double fee_pct = 0.001;
+};
+
+struct StorageSettings {
+  std::filesystem::path db_path = "data/journal.db";
+};
+
+struct LogSettings {
+  std::filesystem::path dir = "logs";
+  std::string level = "info";
+};
+
+struct HealthSettings {
+  std::int64_t interval_ms = 1000;
+  std::int64_t stale_after_ms = 5000;
+};
+
+struct FeedSettings {
+  std::int64_t reconnect_after_stale_ms = 30000;
+  std::int64_t max_tick_age_ms = 5000;
+  std::int64_t backoff_initial_ms = 500;
+  std::int64_t backoff_max_ms = 30000;
+  std::int64_t rotate_after_ms = 82800000;
+};
+
+struct ApiSettings {
+  std::string listen = "127.0.0.1";
+  int port = 8080;
+  std::string token_env = "TRADINGD_API_TOKEN";
+};
+
+enum class ShutdownConditions { Cancel, Keep };
+enum class ShutdownPositions { Keep, Close };
+
+struct ShutdownSettings {
+  ShutdownConditions conditions = ShutdownConditions::Cancel;
+  ShutdownPositions positions = ShutdownPositions::Keep;
+};
+
+struct Settings {
+  std::filesystem::path source;  // the config file these came from ("" for defaults)
+  ExchangeSettings exchange;
+  TlsSettings tls;
+  TradingSettings trading;
+  RiskSettings risk;
+  PaperSettings paper;
+  StorageSettings storage;
+  LogSettings log;
+  HealthSettings health;
+  FeedSettings feed;
+  ApiSettings api;
+  ShutdownSettings shutdown;
+
+  // The effective settings as TOML, for --check-config: what the daemon will run with.
+  [[nodiscard]] std::string to_toml() const;
+};
+
+}  // namespace tradingd

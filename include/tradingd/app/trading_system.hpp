@@ -1,0 +1,109 @@
+#pragma once
+// TradingSystem owns the components and wires them (DESIGN §2): the journal
+// (and its writer thread), the Sniper, the HealthMonitor and the signal
+// handlers, all driven by one io_context on one thread, the io thread. Every
+// member function is for that thread (before run() it is the thread that will
+// call run()).
+//
+// Start-up order: open the journal (throws: exit 2), recover from it, start the
+// writer, arm conditions, then run. Shutdown: stop accepting conditions, apply
+// [shutdown] conditions/positions, flush the journal, stop timers and signals,
+// so io_context::run() returns.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "tradingd/app/condition_parser.hpp"
+#include "tradingd/app/replay_source.hpp"
+#include "tradingd/app/settings.hpp"
+#include "tradingd/domain/coin_table.hpp"
+#include "tradingd/health/health_monitor.hpp"
+#include "tradingd/journal/trade_journal.hpp"
+#include "tradingd/sniper/sniper.hpp"
+
+namespace tradingd {
+
+class Clock;
+class ManualClock;
+
+struct RecoverySummary {
+  double balance = 0.0;
+  bool balance_from_journal = false;
+  std::size_t positions = 0;
+  std::size_t conditions = 0;
+  std::size_t expired_while_down = 0;
+};
+
+class TradingSystem {
+public:
+  TradingSystem(boost::asio::io_context& io, const Settings& settings, const Clock& clock);
+  ~TradingSystem();
+  TradingSystem(const TradingSystem&) = delete;
+  TradingSystem& operator=(const TradingSystem&) = delete;
+
+  // Arms every condition of a parsed file; refusals are logged and audited.
+  // Returns how many were armed.
+  std::size_t arm_conditions(const ParsedConditions& parsed);
+
+  // --- test-mode API: the same paths the feed and the control API use ------
+  std::optional<FieldError> inject_condition(const TradeCondition& condition);
+  // False when the coin is not configured (nothing happens then).
+  bool inject_price(std::string_view coin, double price, std::int64_t ts_ms);
+
+  // The one entry from any feed into trading: exceptions are logged with the
+  // tick and swallowed so the io loop goes on (DESIGN §8).
+  void on_price_tick(CoinId coin, double price, std::int64_t ts_ms) noexcept;
+
+  // Live service: health timer and SIGINT/SIGTERM. No feed exists yet, so the
+  // feed reports DISCONNECTED and trading stays paused.
+  void start_service();
+  // --replay: health timer, signals, then every tick of `source` in order with
+  // `clock` set to tick time, at `rate` ticks/s (0: as fast as possible); shuts
+  // down when done.
+  void start_replay(ReplaySource source, ManualClock& clock, double rate);
+
+  // Idempotent; see the class comment.
+  void shutdown(std::string_view why);
+
+  [[nodiscard]] const RecoverySummary& recovery() const { return recovery_; }
+  [[nodiscard]] Sniper& sniper() { return *sniper_; }
+  [[nodiscard]] TradeJournal& journal() { return *journal_; }
+  [[nodiscard]] HealthMonitor& health() { return *health_; }
+  [[nodiscard]] const CoinTable& coins() const { return coins_; }
+
+private:
+  void recover();
+  void install_signals();
+  void replay_step();
+
+  boost::asio::io_context& io_;
+  const Settings& settings_;
+  const Clock& clock_;
+  CoinTable coins_;
+  std::unique_ptr<TradeJournal> journal_;
+  std::unique_ptr<Sniper> sniper_;
+  std::unique_ptr<HealthMonitor> health_;
+  boost::asio::signal_set signals_;
+  RecoverySummary recovery_;
+  bool accepting_ = true;
+  bool shut_down_ = false;
+
+  // --replay state
+  struct Replay {
+    ReplaySource source;
+    ManualClock* clock = nullptr;
+    double rate = 0.0;
+    std::size_t next = 0;
+    std::int64_t last_sweep_second = INT64_MIN;
+    std::chrono::steady_clock::time_point started;
+  };
+  std::optional<Replay> replay_;
+  boost::asio::steady_timer replay_timer_;
+};
+
+}  // namespace tradingd

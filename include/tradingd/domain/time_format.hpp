@@ -1,0 +1,18 @@
+#pragma once
+// Conversions between epoch milliseconds and ISO-8601 UTC text
+// ("2026-11-26T12:05:00Z", "2026-11-26T12:05:00.250Z", "+00:00" offsets too).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tradingd {
+
+class TimeFormat {
+public:
+  [[nodiscard]] static std::optional<std::int64_t> parse_iso8601_ms(std::string_view text);
+  [[nodiscard]] static std::string to_iso8601(std::int64_t epoch_ms);
+};
+
+}  // namespace tradingd

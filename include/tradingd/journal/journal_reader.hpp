@@ -1,0 +1,66 @@
+#pragma once
+// JournalReader: a read-only connection to the journal, for start-up recovery
+// and for readers (get_recent, the journal CLI later). WAL lets it read while
+// the writer thread writes. Blocking I/O: never call it on the io thread once
+// trading runs.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tradingd/domain/trade_condition.hpp"
+
+namespace SQLite {
+class Database;
+}
+
+namespace tradingd {
+
+// One `trades` row as stored.
+struct TradeRow {
+  std::string id;
+  std::string condition_id;
+  std::string coin;
+  std::string direction;
+  double size_usd = 0.0;
+  double qty = 0.0;
+  double entry_price = 0.0;
+  std::int64_t entry_ms = 0;
+  double stop_loss_price = 0.0;
+  double take_profit_price = 0.0;
+  std::optional<double> exit_price;
+  std::optional<std::int64_t> exit_ms;
+  std::string exit_reason;
+  double fees_usd = 0.0;
+  std::optional<double> pnl_usd;
+  std::string status;
+  std::string strategy_id;
+};
+
+// What a restart needs from the journal (DESIGN §5: the database is the truth).
+struct RecoveredState {
+  std::optional<double> balance;             // the last balance row, if any
+  std::vector<TradeRow> open_trades;         // status OPEN, in entry order
+  std::vector<TradeCondition> active_conditions;  // status ACTIVE, in arming order
+  std::vector<std::string> known_condition_ids;   // every id ever armed
+};
+
+class JournalReader {
+public:
+  explicit JournalReader(const std::filesystem::path& db_path);
+  ~JournalReader();
+  JournalReader(const JournalReader&) = delete;
+  JournalReader& operator=(const JournalReader&) = delete;
+
+  [[nodiscard]] RecoveredState load_state() const;
+  // Trades entered at or after `since_ms`, oldest first.
+  [[nodiscard]] std::vector<TradeRow> trades_since(std::int64_t since_ms) const;
+
+private:
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+}  // namespace tradingd

@@ -1,0 +1,109 @@
+#pragma once
+// TradeJournal: the only thing that crosses threads (DESIGN §2, §5).
+//
+// Threads:
+//  * the io thread (the producer) calls submit(), congested(), pump(), flush()
+//    and stats(); it never blocks in submit().
+//  * the writer thread, started by start(), owns the SQLite connection from
+//    then on: it drains the queue, writes each batch in one transaction with
+//    prepared statements, and never calls back into trading state.
+//
+// Overflow policy (never drop a record): records go into a bounded lock-free
+// queue. When it is full, a record goes into an io-thread spill list instead
+// (counted in `overflowed`) and is moved into the queue as it drains. From
+// `congestion_margin` records before full, congested() is true and the Sniper
+// opens no new positions; exits and status changes still go through.
+//
+// Commit latency: the writer wakes as soon as a record arrives and commits
+// whatever it has, so a record waits at most one batch (far under 50 ms).
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "tradingd/journal/journal_reader.hpp"
+#include "tradingd/journal/record_sink.hpp"
+#include "tradingd/journal/spsc_queue.hpp"
+
+namespace SQLite {
+class Database;
+}
+
+namespace tradingd {
+
+struct JournalStats {
+  std::size_t queue_depth = 0;        // in the queue plus the spill list
+  std::uint64_t overflowed = 0;       // records that had to wait in the spill list
+  std::uint64_t committed = 0;        // records written and committed
+  std::uint64_t batches = 0;          // transactions committed
+  std::uint64_t write_errors = 0;     // failed batch attempts (each retried)
+  bool healthy = true;                // false while the last batch attempt failed
+};
+
+class TradeJournal final : public RecordSink {
+public:
+  static constexpr std::size_t default_capacity = 1u << 14;
+  static constexpr std::size_t congestion_margin = 1024;
+
+  // Opens (creating if needed) the database and its schema on the calling
+  // thread; throws on failure (a start-up error, exit 2).
+  explicit TradeJournal(std::filesystem::path db_path, std::size_t capacity = default_capacity);
+  ~TradeJournal() override;  // stop(): everything submitted is written, then the thread joins
+  TradeJournal(const TradeJournal&) = delete;
+  TradeJournal& operator=(const TradeJournal&) = delete;
+
+  // Starts the writer thread; the connection belongs to it from here on.
+  void start();
+
+  void submit(JournalRecord&& record) override;
+  [[nodiscard]] bool congested() const override;
+
+  // io thread: moves spilled records into the queue as room allows.
+  void pump();
+  // io thread: resolves once every record submitted before it is committed.
+  // Waits for room if the queue is full (start-up and shutdown only).
+  [[nodiscard]] std::future<void> flush();
+  // io thread: flushes, stops the writer and joins it. Idempotent.
+  void stop();
+
+  [[nodiscard]] JournalStats stats() const;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+  // Trades entered in the last `hours`, read on a separate read-only
+  // connection (blocking: not for the io thread while trading).
+  [[nodiscard]] std::vector<TradeRow> get_recent(double hours, std::int64_t now_ms) const;
+
+private:
+  struct FlushRequest {
+    std::promise<void> done;
+  };
+  struct StopRequest {};
+  using Message = std::variant<std::monostate, JournalRecord, FlushRequest, StopRequest>;
+  class Writer;
+
+  void enqueue_blocking(Message&& m);  // io thread, start-up/shutdown only
+  void writer_main();                  // writer thread
+
+  std::filesystem::path path_;
+  std::unique_ptr<SQLite::Database> db_;  // handed to the writer thread by start()
+  SpscQueue<Message> queue_;
+  std::deque<Message> spill_;  // io thread only
+  std::thread writer_thread_;
+  bool started_ = false;  // io thread
+  bool stopped_ = false;  // io thread
+
+  std::atomic<std::uint64_t> overflowed_{0};
+  std::atomic<std::uint64_t> committed_{0};
+  std::atomic<std::uint64_t> batches_{0};
+  std::atomic<std::uint64_t> write_errors_{0};
+  std::atomic<bool> healthy_{true};
+};
+
+}  // namespace tradingd

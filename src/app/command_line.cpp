@@ -1,0 +1,67 @@
+#include "tradingd/app/command_line.hpp"
+
+#include <stdexcept>
+
+namespace tradingd {
+
+std::string CommandLine::usage() {
+  return R"(Usage:
+  tradingd --config FILE [--conditions FILE]              run as a service
+  tradingd --config FILE --conditions FILE --replay TICKS.csv [--replay-rate N]
+                                                          replay recorded ticks (ts_ms,coin,price), then exit
+  tradingd --config FILE --check-config                   validate and print the effective settings
+  tradingd --version | --help
+
+Options:
+  --config FILE        TOML settings (see config/settings.toml)
+  --conditions FILE    JSON array of trade conditions to arm at start-up
+  --replay FILE        push a CSV of ticks through the trading path, tick time as the clock
+  --replay-rate N      with --replay: N ticks per second instead of as fast as possible
+  --check-config       exit 0 if the config is valid, 2 with every problem named otherwise
+
+Exit codes: 0 clean shutdown, 2 bad command line, config, conditions, replay file or journal.
+)";
+}
+
+CommandLine CommandLine::parse(const std::vector<std::string>& args) {
+  CommandLine cl;
+  auto value = [&](std::size_t& i) -> const std::string& {
+    if (i + 1 >= args.size()) throw std::invalid_argument(args[i] + " needs a value");
+    return args[++i];
+  };
+  bool have_config = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--config") {
+      cl.config = value(i);
+      have_config = true;
+    } else if (a == "--conditions") {
+      cl.conditions = value(i);
+    } else if (a == "--replay") {
+      cl.replay = value(i);
+    } else if (a == "--replay-rate") {
+      const std::string& v = value(i);
+      try {
+        std::size_t used = 0;
+        cl.replay_rate = std::stod(v, &used);
+        if (used != v.size() || !(cl.replay_rate >= 0)) throw std::invalid_argument(v);
+      } catch (const std::exception&) {
+        throw std::invalid_argument("--replay-rate needs a number of ticks per second >= 0, got '" + v + "'");
+      }
+    } else if (a == "--check-config") {
+      cl.check_config = true;
+    } else if (a == "--version" || a == "-V") {
+      cl.version = true;
+    } else if (a == "--help" || a == "-h") {
+      cl.help = true;
+    } else {
+      throw std::invalid_argument("unknown argument '" + a + "'");
+    }
+  }
+  if (cl.help || cl.version) return cl;
+  if (!have_config) throw std::invalid_argument("--config FILE is required");
+  if (cl.replay_rate > 0 && !cl.replay) throw std::invalid_argument("--replay-rate needs --replay");
+  return cl;
+}
+
+}  // namespace tradingd

@@ -1,0 +1,316 @@
+#include "tradingd/app/config_loader.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "tradingd/app/config_error.hpp"
+
+namespace tradingd {
+namespace {
+
+// Reads one TOML table against a fixed set of keys. Every key it is asked for is
+// marked as known; finish() reports the ones nobody asked for. Errors are
+// collected, never thrown, so one run reports everything wrong with the file.
+class SectionReader {
+public:
+  SectionReader(const toml::table* table, std::string name, const std::string& file, std::vector<std::string>& errors)
+      : table_(table), name_(std::move(name)), file_(file), errors_(errors) {}
+
+  void integer(std::string_view key, std::int64_t& out, std::int64_t lo, std::int64_t hi) {
+    const toml::node* n = take(key);
+    if (!n) return;
+    if (!n->is_integer()) return error(*n, key, "expected an integer, got " + type_name(*n));
+    const std::int64_t v = n->as_integer()->get();
+    if (v < lo || v > hi)
+      return error(*n, key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
+                                std::to_string(v));
+    out = v;
+  }
+
+  void integer(std::string_view key, int& out, int lo, int hi) {
+    std::int64_t v = out;
+    integer(key, v, lo, hi);
+    out = static_cast<int>(v);
+  }
+
+  // A number in (lo, hi) or, with hi_inclusive, (lo, hi]; lo_inclusive likewise.
+  void number(std::string_view key, double& out, double lo, bool lo_inclusive, double hi, bool hi_inclusive) {
+    const toml::node* n = take(key);
+    if (!n) return;
+    double v = 0;
+    if (n->is_floating_point())
+      v = n->as_floating_point()->get();
+    else if (n->is_integer())
+      v = static_cast<double>(n->as_integer()->get());
+    else
+      return error(*n, key, "expected a number, got " + type_name(*n));
+    const bool ok = std::isfinite(v) && (lo_inclusive ? v >= lo : v > lo) && (hi_inclusive ? v <= hi : v < hi);
+    if (!ok) {
+      std::ostringstream m;
+      m << "must be in " << (lo_inclusive ? "[" : "(") << lo << ", " << hi << (hi_inclusive ? "]" : ")") << ", got "
+        << v;
+      return error(*n, key, m.str());
+    }
+    out = v;
+  }
+
+  void string(std::string_view key, std::string& out, std::initializer_list<std::string_view> allowed = {}) {
+    const toml::node* n = take(key);
+    if (!n) return;
+    if (!n->is_string()) return error(*n, key, "expected a string, got " + type_name(*n));
+    std::string v = n->as_string()->get();
+    if (allowed.size() != 0) {
+      bool found = false;
+      std::string list;
+      for (auto a : allowed) {
+        found = found || a == v;
+        list += (list.empty() ? "" : ", ") + ("\"" + std::string(a) + "\"");
+      }
+      if (!found) return error(*n, key, "must be one of " + list + ", got \"" + v + "\"");
+    }
+    out = std::move(v);
+  }
+
+  void boolean(std::string_view key, bool& out) {
+    const toml::node* n = take(key);
+    if (!n) return;
+    if (!n->is_boolean()) return error(*n, key, "expected true or false, got " + type_name(*n));
+    out = n->as_boolean()->get();
+  }
+
+  void string_array(std::string_view key, std::vector<std::string>& out) {
+    const toml::node* n = take(key);
+    if (!n) return;
+    if (!n->is_array()) return error(*n, key, "expected an array of strings, got " + type_name(*n));
+    std::vector<std::string> values;
+    for (const toml::node& item : *n->as_array()) {
+      if (!item.is_string()) return error(item, key, "every element must be a string, got " + type_name(item));
+      values.push_back(item.as_string()->get());
+    }
+    out = std::move(values);
+  }
+
+  // A nested table such as [exchange.bybit]; nullptr (and an error if present
+  // with the wrong type) when absent.
+  const toml::table* table(std::string_view key) {
+    const toml::node* n = take(key);
+    if (!n) return nullptr;
+    if (!n->is_table()) {
+      error(*n, key, "expected a table, got " + type_name(*n));
+      return nullptr;
+    }
+    return n->as_table();
+  }
+
+  void finish() {
+    if (!table_) return;
+    for (auto&& [k, v] : *table_) {
+      if (known_.count(std::string(k.str())) == 0) error(v, k.str(), "unknown key");
+    }
+  }
+
+  // Reports a problem with a value that passed its type check (cross-field rules).
+  void value_error(std::string_view key, const std::string& message) {
+    const toml::node* n = table_ ? table_->get(key) : nullptr;
+    if (n)
+      error(*n, key, message);
+    else
+      errors_.push_back(file_ + ": " + qualified(key) + ": " + message);
+  }
+
+  [[nodiscard]] const std::string& name() const { return name_; }
+
+private:
+  const toml::node* take(std::string_view key) {
+    known_.insert(std::string(key));
+    return table_ ? table_->get(key) : nullptr;
+  }
+
+  [[nodiscard]] std::string qualified(std::string_view key) const {
+    return name_.empty() ? std::string(key) : name_ + "." + std::string(key);
+  }
+
+  void error(const toml::node& n, std::string_view key, const std::string& message) {
+    const auto& src = n.source();
+    errors_.push_back(file_ + ":" + std::to_string(src.begin.line) + ": " + qualified(key) + ": " + message);
+  }
+
+  static std::string type_name(const toml::node& n) {
+    switch (n.type()) {
+      case toml::node_type::string: return "a string";
+      case toml::node_type::integer: return "an integer";
+      case toml::node_type::floating_point: return "a float";
+      case toml::node_type::boolean: return "a boolean";
+      case toml::node_type::array: return "an array";
+      case toml::node_type::table: return "a table";
+      default: return "a date/time";
+    }
+  }
+
+  const toml::table* table_;
+  std::string name_;
+  const std::string& file_;
+  std::vector<std::string>& errors_;
+  std::set<std::string> known_;
+};
+
+bool coin_name_ok(const std::string& c) {
+  if (c.empty() || c.size() > 12) return false;
+  for (char ch : c)
+    if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))) return false;
+  return true;
+}
+
+bool ws_url(const std::string& url) { return url.rfind("ws://", 0) == 0 || url.rfind("wss://", 0) == 0; }
+
+std::filesystem::path resolve(const std::filesystem::path& base, const std::filesystem::path& p) {
+  if (p.empty() || p.is_absolute()) return p;
+  return (base / p).lexically_normal();
+}
+
+Settings read_settings(const toml::table& root, const std::string& file, std::vector<std::string>& errors) {
+  Settings s;
+  SectionReader top(&root, "", file, errors);
+
+  {
+    SectionReader r(top.table("exchange"), "exchange", file, errors);
+    r.string("primary", s.exchange.primary, {"bybit", "binance"});
+    r.string("fallback", s.exchange.fallback, {"", "bybit", "binance"});
+    r.integer("failover_after_ms", s.exchange.failover_after_ms, 0, 86'400'000);
+    if (s.exchange.fallback == s.exchange.primary)
+      r.value_error("fallback", "must differ from primary (use \"\" for no fallback)");
+    SectionReader bybit(r.table("bybit"), "exchange.bybit", file, errors);
+    bybit.string("url", s.exchange.bybit_url);
+    if (!ws_url(s.exchange.bybit_url)) bybit.value_error("url", "must start with ws:// or wss://");
+    bybit.finish();
+    SectionReader binance(r.table("binance"), "exchange.binance", file, errors);
+    binance.string("url", s.exchange.binance_url);
+    if (!ws_url(s.exchange.binance_url)) binance.value_error("url", "must start with ws:// or wss://");
+    binance.finish();
+    r.finish();
+  }
+  {
+    SectionReader r(top.table("tls"), "tls", file, errors);
+    std::string ca;
+    r.string("ca_file", ca);
+    s.tls.ca_file = ca;
+    r.boolean("verify", s.tls.verify);
+    r.finish();
+  }
+  {
+    SectionReader r(top.table("trading"), "trading", file, errors);
+    r.string_array("coins", s.trading.coins);
+    r.string("quote", s.trading.quote);
+    if (s.trading.coins.empty()) r.value_error("coins", "must list at least one coin");
+    std::set<std::string> seen;
+    for (const auto& c : s.trading.coins) {
+      if (!coin_name_ok(c)) r.value_error("coins", "\"" + c + "\" is not an upper-case coin name such as \"BTC\"");
+      if (!seen.insert(c).second) r.value_error("coins", "\"" + c + "\" is listed twice");
+    }
+    if (!coin_name_ok(s.trading.quote)) r.value_error("quote", "must be an upper-case asset name such as \"USDT\"");
+    r.finish();
+  }
+  {
+    SectionReader r(top.table("risk"), "risk", file, errors);
+    r.integer("max_positions", s.risk.max_positions, 1, 10000);
+    r.integer("max_position_per_coin", s.risk.max_position_per_coin, 1, 10000);
+    r.number("max_exposure_pct", s.risk.max_exposure_pct, 0.0, false, 1.0, true);
+    r.number("default_stop_loss_pct", s.risk.default_stop_loss_pct, 0.0, false, 1.0, false);
+    r.number("default_take_profit_pct", s.risk.default_take_profit_pct, 0.0, false, 1.0, false);
+    r.finish();
+  }
+  {
+    SectionReader r(top.table("paper"), "paper", file, errors);
+    r.number("initial_balance", s.paper.initial_balance, 0.0, false, 1e15, true);
+    r.number("fee_pct", s.paper.fee_pct, 0.0, true, 0.1, false);
+    r.finish();
+  }
+  {
+    SectionReader r(top.table("storage"), "storage", file, errors);
+    std::string db = s.storage.db_path.string();
+    r.string("db_path", db);
+    if (db.empty()) r.value_error("db_path", "must not be empty");
+    s.storage.db_path = db;
+    r.finish();
+  }
+  {
+    SectionReader r(top.table("log"), "log", file, errors);
+    std::string dir = s.log.dir.string();
+    r.string("dir", dir);
+    s.log.dir = dir;
+    r.string("level", s.log.level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
+    r.finish();
+  }
+  {
+    SectionReader r(top.table("health"), "health", file, errors);
+    r.integer("interval_ms", s.health.interval_ms, 10, 3'600'000);
+    r.integer("stale_after_ms", s.health.stale_after_ms, 1, 3'600'000);
+    r.finish();
+  }
+  {
+    SectionReader r(top.table("feed"), "feed", file, errors);
+    r.integer("reconnect_after_stale_ms", s.feed.reconnect_after_stale_ms, 1, 86'400'000);
+    r.integer("max_tick_age_ms", s.feed.max_tick_age_ms, 1, 86'400'000);
+    r.integer("backoff_initial_ms", s.feed.backoff_initial_ms, 1, 3'600'000);
+    r.integer("backoff_max_ms", s.feed.backoff_max_ms, 1, 3'600'000);
+    r.integer("rotate_after_ms", s.feed.rotate_after_ms, 1000, 86'400'000);
+    if (s.feed.backoff_max_ms < s.feed.backoff_initial_ms)
+      r.value_error("backoff_max_ms", "must be at least backoff_initial_ms");
+    r.finish();
+  }
+  {
+    SectionReader r(top.table("api"), "api", file, errors);
+    r.string("listen", s.api.listen);
+    r.integer("port", s.api.port, 0, 65535);
+    r.string("token_env", s.api.token_env);
+    if (s.api.listen.empty()) r.value_error("listen", "must not be empty");
+    if (s.api.token_env.empty()) r.value_error("token_env", "must name an environment variable");
+    r.finish();
+  }
+  {
+    SectionReader r(top.table("shutdown"), "shutdown", file, errors);
+    std::string conditions = "cancel", positions = "keep";
+    r.string("conditions", conditions, {"cancel", "keep"});
+    r.string("positions", positions, {"keep", "close"});
+    s.shutdown.conditions = conditions == "keep" ? ShutdownConditions::Keep : ShutdownConditions::Cancel;
+    s.shutdown.positions = positions == "close" ? ShutdownPositions::Close : ShutdownPositions::Keep;
+    r.finish();
+  }
+  top.finish();
+  return s;
+}
+
+}  // namespace
+
+Settings ConfigLoader::load_string(std::string_view text, const std::filesystem::path& source_name,
+                                   const std::filesystem::path& base_dir) {
+  const std::string file = source_name.string();
+  toml::table root;
+  try {
+    root = toml::parse(text, file);
+  } catch (const toml::parse_error& err) {
+    throw ConfigError({file + ":" + std::to_string(err.source().begin.line) + ": " + std::string(err.description())});
+  }
+  std::vector<std::string> errors;
+  Settings s = read_settings(root, file, errors);
+  if (!errors.empty()) throw ConfigError(std::move(errors));
+  s.source = source_name;
+  s.tls.ca_file = resolve(base_dir, s.tls.ca_file);
+  s.storage.db_path = resolve(base_dir, s.storage.db_path);
+  s.log.dir = resolve(base_dir, s.log.dir);
+  return s;
+}
+
+Settings ConfigLoader::load_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError({path.string() + ": cannot open config file"});
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  const auto base = std::filesystem::absolute(path).parent_path();
+  return load_string(buf.str(), path, base);
+}
+
+}  // namespace tradingd

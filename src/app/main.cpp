@@ -1,0 +1,92 @@
+// tradingd: parse the command line, load the config, build the TradingSystem
+// and run the io_context on this thread (the io thread) until shutdown.
+// Start-up failures (command line, config, conditions, replay file, journal)
+// exit with code 2 and a message naming what is wrong.
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <iostream>
+
+#include "tradingd/app/command_line.hpp"
+#include "tradingd/app/condition_parser.hpp"
+#include "tradingd/app/config_error.hpp"
+#include "tradingd/app/config_loader.hpp"
+#include "tradingd/app/logging.hpp"
+#include "tradingd/app/replay_source.hpp"
+#include "tradingd/app/trading_system.hpp"
+#include "tradingd/domain/manual_clock.hpp"
+#include "tradingd/domain/system_clock.hpp"
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_startup_error = 2;
+
+int run(const tradingd::CommandLine& cl) {
+  using namespace tradingd;
+  const Settings settings = ConfigLoader::load_file(cl.config);
+  if (cl.check_config) {
+    std::cout << settings.to_toml();
+    std::cerr << cl.config.string() << ": OK\n";
+    return exit_ok;
+  }
+  Logging::setup(settings.log);
+  spdlog::info("tradingd {} starting with {}", TRADINGD_VERSION, cl.config.string());
+
+  const CoinTable coins(settings.trading.coins);
+  std::optional<ReplaySource> replay;
+  if (cl.replay) replay = ReplaySource::load(*cl.replay, coins);
+
+  // Replay runs on tick time, starting at the first tick; live runs on the wall clock.
+  SystemClock system_clock;
+  ManualClock replay_clock(replay ? replay->ticks().front().ts_ms : 0);
+  const Clock& clock = replay ? static_cast<const Clock&>(replay_clock) : system_clock;
+
+  boost::asio::io_context io(1);
+  TradingSystem system(io, settings, clock);
+  if (cl.conditions) {
+    const ConditionParser parser(system.coins(), settings.risk);
+    const auto parsed = parser.parse_file(*cl.conditions, clock.now_ms());
+    const auto armed = system.arm_conditions(parsed);
+    spdlog::info("{}: {} conditions armed, {} refused", cl.conditions->string(), armed,
+                 parsed.accepted.size() + parsed.refused.size() - armed);
+  }
+  if (replay)
+    system.start_replay(std::move(*replay), replay_clock, cl.replay_rate);
+  else
+    system.start_service();
+  io.run();
+  return exit_ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tradingd::CommandLine cl;
+  try {
+    cl = tradingd::CommandLine::parse(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "tradingd: " << e.what() << "\n\n" << tradingd::CommandLine::usage();
+    return exit_startup_error;
+  }
+  if (cl.help) {
+    std::cout << tradingd::CommandLine::usage();
+    return exit_ok;
+  }
+  if (cl.version) {
+    std::cout << "tradingd " << TRADINGD_VERSION << "\n";
+    return exit_ok;
+  }
+  try {
+    return run(cl);
+  } catch (const tradingd::ConfigError& e) {
+    for (const auto& err : e.errors()) std::cerr << "tradingd: error: " << err << "\n";
+    return exit_startup_error;
+  } catch (const std::exception& e) {
+    // Journal open/schema failures and other start-up errors.
+    std::cerr << "tradingd: error: " << e.what() << "\n";
+    spdlog::critical("start-up failed: {}", e.what());
+    return exit_startup_error;
+  }
+}

@@ -1,0 +1,49 @@
+#include "tradingd/app/settings.hpp"
+
+#include <sstream>
+
+namespace tradingd {
+namespace {
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string Settings::to_toml() const {
+  std::ostringstream o;
+  o.precision(17);
+  o << "# effective settings" << (source.empty() ? "" : " from " + source.string()) << "\n";
+  o << "[exchange]\nprimary = " << quoted(exchange.primary) << "\nfallback = " << quoted(exchange.fallback)
+    << "\nfailover_after_ms = " << exchange.failover_after_ms << "\n";
+  o << "[exchange.bybit]\nurl = " << quoted(exchange.bybit_url) << "\n";
+  o << "[exchange.binance]\nurl = " << quoted(exchange.binance_url) << "\n";
+  o << "[tls]\nca_file = " << quoted(tls.ca_file.string()) << "\nverify = " << (tls.verify ? "true" : "false")
+    << "\n";
+  o << "[trading]\ncoins = [";
+  for (std::size_t i = 0; i < trading.coins.size(); ++i) o << (i ? ", " : "") << quoted(trading.coins[i]);
+  o << "]\nquote = " << quoted(trading.quote) << "\n";
+  o << "[risk]\nmax_positions = " << risk.max_positions << "\nmax_position_per_coin = " << risk.max_position_per_coin
+    << "\nmax_exposure_pct = " << risk.max_exposure_pct << "\ndefault_stop_loss_pct = " << risk.default_stop_loss_pct
+    << "\ndefault_take_profit_pct = " << risk.default_take_profit_pct << "\n";
+  o << "[paper]\ninitial_balance = " << paper.initial_balance << "\nfee_pct = " << paper.fee_pct << "\n";
+  o << "[storage]\ndb_path = " << quoted(storage.db_path.string()) << "\n";
+  o << "[log]\ndir = " << quoted(log.dir.string()) << "\nlevel = " << quoted(log.level) << "\n";
+  o << "[health]\ninterval_ms = " << health.interval_ms << "\nstale_after_ms = " << health.stale_after_ms << "\n";
+  o << "[feed]\nreconnect_after_stale_ms = " << feed.reconnect_after_stale_ms
+    << "\nmax_tick_age_ms = " << feed.max_tick_age_ms << "\nbackoff_initial_ms = " << feed.backoff_initial_ms
+    << "\nbackoff_max_ms = " << feed.backoff_max_ms << "\nrotate_after_ms = " << feed.rotate_after_ms << "\n";
+  o << "[api]\nlisten = " << quoted(api.listen) << "\nport = " << api.port << "\ntoken_env = " << quoted(api.token_env)
+    << "\n";
+  o << "[shutdown]\nconditions = " << (shutdown.conditions == ShutdownConditions::Cancel ? "\"cancel\"" : "\"keep\"")
+    << "\npositions = " << (shutdown.positions == ShutdownPositions::Keep ? "\"keep\"" : "\"close\"") << "\n";
+  return o.str();
+}
+
+}  // namespace tradingd

@@ -1,0 +1,259 @@
+#include "tradingd/app/trading_system.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <cmath>
+#include <csignal>
+#include <nlohmann/json.hpp>
+
+#include "tradingd/domain/manual_clock.hpp"
+#include "tradingd/journal/journal_reader.hpp"
+
+namespace tradingd {
+namespace {
+
+std::optional<Position> to_position(const TradeRow& row, const CoinTable& coins) {
+  const auto coin = coins.find(row.coin);
+  const auto dir = parse_direction(row.direction);
+  if (!coin || !dir) return std::nullopt;
+  Position p;
+  p.id = row.id;
+  p.condition_id = row.condition_id;
+  p.strategy_id = row.strategy_id;
+  p.coin = *coin;
+  p.direction = *dir;
+  p.size_usd = row.size_usd;
+  p.qty = row.qty;
+  p.entry_price = row.entry_price;
+  p.entry_ms = row.entry_ms;
+  p.stop_loss_price = row.stop_loss_price;
+  p.take_profit_price = row.take_profit_price;
+  p.entry_fee_usd = row.fees_usd;  // while open, fees_usd holds the entry fee
+  return p;
+}
+
+// Replay sweeps expiry on tick time once per tick-time second, so the result
+// does not depend on how fast the machine replays.
+constexpr std::int64_t sweep_period_ms = 1000;
+constexpr std::size_t replay_chunk = 8192;
+
+}  // namespace
+
+TradingSystem::TradingSystem(boost::asio::io_context& io, const Settings& settings, const Clock& clock)
+    : io_(io),
+      settings_(settings),
+      clock_(clock),
+      coins_(settings.trading.coins),
+      signals_(io),
+      replay_timer_(io) {
+  journal_ = std::make_unique<TradeJournal>(settings_.storage.db_path);
+  sniper_ = std::make_unique<Sniper>(coins_, settings_.risk, settings_.paper, clock_, *journal_);
+  health_ = std::make_unique<HealthMonitor>(io_, settings_.health, *sniper_, *journal_, clock_);
+  recover();
+  journal_->start();
+}
+
+TradingSystem::~TradingSystem() {
+  // A system destroyed without shutdown() (an exception at start-up) still
+  // writes what it journaled; it applies no shutdown policy.
+  if (!shut_down_ && journal_) journal_->stop();
+}
+
+void TradingSystem::recover() {
+  const RecoveredState state = JournalReader(settings_.storage.db_path).load_state();
+  const auto now = clock_.now_ms();
+
+  if (state.balance) {
+    recovery_.balance = *state.balance;
+    recovery_.balance_from_journal = true;
+  } else {
+    recovery_.balance = settings_.paper.initial_balance;
+    journal_->submit(BalanceSet{recovery_.balance, "INITIAL", now});
+  }
+  sniper_->restore_balance(recovery_.balance);
+  for (const auto& id : state.known_condition_ids) sniper_->restore_known_id(id);
+
+  for (const auto& row : state.open_trades) {
+    if (auto p = to_position(row, coins_)) {
+      sniper_->restore_position(*p);
+      ++recovery_.positions;
+    } else {
+      spdlog::error("Open trade {} on {} cannot be managed: coin not in [trading] coins; it stays OPEN in the journal",
+                    row.id, row.coin);
+    }
+  }
+  for (const auto& c : state.active_conditions) {
+    if (now > c.valid_until_ms) {
+      journal_->submit(ConditionFinished{c.id, ConditionStatus::Expired, "expired while stopped", now});
+      ++recovery_.expired_while_down;
+    } else if (!coins_.find(c.coin)) {
+      spdlog::error("Armed condition {} on {} cannot be managed: coin not in [trading] coins; it stays ACTIVE", c.id,
+                    c.coin);
+    } else {
+      sniper_->restore_condition(c);
+      ++recovery_.conditions;
+    }
+  }
+  journal_->submit(AuditEvent{"STARTUP", "",
+                              nlohmann::json{{"version", TRADINGD_VERSION},
+                                             {"balance", recovery_.balance},
+                                             {"open_positions", recovery_.positions},
+                                             {"active_conditions", recovery_.conditions}}
+                                  .dump(),
+                              now});
+  spdlog::info("Journal {}: balance {:.2f} ({}), {} open positions, {} armed conditions{}",
+               settings_.storage.db_path.string(), recovery_.balance,
+               recovery_.balance_from_journal ? "recovered" : "initial", recovery_.positions, recovery_.conditions,
+               recovery_.expired_while_down
+                   ? fmt::format(", {} expired while stopped", recovery_.expired_while_down)
+                   : std::string());
+}
+
+std::size_t TradingSystem::arm_conditions(const ParsedConditions& parsed) {
+  for (const auto& msg : parsed.refused) {
+    spdlog::warn("{}", msg);
+    journal_->submit(AuditEvent{"CONDITION_REFUSED", "", nlohmann::json{{"message", msg}}.dump(), clock_.now_ms()});
+  }
+  std::size_t armed = 0;
+  for (const auto& c : parsed.accepted) {
+    if (auto err = inject_condition(c))
+      spdlog::warn("Condition {} refused: {}: {}", c.id, err->field, err->message);
+    else
+      ++armed;
+  }
+  return armed;
+}
+
+std::optional<FieldError> TradingSystem::inject_condition(const TradeCondition& condition) {
+  if (!accepting_) return FieldError{"(condition)", "tradingd is shutting down"};
+  auto err = sniper_->arm(condition);
+  if (!err)
+    spdlog::info("Armed {}: {} {} {} {} ${} valid until {}", condition.id, condition.coin,
+                 to_string(condition.trigger_type), condition.trigger_price, to_string(condition.direction),
+                 condition.position_size_usd, condition.valid_until_ms);
+  return err;
+}
+
+bool TradingSystem::inject_price(std::string_view coin, double price, std::int64_t ts_ms) {
+  const auto id = coins_.find(coin);
+  if (!id) return false;
+  on_price_tick(*id, price, ts_ms);
+  return true;
+}
+
+void TradingSystem::on_price_tick(CoinId coin, double price, std::int64_t ts_ms) noexcept {
+  try {
+    sniper_->on_price_tick(coin, price, ts_ms);
+  } catch (const std::exception& e) {
+    try {
+      spdlog::error("Sniper failed on tick (coin {}, price {}, ts {}): {}", coin, price, ts_ms, e.what());
+    } catch (...) {
+    }
+  }
+}
+
+void TradingSystem::install_signals() {
+  signals_.add(SIGINT);
+  signals_.add(SIGTERM);
+  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (ec) return;  // cancelled by shutdown()
+    shutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
+  });
+}
+
+void TradingSystem::start_service() {
+  install_signals();
+  health_->set_feed_disconnected();
+  sniper_->set_trading_enabled(false);
+  health_->start();
+  spdlog::info("tradingd {} running; no live feed in this build yet: trading is paused (use --replay)",
+               TRADINGD_VERSION);
+}
+
+void TradingSystem::start_replay(ReplaySource source, ManualClock& clock, double rate) {
+  install_signals();
+  health_->set_expiry_sweep(false);
+  health_->set_feed_connected("replay");
+  sniper_->set_trading_enabled(true);
+  health_->start();
+  const auto n = source.ticks().size();
+  replay_.emplace(Replay{std::move(source), &clock, rate, 0, INT64_MIN, std::chrono::steady_clock::now()});
+  spdlog::info("Replaying {} ticks{}", n, rate > 0 ? fmt::format(" at {} ticks/s", rate) : std::string());
+  boost::asio::post(io_, [this] { replay_step(); });
+}
+
+void TradingSystem::replay_step() {
+  if (!replay_ || shut_down_) return;
+  Replay& r = *replay_;
+  const auto& ticks = r.source.ticks();
+  std::size_t budget = replay_chunk;
+  if (r.rate > 0) {
+    // Catch up to where the rate says we should be by now.
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - r.started).count();
+    const auto due = static_cast<std::size_t>(std::min(elapsed * r.rate, static_cast<double>(ticks.size())));
+    budget = due > r.next ? due - r.next : 0;
+  }
+  for (std::size_t end = std::min(ticks.size(), r.next + budget); r.next < end; ++r.next) {
+    const ReplayTick& t = ticks[r.next];
+    r.clock->set(t.ts_ms);
+    const std::int64_t second = t.ts_ms / sweep_period_ms;
+    if (second != r.last_sweep_second) {
+      sniper_->sweep_expired(t.ts_ms);
+      r.last_sweep_second = second;
+    }
+    on_price_tick(t.coin, t.price, t.ts_ms);
+  }
+  journal_->pump();
+  if (r.next >= ticks.size()) {
+    sniper_->sweep_expired(ticks.back().ts_ms);
+    spdlog::info("Replay finished: {} ticks ({} invalid)", ticks.size(), sniper_->counters().invalid_ticks);
+    shutdown("replay finished");
+    return;
+  }
+  if (r.rate > 0) {
+    replay_timer_.expires_after(std::chrono::milliseconds(10));
+    replay_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) replay_step();
+    });
+  } else {
+    boost::asio::post(io_, [this] { replay_step(); });  // lets signals and the health timer in between
+  }
+}
+
+void TradingSystem::shutdown(std::string_view why) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  accepting_ = false;
+  spdlog::info("Shutting down ({})", why);
+
+  std::size_t cancelled = 0, closed = 0, left_open = sniper_->open_position_count();
+  if (settings_.shutdown.conditions == ShutdownConditions::Cancel) cancelled = sniper_->cancel_all("shutdown");
+  if (settings_.shutdown.positions == ShutdownPositions::Close) {
+    const auto before = sniper_->open_position_count();
+    left_open = sniper_->close_all(ExitReason::Shutdown);
+    closed = before - left_open;
+    if (left_open)
+      spdlog::warn("{} positions stay open: no price seen for their coin since start-up", left_open);
+  }
+  journal_->submit(AuditEvent{"SHUTDOWN", "",
+                              nlohmann::json{{"reason", why},
+                                             {"conditions_cancelled", cancelled},
+                                             {"conditions_kept", sniper_->active_condition_count()},
+                                             {"positions_closed", closed},
+                                             {"positions_kept", left_open},
+                                             {"balance", sniper_->balance()}}
+                                  .dump(),
+                              clock_.now_ms()});
+  journal_->stop();  // flushes everything above, then joins the writer
+  const JournalStats js = journal_->stats();
+  spdlog::info("Shutdown complete: {} conditions cancelled, {} kept; {} positions closed, {} kept open; "
+               "balance {:.2f}; journal committed {} records",
+               cancelled, sniper_->active_condition_count(), closed, left_open, sniper_->balance(), js.committed);
+  health_->stop();
+  replay_timer_.cancel();
+  boost::system::error_code ignored;
+  signals_.cancel(ignored);
+}
+
+}  // namespace tradingd

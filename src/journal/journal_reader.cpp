@@ -1,0 +1,95 @@
+#include "tradingd/journal/journal_reader.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+namespace tradingd {
+namespace {
+
+constexpr const char* trade_columns =
+    "id, condition_id, coin, direction, size_usd, qty, entry_price, entry_ms, stop_loss_price, "
+    "take_profit_price, exit_price, exit_ms, exit_reason, fees_usd, pnl_usd, status, strategy_id";
+
+TradeRow read_trade(SQLite::Statement& q) {
+  TradeRow t;
+  t.id = q.getColumn(0).getString();
+  t.condition_id = q.getColumn(1).getString();
+  t.coin = q.getColumn(2).getString();
+  t.direction = q.getColumn(3).getString();
+  t.size_usd = q.getColumn(4).getDouble();
+  t.qty = q.getColumn(5).getDouble();
+  t.entry_price = q.getColumn(6).getDouble();
+  t.entry_ms = q.getColumn(7).getInt64();
+  t.stop_loss_price = q.getColumn(8).getDouble();
+  t.take_profit_price = q.getColumn(9).getDouble();
+  if (!q.getColumn(10).isNull()) t.exit_price = q.getColumn(10).getDouble();
+  if (!q.getColumn(11).isNull()) t.exit_ms = q.getColumn(11).getInt64();
+  t.exit_reason = q.getColumn(12).getString();
+  t.fees_usd = q.getColumn(13).getDouble();
+  if (!q.getColumn(14).isNull()) t.pnl_usd = q.getColumn(14).getDouble();
+  t.status = q.getColumn(15).getString();
+  t.strategy_id = q.getColumn(16).getString();
+  return t;
+}
+
+}  // namespace
+
+JournalReader::JournalReader(const std::filesystem::path& db_path)
+    : db_(std::make_unique<SQLite::Database>(db_path.string(), SQLite::OPEN_READONLY)) {
+  db_->setBusyTimeout(5000);
+}
+
+JournalReader::~JournalReader() = default;
+
+RecoveredState JournalReader::load_state() const {
+  RecoveredState s;
+  // One read transaction, so the four reads see the same committed state.
+  db_->exec("BEGIN");
+  try {
+    SQLite::Statement bal(*db_, "SELECT balance FROM balance ORDER BY seq DESC LIMIT 1");
+    if (bal.executeStep()) s.balance = bal.getColumn(0).getDouble();
+
+    SQLite::Statement open(*db_, std::string("SELECT ") + trade_columns +
+                                     " FROM trades WHERE status = 'OPEN' ORDER BY entry_ms, rowid");
+    while (open.executeStep()) s.open_trades.push_back(read_trade(open));
+
+    SQLite::Statement active(*db_,
+                             "SELECT id, coin, direction, trigger_type, trigger_price, stop_loss_pct, "
+                             "take_profit_pct, position_size_usd, strategy_id, reasoning, valid_until_ms, "
+                             "created_at_ms FROM conditions WHERE status = 'ACTIVE' ORDER BY rowid");
+    while (active.executeStep()) {
+      TradeCondition c;
+      c.id = active.getColumn(0).getString();
+      c.coin = active.getColumn(1).getString();
+      c.direction = parse_direction(active.getColumn(2).getString()).value_or(Direction::Long);
+      c.trigger_type = parse_trigger_type(active.getColumn(3).getString()).value_or(TriggerType::Above);
+      c.trigger_price = active.getColumn(4).getDouble();
+      c.stop_loss_pct = active.getColumn(5).getDouble();
+      c.take_profit_pct = active.getColumn(6).getDouble();
+      c.position_size_usd = active.getColumn(7).getDouble();
+      c.strategy_id = active.getColumn(8).getString();
+      c.reasoning = active.getColumn(9).getString();
+      c.valid_until_ms = active.getColumn(10).getInt64();
+      c.created_at_ms = active.getColumn(11).getInt64();
+      s.active_conditions.push_back(std::move(c));
+    }
+
+    SQLite::Statement ids(*db_, "SELECT id FROM conditions");
+    while (ids.executeStep()) s.known_condition_ids.push_back(ids.getColumn(0).getString());
+  } catch (...) {
+    db_->exec("ROLLBACK");
+    throw;
+  }
+  db_->exec("COMMIT");
+  return s;
+}
+
+std::vector<TradeRow> JournalReader::trades_since(std::int64_t since_ms) const {
+  SQLite::Statement q(*db_, std::string("SELECT ") + trade_columns +
+                                " FROM trades WHERE entry_ms >= ? ORDER BY entry_ms, rowid");
+  q.bind(1, static_cast<std::int64_t>(since_ms));
+  std::vector<TradeRow> rows;
+  while (q.executeStep()) rows.push_back(read_trade(q));
+  return rows;
+}
+
+}  // namespace tradingd

@@ -1,0 +1,99 @@
+#include "tradingd/journal/journal_schema.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <stdexcept>
+#include <string>
+
+namespace tradingd {
+namespace {
+
+constexpr const char* schema_v1 = R"SQL(
+CREATE TABLE conditions (
+  id                TEXT PRIMARY KEY,
+  coin              TEXT NOT NULL,
+  direction         TEXT NOT NULL CHECK (direction IN ('LONG','SHORT')),
+  trigger_type      TEXT NOT NULL CHECK (trigger_type IN ('ABOVE','BELOW')),
+  trigger_price     REAL NOT NULL,
+  stop_loss_pct     REAL NOT NULL,
+  take_profit_pct   REAL NOT NULL,
+  position_size_usd REAL NOT NULL,
+  strategy_id       TEXT NOT NULL DEFAULT '',
+  reasoning         TEXT NOT NULL DEFAULT '',
+  valid_until_ms    INTEGER NOT NULL,
+  created_at_ms     INTEGER NOT NULL,
+  status            TEXT NOT NULL
+                    CHECK (status IN ('ACTIVE','TRIGGERED','REJECTED','EXPIRED','CANCELLED')),
+  status_reason     TEXT NOT NULL DEFAULT '',
+  updated_ms        INTEGER NOT NULL
+);
+CREATE INDEX conditions_by_status ON conditions(status);
+
+CREATE TABLE trades (
+  id                TEXT PRIMARY KEY,
+  condition_id      TEXT NOT NULL,
+  coin              TEXT NOT NULL,
+  direction         TEXT NOT NULL CHECK (direction IN ('LONG','SHORT')),
+  size_usd          REAL NOT NULL,
+  qty               REAL NOT NULL,
+  entry_price       REAL NOT NULL,
+  entry_ms          INTEGER NOT NULL,
+  stop_loss_price   REAL NOT NULL,
+  take_profit_price REAL NOT NULL,
+  exit_price        REAL,
+  exit_ms           INTEGER,
+  exit_reason       TEXT CHECK (exit_reason IN ('STOP_LOSS','TAKE_PROFIT','MANUAL','SHUTDOWN')),
+  fees_usd          REAL NOT NULL,
+  pnl_usd           REAL,
+  status            TEXT NOT NULL CHECK (status IN ('OPEN','CLOSED')),
+  strategy_id       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX trades_by_status ON trades(status);
+CREATE INDEX trades_by_entry ON trades(entry_ms);
+
+CREATE TABLE balance (
+  seq      INTEGER PRIMARY KEY,
+  ts_ms    INTEGER NOT NULL,
+  balance  REAL NOT NULL,
+  reason   TEXT NOT NULL,
+  trade_id TEXT
+);
+
+CREATE TABLE events (
+  seq    INTEGER PRIMARY KEY,
+  ts_ms  INTEGER NOT NULL,
+  kind   TEXT NOT NULL,
+  ref_id TEXT,
+  detail TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_by_ts ON events(ts_ms);
+)SQL";
+
+}  // namespace
+
+void JournalSchema::configure_writer(SQLite::Database& db) {
+  db.exec("PRAGMA journal_mode=WAL");
+  // WAL + NORMAL: a committed transaction survives a process crash (kill -9);
+  // only an OS crash or power cut can lose the last commits.
+  db.exec("PRAGMA synchronous=NORMAL");
+  db.exec("PRAGMA foreign_keys=ON");
+  db.setBusyTimeout(5000);
+}
+
+void JournalSchema::ensure(SQLite::Database& db) {
+  const int version = db.execAndGet("PRAGMA user_version").getInt();
+  if (version == current_version) return;
+  if (version > current_version)
+    throw std::runtime_error(db.getFilename() + ": journal schema version " + std::to_string(version) +
+                             " is newer than this tradingd understands (" + std::to_string(current_version) +
+                             "); use a newer tradingd");
+  const int tables = db.execAndGet("SELECT count(*) FROM sqlite_master WHERE type='table'").getInt();
+  if (tables != 0)
+    throw std::runtime_error(db.getFilename() +
+                             ": has tables but no journal schema version; not a tradingd journal?");
+  SQLite::Transaction tx(db);
+  db.exec(schema_v1);
+  db.exec("PRAGMA user_version = " + std::to_string(current_version));
+  tx.commit();
+}
+
+}  // namespace tradingd

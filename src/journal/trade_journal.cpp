@@ -1,0 +1,320 @@
+#include "tradingd/journal/trade_journal.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "tradingd/journal/journal_schema.hpp"
+
+namespace tradingd {
+
+// Writer-thread state: the prepared statements and how each record becomes
+// rows. Lives on the writer thread's stack; nothing here is shared.
+class TradeJournal::Writer {
+public:
+  explicit Writer(SQLite::Database& db)
+      : db_(db),
+        insert_condition_(db, "INSERT OR IGNORE INTO conditions (id, coin, direction, trigger_type, trigger_price, "
+                              "stop_loss_pct, take_profit_pct, position_size_usd, strategy_id, reasoning, "
+                              "valid_until_ms, created_at_ms, status, status_reason, updated_ms) "
+                              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'ACTIVE','',?)"),
+        finish_condition_(db, "UPDATE conditions SET status = ?, status_reason = ?, updated_ms = ? "
+                              "WHERE id = ? AND status = 'ACTIVE'"),
+        insert_trade_(db, "INSERT OR IGNORE INTO trades (id, condition_id, coin, direction, size_usd, qty, "
+                          "entry_price, entry_ms, stop_loss_price, take_profit_price, fees_usd, status, "
+                          "strategy_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,'OPEN',?)"),
+        close_trade_(db, "UPDATE trades SET exit_price = ?, exit_ms = ?, exit_reason = ?, fees_usd = ?, "
+                         "pnl_usd = ?, status = 'CLOSED' WHERE id = ? AND status = 'OPEN'"),
+        insert_balance_(db, "INSERT INTO balance (ts_ms, balance, reason, trade_id) VALUES (?,?,?,?)"),
+        insert_event_(db, "INSERT INTO events (ts_ms, kind, ref_id, detail) VALUES (?,?,?,?)") {}
+
+  void apply(const JournalRecord& r) {
+    std::visit([this](const auto& rec) { write(rec); }, r);
+  }
+
+private:
+  static void bind_text(SQLite::Statement& s, int i, std::string_view v) {
+    s.bind(i, std::string(v));  // copies: the statement outlives the record
+  }
+  static void run(SQLite::Statement& s) {
+    s.exec();
+    s.reset();
+    s.clearBindings();
+  }
+
+  void event(std::int64_t ts, std::string_view kind, std::string_view ref, const std::string& detail) {
+    insert_event_.bind(1, static_cast<std::int64_t>(ts));
+    bind_text(insert_event_, 2, kind);
+    bind_text(insert_event_, 3, ref);
+    insert_event_.bind(4, detail);
+    run(insert_event_);
+  }
+
+  void write(const ConditionArmed& r) {
+    const TradeCondition& c = r.condition;
+    auto& s = insert_condition_;
+    s.bind(1, c.id);
+    s.bind(2, c.coin);
+    bind_text(s, 3, to_string(c.direction));
+    bind_text(s, 4, to_string(c.trigger_type));
+    s.bind(5, c.trigger_price);
+    s.bind(6, c.stop_loss_pct);
+    s.bind(7, c.take_profit_pct);
+    s.bind(8, c.position_size_usd);
+    s.bind(9, c.strategy_id);
+    s.bind(10, c.reasoning);
+    s.bind(11, static_cast<std::int64_t>(c.valid_until_ms));
+    s.bind(12, static_cast<std::int64_t>(c.created_at_ms));
+    s.bind(13, static_cast<std::int64_t>(r.ts_ms));
+    run(s);
+    event(r.ts_ms, "CONDITION_ARMED", c.id,
+          nlohmann::json{{"coin", c.coin},
+                         {"direction", to_string(c.direction)},
+                         {"trigger_type", to_string(c.trigger_type)},
+                         {"trigger_price", c.trigger_price},
+                         {"position_size_usd", c.position_size_usd}}
+              .dump());
+  }
+
+  void write(const ConditionFinished& r) {
+    auto& s = finish_condition_;
+    bind_text(s, 1, to_string(r.status));
+    bind_text(s, 2, r.reason.view());
+    s.bind(3, static_cast<std::int64_t>(r.ts_ms));
+    bind_text(s, 4, r.id.view());
+    run(s);
+    event(r.ts_ms, "CONDITION_" + std::string(to_string(r.status)), r.id.view(),
+          nlohmann::json{{"reason", r.reason.view()}}.dump());
+  }
+
+  void write(const PositionOpened& r) {
+    const Position& p = r.position;
+    auto& f = finish_condition_;
+    bind_text(f, 1, to_string(ConditionStatus::Triggered));
+    bind_text(f, 2, p.id.view());
+    f.bind(3, static_cast<std::int64_t>(r.ts_ms));
+    bind_text(f, 4, p.condition_id.view());
+    run(f);
+
+    auto& s = insert_trade_;
+    bind_text(s, 1, p.id.view());
+    bind_text(s, 2, p.condition_id.view());
+    bind_text(s, 3, r.coin.view());
+    bind_text(s, 4, to_string(p.direction));
+    s.bind(5, p.size_usd);
+    s.bind(6, p.qty);
+    s.bind(7, p.entry_price);
+    s.bind(8, static_cast<std::int64_t>(p.entry_ms));
+    s.bind(9, p.stop_loss_price);
+    s.bind(10, p.take_profit_price);
+    s.bind(11, p.entry_fee_usd);
+    bind_text(s, 12, p.strategy_id.view());
+    run(s);
+    event(r.ts_ms, "POSITION_OPENED", p.id.view(),
+          nlohmann::json{{"condition_id", p.condition_id.view()},
+                         {"coin", r.coin.view()},
+                         {"direction", to_string(p.direction)},
+                         {"entry_price", p.entry_price},
+                         {"size_usd", p.size_usd}}
+              .dump());
+  }
+
+  void write(const PositionClosed& r) {
+    auto& s = close_trade_;
+    s.bind(1, r.exit_price);
+    s.bind(2, static_cast<std::int64_t>(r.exit_ms));
+    bind_text(s, 3, to_string(r.reason));
+    s.bind(4, r.fees_usd);
+    s.bind(5, r.pnl_usd);
+    bind_text(s, 6, r.trade_id.view());
+    run(s);
+
+    auto& b = insert_balance_;
+    b.bind(1, static_cast<std::int64_t>(r.exit_ms));
+    b.bind(2, r.balance_after);
+    b.bind(3, "TRADE_CLOSED");
+    bind_text(b, 4, r.trade_id.view());
+    run(b);
+    event(r.exit_ms, "POSITION_CLOSED", r.trade_id.view(),
+          nlohmann::json{{"coin", r.coin.view()},
+                         {"exit_reason", to_string(r.reason)},
+                         {"exit_price", r.exit_price},
+                         {"pnl_usd", r.pnl_usd},
+                         {"balance", r.balance_after}}
+              .dump());
+  }
+
+  void write(const BalanceSet& r) {
+    auto& b = insert_balance_;
+    b.bind(1, static_cast<std::int64_t>(r.ts_ms));
+    b.bind(2, r.balance);
+    bind_text(b, 3, r.reason.view());
+    b.bind(4);  // NULL trade_id
+    run(b);
+  }
+
+  void write(const AuditEvent& r) { event(r.ts_ms, r.kind.view(), r.ref_id, r.detail_json); }
+
+  SQLite::Database& db_;
+  SQLite::Statement insert_condition_;
+  SQLite::Statement finish_condition_;
+  SQLite::Statement insert_trade_;
+  SQLite::Statement close_trade_;
+  SQLite::Statement insert_balance_;
+  SQLite::Statement insert_event_;
+};
+
+TradeJournal::TradeJournal(std::filesystem::path db_path, std::size_t capacity)
+    : path_(std::move(db_path)), queue_(capacity) {
+  if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
+  db_ = std::make_unique<SQLite::Database>(path_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  JournalSchema::configure_writer(*db_);
+  JournalSchema::ensure(*db_);
+}
+
+TradeJournal::~TradeJournal() {
+  try {
+    stop();
+  } catch (const std::exception& e) {
+    spdlog::error("journal: stopping the writer failed: {}", e.what());
+  }
+}
+
+void TradeJournal::start() {
+  if (started_) return;
+  started_ = true;
+  writer_thread_ = std::thread([this] { writer_main(); });
+}
+
+void TradeJournal::submit(JournalRecord&& record) {
+  Message m{std::move(record)};
+  if (spill_.empty() && queue_.try_push(m)) return;
+  // Full: keep it in order behind anything already waiting. Allocation here is
+  // acceptable: it only happens when the writer has fallen thousands behind.
+  spill_.push_back(std::move(m));
+  overflowed_.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool TradeJournal::congested() const {
+  return !spill_.empty() || queue_.size() + congestion_margin >= queue_.capacity();
+}
+
+void TradeJournal::pump() {
+  while (!spill_.empty() && queue_.try_push(spill_.front())) spill_.pop_front();
+}
+
+void TradeJournal::enqueue_blocking(Message&& m) {
+  pump();
+  while (!spill_.empty() || !queue_.try_push(m)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    pump();
+  }
+}
+
+std::future<void> TradeJournal::flush() {
+  FlushRequest req;
+  auto fut = req.done.get_future();
+  if (!started_ || stopped_) {
+    // No writer running: nothing can be waiting behind us.
+    req.done.set_value();
+    return fut;
+  }
+  enqueue_blocking(Message{std::move(req)});
+  return fut;
+}
+
+void TradeJournal::stop() {
+  if (stopped_) return;
+  if (!started_) {
+    // Never started: write what was submitted on this thread, then close.
+    start();
+  }
+  enqueue_blocking(Message{StopRequest{}});
+  stopped_ = true;
+  if (writer_thread_.joinable()) writer_thread_.join();
+}
+
+JournalStats TradeJournal::stats() const {
+  JournalStats s;
+  s.queue_depth = queue_.size() + spill_.size();
+  s.overflowed = overflowed_.load(std::memory_order_relaxed);
+  s.committed = committed_.load(std::memory_order_relaxed);
+  s.batches = batches_.load(std::memory_order_relaxed);
+  s.write_errors = write_errors_.load(std::memory_order_relaxed);
+  s.healthy = healthy_.load(std::memory_order_relaxed);
+  return s;
+}
+
+std::vector<TradeRow> TradeJournal::get_recent(double hours, std::int64_t now_ms) const {
+  const auto since = now_ms - static_cast<std::int64_t>(hours * 3'600'000.0);
+  return JournalReader(path_).trades_since(since);
+}
+
+void TradeJournal::writer_main() {
+  // From here on this thread owns db_ (handed over by start(); the io thread no
+  // longer touches it).
+  std::unique_ptr<SQLite::Database> db = std::move(db_);
+  Writer writer(*db);
+  std::vector<JournalRecord> batch;
+  std::vector<std::promise<void>> waiting;  // flushes resolved after the next commit
+  constexpr std::size_t max_batch = 4096;
+  bool stopping = false;
+
+  while (true) {
+    queue_.wait_for_data();
+    Message m;
+    while (batch.size() < max_batch && queue_.try_pop(m)) {
+      if (auto* rec = std::get_if<JournalRecord>(&m)) {
+        batch.push_back(std::move(*rec));
+      } else if (auto* f = std::get_if<FlushRequest>(&m)) {
+        waiting.push_back(std::move(f->done));
+        break;  // commit what came before the flush, then answer it
+      } else if (std::holds_alternative<StopRequest>(m)) {
+        stopping = true;
+        break;
+      }
+    }
+
+    // Write the batch as one transaction; on failure keep it and retry with
+    // backoff (nothing is dropped; trading goes on in memory meanwhile).
+    auto backoff = std::chrono::milliseconds(50);
+    int attempts = 0;
+    while (!batch.empty()) {
+      try {
+        SQLite::Transaction tx(*db);
+        for (const auto& rec : batch) writer.apply(rec);
+        tx.commit();
+        committed_.fetch_add(batch.size(), std::memory_order_relaxed);
+        batches_.fetch_add(1, std::memory_order_relaxed);
+        if (!healthy_.exchange(true)) spdlog::info("journal: writes succeed again; {} records committed", batch.size());
+        batch.clear();
+      } catch (const std::exception& e) {
+        ++attempts;
+        write_errors_.fetch_add(1, std::memory_order_relaxed);
+        healthy_.store(false);
+        spdlog::error("journal: writing {} records to {} failed (attempt {}): {}; retrying in {} ms", batch.size(),
+                      path_.string(), attempts, e.what(), backoff.count());
+        if (stopping && attempts >= 20) {
+          spdlog::critical("journal: giving up at shutdown; {} records were not written", batch.size());
+          batch.clear();
+          break;
+        }
+        std::this_thread::sleep_for(backoff);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      }
+    }
+    for (auto& p : waiting) p.set_value();
+    waiting.clear();
+    if (stopping) break;
+  }
+  try {
+    db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  } catch (const std::exception& e) {
+    spdlog::warn("journal: final checkpoint failed: {}", e.what());
+  }
+}
+
+}  // namespace tradingd
