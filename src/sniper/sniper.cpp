@@ -1,5 +1,6 @@
 #include "tradingd/sniper/sniper.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "tradingd/app/settings.hpp"
@@ -63,9 +64,7 @@ std::optional<FieldError> Sniper::arm(const TradeCondition& condition) {
   if (known_ids_.count(condition.id) != 0)
     return FieldError{"id", "'" + condition.id + "' is already in the journal (ids are never reused)"};
   known_ids_.insert(condition.id);
-  const CoinId coin = *coins_.find(condition.coin);
-  armed_[coin].push_back(to_armed(condition));
-  ++armed_count_;
+  add_armed(*coins_.find(condition.coin), condition);
   sink_.submit(ConditionArmed{condition, clock_.now_ms()});
   return std::nullopt;
 }
@@ -74,7 +73,13 @@ void Sniper::restore_condition(const TradeCondition& condition) {
   const auto coin = coins_.find(condition.coin);
   if (!coin) return;  // the caller reports coins that are no longer configured
   known_ids_.insert(condition.id);
-  armed_[*coin].push_back(to_armed(condition));
+  add_armed(*coin, condition);
+}
+
+void Sniper::add_armed(CoinId coin, const TradeCondition& condition) {
+  ArmedCondition a = to_armed(condition);
+  a.seq = next_seq_++;
+  armed_[coin].push_back(a);
   ++armed_count_;
 }
 
@@ -221,14 +226,15 @@ void Sniper::finish_condition(const ArmedCondition& c, ConditionStatus status, s
   sink_.submit(ConditionFinished{c.id, status, reason, ts_ms});
 }
 
-std::size_t Sniper::sweep_expired(std::int64_t now_ms) {
-  std::size_t n = 0;
+template <typename Pred>
+std::size_t Sniper::finish_where(Pred pred, ConditionStatus status, std::string_view reason, std::int64_t ts_ms) {
+  // Timer and control path, not the tick path: allocating here is fine.
+  std::vector<ArmedCondition> done;
   for (auto& armed : armed_) {
     std::size_t keep = 0;
     for (std::size_t i = 0; i < armed.size(); ++i) {
-      if (now_ms > armed[i].valid_until_ms) {
-        finish_condition(armed[i], ConditionStatus::Expired, "valid_until passed", now_ms);
-        ++n;
+      if (pred(armed[i])) {
+        done.push_back(armed[i]);
       } else {
         if (keep != i) armed[keep] = armed[i];
         ++keep;
@@ -236,7 +242,15 @@ std::size_t Sniper::sweep_expired(std::int64_t now_ms) {
     }
     armed.resize(keep);
   }
-  armed_count_ -= n;
+  std::sort(done.begin(), done.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  for (const auto& c : done) finish_condition(c, status, reason, ts_ms);
+  armed_count_ -= done.size();
+  return done.size();
+}
+
+std::size_t Sniper::sweep_expired(std::int64_t now_ms) {
+  const std::size_t n = finish_where([now_ms](const ArmedCondition& c) { return now_ms > c.valid_until_ms; },
+                                     ConditionStatus::Expired, "valid_until passed", now_ms);
   counters_.expired += n;
   return n;
 }
@@ -256,15 +270,8 @@ bool Sniper::cancel(std::string_view condition_id, std::string_view reason) {
 }
 
 std::size_t Sniper::cancel_all(std::string_view reason) {
-  const auto now = clock_.now_ms();
-  std::size_t n = 0;
-  for (auto& armed : armed_) {
-    for (const auto& c : armed) finish_condition(c, ConditionStatus::Cancelled, reason, now);
-    n += armed.size();
-    armed.clear();
-  }
-  armed_count_ = 0;
-  return n;
+  return finish_where([](const ArmedCondition&) { return true; }, ConditionStatus::Cancelled, reason,
+                      clock_.now_ms());
 }
 
 bool Sniper::close_position(std::string_view trade_id, ExitReason reason) {
@@ -303,6 +310,7 @@ std::vector<Position> Sniper::open_positions() const {
 std::vector<ArmedCondition> Sniper::active_conditions() const {
   std::vector<ArmedCondition> out;
   for (const auto& per_coin : armed_) out.insert(out.end(), per_coin.begin(), per_coin.end());
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
   return out;
 }
 

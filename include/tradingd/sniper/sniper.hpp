@@ -53,6 +53,7 @@ struct ArmedCondition {
   std::int64_t valid_until_ms = 0;
   TriggerType trigger_type = TriggerType::Above;
   Direction direction = Direction::Long;
+  std::uint64_t seq = 0;  // arming order across all coins
   ConditionId id;
   StrategyId strategy_id;
 };
@@ -94,7 +95,7 @@ public:
   [[nodiscard]] std::size_t open_position_count() const { return open_count_; }
   [[nodiscard]] std::size_t active_condition_count() const { return armed_count_; }
   [[nodiscard]] std::vector<Position> open_positions() const;  // in opening order per coin
-  [[nodiscard]] std::vector<ArmedCondition> active_conditions() const;
+  [[nodiscard]] std::vector<ArmedCondition> active_conditions() const;  // in arming order
   [[nodiscard]] std::optional<double> last_price(CoinId coin) const;
   [[nodiscard]] const SniperCounters& counters() const { return counters_; }
   [[nodiscard]] const CoinTable& coins() const { return coins_; }
@@ -105,6 +106,11 @@ private:
   void close(CoinId coin, std::size_t index, double price, ExitReason reason, std::int64_t ts_ms);
   void finish_condition(const ArmedCondition& c, ConditionStatus status, std::string_view reason,
                         std::int64_t ts_ms);
+  void add_armed(CoinId coin, const TradeCondition& condition);
+  // Finishes every armed condition that `pred` selects, across coins, in
+  // arming order (so the journal lists them as a user armed them).
+  template <typename Pred>
+  std::size_t finish_where(Pred pred, ConditionStatus status, std::string_view reason, std::int64_t ts_ms);
 
   const CoinTable& coins_;
   const RiskSettings& risk_;
@@ -119,6 +125,7 @@ private:
   double balance_;
   std::size_t open_count_ = 0;
   std::size_t armed_count_ = 0;
+  std::uint64_t next_seq_ = 0;
   bool trading_enabled_ = true;
   SniperCounters counters_;
 };

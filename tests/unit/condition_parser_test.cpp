@@ -1,0 +1,124 @@
+#include <catch2/catch.hpp>
+
+#include "tradingd/app/condition_parser.hpp"
+#include "tradingd/app/config_error.hpp"
+#include "tradingd/app/settings.hpp"
+#include "tradingd/domain/coin_table.hpp"
+
+using namespace tradingd;
+
+namespace {
+
+constexpr std::int64_t now = 1'764'158'400'000;  // 2025-11-26T12:00:00Z
+
+struct Fixture {
+  CoinTable coins{{"BTC", "ETH"}};
+  RiskSettings risk;
+  ConditionParser parser{coins, risk};
+};
+
+std::string with(const std::string& extra, const std::string& without = "") {
+  // A valid condition; `extra` overrides or adds fields, `without` removes one.
+  std::string fields[][2] = {{"id", "\"c1\""},
+                             {"coin", "\"BTC\""},
+                             {"direction", "\"LONG\""},
+                             {"trigger_type", "\"ABOVE\""},
+                             {"trigger_price", "42000"},
+                             {"position_size_usd", "100"},
+                             {"valid_until", "\"2026-11-26T12:05:00Z\""}};
+  std::string out = "{";
+  for (auto& f : fields) {
+    if (f[0] == without || extra.find("\"" + f[0] + "\"") != std::string::npos) continue;
+    out += "\"" + f[0] + "\":" + f[1] + ",";
+  }
+  out += extra.empty() ? "" : extra + ",";
+  out.back() = '}';
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a valid condition loads with defaults filled in", "[unit][conditions]") {
+  Fixture f;
+  const auto r = f.parser.parse_text("[" + with("") + "]", "c.json", now);
+  REQUIRE(r.refused.empty());
+  REQUIRE(r.accepted.size() == 1);
+  const auto& c = r.accepted[0];
+  CHECK(c.id == "c1");
+  CHECK(c.coin == "BTC");
+  CHECK(c.direction == Direction::Long);
+  CHECK(c.trigger_type == TriggerType::Above);
+  CHECK(c.trigger_price == 42000.0);
+  CHECK(c.stop_loss_pct == 0.02);
+  CHECK(c.take_profit_pct == 0.015);
+  CHECK(c.valid_until_ms == 1'795'694'700'000);  // 2026-11-26T12:05:00Z
+  CHECK(c.created_at_ms == now);
+}
+
+TEST_CASE("times are ISO-8601 UTC or epoch milliseconds", "[unit][conditions]") {
+  Fixture f;
+  auto r = f.parser.parse_text(with("\"valid_until\":1764158700000,\"created_at\":\"2025-11-26T12:00:00.250Z\""),
+                               "c.json", now);
+  REQUIRE(r.accepted.size() == 1);
+  CHECK(r.accepted[0].valid_until_ms == 1'764'158'700'000);
+  CHECK(r.accepted[0].created_at_ms == now + 250);
+  r = f.parser.parse_text(with("\"valid_until\":\"2025-11-26T12:05:00+00:00\""), "c.json", now);
+  REQUIRE(r.accepted.size() == 1);
+  CHECK(r.accepted[0].valid_until_ms == now + 300'000);
+}
+
+TEST_CASE("each field rule refuses the condition and names the field; the others load", "[unit][conditions]") {
+  struct Row {
+    std::string extra, without, field;
+  };
+  const std::vector<Row> rows = {
+      {"", "id", "id: is required"},
+      {"\"id\":\"\"", "", "id: must be 1-64"},
+      {"\"id\":\"" + std::string(65, 'a') + "\"", "", "id: must be 1-64"},
+      {"\"id\":\"bad id\"", "", "id: may contain only"},
+      {"\"id\":7", "", "id: must be a string"},
+      {"", "coin", "coin: is required"},
+      {"\"coin\":\"DOGE\"", "", "coin: 'DOGE' is not one of the configured"},
+      {"\"direction\":\"UP\"", "", "direction: must be \"LONG\" or \"SHORT\""},
+      {"\"trigger_type\":\"OVER\"", "", "trigger_type: must be \"ABOVE\" or \"BELOW\""},
+      {"\"trigger_price\":0", "", "trigger_price: must be finite and > 0"},
+      {"\"trigger_price\":-5", "", "trigger_price: must be finite and > 0"},
+      {"\"trigger_price\":\"42000\"", "", "trigger_price: must be a number"},
+      {"\"stop_loss_pct\":1", "", "stop_loss_pct: must be between 0 and 1"},
+      {"\"stop_loss_pct\":0", "", "stop_loss_pct: must be between 0 and 1"},
+      {"\"take_profit_pct\":1.5", "", "take_profit_pct: must be between 0 and 1"},
+      {"\"position_size_usd\":0", "", "position_size_usd: must be finite and > 0"},
+      {"", "position_size_usd", "position_size_usd: is required"},
+      {"\"strategy_id\":\"" + std::string(65, 's') + "\"", "", "strategy_id: must be at most 64"},
+      {"\"reasoning\":\"" + std::string(1025, 'r') + "\"", "", "reasoning: must be at most 1024"},
+      {"", "valid_until", "valid_until: is required"},
+      {"\"valid_until\":\"tomorrow\"", "", "valid_until: must be ISO-8601"},
+      {"\"valid_until\":\"2025-11-26T11:00:00Z\"", "", "valid_until: must be later than created_at"},
+      {"\"created_at\":\"2025-11-26T12:10:00Z\",\"valid_until\":\"2025-11-26T12:05:00Z\"", "",
+       "valid_until: must be later than created_at"},
+      {"\"stop_los_pct\":0.01", "", "stop_los_pct: is not a condition field"},
+  };
+  Fixture f;
+  for (const auto& row : rows) {
+    CAPTURE(row.field);
+    const std::string good = R"({"id":"ok","coin":"ETH","direction":"SHORT","trigger_type":"BELOW",)"
+                             R"("trigger_price":2200,"position_size_usd":50,"valid_until":"2030-01-01T00:00:00Z"})";
+    const auto r = f.parser.parse_text("[" + with(row.extra, row.without) + "," + good + "]", "c.json", now);
+    REQUIRE(r.refused.size() == 1);
+    CHECK_THAT(r.refused[0], Catch::Contains("c.json: condition #1"));
+    CHECK_THAT(r.refused[0], Catch::Contains(row.field));
+    REQUIRE(r.accepted.size() == 1);
+    CHECK(r.accepted[0].id == "ok");
+  }
+}
+
+TEST_CASE("a conditions file that is not a JSON array of objects is a start-up error", "[unit][conditions]") {
+  Fixture f;
+  CHECK_THROWS_AS(f.parser.parse_text("[{", "c.json", now), ConfigError);
+  CHECK_THROWS_WITH(f.parser.parse_text("[{", "c.json", now), Catch::Contains("c.json: not valid JSON"));
+  CHECK_THROWS_WITH(f.parser.parse_text("42", "c.json", now), Catch::Contains("expected a JSON array"));
+  CHECK_THROWS_WITH(f.parser.parse_file("/nonexistent.json", now), Catch::Contains("cannot open conditions file"));
+  const auto r = f.parser.parse_text("[3]", "c.json", now);
+  REQUIRE(r.refused.size() == 1);
+  CHECK_THAT(r.refused[0], Catch::Contains("must be a JSON object"));
+}

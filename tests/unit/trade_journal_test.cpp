@@ -1,0 +1,201 @@
+// The journal's round trip: records written by the writer thread, read back by
+// a separate connection, and a TradingSystem restarted on the same database
+// recovering balance, positions and conditions.
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+
+#include "test_process.hpp"
+#include "tradingd/app/trading_system.hpp"
+#include "tradingd/domain/manual_clock.hpp"
+#include "tradingd/journal/journal_reader.hpp"
+#include "tradingd/journal/journal_schema.hpp"
+#include "tradingd/journal/trade_journal.hpp"
+
+using namespace tradingd;
+using namespace tradingd::test;
+using Catch::Matchers::WithinAbs;
+
+namespace {
+
+constexpr std::int64_t t0 = 1'764'158'400'000;
+
+TradeCondition make_condition(const std::string& id, const std::string& coin, double trigger) {
+  TradeCondition c;
+  c.id = id;
+  c.coin = coin;
+  c.direction = Direction::Long;
+  c.trigger_type = TriggerType::Above;
+  c.trigger_price = trigger;
+  c.stop_loss_pct = 0.02;
+  c.take_profit_pct = 0.015;
+  c.position_size_usd = 100;
+  c.strategy_id = "s";
+  c.reasoning = "why";
+  c.created_at_ms = t0;
+  c.valid_until_ms = t0 + 3'600'000;
+  return c;
+}
+
+Settings settings_for(const TempDir& dir) {
+  Settings s;
+  s.trading.coins = {"BTC", "ETH", "SOL"};
+  s.storage.db_path = dir / "journal.db";
+  s.log.dir = dir / "logs";
+  s.shutdown.conditions = ShutdownConditions::Keep;
+  s.shutdown.positions = ShutdownPositions::Keep;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("records written by the writer thread read back as rows", "[unit][journal]") {
+  TempDir dir("journal-rows");
+  const auto db_path = dir / "j.db";
+  {
+    TradeJournal journal(db_path);
+    journal.start();
+    journal.submit(BalanceSet{1000.0, "INITIAL", t0});
+    journal.submit(ConditionArmed{make_condition("c1", "BTC", 42000), t0});
+    journal.submit(ConditionArmed{make_condition("c2", "ETH", 2000), t0});
+    Position p;
+    p.id = "T-c1";
+    p.condition_id = "c1";
+    p.strategy_id = "s";
+    p.direction = Direction::Long;
+    p.size_usd = 100;
+    p.entry_price = 42001;
+    p.qty = 100.0 / 42001;
+    p.entry_ms = t0 + 5;
+    p.stop_loss_price = 42001 * 0.98;
+    p.take_profit_price = 42001 * 1.015;
+    p.entry_fee_usd = 0.1;
+    journal.submit(PositionOpened{p, "BTC", t0 + 5});
+    journal.flush().get();
+    CHECK(journal.stats().committed == 4);
+    CHECK(journal.stats().queue_depth == 0);
+
+    const auto state = JournalReader(db_path).load_state();
+    REQUIRE(state.balance);
+    CHECK(*state.balance == 1000.0);
+    REQUIRE(state.open_trades.size() == 1);
+    CHECK(state.open_trades[0].id == "T-c1");
+    CHECK(state.open_trades[0].fees_usd == 0.1);
+    CHECK_THAT(state.open_trades[0].stop_loss_price, WithinAbs(42001 * 0.98, 1e-9));
+    REQUIRE(state.active_conditions.size() == 1);  // c1 became TRIGGERED with its trade
+    CHECK(state.active_conditions[0].id == "c2");
+    CHECK(state.active_conditions[0].reasoning == "why");
+    CHECK(state.known_condition_ids.size() == 2);
+
+    PositionClosed closed;
+    closed.trade_id = "T-c1";
+    closed.coin = "BTC";
+    closed.reason = ExitReason::TakeProfit;
+    closed.exit_price = 42700;
+    closed.exit_ms = t0 + 10;
+    closed.fees_usd = 0.2;
+    closed.pnl_usd = 1.5;
+    closed.balance_after = 1001.5;
+    journal.submit(std::move(closed));
+    journal.submit(ConditionFinished{"c2", ConditionStatus::Expired, "valid_until passed", t0 + 11});
+    journal.stop();
+  }
+  SQLite::Database db(db_path.string(), SQLite::OPEN_READONLY);
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == JournalSchema::current_version);
+  CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
+  CHECK(db.execAndGet("SELECT status || ',' || exit_reason || ',' || pnl_usd FROM trades").getString() ==
+        "CLOSED,TAKE_PROFIT,1.5");
+  CHECK(db.execAndGet("SELECT group_concat(status || ':' || status_reason, ';') FROM conditions ORDER BY id")
+            .getString() == "TRIGGERED:T-c1;EXPIRED:valid_until passed");
+  CHECK(db.execAndGet("SELECT group_concat(reason || ':' || balance || ':' || ifnull(trade_id, '-'), ';') FROM "
+                      "balance ORDER BY seq")
+            .getString() == "INITIAL:1000.0:-;TRADE_CLOSED:1001.5:T-c1");
+  CHECK(db.execAndGet("SELECT group_concat(kind, ',') FROM events ORDER BY seq").getString() ==
+        "CONDITION_ARMED,CONDITION_ARMED,POSITION_OPENED,POSITION_CLOSED,CONDITION_EXPIRED");
+  const auto recent = TradeJournal(db_path).get_recent(1.0, t0 + 60'000);
+  REQUIRE(recent.size() == 1);
+  CHECK(recent[0].pnl_usd == 1.5);
+  CHECK(TradeJournal(db_path).get_recent(1.0, t0 + 2 * 3'600'000).empty());
+}
+
+TEST_CASE("a full queue spills in order, reports congestion, and loses nothing", "[unit][journal]") {
+  TempDir dir("journal-spill");
+  TradeJournal journal(dir / "j.db", 2048);  // small queue; writer not started yet
+  for (int i = 0; i < 5000; ++i)
+    journal.submit(AuditEvent{"TEST", std::to_string(i), "{}", t0 + i});
+  CHECK(journal.congested());
+  CHECK(journal.stats().overflowed == 5000 - 2048);
+  CHECK(journal.stats().queue_depth == 5000);
+  journal.start();
+  journal.flush().get();
+  CHECK_FALSE(journal.congested());
+  CHECK(journal.stats().committed == 5000);
+  journal.stop();
+  SQLite::Database db((dir / "j.db").string(), SQLite::OPEN_READONLY);
+  CHECK(db.execAndGet("SELECT count(*) FROM events").getInt() == 5000);
+  // order preserved across the spill: ref_id follows seq
+  CHECK(db.execAndGet("SELECT count(*) FROM events WHERE CAST(ref_id AS INTEGER) != seq - 1").getInt() == 0);
+}
+
+TEST_CASE("a journal from a newer tradingd is refused with a clear message", "[unit][journal]") {
+  TempDir dir("journal-newer");
+  {
+    SQLite::Database db((dir / "j.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA user_version = 99");
+  }
+  CHECK_THROWS_WITH(TradeJournal(dir / "j.db"), Catch::Contains("newer than this tradingd understands"));
+}
+
+TEST_CASE("a restarted TradingSystem recovers balance, positions and conditions", "[unit][journal]") {
+  TempDir dir("journal-recover");
+  const Settings settings = settings_for(dir);
+  double balance_after_first = 0;
+  {
+    boost::asio::io_context io;
+    ManualClock clock(t0);
+    TradingSystem sys(io, settings, clock);
+    CHECK_FALSE(sys.recovery().balance_from_journal);
+    auto c1 = make_condition("won", "BTC", 100);
+    c1.position_size_usd = 50;
+    REQUIRE_FALSE(sys.inject_condition(c1).has_value());
+    REQUIRE_FALSE(sys.inject_condition(make_condition("held", "ETH", 10)).has_value());
+    auto armed = make_condition("armed", "SOL", 500);
+    REQUIRE_FALSE(sys.inject_condition(armed).has_value());
+    auto stale = make_condition("stale", "SOL", 900);
+    stale.valid_until_ms = t0 + 1000;
+    REQUIRE_FALSE(sys.inject_condition(stale).has_value());
+    sys.inject_price("BTC", 100, t0 + 1);
+    sys.inject_price("BTC", 102, t0 + 2);  // take profit
+    sys.inject_price("ETH", 10, t0 + 3);   // opens, stays open
+    balance_after_first = sys.sniper().balance();
+    REQUIRE(balance_after_first > 1000.0);
+    sys.shutdown("test");  // conditions keep, positions keep
+  }
+  {
+    boost::asio::io_context io;
+    ManualClock clock(t0 + 60'000);  // "stale" is past its valid_until by now
+    TradingSystem sys(io, settings, clock);
+    CHECK(sys.recovery().balance_from_journal);
+    CHECK(sys.recovery().balance == balance_after_first);
+    CHECK(sys.sniper().balance() == balance_after_first);
+    CHECK(sys.recovery().positions == 1);
+    CHECK(sys.recovery().conditions == 1);
+    CHECK(sys.recovery().expired_while_down == 1);
+    const auto open = sys.sniper().open_positions();
+    REQUIRE(open.size() == 1);
+    CHECK(open[0].id == std::string_view("T-held"));
+    CHECK_THAT(open[0].stop_loss_price, WithinAbs(9.8, 1e-12));
+    // ids are never reused, even for consumed conditions
+    CHECK(sys.inject_condition(make_condition("won", "BTC", 1))->field == "id");
+    // the recovered position still trades: its stop acts on the next price
+    sys.inject_price("ETH", 9.7, t0 + 60'001);
+    CHECK(sys.sniper().open_position_count() == 0);
+    sys.shutdown("test");
+  }
+  SQLite::Database db(settings.storage.db_path.string(), SQLite::OPEN_READONLY);
+  CHECK(db.execAndGet("SELECT status FROM conditions WHERE id = 'stale'").getString() == "EXPIRED");
+  CHECK(db.execAndGet("SELECT status FROM conditions WHERE id = 'armed'").getString() == "ACTIVE");
+  CHECK(db.execAndGet("SELECT exit_reason FROM trades WHERE id = 'T-held'").getString() == "STOP_LOSS");
+}
