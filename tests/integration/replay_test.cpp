@@ -1,1 +1,226 @@
+// The real tradingd binary under --replay, checked the way a user checks it:
+// exit code, then every journal row with sqlite.
+
 #include <catch2/catch.hpp>
+#include <cmath>
+
+#include "daemon_harness.hpp"
+#include "reference_model.hpp"
+
+using namespace tradingd;
+using namespace tradingd::test;
+using Catch::Matchers::WithinAbs;
+
+namespace {
+
+constexpr long long t0 = 1'764'158'400'000;  // 2025-11-26T12:00:00Z
+
+std::string seed_condition(const std::string& id, const std::string& coin, const std::string& dir,
+                           const std::string& trigger, double price, double size) {
+  return R"({"id":")" + id + R"(","coin":")" + coin + R"(","direction":")" + dir + R"(","trigger_type":")" +
+         trigger + R"(","trigger_price":)" + std::to_string(price) +
+         R"(,"stop_loss_pct":0.02,"take_profit_pct":0.015,"position_size_usd":)" + std::to_string(size) +
+         R"(,"strategy_id":"seed","reasoning":"seed check","valid_until":"2030-01-01T00:00:00Z"})";
+}
+
+std::string ticks(const std::vector<std::pair<std::string, double>>& path) {
+  std::string out = "ts_ms,coin,price\n";
+  long long t = t0;
+  for (const auto& [coin, price] : path) out += std::to_string(t += 100) + "," + coin + "," + std::to_string(price) + "\n";
+  return out;
+}
+
+struct Expected {
+  std::string coin, direction, exit_reason;
+  double entry, exit, size;
+  long long entry_ms, exit_ms;
+};
+
+void check_closed_trade(const DaemonHarness& h, const std::string& cond_id, const Expected& e) {
+  const std::string where = " FROM trades WHERE condition_id = '" + cond_id + "'";
+  REQUIRE(h.query("SELECT count(*)" + where) == "1");
+  const double qty = e.size / e.entry;
+  const double entry_fee = e.size * 0.001;
+  const double exit_fee = qty * e.exit * 0.001;
+  const double gross = e.direction == "LONG" ? qty * (e.exit - e.entry) : qty * (e.entry - e.exit);
+  const double pnl = gross - entry_fee - exit_fee;
+  const double sl = e.direction == "LONG" ? e.entry * 0.98 : e.entry * 1.02;
+  const double tp = e.direction == "LONG" ? e.entry * 1.015 : e.entry * 0.985;
+  CHECK(h.query("SELECT id" + where) == "T-" + cond_id);
+  CHECK(h.query("SELECT coin" + where) == e.coin);
+  CHECK(h.query("SELECT direction" + where) == e.direction);
+  CHECK(h.query("SELECT status" + where) == "CLOSED");
+  CHECK(h.query("SELECT exit_reason" + where) == e.exit_reason);
+  CHECK(h.query("SELECT strategy_id" + where) == "seed");
+  CHECK(h.query("SELECT entry_ms" + where) == std::to_string(e.entry_ms));
+  CHECK(h.query("SELECT exit_ms" + where) == std::to_string(e.exit_ms));
+  CHECK_THAT(h.query_double("SELECT size_usd" + where), WithinAbs(e.size, 1e-9));
+  CHECK_THAT(h.query_double("SELECT qty" + where), WithinAbs(qty, 1e-12));
+  CHECK_THAT(h.query_double("SELECT entry_price" + where), WithinAbs(e.entry, 1e-9));
+  CHECK_THAT(h.query_double("SELECT exit_price" + where), WithinAbs(e.exit, 1e-9));
+  CHECK_THAT(h.query_double("SELECT stop_loss_price" + where), WithinAbs(sl, 1e-9));
+  CHECK_THAT(h.query_double("SELECT take_profit_price" + where), WithinAbs(tp, 1e-9));
+  CHECK_THAT(h.query_double("SELECT fees_usd" + where), WithinAbs(entry_fee + exit_fee, 1e-9));
+  CHECK_THAT(h.query_double("SELECT pnl_usd" + where), WithinAbs(pnl, 1e-9));
+  // the balance row this close caused
+  CHECK(h.query("SELECT reason FROM balance WHERE trade_id = 'T-" + cond_id + "'") == "TRADE_CLOSED");
+  CHECK(h.query("SELECT ts_ms FROM balance WHERE trade_id = 'T-" + cond_id + "'") == std::to_string(e.exit_ms));
+  CHECK(h.query("SELECT status FROM conditions WHERE id = '" + cond_id + "'") == "TRIGGERED");
+  CHECK(h.query("SELECT updated_ms FROM conditions WHERE id = '" + cond_id + "'") == std::to_string(e.entry_ms));
+}
+
+}  // namespace
+
+TEST_CASE("seed check: BTC ABOVE 42000 LONG $100 opens at 42001 and takes profit", "[integration][replay]") {
+  DaemonHarness h("seed-tp");
+  h.write_config();
+  const auto conditions = h.write("conditions.json", "[" + seed_condition("seed", "BTC", "LONG", "ABOVE", 42000, 100) + "]");
+  // 42631.015 is the take-profit level (42001 x 1.015)
+  const auto path = h.write("ticks.csv", ticks({{"BTC", 41999}, {"BTC", 42001}, {"BTC", 42500}, {"BTC", 42631.02}}));
+  const auto r = h.replay(conditions, path);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+
+  // after 41999 nothing opened: the only trade entered at 42001, on the second tick
+  check_closed_trade(h, "seed", {"BTC", "LONG", "TAKE_PROFIT", 42001, 42631.02, 100, t0 + 200, t0 + 400});
+  CHECK(h.query("SELECT count(*) FROM trades") == "1");
+
+  const double qty = 100.0 / 42001.0;
+  const double pnl = qty * (42631.02 - 42001) - 0.1 - qty * 42631.02 * 0.001;
+  CHECK(h.query("SELECT group_concat(reason, ',') FROM (SELECT reason FROM balance ORDER BY seq)") ==
+        "INITIAL,TRADE_CLOSED");
+  CHECK(h.query("SELECT balance FROM balance WHERE reason = 'INITIAL'") == "1000.0");
+  CHECK(h.query("SELECT ts_ms FROM balance WHERE reason = 'INITIAL'") == std::to_string(t0 + 100));
+  CHECK_THAT(h.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1"), WithinAbs(1000 + pnl, 1e-9));
+  CHECK(std::round((1000 + pnl) * 100) / 100 == 1001.30);  // to the cent
+
+  // the condition row carries every field of DESIGN §3
+  CHECK(h.query("SELECT coin || ',' || direction || ',' || trigger_type || ',' || trigger_price || ',' || "
+                "stop_loss_pct || ',' || take_profit_pct || ',' || position_size_usd || ',' || strategy_id || ',' "
+                "|| reasoning || ',' || valid_until_ms || ',' || created_at_ms || ',' || status_reason "
+                "FROM conditions WHERE id = 'seed'") ==
+        "BTC,LONG,ABOVE,42000.0,0.02,0.015,100.0,seed,seed check,1893456000000," + std::to_string(t0 + 100) +
+            ",T-seed");
+  CHECK(h.query("SELECT group_concat(kind, ',') FROM (SELECT kind FROM events ORDER BY seq)") ==
+        "STARTUP,CONDITION_ARMED,POSITION_OPENED,POSITION_CLOSED,SHUTDOWN");
+  CHECK_THAT(r.out, Catch::Contains("Replay finished: 4 ticks"));
+  CHECK_THAT(r.out, Catch::Contains("Shutdown complete"));
+}
+
+TEST_CASE("seed check: the same entry stopped out", "[integration][replay]") {
+  DaemonHarness h("seed-sl");
+  h.write_config();
+  const auto conditions = h.write("conditions.json", "[" + seed_condition("seed", "BTC", "LONG", "ABOVE", 42000, 100) + "]");
+  // sl = 42001 x 0.98 = 41160.98: 41500 holds, 41100 stops out
+  const auto path = h.write("ticks.csv", ticks({{"BTC", 41999}, {"BTC", 42001}, {"BTC", 41500}, {"BTC", 41100}}));
+  const auto r = h.replay(conditions, path);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  check_closed_trade(h, "seed", {"BTC", "LONG", "STOP_LOSS", 42001, 41100, 100, t0 + 200, t0 + 400});
+}
+
+TEST_CASE("SHORT entries take profit below and stop out above", "[integration][replay]") {
+  DaemonHarness h("short");
+  h.set("risk", "max_exposure_pct", "0.5");
+  h.write_config();
+  const auto conditions =
+      h.write("conditions.json", "[" + seed_condition("eth-short", "ETH", "SHORT", "BELOW", 2200, 100) + "," +
+                                     seed_condition("sol-short", "SOL", "SHORT", "BELOW", 95, 50) + "]");
+  // ETH: opens at 2199, tp = 2199 x 0.985 = 2166.015. SOL: opens at 94.5, sl = 94.5 x 1.02 = 96.39
+  const auto path = h.write("ticks.csv", ticks({{"ETH", 2201},
+                                                {"SOL", 96},
+                                                {"ETH", 2199},
+                                                {"SOL", 94.5},
+                                                {"ETH", 2180},
+                                                {"SOL", 96.4},
+                                                {"ETH", 2166}}));
+  const auto r = h.replay(conditions, path);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  check_closed_trade(h, "eth-short", {"ETH", "SHORT", "TAKE_PROFIT", 2199, 2166, 100, t0 + 300, t0 + 700});
+  check_closed_trade(h, "sol-short", {"SOL", "SHORT", "STOP_LOSS", 94.5, 96.4, 50, t0 + 400, t0 + 600});
+  CHECK(h.invariant_violations(1000.0).empty());
+}
+
+TEST_CASE("the same ticks and conditions on an empty journal give the same journal, following DESIGN §4",
+          "[integration][replay][property]") {
+  for (std::uint32_t seed : {11u, 22u, 33u}) {
+    INFO("seed " << seed);
+    Scenario s = make_scenario(seed, 4000, 120, t0);
+
+    std::string dumps[2];
+    for (int run = 0; run < 2; ++run) {
+      DaemonHarness h("determinism-" + std::to_string(seed) + "-" + std::to_string(run));
+      h.set("risk", "max_positions", "4");
+      h.set("risk", "max_position_per_coin", "2");
+      h.set("risk", "max_exposure_pct", "0.15");
+      h.write_config();
+      const auto r = h.replay(h.write("c.json", conditions_json(s.conditions)), h.write("t.csv", ticks_csv(s.ticks)));
+      INFO(r.out << r.err);
+      REQUIRE(r.exit_code == 0);
+      dumps[run] = h.dump();
+      REQUIRE(h.invariant_violations(1000.0).empty());
+
+      if (run == 0) {
+        // The journal against the reference model run over the same path.
+        RiskSettings risk;
+        risk.max_positions = 4;
+        risk.max_position_per_coin = 2;
+        risk.max_exposure_pct = 0.15;
+        ReferenceModel model(risk, PaperSettings{});
+        for (const auto& c : s.conditions) model.arm(c);
+        long long last_second = -1;
+        for (const auto& t : s.ticks) {
+          if (t.ts / 1000 != last_second) {
+            last_second = t.ts / 1000;
+            model.sweep(t.ts);
+          }
+          model.tick(t.coin, t.price, t.ts);
+        }
+        model.sweep(s.ticks.back().ts);
+        model.cancel_all(s.ticks.back().ts);  // [shutdown] conditions = "cancel"
+        std::size_t closed = 0;
+        for (const auto& e : model.events) {
+          INFO(e.kind << " " << e.id);
+          if (e.kind == "OPENED") {
+            CHECK_THAT(h.query_double("SELECT entry_price FROM trades WHERE id = '" + e.id + "'"),
+                       WithinAbs(e.price, 1e-9));
+          } else if (e.kind == "CLOSED") {
+            ++closed;
+            CHECK(h.query("SELECT exit_reason FROM trades WHERE id = '" + e.id + "'") == e.reason);
+            CHECK_THAT(h.query_double("SELECT exit_price FROM trades WHERE id = '" + e.id + "'"),
+                       WithinAbs(e.price, 1e-9));
+            CHECK_THAT(h.query_double("SELECT pnl_usd FROM trades WHERE id = '" + e.id + "'"),
+                       WithinAbs(e.pnl, 1e-9));
+          } else {
+            CHECK(h.query("SELECT status || ':' || status_reason FROM conditions WHERE id = '" + e.id + "'") ==
+                  e.kind + ":" + e.reason);
+          }
+        }
+        CHECK(closed > 10);
+        CHECK(h.query("SELECT count(*) FROM trades WHERE status = 'CLOSED'") == std::to_string(closed));
+        CHECK(h.query("SELECT count(*) FROM trades WHERE status = 'OPEN'") ==
+              std::to_string(model.open_ids().size()));
+        CHECK_THAT(h.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1"),
+                   WithinAbs(model.balance(), 1e-9));
+      }
+    }
+    CHECK(dumps[0] == dumps[1]);
+  }
+}
+
+TEST_CASE("invalid prices in a replay are dropped, counted and warned about", "[integration][replay]") {
+  DaemonHarness h("invalid");
+  h.write_config();
+  const auto conditions = h.write("conditions.json", "[" + seed_condition("seed", "BTC", "LONG", "BELOW", 42000, 100) + "]");
+  const auto path = h.write("ticks.csv", "ts_ms,coin,price\n" + std::to_string(t0) + ",BTC,nan\n" +
+                                             std::to_string(t0 + 1) + ",BTC,-5\n" + std::to_string(t0 + 2) +
+                                             ",BTC,0\n" + std::to_string(t0 + 3) + ",BTC,inf\n" +
+                                             std::to_string(t0 + 4) + ",BTC,50000\n");
+  const auto r = h.replay(conditions, path);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("Replay finished: 5 ticks (4 invalid)"));
+  CHECK(h.query("SELECT count(*) FROM trades") == "0");
+  CHECK(h.query("SELECT status FROM conditions WHERE id = 'seed'") == "CANCELLED");
+}

@@ -1,0 +1,174 @@
+#pragma once
+// DaemonHarness: what an integration test needs to run the real tradingd
+// binary the way a user does: a config file in a temp folder, a conditions
+// file, a ticks CSV, the process, and the journal read back with SQLite.
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "random_scenario.hpp"
+#include "test_process.hpp"
+
+namespace tradingd::test {
+
+class DaemonHarness {
+public:
+  explicit DaemonHarness(const std::string& tag) : dir_(tag) {
+    set("trading", "coins", R"(["BTC", "ETH", "SOL"])");
+    set("storage", "db_path", "\"journal.db\"");
+    set("log", "dir", "\"logs\"");
+    set("health", "interval_ms", "100");
+  }
+
+  // Sets `key = value` (value as TOML text) in [section].
+  void set(const std::string& section, const std::string& key, const std::string& value) {
+    sections_[section][key] = value;
+  }
+
+  std::filesystem::path write_config(const std::string& name = "settings.toml") const {
+    std::string text;
+    for (const auto& [section, keys] : sections_) {
+      text += "[" + section + "]\n";
+      for (const auto& [k, v] : keys) text += k + " = " + v + "\n";
+    }
+    write_file(dir_ / name, text);
+    return dir_ / name;
+  }
+
+  std::filesystem::path write(const std::string& name, const std::string& text) const {
+    write_file(dir_ / name, text);
+    return dir_ / name;
+  }
+
+  [[nodiscard]] std::filesystem::path db_path() const { return dir_ / "journal.db"; }
+  [[nodiscard]] std::filesystem::path log_path() const { return dir_ / "logs" / "trading.log"; }
+  [[nodiscard]] const std::filesystem::path& dir() const { return dir_.path(); }
+
+  // Runs tradingd with `args` after the binary; returns the finished process's exit code.
+  struct Result {
+    int exit_code;
+    std::string out, err;
+  };
+  Result run(std::vector<std::string> args, const std::string& name,
+             std::chrono::milliseconds timeout = std::chrono::seconds(120)) const {
+    args.insert(args.begin(), TRADINGD_BINARY);
+    TestProcess p(args, dir_.path(), name);
+    const auto code = p.wait(timeout);
+    return {code.value_or(-1), p.stdout_text(), p.stderr_text()};
+  }
+
+  Result replay(const std::filesystem::path& conditions, const std::filesystem::path& ticks,
+                const std::string& name = "replay") const {
+    return run({"--config", (dir_ / "settings.toml").string(), "--conditions", conditions.string(), "--replay",
+                ticks.string()},
+               name);
+  }
+
+  // The first column of the first row of `sql`, as text ("" when NULL or no row).
+  [[nodiscard]] std::string query(const std::string& sql) const {
+    SQLite::Database db(db_path().string(), SQLite::OPEN_READONLY);
+    db.setBusyTimeout(5000);
+    SQLite::Statement q(db, sql);
+    if (!q.executeStep() || q.getColumn(0).isNull()) return "";
+    return q.getColumn(0).getString();
+  }
+  [[nodiscard]] double query_double(const std::string& sql) const {
+    SQLite::Database db(db_path().string(), SQLite::OPEN_READONLY);
+    db.setBusyTimeout(5000);
+    return db.execAndGet(sql).getDouble();
+  }
+
+  // Every row of every journal table, as text: two journals are the same
+  // journal when their dumps are equal.
+  [[nodiscard]] std::string dump() const {
+    SQLite::Database db(db_path().string(), SQLite::OPEN_READONLY);
+    std::string out;
+    for (const char* table : {"conditions", "trades", "balance", "events"}) {
+      out += std::string("== ") + table + "\n";
+      SQLite::Statement q(db, std::string("SELECT * FROM ") + table + " ORDER BY rowid");
+      while (q.executeStep()) {
+        for (int i = 0; i < q.getColumnCount(); ++i) {
+          const auto col = q.getColumn(i);
+          out += col.isNull() ? std::string("NULL") : col.getString();
+          out += '|';
+        }
+        out += '\n';
+      }
+    }
+    return out;
+  }
+
+  // DESIGN §5's consistency rules; returns the broken ones (empty: consistent).
+  [[nodiscard]] std::vector<std::string> invariant_violations(double initial_balance) const {
+    std::vector<std::string> v;
+    SQLite::Database db(db_path().string(), SQLite::OPEN_READONLY);
+    db.setBusyTimeout(5000);
+    if (db.execAndGet("PRAGMA integrity_check").getString() != "ok") v.push_back("integrity_check failed");
+    const double closed_pnl = db.execAndGet("SELECT ifnull(sum(pnl_usd), 0) FROM trades WHERE status='CLOSED'")
+                                  .getDouble();
+    SQLite::Statement last(db, "SELECT balance FROM balance ORDER BY seq DESC LIMIT 1");
+    const double balance = last.executeStep() ? last.getColumn(0).getDouble() : initial_balance;
+    if (std::abs(balance - (initial_balance + closed_pnl)) > 1e-6)
+      v.push_back("balance " + std::to_string(balance) + " != initial + closed pnl " +
+                  std::to_string(initial_balance + closed_pnl));
+    auto count = [&](const char* sql) { return db.execAndGet(sql).getInt(); };
+    if (count("SELECT count(*) FROM trades WHERE status='CLOSED' AND (exit_price IS NULL OR pnl_usd IS NULL "
+              "OR exit_reason IS NULL)"))
+      v.push_back("a CLOSED trade lacks its exit");
+    if (count("SELECT count(*) FROM trades WHERE status='OPEN' AND (exit_price IS NOT NULL OR pnl_usd IS NOT NULL)"))
+      v.push_back("an OPEN trade has an exit");
+    if (count("SELECT count(*) FROM trades t LEFT JOIN conditions c ON c.id = t.condition_id "
+              "WHERE c.status IS NOT 'TRIGGERED'"))
+      v.push_back("a trade whose condition is not TRIGGERED");
+    if (count("SELECT count(*) FROM conditions c WHERE c.status='TRIGGERED' AND NOT EXISTS "
+              "(SELECT 1 FROM trades t WHERE t.condition_id = c.id)"))
+      v.push_back("a TRIGGERED condition without its trade");
+    if (count("SELECT count(*) FROM (SELECT trade_id FROM balance WHERE trade_id IS NOT NULL GROUP BY trade_id "
+              "HAVING count(*) > 1)"))
+      v.push_back("a trade credited to the balance twice");
+    if (count("SELECT count(*) FROM trades t WHERE t.status='CLOSED' AND NOT EXISTS "
+              "(SELECT 1 FROM balance b WHERE b.trade_id = t.id)"))
+      v.push_back("a CLOSED trade missing from the balance");
+    return v;
+  }
+
+private:
+  TempDir dir_;
+  std::map<std::string, std::map<std::string, std::string>> sections_;
+};
+
+// The conditions and ticks of a scenario as the files tradingd reads.
+inline std::string conditions_json(const std::vector<TradeCondition>& conditions) {
+  std::string out = "[\n";
+  char buf[1024];
+  for (std::size_t i = 0; i < conditions.size(); ++i) {
+    const auto& c = conditions[i];
+    std::snprintf(buf, sizeof buf,
+                  R"({"id":"%s","coin":"%s","direction":"%s","trigger_type":"%s","trigger_price":%.17g,)"
+                  R"("stop_loss_pct":%.17g,"take_profit_pct":%.17g,"position_size_usd":%.17g,)"
+                  R"("strategy_id":"%s","reasoning":"test","valid_until":%lld,"created_at":%lld})",
+                  c.id.c_str(), c.coin.c_str(), c.direction == Direction::Long ? "LONG" : "SHORT",
+                  c.trigger_type == TriggerType::Above ? "ABOVE" : "BELOW", c.trigger_price, c.stop_loss_pct,
+                  c.take_profit_pct, c.position_size_usd, c.strategy_id.c_str(),
+                  static_cast<long long>(c.valid_until_ms), static_cast<long long>(c.created_at_ms));
+    out += buf;
+    out += i + 1 < conditions.size() ? ",\n" : "\n";
+  }
+  return out + "]\n";
+}
+
+inline std::string ticks_csv(const std::vector<ScenarioTick>& ticks) {
+  std::string out = "ts_ms,coin,price\n";
+  char buf[128];
+  for (const auto& t : ticks) {
+    std::snprintf(buf, sizeof buf, "%lld,%s,%.17g\n", static_cast<long long>(t.ts), t.coin.c_str(), t.price);
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace tradingd::test
