@@ -1,0 +1,165 @@
+// Tick-path benchmark: prints figures; fails only on the seed's floor
+// (10,000 injected ticks must run at >= 10,000 ticks/s) or if the io thread
+// allocates on the tick path. Timing is reported, never asserted tightly.
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <new>
+#include <unistd.h>
+#include <random>
+#include <vector>
+
+#include "tradingd/app/logging.hpp"
+#include "tradingd/app/trading_system.hpp"
+#include "tradingd/domain/manual_clock.hpp"
+
+// Counts heap allocations made by this thread (the io thread here); the
+// journal's writer thread allocates freely and is not counted.
+namespace {
+thread_local std::uint64_t g_allocations = 0;
+}
+void* operator new(std::size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+using namespace tradingd;
+using Steady = std::chrono::steady_clock;
+
+namespace {
+
+struct Tick {
+  CoinId coin;
+  double price;
+  std::int64_t ts;
+};
+
+std::vector<Tick> random_walk(std::size_t n, std::size_t coins, std::int64_t t0, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  std::vector<double> price(coins, 100.0);
+  std::vector<Tick> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<CoinId>(rng() % coins);
+    price[c] *= 1.0 + u(rng) * 0.002;
+    out.push_back({c, price[c], t0 + static_cast<std::int64_t>(i / 10)});
+  }
+  return out;
+}
+
+void arm_many(TradingSystem& sys, std::size_t n, std::int64_t t0, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const auto& coins = sys.coins();
+  for (std::size_t i = 0; i < n; ++i) {
+    TradeCondition c;
+    c.id = "b" + std::to_string(seed) + "-" + std::to_string(i);
+    c.coin = coins.name(static_cast<CoinId>(i % coins.size()));
+    c.direction = u(rng) < 0.5 ? Direction::Long : Direction::Short;
+    c.trigger_type = u(rng) < 0.5 ? TriggerType::Above : TriggerType::Below;
+    c.trigger_price = 100.0 * (1.0 + (u(rng) - 0.5) * 0.1);
+    c.stop_loss_pct = 0.01;
+    c.take_profit_pct = 0.01;
+    c.position_size_usd = 10;
+    c.created_at_ms = t0;
+    c.valid_until_ms = t0 + 86'400'000;
+    (void)sys.inject_condition(c);
+  }
+}
+
+double percentile(std::vector<std::uint32_t>& v, double p) {
+  const auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+
+}  // namespace
+
+int main() {
+  Logging::setup_console("warn");
+  const auto dir = std::filesystem::temp_directory_path() / ("tradingd-bench-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  Settings settings;
+  settings.storage.db_path = dir / "journal.db";
+  settings.risk.max_positions = 10;
+  settings.risk.max_position_per_coin = 2;
+  settings.risk.max_exposure_pct = 1.0;
+  constexpr std::int64_t t0 = 1'764'158'400'000;
+  int failures = 0;
+
+  boost::asio::io_context io;
+  ManualClock clock(t0);
+  TradingSystem sys(io, settings, clock);
+  arm_many(sys, 2000, t0, 1);
+
+  // 1. The seed's check: 10,000 ticks through the test-mode injection API.
+  {
+    const auto ticks = random_walk(10'000, settings.trading.coins.size(), t0, 42);
+    const auto start = Steady::now();
+    for (const auto& t : ticks) sys.inject_price(settings.trading.coins[t.coin], t.price, t.ts);
+    const double s = std::chrono::duration<double>(Steady::now() - start).count();
+    const double rate = 10'000 / s;
+    std::printf("inject_price: 10000 ticks in %.3f ms = %.0f ticks/s (floor 10000)\n", s * 1e3, rate);
+    if (rate < 10'000) {
+      std::printf("FAIL: below 10,000 ticks/s\n");
+      ++failures;
+    }
+  }
+
+  // 2. The hot path itself (what the feed calls): 1,000,000 ticks over 20 coins
+  //    with 2,000 more conditions firing, rejecting and exiting along the way.
+  arm_many(sys, 2000, t0, 2);
+  sys.journal().flush().get();
+  const auto ticks = random_walk(1'000'000, settings.trading.coins.size(), t0 + 10'000, 7);
+  std::vector<std::uint32_t> ns;
+  ns.reserve(ticks.size());
+  const auto before = sys.sniper().counters();
+  const std::uint64_t allocs_before = g_allocations;
+  const auto start = Steady::now();
+  for (const auto& t : ticks) {
+    const auto a = Steady::now();
+    sys.on_price_tick(t.coin, t.price, t.ts);
+    ns.push_back(static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now() - a).count()));
+  }
+  const double s = std::chrono::duration<double>(Steady::now() - start).count();
+  const std::uint64_t allocs = g_allocations - allocs_before;
+  const auto& after = sys.sniper().counters();
+  std::printf("on_price_tick: %zu ticks in %.1f ms = %.2f M ticks/s (timer overhead included)\n", ticks.size(),
+              s * 1e3, static_cast<double>(ticks.size()) / s / 1e6);
+  std::printf("  latency per tick: p50 %.0f ns, p99 %.0f ns, p99.9 %.0f ns, max %.0f ns\n", percentile(ns, 0.50),
+              percentile(ns, 0.99), percentile(ns, 0.999), percentile(ns, 1.0));
+  std::printf("  decisions: %llu opened, %llu rejected, %llu closed\n",
+              static_cast<unsigned long long>(after.triggered - before.triggered),
+              static_cast<unsigned long long>(after.rejected - before.rejected),
+              static_cast<unsigned long long>(after.closed - before.closed));
+  std::printf("  heap allocations on the io thread during the loop: %llu\n", static_cast<unsigned long long>(allocs));
+  if (allocs != 0) {
+    std::printf("FAIL: the tick path allocated\n");
+    ++failures;
+  }
+  if (after.triggered == before.triggered || after.closed == before.closed) {
+    std::printf("FAIL: the run made no decisions, so it measured nothing\n");
+    ++failures;
+  }
+
+  const auto flush_start = Steady::now();
+  sys.journal().flush().get();
+  std::printf("journal: %llu records committed in %llu batches; final flush %.1f ms\n",
+              static_cast<unsigned long long>(sys.journal().stats().committed),
+              static_cast<unsigned long long>(sys.journal().stats().batches),
+              std::chrono::duration<double, std::milli>(Steady::now() - flush_start).count());
+  sys.shutdown("bench done");
+  std::filesystem::remove_all(dir);
+  std::printf("%d passed, %d failed\n", failures == 0 ? 1 : 0, failures == 0 ? 0 : 1);
+  return failures == 0 ? 0 : 1;
+}
