@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -11,7 +12,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <new>
-#include <unistd.h>
 #include <random>
 #include <vector>
 
@@ -29,8 +29,12 @@ void* operator new(std::size_t n) {
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 using namespace tradingd;
 using Steady = std::chrono::steady_clock;
@@ -129,13 +133,14 @@ int main() {
   for (const auto& t : ticks) {
     const auto a = Steady::now();
     sys.on_price_tick(t.coin, t.price, t.ts);
-    ns.push_back(static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now() - a).count()));
+    ns.push_back(
+        static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now() - a).count()));
   }
   const double s = std::chrono::duration<double>(Steady::now() - start).count();
   const std::uint64_t allocs = g_allocations - allocs_before;
   const auto& after = sys.sniper().counters();
-  std::printf("on_price_tick: %zu ticks in %.1f ms = %.2f M ticks/s (timer overhead included)\n", ticks.size(),
-              s * 1e3, static_cast<double>(ticks.size()) / s / 1e6);
+  std::printf("on_price_tick: %zu ticks in %.1f ms = %.2f M ticks/s (timer overhead included)\n", ticks.size(), s * 1e3,
+              static_cast<double>(ticks.size()) / s / 1e6);
   std::printf("  latency per tick: p50 %.0f ns, p99 %.0f ns, p99.9 %.0f ns, max %.0f ns\n", percentile(ns, 0.50),
               percentile(ns, 0.99), percentile(ns, 0.999), percentile(ns, 1.0));
   std::printf("  decisions: %llu opened, %llu rejected, %llu closed\n",

@@ -16,9 +16,18 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view known_fields[] = {
-    "id",         "coin",        "direction",   "trigger_type", "trigger_price", "stop_loss_pct",
-    "take_profit_pct", "position_size_usd", "strategy_id", "reasoning", "valid_until", "created_at"};
+constexpr std::string_view known_fields[] = {"id",
+                                             "coin",
+                                             "direction",
+                                             "trigger_type",
+                                             "trigger_price",
+                                             "stop_loss_pct",
+                                             "take_profit_pct",
+                                             "position_size_usd",
+                                             "strategy_id",
+                                             "reasoning",
+                                             "valid_until",
+                                             "created_at"};
 
 // Field-level failure while reading one object; caught per condition.
 struct Refusal {

@@ -14,6 +14,7 @@ std::string join(const std::vector<std::string>& errors) {
 
 }  // namespace
 
-ConfigError::ConfigError(std::vector<std::string> errors) : std::runtime_error(join(errors)), errors_(std::move(errors)) {}
+ConfigError::ConfigError(std::vector<std::string> errors)
+    : std::runtime_error(join(errors)), errors_(std::move(errors)) {}
 
 }  // namespace tradingd

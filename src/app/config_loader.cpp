@@ -1,10 +1,10 @@
 #include "tradingd/app/config_loader.hpp"
 
+#include <toml++/toml.h>
 #include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "tradingd/app/config_error.hpp"
 
@@ -15,7 +15,7 @@ namespace {
 // marked as known; finish() reports the ones nobody asked for. Errors are
 // collected, never thrown, so one run reports everything wrong with the file.
 class SectionReader {
-public:
+ public:
   SectionReader(const toml::table* table, std::string name, const std::string& file, std::vector<std::string>& errors)
       : table_(table), name_(std::move(name)), file_(file), errors_(errors) {}
 
@@ -25,8 +25,9 @@ public:
     if (!n->is_integer()) return error(*n, key, "expected an integer, got " + type_name(*n));
     const std::int64_t v = n->as_integer()->get();
     if (v < lo || v > hi)
-      return error(*n, key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
-                                std::to_string(v));
+      return error(
+          *n, key,
+          "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + std::to_string(v));
     out = v;
   }
 
@@ -123,7 +124,7 @@ public:
 
   [[nodiscard]] const std::string& name() const { return name_; }
 
-private:
+ private:
   const toml::node* take(std::string_view key) {
     known_.insert(std::string(key));
     return table_ ? table_->get(key) : nullptr;
@@ -140,13 +141,20 @@ private:
 
   static std::string type_name(const toml::node& n) {
     switch (n.type()) {
-      case toml::node_type::string: return "a string";
-      case toml::node_type::integer: return "an integer";
-      case toml::node_type::floating_point: return "a float";
-      case toml::node_type::boolean: return "a boolean";
-      case toml::node_type::array: return "an array";
-      case toml::node_type::table: return "a table";
-      default: return "a date/time";
+      case toml::node_type::string:
+        return "a string";
+      case toml::node_type::integer:
+        return "an integer";
+      case toml::node_type::floating_point:
+        return "a float";
+      case toml::node_type::boolean:
+        return "a boolean";
+      case toml::node_type::array:
+        return "an array";
+      case toml::node_type::table:
+        return "a table";
+      default:
+        return "a date/time";
     }
   }
 
@@ -164,7 +172,9 @@ bool coin_name_ok(const std::string& c) {
   return true;
 }
 
-bool ws_url(const std::string& url) { return url.rfind("ws://", 0) == 0 || url.rfind("wss://", 0) == 0; }
+bool ws_url(const std::string& url) {
+  return url.rfind("ws://", 0) == 0 || url.rfind("wss://", 0) == 0;
+}
 
 std::filesystem::path resolve(const std::filesystem::path& base, const std::filesystem::path& p) {
   if (p.empty() || p.is_absolute()) return p;

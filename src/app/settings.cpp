@@ -24,8 +24,7 @@ std::string Settings::to_toml() const {
     << "\nfailover_after_ms = " << exchange.failover_after_ms << "\n";
   o << "[exchange.bybit]\nurl = " << quoted(exchange.bybit_url) << "\n";
   o << "[exchange.binance]\nurl = " << quoted(exchange.binance_url) << "\n";
-  o << "[tls]\nca_file = " << quoted(tls.ca_file.string()) << "\nverify = " << (tls.verify ? "true" : "false")
-    << "\n";
+  o << "[tls]\nca_file = " << quoted(tls.ca_file.string()) << "\nverify = " << (tls.verify ? "true" : "false") << "\n";
   o << "[trading]\ncoins = [";
   for (std::size_t i = 0; i < trading.coins.size(); ++i) o << (i ? ", " : "") << quoted(trading.coins[i]);
   o << "]\nquote = " << quoted(trading.quote) << "\n";

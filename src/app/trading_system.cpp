@@ -41,12 +41,7 @@ constexpr std::size_t replay_chunk = 8192;
 }  // namespace
 
 TradingSystem::TradingSystem(boost::asio::io_context& io, const Settings& settings, const Clock& clock)
-    : io_(io),
-      settings_(settings),
-      clock_(clock),
-      coins_(settings.trading.coins),
-      signals_(io),
-      replay_timer_(io) {
+    : io_(io), settings_(settings), clock_(clock), coins_(settings.trading.coins), signals_(io), replay_timer_(io) {
   journal_ = std::make_unique<TradeJournal>(settings_.storage.db_path);
   sniper_ = std::make_unique<Sniper>(coins_, settings_.risk, settings_.paper, clock_, *journal_);
   health_ = std::make_unique<HealthMonitor>(io_, settings_.health, *sniper_, *journal_, clock_);
@@ -105,9 +100,8 @@ void TradingSystem::recover() {
   spdlog::info("Journal {}: balance {:.2f} ({}), {} open positions, {} armed conditions{}",
                settings_.storage.db_path.string(), recovery_.balance,
                recovery_.balance_from_journal ? "recovered" : "initial", recovery_.positions, recovery_.conditions,
-               recovery_.expired_while_down
-                   ? fmt::format(", {} expired while stopped", recovery_.expired_while_down)
-                   : std::string());
+               recovery_.expired_while_down ? fmt::format(", {} expired while stopped", recovery_.expired_while_down)
+                                            : std::string());
 }
 
 std::size_t TradingSystem::arm_conditions(const ParsedConditions& parsed) {
@@ -233,8 +227,7 @@ void TradingSystem::shutdown(std::string_view why) {
     const auto before = sniper_->open_position_count();
     left_open = sniper_->close_all(ExitReason::Shutdown);
     closed = before - left_open;
-    if (left_open)
-      spdlog::warn("{} positions stay open: no price seen for their coin since start-up", left_open);
+    if (left_open) spdlog::warn("{} positions stay open: no price seen for their coin since start-up", left_open);
   }
   journal_->submit(AuditEvent{"SHUTDOWN", "",
                               nlohmann::json{{"reason", why},
@@ -247,9 +240,10 @@ void TradingSystem::shutdown(std::string_view why) {
                               clock_.now_ms()});
   journal_->stop();  // flushes everything above, then joins the writer
   const JournalStats js = journal_->stats();
-  spdlog::info("Shutdown complete: {} conditions cancelled, {} kept; {} positions closed, {} kept open; "
-               "balance {:.2f}; journal committed {} records",
-               cancelled, sniper_->active_condition_count(), closed, left_open, sniper_->balance(), js.committed);
+  spdlog::info(
+      "Shutdown complete: {} conditions cancelled, {} kept; {} positions closed, {} kept open; "
+      "balance {:.2f}; journal committed {} records",
+      cancelled, sniper_->active_condition_count(), closed, left_open, sniper_->balance(), js.committed);
   health_->stop();
   replay_timer_.cancel();
   boost::system::error_code ignored;

@@ -4,10 +4,14 @@ namespace tradingd {
 
 std::string_view to_string(ExitReason r) {
   switch (r) {
-    case ExitReason::StopLoss: return "STOP_LOSS";
-    case ExitReason::TakeProfit: return "TAKE_PROFIT";
-    case ExitReason::Manual: return "MANUAL";
-    case ExitReason::Shutdown: return "SHUTDOWN";
+    case ExitReason::StopLoss:
+      return "STOP_LOSS";
+    case ExitReason::TakeProfit:
+      return "TAKE_PROFIT";
+    case ExitReason::Manual:
+      return "MANUAL";
+    case ExitReason::Shutdown:
+      return "SHUTDOWN";
   }
   return "?";
 }
@@ -23,8 +27,8 @@ ClosedTrade settle(const Position& p, double exit_price, double fee_pct) {
   c.exit_price = exit_price;
   c.exit_fee_usd = p.qty * exit_price * fee_pct;
   c.fees_usd = p.entry_fee_usd + c.exit_fee_usd;
-  const double gross = p.direction == Direction::Long ? p.qty * (exit_price - p.entry_price)
-                                                      : p.qty * (p.entry_price - exit_price);
+  const double gross =
+      p.direction == Direction::Long ? p.qty * (exit_price - p.entry_price) : p.qty * (p.entry_price - exit_price);
   c.pnl_usd = gross - p.entry_fee_usd - c.exit_fee_usd;
   return c;
 }

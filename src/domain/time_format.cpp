@@ -22,9 +22,9 @@ std::optional<std::int64_t> TimeFormat::parse_iso8601_ms(std::string_view t) {
   // YYYY-MM-DDTHH:MM:SS[.fff...](Z|+00:00|-00:00)  -- UTC only, as DESIGN §3 says.
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
   if (t.size() < 20) return std::nullopt;
-  if (!read_int(t, 0, 4, y) || t[4] != '-' || !read_int(t, 5, 2, mo) || t[7] != '-' ||
-      !read_int(t, 8, 2, d) || (t[10] != 'T' && t[10] != ' ') || !read_int(t, 11, 2, h) ||
-      t[13] != ':' || !read_int(t, 14, 2, mi) || t[16] != ':' || !read_int(t, 17, 2, s))
+  if (!read_int(t, 0, 4, y) || t[4] != '-' || !read_int(t, 5, 2, mo) || t[7] != '-' || !read_int(t, 8, 2, d) ||
+      (t[10] != 'T' && t[10] != ' ') || !read_int(t, 11, 2, h) || t[13] != ':' || !read_int(t, 14, 2, mi) ||
+      t[16] != ':' || !read_int(t, 17, 2, s))
     return std::nullopt;
   std::size_t pos = 19;
   int millis = 0;

@@ -6,16 +6,25 @@
 
 namespace tradingd {
 
-std::string_view to_string(Direction d) { return d == Direction::Long ? "LONG" : "SHORT"; }
-std::string_view to_string(TriggerType t) { return t == TriggerType::Above ? "ABOVE" : "BELOW"; }
+std::string_view to_string(Direction d) {
+  return d == Direction::Long ? "LONG" : "SHORT";
+}
+std::string_view to_string(TriggerType t) {
+  return t == TriggerType::Above ? "ABOVE" : "BELOW";
+}
 
 std::string_view to_string(ConditionStatus s) {
   switch (s) {
-    case ConditionStatus::Active: return "ACTIVE";
-    case ConditionStatus::Triggered: return "TRIGGERED";
-    case ConditionStatus::Rejected: return "REJECTED";
-    case ConditionStatus::Expired: return "EXPIRED";
-    case ConditionStatus::Cancelled: return "CANCELLED";
+    case ConditionStatus::Active:
+      return "ACTIVE";
+    case ConditionStatus::Triggered:
+      return "TRIGGERED";
+    case ConditionStatus::Rejected:
+      return "REJECTED";
+    case ConditionStatus::Expired:
+      return "EXPIRED";
+    case ConditionStatus::Cancelled:
+      return "CANCELLED";
   }
   return "?";
 }
@@ -42,26 +51,27 @@ std::optional<ConditionStatus> parse_condition_status(std::string_view s) {
 namespace {
 
 bool id_char_ok(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == ':' || c == '-';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == ':' || c == '-';
 }
 
-bool positive_finite(double x) { return std::isfinite(x) && x > 0.0; }
-bool open_fraction(double x) { return std::isfinite(x) && x > 0.0 && x < 1.0; }
+bool positive_finite(double x) {
+  return std::isfinite(x) && x > 0.0;
+}
+bool open_fraction(double x) {
+  return std::isfinite(x) && x > 0.0 && x < 1.0;
+}
 
 }  // namespace
 
 std::optional<FieldError> TradeCondition::validate(const CoinTable& coins) const {
-  if (id.empty() || id.size() > max_id_length)
-    return FieldError{"id", "must be 1-64 characters"};
+  if (id.empty() || id.size() > max_id_length) return FieldError{"id", "must be 1-64 characters"};
   for (char c : id)
     if (!id_char_ok(c)) return FieldError{"id", "may contain only A-Z a-z 0-9 . _ : -"};
-  if (!coins.find(coin))
-    return FieldError{"coin", "'" + coin + "' is not one of the configured [trading] coins"};
+  if (!coins.find(coin)) return FieldError{"coin", "'" + coin + "' is not one of the configured [trading] coins"};
   if (!positive_finite(trigger_price)) return FieldError{"trigger_price", "must be finite and > 0"};
   if (!open_fraction(stop_loss_pct)) return FieldError{"stop_loss_pct", "must be between 0 and 1 (exclusive)"};
-  if (!open_fraction(take_profit_pct))
-    return FieldError{"take_profit_pct", "must be between 0 and 1 (exclusive)"};
+  if (!open_fraction(take_profit_pct)) return FieldError{"take_profit_pct", "must be between 0 and 1 (exclusive)"};
   if (!positive_finite(position_size_usd)) return FieldError{"position_size_usd", "must be finite and > 0"};
   if (strategy_id.size() > max_strategy_length) return FieldError{"strategy_id", "must be at most 64 characters"};
   if (reasoning.size() > max_reasoning_length) return FieldError{"reasoning", "must be at most 1024 characters"};

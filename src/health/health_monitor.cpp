@@ -58,12 +58,18 @@ std::string HealthMonitor::format_line(std::size_t conditions, std::size_t posit
                                        std::string_view exchange, double ticks_per_s, double balance) {
   std::string feed_text;
   switch (feed) {
-    case FeedState::Ok: feed_text = fmt::format("OK ({})", exchange); break;
-    case FeedState::Stale: feed_text = "STALE"; break;
-    case FeedState::Disconnected: feed_text = "DISCONNECTED"; break;
+    case FeedState::Ok:
+      feed_text = fmt::format("OK ({})", exchange);
+      break;
+    case FeedState::Stale:
+      feed_text = "STALE";
+      break;
+    case FeedState::Disconnected:
+      feed_text = "DISCONNECTED";
+      break;
   }
-  return fmt::format("Conditions: {} | Positions: {} | Feed: {} | Ticks/s: {} | Balance: {:.2f}", conditions,
-                     positions, feed_text, static_cast<long long>(std::llround(ticks_per_s)), balance);
+  return fmt::format("Conditions: {} | Positions: {} | Feed: {} | Ticks/s: {} | Balance: {:.2f}", conditions, positions,
+                     feed_text, static_cast<long long>(std::llround(ticks_per_s)), balance);
 }
 
 void HealthMonitor::run_once() {
@@ -90,10 +96,9 @@ void HealthMonitor::run_once() {
 
   if (c.invalid_ticks != last_invalid_) {
     const auto& coins = sniper_.coins();
-    spdlog::warn("Dropped {} invalid ticks since the last report (last: coin {} price {})",
-                 c.invalid_ticks - last_invalid_,
-                 c.last_invalid_coin < coins.size() ? coins.name(c.last_invalid_coin) : std::string("?"),
-                 c.last_invalid_price);
+    spdlog::warn(
+        "Dropped {} invalid ticks since the last report (last: coin {} price {})", c.invalid_ticks - last_invalid_,
+        c.last_invalid_coin < coins.size() ? coins.name(c.last_invalid_coin) : std::string("?"), c.last_invalid_price);
     last_invalid_ = c.invalid_ticks;
   }
 

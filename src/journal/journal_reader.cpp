@@ -48,8 +48,8 @@ RecoveredState JournalReader::load_state() const {
     SQLite::Statement bal(*db_, "SELECT balance FROM balance ORDER BY seq DESC LIMIT 1");
     if (bal.executeStep()) s.balance = bal.getColumn(0).getDouble();
 
-    SQLite::Statement open(*db_, std::string("SELECT ") + trade_columns +
-                                     " FROM trades WHERE status = 'OPEN' ORDER BY entry_ms, rowid");
+    SQLite::Statement open(
+        *db_, std::string("SELECT ") + trade_columns + " FROM trades WHERE status = 'OPEN' ORDER BY entry_ms, rowid");
     while (open.executeStep()) s.open_trades.push_back(read_trade(open));
 
     SQLite::Statement active(*db_,
@@ -84,8 +84,8 @@ RecoveredState JournalReader::load_state() const {
 }
 
 std::vector<TradeRow> JournalReader::trades_since(std::int64_t since_ms) const {
-  SQLite::Statement q(*db_, std::string("SELECT ") + trade_columns +
-                                " FROM trades WHERE entry_ms >= ? ORDER BY entry_ms, rowid");
+  SQLite::Statement q(
+      *db_, std::string("SELECT ") + trade_columns + " FROM trades WHERE entry_ms >= ? ORDER BY entry_ms, rowid");
   q.bind(1, static_cast<std::int64_t>(since_ms));
   std::vector<TradeRow> rows;
   while (q.executeStep()) rows.push_back(read_trade(q));

@@ -88,8 +88,7 @@ void JournalSchema::ensure(SQLite::Database& db) {
                              "); use a newer tradingd");
   const int tables = db.execAndGet("SELECT count(*) FROM sqlite_master WHERE type='table'").getInt();
   if (tables != 0)
-    throw std::runtime_error(db.getFilename() +
-                             ": has tables but no journal schema version; not a tradingd journal?");
+    throw std::runtime_error(db.getFilename() + ": has tables but no journal schema version; not a tradingd journal?");
   SQLite::Transaction tx(db);
   db.exec(schema_v1);
   db.exec("PRAGMA user_version = " + std::to_string(current_version));

@@ -14,20 +14,24 @@ namespace tradingd {
 // Writer-thread state: the prepared statements and how each record becomes
 // rows. Lives on the writer thread's stack; nothing here is shared.
 class TradeJournal::Writer {
-public:
+ public:
   explicit Writer(SQLite::Database& db)
       : db_(db),
-        insert_condition_(db, "INSERT OR IGNORE INTO conditions (id, coin, direction, trigger_type, trigger_price, "
-                              "stop_loss_pct, take_profit_pct, position_size_usd, strategy_id, reasoning, "
-                              "valid_until_ms, created_at_ms, status, status_reason, updated_ms) "
-                              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'ACTIVE','',?)"),
-        finish_condition_(db, "UPDATE conditions SET status = ?, status_reason = ?, updated_ms = ? "
-                              "WHERE id = ? AND status = 'ACTIVE'"),
-        insert_trade_(db, "INSERT OR IGNORE INTO trades (id, condition_id, coin, direction, size_usd, qty, "
-                          "entry_price, entry_ms, stop_loss_price, take_profit_price, fees_usd, status, "
-                          "strategy_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,'OPEN',?)"),
-        close_trade_(db, "UPDATE trades SET exit_price = ?, exit_ms = ?, exit_reason = ?, fees_usd = ?, "
-                         "pnl_usd = ?, status = 'CLOSED' WHERE id = ? AND status = 'OPEN'"),
+        insert_condition_(db,
+                          "INSERT OR IGNORE INTO conditions (id, coin, direction, trigger_type, trigger_price, "
+                          "stop_loss_pct, take_profit_pct, position_size_usd, strategy_id, reasoning, "
+                          "valid_until_ms, created_at_ms, status, status_reason, updated_ms) "
+                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'ACTIVE','',?)"),
+        finish_condition_(db,
+                          "UPDATE conditions SET status = ?, status_reason = ?, updated_ms = ? "
+                          "WHERE id = ? AND status = 'ACTIVE'"),
+        insert_trade_(db,
+                      "INSERT OR IGNORE INTO trades (id, condition_id, coin, direction, size_usd, qty, "
+                      "entry_price, entry_ms, stop_loss_price, take_profit_price, fees_usd, status, "
+                      "strategy_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,'OPEN',?)"),
+        close_trade_(db,
+                     "UPDATE trades SET exit_price = ?, exit_ms = ?, exit_reason = ?, fees_usd = ?, "
+                     "pnl_usd = ?, status = 'CLOSED' WHERE id = ? AND status = 'OPEN'"),
         insert_balance_(db, "INSERT INTO balance (ts_ms, balance, reason, trade_id) VALUES (?,?,?,?)"),
         insert_event_(db, "INSERT INTO events (ts_ms, kind, ref_id, detail) VALUES (?,?,?,?)") {}
 
@@ -35,7 +39,7 @@ public:
     std::visit([this](const auto& rec) { write(rec); }, r);
   }
 
-private:
+ private:
   static void bind_text(SQLite::Statement& s, int i, std::string_view v) {
     s.bind(i, std::string(v));  // copies: the statement outlives the record
   }

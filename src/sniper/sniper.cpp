@@ -11,10 +11,14 @@ namespace tradingd {
 
 std::string_view to_string(RiskReason r) {
   switch (r) {
-    case RiskReason::MaxPositions: return "max_positions";
-    case RiskReason::MaxPositionPerCoin: return "max_position_per_coin";
-    case RiskReason::MaxExposure: return "max_exposure";
-    case RiskReason::InsufficientBalance: return "insufficient_balance";
+    case RiskReason::MaxPositions:
+      return "max_positions";
+    case RiskReason::MaxPositionPerCoin:
+      return "max_position_per_coin";
+    case RiskReason::MaxExposure:
+      return "max_exposure";
+    case RiskReason::InsufficientBalance:
+      return "insufficient_balance";
   }
   return "?";
 }
@@ -270,8 +274,7 @@ bool Sniper::cancel(std::string_view condition_id, std::string_view reason) {
 }
 
 std::size_t Sniper::cancel_all(std::string_view reason) {
-  return finish_where([](const ArmedCondition&) { return true; }, ConditionStatus::Cancelled, reason,
-                      clock_.now_ms());
+  return finish_where([](const ArmedCondition&) { return true; }, ConditionStatus::Cancelled, reason, clock_.now_ms());
 }
 
 bool Sniper::close_position(std::string_view trade_id, ExitReason reason) {

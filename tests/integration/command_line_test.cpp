@@ -49,8 +49,8 @@ TEST_CASE("bad start-up inputs exit 2 and say what and where", "[integration][cl
   const auto cfg = h.write_config().string();
   const auto ticks = h.write("t.csv", "1764158400000,BTC,100\n").string();
 
-  auto r = h.run({"--config", cfg, "--conditions", h.write("c.json", "[{\"id\": ").string(), "--replay", ticks},
-                 "badjson");
+  auto r =
+      h.run({"--config", cfg, "--conditions", h.write("c.json", "[{\"id\": ").string(), "--replay", ticks}, "badjson");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("c.json: not valid JSON"));
 
@@ -93,18 +93,18 @@ TEST_CASE("as a service it prints the health line every interval and stops clean
   h.write_config();
   const auto conditions = h.write("c.json", R"([{"id":"armed","coin":"SOL","direction":"LONG",
     "trigger_type":"ABOVE","trigger_price":100,"position_size_usd":10,"valid_until":"2030-01-01T00:00:00Z"}])");
-  TestProcess p({TRADINGD_BINARY, "--config", (h.dir() / "settings.toml").string(), "--conditions",
-                 conditions.string()},
-                h.dir(), "service");
-  const std::regex health(
-      R"(Conditions: 1 \| Positions: 0 \| Feed: DISCONNECTED \| Ticks/s: 0 \| Balance: 1000\.00)");
+  TestProcess p(
+      {TRADINGD_BINARY, "--config", (h.dir() / "settings.toml").string(), "--conditions", conditions.string()}, h.dir(),
+      "service");
+  const std::regex health(R"(Conditions: 1 \| Positions: 0 \| Feed: DISCONNECTED \| Ticks/s: 0 \| Balance: 1000\.00)");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   std::string log;
   int lines = 0;
   while (std::chrono::steady_clock::now() < deadline && lines < 3) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     log = read_file(h.log_path());
-    lines = static_cast<int>(std::distance(std::sregex_iterator(log.begin(), log.end(), health), std::sregex_iterator()));
+    lines =
+        static_cast<int>(std::distance(std::sregex_iterator(log.begin(), log.end(), health), std::sregex_iterator()));
   }
   INFO(log);
   CHECK(lines >= 3);  // interval_ms = 100

@@ -17,8 +17,8 @@ constexpr long long t0 = 1'764'158'400'000;  // 2025-11-26T12:00:00Z
 
 std::string seed_condition(const std::string& id, const std::string& coin, const std::string& dir,
                            const std::string& trigger, double price, double size) {
-  return R"({"id":")" + id + R"(","coin":")" + coin + R"(","direction":")" + dir + R"(","trigger_type":")" +
-         trigger + R"(","trigger_price":)" + std::to_string(price) +
+  return R"({"id":")" + id + R"(","coin":")" + coin + R"(","direction":")" + dir + R"(","trigger_type":")" + trigger +
+         R"(","trigger_price":)" + std::to_string(price) +
          R"(,"stop_loss_pct":0.02,"take_profit_pct":0.015,"position_size_usd":)" + std::to_string(size) +
          R"(,"strategy_id":"seed","reasoning":"seed check","valid_until":"2030-01-01T00:00:00Z"})";
 }
@@ -26,7 +26,8 @@ std::string seed_condition(const std::string& id, const std::string& coin, const
 std::string ticks(const std::vector<std::pair<std::string, double>>& path) {
   std::string out = "ts_ms,coin,price\n";
   long long t = t0;
-  for (const auto& [coin, price] : path) out += std::to_string(t += 100) + "," + coin + "," + std::to_string(price) + "\n";
+  for (const auto& [coin, price] : path)
+    out += std::to_string(t += 100) + "," + coin + "," + std::to_string(price) + "\n";
   return out;
 }
 
@@ -74,7 +75,8 @@ void check_closed_trade(const DaemonHarness& h, const std::string& cond_id, cons
 TEST_CASE("seed check: BTC ABOVE 42000 LONG $100 opens at 42001 and takes profit", "[integration][replay]") {
   DaemonHarness h("seed-tp");
   h.write_config();
-  const auto conditions = h.write("conditions.json", "[" + seed_condition("seed", "BTC", "LONG", "ABOVE", 42000, 100) + "]");
+  const auto conditions =
+      h.write("conditions.json", "[" + seed_condition("seed", "BTC", "LONG", "ABOVE", 42000, 100) + "]");
   // 42631.015 is the take-profit level (42001 x 1.015)
   const auto path = h.write("ticks.csv", ticks({{"BTC", 41999}, {"BTC", 42001}, {"BTC", 42500}, {"BTC", 42631.02}}));
   const auto r = h.replay(conditions, path);
@@ -110,7 +112,8 @@ TEST_CASE("seed check: BTC ABOVE 42000 LONG $100 opens at 42001 and takes profit
 TEST_CASE("seed check: the same entry stopped out", "[integration][replay]") {
   DaemonHarness h("seed-sl");
   h.write_config();
-  const auto conditions = h.write("conditions.json", "[" + seed_condition("seed", "BTC", "LONG", "ABOVE", 42000, 100) + "]");
+  const auto conditions =
+      h.write("conditions.json", "[" + seed_condition("seed", "BTC", "LONG", "ABOVE", 42000, 100) + "]");
   // sl = 42001 x 0.98 = 41160.98: 41500 holds, 41100 stops out
   const auto path = h.write("ticks.csv", ticks({{"BTC", 41999}, {"BTC", 42001}, {"BTC", 41500}, {"BTC", 41100}}));
   const auto r = h.replay(conditions, path);
@@ -127,13 +130,9 @@ TEST_CASE("SHORT entries take profit below and stop out above", "[integration][r
       h.write("conditions.json", "[" + seed_condition("eth-short", "ETH", "SHORT", "BELOW", 2200, 100) + "," +
                                      seed_condition("sol-short", "SOL", "SHORT", "BELOW", 95, 50) + "]");
   // ETH: opens at 2199, tp = 2199 x 0.985 = 2166.015. SOL: opens at 94.5, sl = 94.5 x 1.02 = 96.39
-  const auto path = h.write("ticks.csv", ticks({{"ETH", 2201},
-                                                {"SOL", 96},
-                                                {"ETH", 2199},
-                                                {"SOL", 94.5},
-                                                {"ETH", 2180},
-                                                {"SOL", 96.4},
-                                                {"ETH", 2166}}));
+  const auto path = h.write(
+      "ticks.csv",
+      ticks({{"ETH", 2201}, {"SOL", 96}, {"ETH", 2199}, {"SOL", 94.5}, {"ETH", 2180}, {"SOL", 96.4}, {"ETH", 2166}}));
   const auto r = h.replay(conditions, path);
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
@@ -190,8 +189,7 @@ TEST_CASE("the same ticks and conditions on an empty journal give the same journ
             CHECK(h.query("SELECT exit_reason FROM trades WHERE id = '" + e.id + "'") == e.reason);
             CHECK_THAT(h.query_double("SELECT exit_price FROM trades WHERE id = '" + e.id + "'"),
                        WithinAbs(e.price, 1e-9));
-            CHECK_THAT(h.query_double("SELECT pnl_usd FROM trades WHERE id = '" + e.id + "'"),
-                       WithinAbs(e.pnl, 1e-9));
+            CHECK_THAT(h.query_double("SELECT pnl_usd FROM trades WHERE id = '" + e.id + "'"), WithinAbs(e.pnl, 1e-9));
           } else {
             CHECK(h.query("SELECT status || ':' || status_reason FROM conditions WHERE id = '" + e.id + "'") ==
                   e.kind + ":" + e.reason);
@@ -199,8 +197,7 @@ TEST_CASE("the same ticks and conditions on an empty journal give the same journ
         }
         CHECK(closed > 10);
         CHECK(h.query("SELECT count(*) FROM trades WHERE status = 'CLOSED'") == std::to_string(closed));
-        CHECK(h.query("SELECT count(*) FROM trades WHERE status = 'OPEN'") ==
-              std::to_string(model.open_ids().size()));
+        CHECK(h.query("SELECT count(*) FROM trades WHERE status = 'OPEN'") == std::to_string(model.open_ids().size()));
         CHECK_THAT(h.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1"),
                    WithinAbs(model.balance(), 1e-9));
       }
@@ -212,11 +209,12 @@ TEST_CASE("the same ticks and conditions on an empty journal give the same journ
 TEST_CASE("invalid prices in a replay are dropped, counted and warned about", "[integration][replay]") {
   DaemonHarness h("invalid");
   h.write_config();
-  const auto conditions = h.write("conditions.json", "[" + seed_condition("seed", "BTC", "LONG", "BELOW", 42000, 100) + "]");
-  const auto path = h.write("ticks.csv", "ts_ms,coin,price\n" + std::to_string(t0) + ",BTC,nan\n" +
-                                             std::to_string(t0 + 1) + ",BTC,-5\n" + std::to_string(t0 + 2) +
-                                             ",BTC,0\n" + std::to_string(t0 + 3) + ",BTC,inf\n" +
-                                             std::to_string(t0 + 4) + ",BTC,50000\n");
+  const auto conditions =
+      h.write("conditions.json", "[" + seed_condition("seed", "BTC", "LONG", "BELOW", 42000, 100) + "]");
+  const auto path =
+      h.write("ticks.csv", "ts_ms,coin,price\n" + std::to_string(t0) + ",BTC,nan\n" + std::to_string(t0 + 1) +
+                               ",BTC,-5\n" + std::to_string(t0 + 2) + ",BTC,0\n" + std::to_string(t0 + 3) +
+                               ",BTC,inf\n" + std::to_string(t0 + 4) + ",BTC,50000\n");
   const auto r = h.replay(conditions, path);
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);

@@ -17,7 +17,8 @@ constexpr long long t0 = 1'764'158'400'000;
 
 std::string csv(long long start, const std::vector<std::pair<std::string, double>>& path) {
   std::string out;
-  for (const auto& [coin, price] : path) out += std::to_string(start += 100) + "," + coin + "," + std::to_string(price) + "\n";
+  for (const auto& [coin, price] : path)
+    out += std::to_string(start += 100) + "," + coin + "," + std::to_string(price) + "\n";
   return out;
 }
 
@@ -37,8 +38,8 @@ TEST_CASE("a restart recovers balance, open positions and armed conditions from 
     {"id":"later","coin":"SOL","direction":"LONG","trigger_type":"ABOVE","trigger_price":20,
      "position_size_usd":20,"strategy_id":"s","valid_until":"2030-01-01T00:00:00Z"}])");
   // run 1: BTC opens and takes profit (tp 101.5), ETH opens and stays open, SOL never fires
-  const auto r1 = h.replay(conditions, h.write("t1.csv", csv(t0, {{"BTC", 100}, {"BTC", 102}, {"ETH", 49}, {"SOL", 10}})),
-                           "run1");
+  const auto r1 =
+      h.replay(conditions, h.write("t1.csv", csv(t0, {{"BTC", 100}, {"BTC", 102}, {"ETH", 49}, {"SOL", 10}})), "run1");
   INFO(r1.out << r1.err);
   REQUIRE(r1.exit_code == 0);
   const double balance1 = h.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1");

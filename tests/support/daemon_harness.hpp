@@ -16,7 +16,7 @@
 namespace tradingd::test {
 
 class DaemonHarness {
-public:
+ public:
   explicit DaemonHarness(const std::string& tag) : dir_(tag) {
     set("trading", "coins", R"(["BTC", "ETH", "SOL"])");
     set("storage", "db_path", "\"journal.db\"");
@@ -108,8 +108,8 @@ public:
     SQLite::Database db(db_path().string(), SQLite::OPEN_READONLY);
     db.setBusyTimeout(5000);
     if (db.execAndGet("PRAGMA integrity_check").getString() != "ok") v.push_back("integrity_check failed");
-    const double closed_pnl = db.execAndGet("SELECT ifnull(sum(pnl_usd), 0) FROM trades WHERE status='CLOSED'")
-                                  .getDouble();
+    const double closed_pnl =
+        db.execAndGet("SELECT ifnull(sum(pnl_usd), 0) FROM trades WHERE status='CLOSED'").getDouble();
     SQLite::Statement last(db, "SELECT balance FROM balance ORDER BY seq DESC LIMIT 1");
     const double balance = last.executeStep() ? last.getColumn(0).getDouble() : initial_balance;
     if (std::abs(balance - (initial_balance + closed_pnl)) > 1e-6)
@@ -136,7 +136,7 @@ public:
     return v;
   }
 
-private:
+ private:
   TempDir dir_;
   std::map<std::string, std::map<std::string, std::string>> sections_;
 };

@@ -36,9 +36,12 @@ inline Scenario make_scenario(std::uint32_t seed, std::size_t n_ticks, std::size
     price[k] *= 1.0 + (u(rng) - 0.5) * 0.01;  // +-0.5 % steps: exits happen within tens of ticks
     double p = price[k];
     const double bad = u(rng);
-    if (bad < 0.01) p = std::nan("");
-    else if (bad < 0.015) p = -p;
-    else if (bad < 0.02) p = 0.0;
+    if (bad < 0.01)
+      p = std::nan("");
+    else if (bad < 0.015)
+      p = -p;
+    else if (bad < 0.02)
+      p = 0.0;
     t += static_cast<std::int64_t>(u(rng) * 400);  // several ticks per second, sometimes the same ms
     s.ticks.push_back({t, coins[k], p});
   }

@@ -8,7 +8,7 @@
 namespace tradingd::test {
 
 class RecordingSink final : public RecordSink {
-public:
+ public:
   void submit(JournalRecord&& record) override { records.push_back(std::move(record)); }
   [[nodiscard]] bool congested() const override { return congested_flag; }
 

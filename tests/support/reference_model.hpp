@@ -24,8 +24,9 @@ struct ModelEvent {
 };
 
 class ReferenceModel {
-public:
-  ReferenceModel(RiskSettings risk, PaperSettings paper) : risk_(risk), paper_(paper), balance_(paper.initial_balance) {}
+ public:
+  ReferenceModel(RiskSettings risk, PaperSettings paper)
+      : risk_(risk), paper_(paper), balance_(paper.initial_balance) {}
 
   void arm(const TradeCondition& c) { active_.push_back(c); }
 
@@ -41,11 +42,15 @@ public:
       }
       std::string reason;
       if (p.dir == "LONG") {
-        if (price <= p.sl) reason = "STOP_LOSS";
-        else if (price >= p.tp) reason = "TAKE_PROFIT";
+        if (price <= p.sl)
+          reason = "STOP_LOSS";
+        else if (price >= p.tp)
+          reason = "TAKE_PROFIT";
       } else {
-        if (price >= p.sl) reason = "STOP_LOSS";
-        else if (price <= p.tp) reason = "TAKE_PROFIT";
+        if (price >= p.sl)
+          reason = "STOP_LOSS";
+        else if (price <= p.tp)
+          reason = "TAKE_PROFIT";
       }
       if (reason.empty()) {
         ++i;
@@ -78,10 +83,14 @@ public:
         if (p.coin == coin) ++on_coin;
       }
       std::string reject;
-      if (static_cast<int>(open_.size()) >= risk_.max_positions) reject = "max_positions";
-      else if (on_coin >= risk_.max_position_per_coin) reject = "max_position_per_coin";
-      else if (exposure + c.position_size_usd > risk_.max_exposure_pct * balance_ + 1e-9) reject = "max_exposure";
-      else if (exposure + c.position_size_usd > balance_) reject = "insufficient_balance";
+      if (static_cast<int>(open_.size()) >= risk_.max_positions)
+        reject = "max_positions";
+      else if (on_coin >= risk_.max_position_per_coin)
+        reject = "max_position_per_coin";
+      else if (exposure + c.position_size_usd > risk_.max_exposure_pct * balance_ + 1e-9)
+        reject = "max_exposure";
+      else if (exposure + c.position_size_usd > balance_)
+        reject = "insufficient_balance";
       if (!reject.empty()) {
         events.push_back({"REJECTED", c.id, reject, price, 0, 0, ts});
         continue;
@@ -126,7 +135,7 @@ public:
 
   std::vector<ModelEvent> events;
 
-private:
+ private:
   struct Pos {
     std::string id, coin, dir;
     double size = 0, entry = 0, qty = 0, sl = 0, tp = 0;

@@ -57,12 +57,20 @@ std::optional<int> TestProcess::wait(std::chrono::milliseconds timeout) {
   }
 }
 
-void TestProcess::signal(int signo) const { ::kill(pid_, signo); }
+void TestProcess::signal(int signo) const {
+  ::kill(pid_, signo);
+}
 
-bool TestProcess::running() { return !wait(std::chrono::milliseconds(0)).has_value(); }
+bool TestProcess::running() {
+  return !wait(std::chrono::milliseconds(0)).has_value();
+}
 
-std::string TestProcess::stdout_text() const { return read_file(out_); }
-std::string TestProcess::stderr_text() const { return read_file(err_); }
+std::string TestProcess::stdout_text() const {
+  return read_file(out_);
+}
+std::string TestProcess::stderr_text() const {
+  return read_file(err_);
+}
 
 int TestProcess::run(std::vector<std::string> argv, const std::filesystem::path& output_dir, const std::string& name,
                      std::chrono::milliseconds timeout) {

@@ -12,7 +12,7 @@
 namespace tradingd::test {
 
 class TestProcess {
-public:
+ public:
   TestProcess(std::vector<std::string> argv, const std::filesystem::path& output_dir, const std::string& name);
   ~TestProcess();  // kills a still-running process
   TestProcess(const TestProcess&) = delete;
@@ -30,7 +30,7 @@ public:
   static int run(std::vector<std::string> argv, const std::filesystem::path& output_dir, const std::string& name,
                  std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
-private:
+ private:
   int pid_ = -1;
   std::optional<int> exit_code_;
   std::filesystem::path out_, err_;
@@ -41,7 +41,7 @@ void write_file(const std::filesystem::path& p, const std::string& text);
 
 // A fresh folder under the build's temp area, removed at destruction.
 class TempDir {
-public:
+ public:
   explicit TempDir(const std::string& tag);
   ~TempDir();
   TempDir(const TempDir&) = delete;
@@ -49,7 +49,7 @@ public:
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
   [[nodiscard]] std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
-private:
+ private:
   std::filesystem::path path_;
 };
 

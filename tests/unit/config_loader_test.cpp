@@ -131,7 +131,7 @@ TEST_CASE("a missing config file is an error naming it", "[unit][config]") {
 
 TEST_CASE("the shipped config/settings.toml is valid and equals the defaults", "[unit][config]") {
   const Settings s = ConfigLoader::load_file(TRADINGD_SOURCE_DIR "/config/settings.toml");
-  const Settings d = ConfigLoader::load_string("", TRADINGD_SOURCE_DIR "/config/settings.toml",
-                                               TRADINGD_SOURCE_DIR "/config");
+  const Settings d =
+      ConfigLoader::load_string("", TRADINGD_SOURCE_DIR "/config/settings.toml", TRADINGD_SOURCE_DIR "/config");
   CHECK(s.to_toml() == d.to_toml());
 }

@@ -29,7 +29,9 @@ std::vector<ModelEvent> events_from(const std::vector<JournalRecord>& records, c
   return out;
 }
 
-bool same(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b)); }
+bool same(double a, double b) {
+  return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b));
+}
 
 }  // namespace
 

@@ -53,11 +53,11 @@ TEST_CASE("exit levels are fixed at entry and each side exits by its rule", "[un
   };
   // entry 100, sl 2 %, tp 1.5 %: LONG sl 98 / tp 101.5; SHORT sl 102 / tp 98.5
   const Row rows[] = {
-      {Direction::Long, 100, 98.0, ExitReason::StopLoss},   {Direction::Long, 100, 97.0, ExitReason::StopLoss},
-      {Direction::Long, 100, 98.01, std::nullopt},          {Direction::Long, 100, 101.5, ExitReason::TakeProfit},
-      {Direction::Long, 100, 101.49, std::nullopt},         {Direction::Short, 100, 102.0, ExitReason::StopLoss},
-      {Direction::Short, 100, 101.99, std::nullopt},        {Direction::Short, 100, 98.5, ExitReason::TakeProfit},
-      {Direction::Short, 100, 98.51, std::nullopt},         {Direction::Short, 100, 50.0, ExitReason::TakeProfit},
+      {Direction::Long, 100, 98.0, ExitReason::StopLoss}, {Direction::Long, 100, 97.0, ExitReason::StopLoss},
+      {Direction::Long, 100, 98.01, std::nullopt},        {Direction::Long, 100, 101.5, ExitReason::TakeProfit},
+      {Direction::Long, 100, 101.49, std::nullopt},       {Direction::Short, 100, 102.0, ExitReason::StopLoss},
+      {Direction::Short, 100, 101.99, std::nullopt},      {Direction::Short, 100, 98.5, ExitReason::TakeProfit},
+      {Direction::Short, 100, 98.51, std::nullopt},       {Direction::Short, 100, 50.0, ExitReason::TakeProfit},
   };
   for (const auto& row : rows) {
     CAPTURE(to_string(row.dir), row.next);
@@ -203,7 +203,8 @@ TEST_CASE("risk checks reject in the documented order with the first failing rea
     SniperRig rig(risk, paper);
     int n = 0;
     for (const auto& [coin, size] : row.before) {
-      rig.arm(rig.condition("pre" + std::to_string(n++), coin, Direction::Long, TriggerType::Above, 10, size, 0.5, 0.5));
+      rig.arm(
+          rig.condition("pre" + std::to_string(n++), coin, Direction::Long, TriggerType::Above, 10, size, 0.5, 0.5));
       rig.tick(coin, 10);
     }
     REQUIRE(rig.sniper.open_position_count() == row.before.size());
@@ -266,8 +267,12 @@ TEST_CASE("conditions expire by tick time and by the sweep", "[unit][sniper]") {
 }
 
 TEST_CASE("invalid prices are dropped and counted, and change nothing", "[unit][sniper]") {
-  const double bad[] = {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
-                        -std::numeric_limits<double>::infinity(), 0.0, -1.0, -42001.0};
+  const double bad[] = {std::numeric_limits<double>::quiet_NaN(),
+                        std::numeric_limits<double>::infinity(),
+                        -std::numeric_limits<double>::infinity(),
+                        0.0,
+                        -1.0,
+                        -42001.0};
   SniperRig rig;
   rig.arm(rig.condition("c", "BTC", Direction::Long, TriggerType::Below, 100));
   rig.arm(rig.condition("d", "ETH", Direction::Short, TriggerType::Above, 1));

@@ -123,8 +123,7 @@ TEST_CASE("records written by the writer thread read back as rows", "[unit][jour
 TEST_CASE("a full queue spills in order, reports congestion, and loses nothing", "[unit][journal]") {
   TempDir dir("journal-spill");
   TradeJournal journal(dir / "j.db", 2048);  // small queue; writer not started yet
-  for (int i = 0; i < 5000; ++i)
-    journal.submit(AuditEvent{"TEST", std::to_string(i), "{}", t0 + i});
+  for (int i = 0; i < 5000; ++i) journal.submit(AuditEvent{"TEST", std::to_string(i), "{}", t0 + i});
   CHECK(journal.congested());
   CHECK(journal.stats().overflowed == 5000 - 2048);
   CHECK(journal.stats().queue_depth == 5000);

@@ -24,7 +24,7 @@ struct ParsedConditions {
 };
 
 class ConditionParser {
-public:
+ public:
   ConditionParser(const CoinTable& coins, const RiskSettings& risk) : coins_(coins), risk_(risk) {}
 
   [[nodiscard]] ParsedConditions parse_file(const std::filesystem::path& path, std::int64_t now_ms) const;
@@ -32,7 +32,7 @@ public:
   [[nodiscard]] ParsedConditions parse_text(std::string_view json_text, std::string_view source,
                                             std::int64_t now_ms) const;
 
-private:
+ private:
   const CoinTable& coins_;
   const RiskSettings& risk_;
 };

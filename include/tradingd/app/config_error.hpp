@@ -10,11 +10,11 @@
 namespace tradingd {
 
 class ConfigError : public std::runtime_error {
-public:
+ public:
   explicit ConfigError(std::vector<std::string> errors);
   [[nodiscard]] const std::vector<std::string>& errors() const { return errors_; }
 
-private:
+ private:
   std::vector<std::string> errors_;
 };
 

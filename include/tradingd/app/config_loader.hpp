@@ -12,7 +12,7 @@
 namespace tradingd {
 
 class ConfigLoader {
-public:
+ public:
   [[nodiscard]] static Settings load_file(const std::filesystem::path& path);
   // `source_name` labels messages; relative paths resolve against `base_dir`.
   [[nodiscard]] static Settings load_string(std::string_view toml_text, const std::filesystem::path& source_name,

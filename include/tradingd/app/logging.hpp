@@ -8,7 +8,7 @@
 namespace tradingd {
 
 class Logging {
-public:
+ public:
   // Throws std::runtime_error naming the folder when the log file cannot be opened.
   static void setup(const LogSettings& settings);
   // Console only, for commands that write no log file (tests, --check-config).

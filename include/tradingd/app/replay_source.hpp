@@ -19,12 +19,12 @@ struct ReplayTick {
 };
 
 class ReplaySource {
-public:
+ public:
   [[nodiscard]] static ReplaySource load(const std::filesystem::path& path, const CoinTable& coins);
 
   [[nodiscard]] const std::vector<ReplayTick>& ticks() const { return ticks_; }
 
-private:
+ private:
   std::vector<ReplayTick> ticks_;
 };
 

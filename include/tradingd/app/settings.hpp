@@ -23,9 +23,8 @@ struct TlsSettings {
 };
 
 struct TradingSettings {
-  std::vector<std::string> coins = {"BTC", "ETH",  "SOL", "BNB", "XRP",  "DOGE", "ADA",
-                                    "AVAX", "LINK", "DOT", "POL", "UNI",  "ATOM", "LTC",
-                                    "BCH", "PEPE", "SHIB", "FLOKI", "WIF", "BONK"};
+  std::vector<std::string> coins = {"BTC", "ETH", "SOL",  "BNB", "XRP", "DOGE", "ADA",  "AVAX",  "LINK", "DOT",
+                                    "POL", "UNI", "ATOM", "LTC", "BCH", "PEPE", "SHIB", "FLOKI", "WIF",  "BONK"};
   std::string quote = "USDT";
 };
 

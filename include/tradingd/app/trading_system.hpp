@@ -40,7 +40,7 @@ struct RecoverySummary {
 };
 
 class TradingSystem {
-public:
+ public:
   TradingSystem(boost::asio::io_context& io, const Settings& settings, const Clock& clock);
   ~TradingSystem();
   TradingSystem(const TradingSystem&) = delete;
@@ -76,7 +76,7 @@ public:
   [[nodiscard]] HealthMonitor& health() { return *health_; }
   [[nodiscard]] const CoinTable& coins() const { return coins_; }
 
-private:
+ private:
   void recover();
   void install_signals();
   void replay_step();

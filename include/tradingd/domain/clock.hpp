@@ -8,7 +8,7 @@
 namespace tradingd {
 
 class Clock {
-public:
+ public:
   virtual ~Clock() = default;
   [[nodiscard]] virtual std::int64_t now_ms() const = 0;
 };

@@ -14,7 +14,7 @@ namespace tradingd {
 using CoinId = std::uint16_t;
 
 class CoinTable {
-public:
+ public:
   CoinTable() = default;
   explicit CoinTable(std::vector<std::string> coins);
 
@@ -23,7 +23,7 @@ public:
   [[nodiscard]] std::size_t size() const { return names_.size(); }
   [[nodiscard]] const std::vector<std::string>& names() const { return names_; }
 
-private:
+ private:
   std::vector<std::string> names_;
 };
 

@@ -16,7 +16,7 @@ template <std::size_t N>
 class FixedString {
   static_assert(N > 0 && N < 256, "length is stored in one byte");
 
-public:
+ public:
   constexpr FixedString() = default;
   // Truncates to N characters; callers validate lengths before values get here.
   constexpr FixedString(std::string_view s) { assign(s); }  // NOLINT: implicit on purpose
@@ -34,12 +34,10 @@ public:
   [[nodiscard]] constexpr bool empty() const { return size_ == 0; }
   static constexpr std::size_t capacity() { return N; }
 
-  friend constexpr bool operator==(const FixedString& a, const FixedString& b) {
-    return a.view() == b.view();
-  }
+  friend constexpr bool operator==(const FixedString& a, const FixedString& b) { return a.view() == b.view(); }
   friend constexpr bool operator==(const FixedString& a, std::string_view b) { return a.view() == b; }
 
-private:
+ private:
   std::array<char, N> data_{};
   std::uint8_t size_ = 0;
 };

@@ -5,7 +5,7 @@ namespace tradingd {
 
 // Wall-clock time (std::chrono::system_clock), for live operation.
 class SystemClock final : public Clock {
-public:
+ public:
   [[nodiscard]] std::int64_t now_ms() const override;
 };
 

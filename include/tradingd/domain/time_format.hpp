@@ -10,7 +10,7 @@
 namespace tradingd {
 
 class TimeFormat {
-public:
+ public:
   [[nodiscard]] static std::optional<std::int64_t> parse_iso8601_ms(std::string_view text);
   [[nodiscard]] static std::string to_iso8601(std::int64_t epoch_ms);
 };

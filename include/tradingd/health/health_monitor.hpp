@@ -24,7 +24,7 @@ struct HealthSettings;
 enum class FeedState { Ok, Stale, Disconnected };
 
 class HealthMonitor {
-public:
+ public:
   HealthMonitor(boost::asio::io_context& io, const HealthSettings& settings, Sniper& sniper, TradeJournal& journal,
                 const Clock& clock);
 
@@ -45,7 +45,7 @@ public:
   [[nodiscard]] static std::string format_line(std::size_t conditions, std::size_t positions, FeedState feed,
                                                std::string_view exchange, double ticks_per_s, double balance);
 
-private:
+ private:
   void arm_timer();
 
   boost::asio::steady_timer timer_;

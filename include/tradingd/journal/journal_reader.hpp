@@ -42,14 +42,14 @@ struct TradeRow {
 
 // What a restart needs from the journal (DESIGN §5: the database is the truth).
 struct RecoveredState {
-  std::optional<double> balance;             // the last balance row, if any
-  std::vector<TradeRow> open_trades;         // status OPEN, in entry order
+  std::optional<double> balance;                  // the last balance row, if any
+  std::vector<TradeRow> open_trades;              // status OPEN, in entry order
   std::vector<TradeCondition> active_conditions;  // status ACTIVE, in arming order
   std::vector<std::string> known_condition_ids;   // every id ever armed
 };
 
 class JournalReader {
-public:
+ public:
   explicit JournalReader(const std::filesystem::path& db_path);
   ~JournalReader();
   JournalReader(const JournalReader&) = delete;
@@ -59,7 +59,7 @@ public:
   // Trades entered at or after `since_ms`, oldest first.
   [[nodiscard]] std::vector<TradeRow> trades_since(std::int64_t since_ms) const;
 
-private:
+ private:
   std::unique_ptr<SQLite::Database> db_;
 };
 

@@ -9,7 +9,7 @@ class Database;
 namespace tradingd {
 
 class JournalSchema {
-public:
+ public:
   static constexpr int current_version = 1;
   // Creates the schema on an empty database; throws std::runtime_error with a
   // clear message on a database written by a newer tradingd.

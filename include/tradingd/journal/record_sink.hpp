@@ -7,7 +7,7 @@
 namespace tradingd {
 
 class RecordSink {
-public:
+ public:
   virtual ~RecordSink() = default;
   // Takes the record; never drops it and never blocks.
   virtual void submit(JournalRecord&& record) = 0;

@@ -15,7 +15,7 @@ namespace tradingd {
 
 template <typename T>
 class SpscQueue {
-public:
+ public:
   explicit SpscQueue(std::size_t capacity_pow2) : slots_(capacity_pow2), mask_(capacity_pow2 - 1) {
     if (capacity_pow2 < 2 || (capacity_pow2 & mask_) != 0)
       throw std::invalid_argument("SpscQueue capacity must be a power of two");
@@ -57,7 +57,7 @@ public:
   }
   [[nodiscard]] std::size_t capacity() const { return slots_.size(); }
 
-private:
+ private:
   std::vector<T> slots_;
   const std::size_t mask_;
   alignas(64) std::atomic<std::uint64_t> head_{0};  // written by the consumer

@@ -39,16 +39,16 @@ class Database;
 namespace tradingd {
 
 struct JournalStats {
-  std::size_t queue_depth = 0;        // in the queue plus the spill list
-  std::uint64_t overflowed = 0;       // records that had to wait in the spill list
-  std::uint64_t committed = 0;        // records written and committed
-  std::uint64_t batches = 0;          // transactions committed
-  std::uint64_t write_errors = 0;     // failed batch attempts (each retried)
-  bool healthy = true;                // false while the last batch attempt failed
+  std::size_t queue_depth = 0;     // in the queue plus the spill list
+  std::uint64_t overflowed = 0;    // records that had to wait in the spill list
+  std::uint64_t committed = 0;     // records written and committed
+  std::uint64_t batches = 0;       // transactions committed
+  std::uint64_t write_errors = 0;  // failed batch attempts (each retried)
+  bool healthy = true;             // false while the last batch attempt failed
 };
 
 class TradeJournal final : public RecordSink {
-public:
+ public:
   static constexpr std::size_t default_capacity = 1u << 14;
   static constexpr std::size_t congestion_margin = 1024;
 
@@ -80,7 +80,7 @@ public:
   // connection (blocking: not for the io thread while trading).
   [[nodiscard]] std::vector<TradeRow> get_recent(double hours, std::int64_t now_ms) const;
 
-private:
+ private:
   struct FlushRequest {
     std::promise<void> done;
   };

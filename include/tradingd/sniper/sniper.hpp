@@ -59,7 +59,7 @@ struct ArmedCondition {
 };
 
 class Sniper {
-public:
+ public:
   Sniper(const CoinTable& coins, const RiskSettings& risk, const PaperSettings& paper, const Clock& clock,
          RecordSink& sink);
 
@@ -94,18 +94,17 @@ public:
   [[nodiscard]] double balance() const { return balance_; }
   [[nodiscard]] std::size_t open_position_count() const { return open_count_; }
   [[nodiscard]] std::size_t active_condition_count() const { return armed_count_; }
-  [[nodiscard]] std::vector<Position> open_positions() const;  // in opening order per coin
+  [[nodiscard]] std::vector<Position> open_positions() const;           // in opening order per coin
   [[nodiscard]] std::vector<ArmedCondition> active_conditions() const;  // in arming order
   [[nodiscard]] std::optional<double> last_price(CoinId coin) const;
   [[nodiscard]] const SniperCounters& counters() const { return counters_; }
   [[nodiscard]] const CoinTable& coins() const { return coins_; }
 
-private:
+ private:
   [[nodiscard]] std::optional<RiskReason> risk_check(CoinId coin, double size_usd) const;
   void open_position(CoinId coin, const ArmedCondition& c, double price, std::int64_t ts_ms);
   void close(CoinId coin, std::size_t index, double price, ExitReason reason, std::int64_t ts_ms);
-  void finish_condition(const ArmedCondition& c, ConditionStatus status, std::string_view reason,
-                        std::int64_t ts_ms);
+  void finish_condition(const ArmedCondition& c, ConditionStatus status, std::string_view reason, std::int64_t ts_ms);
   void add_armed(CoinId coin, const TradeCondition& condition);
   // Finishes every armed condition that `pred` selects, across coins, in
   // arming order (so the journal lists them as a user armed them).
