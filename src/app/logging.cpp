@@ -1,5 +1,6 @@
 #include "tradingd/app/logging.hpp"
 
+#include <spdlog/async.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -12,7 +13,13 @@ namespace {
 constexpr const char* pattern = "[%Y-%m-%d %H:%M:%S.%e] [%^%l%$] %v";
 
 void install(std::vector<spdlog::sink_ptr> sinks, const std::string& level) {
-  auto logger = std::make_shared<spdlog::logger>("tradingd", sinks.begin(), sinks.end());
+  // Asynchronous: the io thread only queues a line; a logging thread does the
+  // console and file writes, so trading never waits on disk I/O. A full queue
+  // overwrites the oldest lines rather than block trading.
+  if (!spdlog::thread_pool()) spdlog::init_thread_pool(8192, 1);
+  auto logger = std::make_shared<spdlog::async_logger>("tradingd", sinks.begin(), sinks.end(),
+                                                       spdlog::thread_pool(),
+                                                       spdlog::async_overflow_policy::overrun_oldest);
   logger->set_pattern(pattern);
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::info);  // an operator tailing the file sees lines as they happen
@@ -33,6 +40,8 @@ void Logging::setup(const LogSettings& settings) {
   }
   install(std::move(sinks), settings.level);
 }
+
+void Logging::shutdown() { spdlog::shutdown(); }
 
 void Logging::setup_console(const std::string& level) {
   install({std::make_shared<spdlog::sinks::stdout_color_sink_mt>()}, level);

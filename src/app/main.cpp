@@ -43,14 +43,17 @@ int run(const tradingd::CommandLine& cl) {
   ManualClock replay_clock(replay ? replay->ticks().front().ts_ms : 0);
   const Clock& clock = replay ? static_cast<const Clock&>(replay_clock) : system_clock;
 
+  // Parse the conditions before the journal opens: a file that cannot be used
+  // stops start-up (exit 2) without touching the journal.
+  std::optional<ParsedConditions> parsed;
+  if (cl.conditions) parsed = ConditionParser(coins, settings.risk).parse_file(*cl.conditions, clock.now_ms());
+
   boost::asio::io_context io(1);
   TradingSystem system(io, settings, clock);
-  if (cl.conditions) {
-    const ConditionParser parser(system.coins(), settings.risk);
-    const auto parsed = parser.parse_file(*cl.conditions, clock.now_ms());
-    const auto armed = system.arm_conditions(parsed);
+  if (parsed) {
+    const auto armed = system.arm_conditions(*parsed);
     spdlog::info("{}: {} conditions armed, {} refused", cl.conditions->string(), armed,
-                 parsed.accepted.size() + parsed.refused.size() - armed);
+                 parsed->accepted.size() + parsed->refused.size() - armed);
   }
   if (replay)
     system.start_replay(std::move(*replay), replay_clock, cl.replay_rate);
@@ -78,15 +81,16 @@ int main(int argc, char** argv) {
     std::cout << "tradingd " << TRADINGD_VERSION << "\n";
     return exit_ok;
   }
+  int code = exit_startup_error;
   try {
-    return run(cl);
+    code = run(cl);
   } catch (const tradingd::ConfigError& e) {
     for (const auto& err : e.errors()) std::cerr << "tradingd: error: " << err << "\n";
-    return exit_startup_error;
   } catch (const std::exception& e) {
     // Journal open/schema failures and other start-up errors.
     std::cerr << "tradingd: error: " << e.what() << "\n";
     spdlog::critical("start-up failed: {}", e.what());
-    return exit_startup_error;
   }
+  tradingd::Logging::shutdown();  // every queued log line is written before exit
+  return code;
 }

@@ -1,5 +1,6 @@
 #include "tradingd/app/settings.hpp"
 
+#include <charconv>
 #include <sstream>
 
 namespace tradingd {
@@ -14,11 +15,19 @@ std::string quoted(const std::string& s) {
   return out + "\"";
 }
 
+// The shortest text that reads back as the same double: 0.1, not 0.10000000000000001.
+std::string num(double v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  std::string s(buf, r.ptr);
+  if (s.find_first_of(".eE") == std::string::npos) s += ".0";  // keep it a TOML float
+  return s;
+}
+
 }  // namespace
 
 std::string Settings::to_toml() const {
   std::ostringstream o;
-  o.precision(17);
   o << "# effective settings" << (source.empty() ? "" : " from " + source.string()) << "\n";
   o << "[exchange]\nprimary = " << quoted(exchange.primary) << "\nfallback = " << quoted(exchange.fallback)
     << "\nfailover_after_ms = " << exchange.failover_after_ms << "\n";
@@ -29,9 +38,9 @@ std::string Settings::to_toml() const {
   for (std::size_t i = 0; i < trading.coins.size(); ++i) o << (i ? ", " : "") << quoted(trading.coins[i]);
   o << "]\nquote = " << quoted(trading.quote) << "\n";
   o << "[risk]\nmax_positions = " << risk.max_positions << "\nmax_position_per_coin = " << risk.max_position_per_coin
-    << "\nmax_exposure_pct = " << risk.max_exposure_pct << "\ndefault_stop_loss_pct = " << risk.default_stop_loss_pct
-    << "\ndefault_take_profit_pct = " << risk.default_take_profit_pct << "\n";
-  o << "[paper]\ninitial_balance = " << paper.initial_balance << "\nfee_pct = " << paper.fee_pct << "\n";
+    << "\nmax_exposure_pct = " << num(risk.max_exposure_pct) << "\ndefault_stop_loss_pct = " << num(risk.default_stop_loss_pct)
+    << "\ndefault_take_profit_pct = " << num(risk.default_take_profit_pct) << "\n";
+  o << "[paper]\ninitial_balance = " << num(paper.initial_balance) << "\nfee_pct = " << num(paper.fee_pct) << "\n";
   o << "[storage]\ndb_path = " << quoted(storage.db_path.string()) << "\n";
   o << "[log]\ndir = " << quoted(log.dir.string()) << "\nlevel = " << quoted(log.level) << "\n";
   o << "[health]\ninterval_ms = " << health.interval_ms << "\nstale_after_ms = " << health.stale_after_ms << "\n";

@@ -16,7 +16,7 @@ TEST_CASE("check-config accepts the shipped settings and prints them", "[integra
   const auto r = h.run({"--config", TRADINGD_SOURCE_DIR "/config/settings.toml", "--check-config"}, "check");
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::Contains("max_exposure_pct = 0.10000000000000001"));
+  CHECK_THAT(r.out, Catch::Contains("max_exposure_pct = 0.1\n"));
   CHECK_THAT(r.out, Catch::Contains("[shutdown]"));
 }
 
@@ -53,6 +53,7 @@ TEST_CASE("bad start-up inputs exit 2 and say what and where", "[integration][cl
       h.run({"--config", cfg, "--conditions", h.write("c.json", "[{\"id\": ").string(), "--replay", ticks}, "badjson");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("c.json: not valid JSON"));
+  CHECK_FALSE(std::filesystem::exists(h.db_path()));  // refused before the journal opened
 
   const auto good = h.write("good.json", "[]").string();
   r = h.run({"--config", cfg, "--conditions", good, "--replay",

@@ -135,3 +135,11 @@ TEST_CASE("the shipped config/settings.toml is valid and equals the defaults", "
       ConfigLoader::load_string("", TRADINGD_SOURCE_DIR "/config/settings.toml", TRADINGD_SOURCE_DIR "/config");
   CHECK(s.to_toml() == d.to_toml());
 }
+
+TEST_CASE("the --check-config printout is itself a config that loads to the same settings", "[unit][config]") {
+  const Settings s = ConfigLoader::load_string("[risk]\nmax_exposure_pct = 0.3\n[paper]\nfee_pct = 0\n", "t.toml", "/b");
+  const Settings again = ConfigLoader::load_string(s.to_toml(), "t.toml", "/b");
+  CHECK(again.to_toml() == s.to_toml());
+  CHECK(again.risk.max_exposure_pct == 0.3);
+  CHECK(again.paper.fee_pct == 0.0);
+}

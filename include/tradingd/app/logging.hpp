@@ -1,7 +1,7 @@
 #pragma once
-// Logging: spdlog's default logger with a console sink and a rotating file
-// (<[log] dir>/trading.log, 10 MiB x 5). Thread-safe sinks: the writer thread
-// logs too. Start-up only.
+// Logging: spdlog's default logger, asynchronous, with a console sink and a
+// rotating file (<[log] dir>/trading.log, 10 MiB x 5). Any thread may log; the
+// writes happen on spdlog's own thread. setup/shutdown: main thread only.
 
 #include "tradingd/app/settings.hpp"
 
@@ -13,6 +13,8 @@ class Logging {
   static void setup(const LogSettings& settings);
   // Console only, for commands that write no log file (tests, --check-config).
   static void setup_console(const std::string& level);
+  // Writes out every queued line; call before the process exits.
+  static void shutdown();
 };
 
 }  // namespace tradingd
