@@ -17,8 +17,7 @@ void install(std::vector<spdlog::sink_ptr> sinks, const std::string& level) {
   // console and file writes, so trading never waits on disk I/O. A full queue
   // overwrites the oldest lines rather than block trading.
   if (!spdlog::thread_pool()) spdlog::init_thread_pool(8192, 1);
-  auto logger = std::make_shared<spdlog::async_logger>("tradingd", sinks.begin(), sinks.end(),
-                                                       spdlog::thread_pool(),
+  auto logger = std::make_shared<spdlog::async_logger>("tradingd", sinks.begin(), sinks.end(), spdlog::thread_pool(),
                                                        spdlog::async_overflow_policy::overrun_oldest);
   logger->set_pattern(pattern);
   logger->set_level(spdlog::level::from_str(level));
@@ -41,7 +40,9 @@ void Logging::setup(const LogSettings& settings) {
   install(std::move(sinks), settings.level);
 }
 
-void Logging::shutdown() { spdlog::shutdown(); }
+void Logging::shutdown() {
+  spdlog::shutdown();
+}
 
 void Logging::setup_console(const std::string& level) {
   install({std::make_shared<spdlog::sinks::stdout_color_sink_mt>()}, level);

@@ -38,7 +38,8 @@ std::string Settings::to_toml() const {
   for (std::size_t i = 0; i < trading.coins.size(); ++i) o << (i ? ", " : "") << quoted(trading.coins[i]);
   o << "]\nquote = " << quoted(trading.quote) << "\n";
   o << "[risk]\nmax_positions = " << risk.max_positions << "\nmax_position_per_coin = " << risk.max_position_per_coin
-    << "\nmax_exposure_pct = " << num(risk.max_exposure_pct) << "\ndefault_stop_loss_pct = " << num(risk.default_stop_loss_pct)
+    << "\nmax_exposure_pct = " << num(risk.max_exposure_pct)
+    << "\ndefault_stop_loss_pct = " << num(risk.default_stop_loss_pct)
     << "\ndefault_take_profit_pct = " << num(risk.default_take_profit_pct) << "\n";
   o << "[paper]\ninitial_balance = " << num(paper.initial_balance) << "\nfee_pct = " << num(paper.fee_pct) << "\n";
   o << "[storage]\ndb_path = " << quoted(storage.db_path.string()) << "\n";

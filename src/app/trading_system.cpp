@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tradingd/domain/manual_clock.hpp"
+#include "tradingd/domain/time_format.hpp"
 #include "tradingd/journal/journal_reader.hpp"
 
 namespace tradingd {
@@ -125,7 +126,7 @@ std::optional<FieldError> TradingSystem::inject_condition(const TradeCondition& 
   if (!err)
     spdlog::info("Armed {}: {} {} {} {} ${} valid until {}", condition.id, condition.coin,
                  to_string(condition.trigger_type), condition.trigger_price, to_string(condition.direction),
-                 condition.position_size_usd, condition.valid_until_ms);
+                 condition.position_size_usd, TimeFormat::to_iso8601(condition.valid_until_ms));
   return err;
 }
 

@@ -39,6 +39,22 @@ class TradeJournal::Writer {
     std::visit([this](const auto& rec) { write(rec); }, r);
   }
 
+  // The operator's view of a committed record: trades and condition outcomes
+  // are logged here, on the writer thread, so the trading thread never logs a
+  // decision itself. Only after the commit, so a retried batch logs once.
+  static void log_committed(const JournalRecord& r) {
+    if (const auto* o = std::get_if<PositionOpened>(&r)) {
+      const Position& p = o->position;
+      spdlog::info("Opened {} {} {} at {} (${}, SL {:.8g}, TP {:.8g})", p.id.view(), to_string(p.direction),
+                   o->coin.view(), p.entry_price, p.size_usd, p.stop_loss_price, p.take_profit_price);
+    } else if (const auto* c = std::get_if<PositionClosed>(&r)) {
+      spdlog::info("Closed {} {} at {}: P&L {:+.4f}, balance {:.2f}", c->trade_id.view(), to_string(c->reason),
+                   c->exit_price, c->pnl_usd, c->balance_after);
+    } else if (const auto* f = std::get_if<ConditionFinished>(&r)) {
+      spdlog::info("Condition {} {}: {}", f->id.view(), to_string(f->status), f->reason.view());
+    }
+  }
+
  private:
   static void bind_text(SQLite::Statement& s, int i, std::string_view v) {
     s.bind(i, std::string(v));  // copies: the statement outlives the record
@@ -291,6 +307,7 @@ void TradeJournal::writer_main() {
         SQLite::Transaction tx(*db);
         for (const auto& rec : batch) writer.apply(rec);
         tx.commit();
+        for (const auto& rec : batch) Writer::log_committed(rec);
         committed_.fetch_add(batch.size(), std::memory_order_relaxed);
         batches_.fetch_add(1, std::memory_order_relaxed);
         if (!healthy_.exchange(true)) spdlog::info("journal: writes succeed again; {} records committed", batch.size());

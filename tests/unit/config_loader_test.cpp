@@ -137,7 +137,8 @@ TEST_CASE("the shipped config/settings.toml is valid and equals the defaults", "
 }
 
 TEST_CASE("the --check-config printout is itself a config that loads to the same settings", "[unit][config]") {
-  const Settings s = ConfigLoader::load_string("[risk]\nmax_exposure_pct = 0.3\n[paper]\nfee_pct = 0\n", "t.toml", "/b");
+  const Settings s =
+      ConfigLoader::load_string("[risk]\nmax_exposure_pct = 0.3\n[paper]\nfee_pct = 0\n", "t.toml", "/b");
   const Settings again = ConfigLoader::load_string(s.to_toml(), "t.toml", "/b");
   CHECK(again.to_toml() == s.to_toml());
   CHECK(again.risk.max_exposure_pct == 0.3);
