@@ -70,16 +70,21 @@ void check_closed_trade(const DaemonHarness& h, const std::string& cond_id, cons
   CHECK(h.query("SELECT updated_ms FROM conditions WHERE id = '" + cond_id + "'") == std::to_string(e.entry_ms));
 }
 
+// The seed's condition (BTC ABOVE 42000, LONG, $100, SL 2 %, TP 1.5 %) replayed
+// over `path` on a fresh journal; the daemon must exit 0.
+DaemonHarness::Result replay_seed(const DaemonHarness& h, const std::vector<std::pair<std::string, double>>& path) {
+  h.write_config();
+  const auto conditions =
+      h.write("conditions.json", "[" + seed_condition("seed", "BTC", "LONG", "ABOVE", 42000, 100) + "]");
+  return h.replay(conditions, h.write("ticks.csv", ticks(path)));
+}
+
 }  // namespace
 
 TEST_CASE("seed check: BTC ABOVE 42000 LONG $100 opens at 42001 and takes profit", "[integration][replay]") {
   DaemonHarness h("seed-tp");
-  h.write_config();
-  const auto conditions =
-      h.write("conditions.json", "[" + seed_condition("seed", "BTC", "LONG", "ABOVE", 42000, 100) + "]");
   // 42631.015 is the take-profit level (42001 x 1.015)
-  const auto path = h.write("ticks.csv", ticks({{"BTC", 41999}, {"BTC", 42001}, {"BTC", 42500}, {"BTC", 42631.02}}));
-  const auto r = h.replay(conditions, path);
+  const auto r = replay_seed(h, {{"BTC", 41999}, {"BTC", 42001}, {"BTC", 42500}, {"BTC", 42631.02}});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
 
@@ -111,12 +116,8 @@ TEST_CASE("seed check: BTC ABOVE 42000 LONG $100 opens at 42001 and takes profit
 
 TEST_CASE("seed check: the same entry stopped out", "[integration][replay]") {
   DaemonHarness h("seed-sl");
-  h.write_config();
-  const auto conditions =
-      h.write("conditions.json", "[" + seed_condition("seed", "BTC", "LONG", "ABOVE", 42000, 100) + "]");
   // sl = 42001 x 0.98 = 41160.98: 41500 holds, 41100 stops out
-  const auto path = h.write("ticks.csv", ticks({{"BTC", 41999}, {"BTC", 42001}, {"BTC", 41500}, {"BTC", 41100}}));
-  const auto r = h.replay(conditions, path);
+  const auto r = replay_seed(h, {{"BTC", 41999}, {"BTC", 42001}, {"BTC", 41500}, {"BTC", 41100}});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   check_closed_trade(h, "seed", {"BTC", "LONG", "STOP_LOSS", 42001, 41100, 100, t0 + 200, t0 + 400});
