@@ -16,8 +16,7 @@ namespace tradingd {
 class TradeJournal::Writer {
  public:
   explicit Writer(SQLite::Database& db)
-      : db_(db),
-        insert_condition_(db,
+      : insert_condition_(db,
                           "INSERT OR IGNORE INTO conditions (id, coin, direction, trigger_type, trigger_price, "
                           "stop_loss_pct, take_profit_pct, position_size_usd, strategy_id, reasoning, "
                           "valid_until_ms, created_at_ms, status, status_reason, updated_ms) "
@@ -178,7 +177,6 @@ class TradeJournal::Writer {
 
   void write(const AuditEvent& r) { event(r.ts_ms, r.kind.view(), r.ref_id, r.detail_json); }
 
-  SQLite::Database& db_;
   SQLite::Statement insert_condition_;
   SQLite::Statement finish_condition_;
   SQLite::Statement insert_trade_;
