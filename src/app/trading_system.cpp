@@ -42,7 +42,13 @@ constexpr std::size_t replay_chunk = 8192;
 }  // namespace
 
 TradingSystem::TradingSystem(boost::asio::io_context& io, const Settings& settings, const Clock& clock)
-    : io_(io), settings_(settings), clock_(clock), coins_(settings.trading.coins), signals_(io), replay_timer_(io) {
+    : io_(io),
+      settings_(settings),
+      clock_(clock),
+      coins_(settings.trading.coins),
+      symbols_(coins_, settings.trading.quote),
+      signals_(io),
+      replay_timer_(io) {
   journal_ = std::make_unique<TradeJournal>(settings_.storage.db_path);
   sniper_ = std::make_unique<Sniper>(coins_, settings_.risk, settings_.paper, clock_, *journal_);
   health_ = std::make_unique<HealthMonitor>(io_, settings_.health, *sniper_, *journal_, clock_);
@@ -158,12 +164,31 @@ void TradingSystem::install_signals() {
 }
 
 void TradingSystem::start_service() {
+  const bool bybit = settings_.exchange.primary == "bybit";
+  const auto protocol = bybit ? FeedProtocol::Bybit : FeedProtocol::Binance;
+  const std::string& url = bybit ? settings_.exchange.bybit_url : settings_.exchange.binance_url;
+  // Built before anything runs: a CA file that cannot be read stops start-up.
+  auto tls = url.rfind("wss://", 0) == 0 ? FeedConnection::make_tls_context(settings_.tls) : nullptr;
+  feed_ = std::make_unique<MarketFeed>(io_, protocol, url, symbols_, std::move(tls), settings_.feed,
+                                       static_cast<FeedListener&>(*this));
+
   install_signals();
   health_->set_feed_disconnected();
-  sniper_->set_trading_enabled(false);
+  sniper_->set_trading_enabled(false);  // until the feed is live
   health_->start();
-  spdlog::info("tradingd {} running; no live feed in this build yet: trading is paused (use --replay)",
-               TRADINGD_VERSION);
+  spdlog::info("tradingd {} running; connecting to {} ({}) for {} coins; trading starts once it is live",
+               TRADINGD_VERSION, to_string(protocol), feed_->url(), symbols_.size());
+  feed_->start();
+}
+
+void TradingSystem::on_feed_live(FeedProtocol exchange) {
+  health_->set_feed_connected(to_string(exchange));
+  sniper_->set_trading_enabled(true);
+}
+
+void TradingSystem::on_feed_down(FeedProtocol) {
+  health_->set_feed_disconnected();
+  sniper_->set_trading_enabled(false);
 }
 
 void TradingSystem::start_replay(ReplaySource source, ManualClock& clock, double rate) {
@@ -221,6 +246,7 @@ void TradingSystem::shutdown(std::string_view why) {
   shut_down_ = true;
   accepting_ = false;
   spdlog::info("Shutting down ({})", why);
+  if (feed_) feed_->stop();  // no tick after this point
 
   std::size_t cancelled = 0, closed = 0, left_open = sniper_->open_position_count();
   if (settings_.shutdown.conditions == ShutdownConditions::Cancel) cancelled = sniper_->cancel_all("shutdown");

@@ -23,6 +23,9 @@
 #include "tradingd/app/replay_source.hpp"
 #include "tradingd/app/settings.hpp"
 #include "tradingd/domain/coin_table.hpp"
+#include "tradingd/feed/feed_listener.hpp"
+#include "tradingd/feed/market_feed.hpp"
+#include "tradingd/feed/symbol_table.hpp"
 #include "tradingd/health/health_monitor.hpp"
 #include "tradingd/journal/trade_journal.hpp"
 #include "tradingd/sniper/sniper.hpp"
@@ -40,7 +43,7 @@ struct RecoverySummary {
   std::size_t expired_while_down = 0;
 };
 
-class TradingSystem {
+class TradingSystem final : private FeedListener {
  public:
   TradingSystem(boost::asio::io_context& io, const Settings& settings, const Clock& clock);
   ~TradingSystem();
@@ -58,10 +61,10 @@ class TradingSystem {
 
   // The one entry from any feed into trading: exceptions are logged with the
   // tick and swallowed so the io loop goes on (DESIGN §8).
-  void on_price_tick(CoinId coin, double price, std::int64_t ts_ms) noexcept;
+  void on_price_tick(CoinId coin, double price, std::int64_t ts_ms) noexcept override;
 
-  // Live service: health timer and SIGINT/SIGTERM. No feed exists yet, so the
-  // feed reports DISCONNECTED and trading stays paused.
+  // Live service: health timer, SIGINT/SIGTERM and the MarketFeed of
+  // [exchange] primary. Trading is paused until the feed is live.
   void start_service();
   // --replay: health timer, signals, then every tick of `source` in order with
   // `clock` set to tick time, at `rate` ticks/s (0: as fast as possible); shuts
@@ -76,19 +79,26 @@ class TradingSystem {
   [[nodiscard]] TradeJournal& journal() { return *journal_; }
   [[nodiscard]] HealthMonitor& health() { return *health_; }
   [[nodiscard]] const CoinTable& coins() const { return coins_; }
+  // nullptr outside service mode.
+  [[nodiscard]] const MarketFeed* feed() const { return feed_.get(); }
 
  private:
   void recover();
   void install_signals();
   void replay_step();
+  // FeedListener: a live feed enables trading, a lost one pauses it (DESIGN §4).
+  void on_feed_live(FeedProtocol exchange) override;
+  void on_feed_down(FeedProtocol exchange) override;
 
   boost::asio::io_context& io_;
   const Settings& settings_;
   const Clock& clock_;
   CoinTable coins_;
+  SymbolTable symbols_;
   std::unique_ptr<TradeJournal> journal_;
   std::unique_ptr<Sniper> sniper_;
   std::unique_ptr<HealthMonitor> health_;
+  std::unique_ptr<MarketFeed> feed_;
   boost::asio::signal_set signals_;
   RecoverySummary recovery_;
   bool accepting_ = true;

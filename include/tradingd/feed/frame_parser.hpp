@@ -1,0 +1,74 @@
+#pragma once
+// FrameParser: one exchange's WebSocket text frames -> ticks and control
+// events (DESIGN §2, PROTOCOLS.md). simdjson ondemand with one parser reused
+// across frames and its buffers sized once for the largest frame the feed
+// accepts, prices read with std::from_chars from their strings: parsing a
+// trade frame allocates nothing. simdjson stays inside frame_parser.cpp.
+//
+// A trade frame is all or nothing: if any trade in it is bad (missing field,
+// non-numeric or non-positive price, unknown symbol) the whole frame is
+// dropped and reported with the first reason, so a half-read frame never
+// trades. Owned by one connection on the io thread.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "tradingd/domain/coin_table.hpp"
+
+namespace tradingd {
+
+class SymbolTable;
+
+enum class FeedProtocol { Bybit, Binance };
+[[nodiscard]] std::string_view to_string(FeedProtocol p);
+
+enum class BadFrame : std::uint8_t { InvalidJson, MissingField, BadPrice, UnknownSymbol };
+inline constexpr std::size_t bad_frame_reasons = 4;
+[[nodiscard]] std::string_view to_string(BadFrame reason);
+
+struct FeedTick {
+  CoinId coin = 0;
+  double price = 0.0;
+  std::int64_t ts_ms = 0;
+};
+
+enum class FrameKind {
+  Trades,           // ticks() holds them, in order
+  SubscribeAck,     // req_id: which request
+  SubscribeFailed,  // req_id, message: the exchange's words
+  Pong,             // Bybit's answer to our ping
+  ServerShutdown,   // Binance: a planned cut is coming
+  Ignored,          // well-formed but of no use to us (another topic, a ticker)
+  Bad,              // dropped; `bad` says why
+};
+
+struct FrameResult {
+  FrameKind kind = FrameKind::Ignored;
+  BadFrame bad = BadFrame::InvalidJson;
+  std::string_view req_id;   // valid until the next parse()
+  std::string_view message;  // valid until the next parse()
+};
+
+class FrameParser {
+ public:
+  static constexpr std::size_t max_frame_bytes = 1 << 20;
+
+  FrameParser(FeedProtocol protocol, const SymbolTable& symbols);
+  ~FrameParser();
+  FrameParser(const FrameParser&) = delete;
+  FrameParser& operator=(const FrameParser&) = delete;
+
+  FrameResult parse(std::string_view frame);
+  // The ticks of the last Trades result.
+  [[nodiscard]] std::span<const FeedTick> ticks() const;
+  [[nodiscard]] FeedProtocol protocol() const { return protocol_; }
+
+ private:
+  struct Impl;
+  FeedProtocol protocol_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tradingd

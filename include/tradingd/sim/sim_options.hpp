@@ -1,0 +1,44 @@
+#pragma once
+// SimOptions: exchange-sim's command line. Every fault is a flag, so a test
+// states the scenario it plays in its own argv.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tradingd::sim {
+
+struct SimOptions {
+  std::string listen = "127.0.0.1";
+  int port = 0;  // 0: any free port (printed at start)
+  bool tls = true;
+  std::filesystem::path cert, key;  // PEM; generated at start when empty
+  std::filesystem::path write_ca;   // where to write the certificate to trust
+
+  // What to play: a CSV (ts_ms,symbol,price) or a seeded random walk.
+  std::filesystem::path path_csv;
+  std::vector<std::pair<std::string, double>> walk;  // symbol, start price
+  std::uint64_t seed = 1;
+  std::uint64_t walk_ticks = 0;  // 0: endless
+  double rate = 10.0;            // messages a second; 0: as fast as clients read
+  int trades_per_frame = 1;      // Bybit: consecutive trades of one symbol per frame
+  bool loop = false;             // start the CSV again when it ends
+
+  // Faults, per connection, counted in data messages sent.
+  std::uint64_t close_after = 0;
+  std::uint64_t silent_after = 0;
+  std::uint64_t malformed_every = 0;
+  std::uint64_t bad_price_every = 0;
+  std::uint64_t unknown_symbol_every = 0;
+  std::uint64_t shutdown_after = 0;  // Binance serverShutdown, then close 1 s later
+
+  std::int64_t ping_interval_ms = 20000;  // Binance server pings
+
+  // Throws std::invalid_argument naming the flag.
+  static SimOptions parse(const std::vector<std::string>& args);
+  static std::string usage();
+};
+
+}  // namespace tradingd::sim

@@ -1,0 +1,219 @@
+#include "tradingd/feed/frame_parser.hpp"
+
+#include <simdjson.h>
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "tradingd/feed/symbol_table.hpp"
+
+namespace tradingd {
+
+namespace od = simdjson::ondemand;
+
+std::string_view to_string(FeedProtocol p) {
+  return p == FeedProtocol::Bybit ? "bybit" : "binance";
+}
+
+std::string_view to_string(BadFrame reason) {
+  switch (reason) {
+    case BadFrame::InvalidJson:
+      return "invalid_json";
+    case BadFrame::MissingField:
+      return "missing_field";
+    case BadFrame::BadPrice:
+      return "bad_price";
+    case BadFrame::UnknownSymbol:
+      return "unknown_symbol";
+  }
+  return "?";
+}
+
+namespace {
+
+// Bybit sends up to 1024 trades per frame; room for them is reserved up front.
+constexpr std::size_t reserved_ticks = 1024;
+
+FrameResult bad(BadFrame reason) {
+  return FrameResult{FrameKind::Bad, reason, {}, {}};
+}
+
+// A missing or mistyped field is the sender's mistake; anything else simdjson
+// reports means the text is not JSON.
+BadFrame classify(simdjson::error_code e) {
+  return e == simdjson::NO_SUCH_FIELD || e == simdjson::INCORRECT_TYPE ? BadFrame::MissingField : BadFrame::InvalidJson;
+}
+
+bool parse_price(std::string_view text, double& out) {
+  const char* end = text.data() + text.size();
+  const auto [p, ec] = std::from_chars(text.data(), end, out);
+  return ec == std::errc() && p == end && std::isfinite(out) && out > 0.0;
+}
+
+}  // namespace
+
+struct FrameParser::Impl {
+  explicit Impl(const SymbolTable& s) : symbols(s), json(max_frame_bytes) {
+    // Sized once: later frames up to max_frame_bytes reuse these buffers.
+    if (json.allocate(max_frame_bytes)) throw std::bad_alloc();
+    padded.reset(new char[max_frame_bytes + simdjson::SIMDJSON_PADDING]);
+    ticks.reserve(reserved_ticks);
+  }
+
+  const SymbolTable& symbols;
+  od::parser json;
+  std::unique_ptr<char[]> padded;
+  std::vector<FeedTick> ticks;
+  char id_text[24] = {};
+
+  bool well_formed(od::document& doc, std::string_view frame) {
+    doc.rewind();
+    od::object top;
+    if (doc.get_object().get(top)) return false;
+    for (auto field : top) {
+      od::value v;
+      od::json_type type;
+      if (field.error() || field.value().get(v) || v.type().get(type)) return false;
+    }
+    doc.rewind();
+    std::string_view whole;
+    if (doc.raw_json().get(whole)) return false;
+    while (!frame.empty() && std::isspace(static_cast<unsigned char>(frame.back()))) frame.remove_suffix(1);
+    while (!frame.empty() && std::isspace(static_cast<unsigned char>(frame.front()))) frame.remove_prefix(1);
+    return whole.size() == frame.size();
+  }
+
+  // One trade object -> ticks; error: the reason the frame is dropped.
+  std::optional<BadFrame> add_trade(od::object trade, const char* symbol_key, const char* price_key,
+                                    const char* time_key) {
+    std::string_view symbol, price_text;
+    std::int64_t ts = 0;
+    if (auto e = trade.find_field_unordered(symbol_key).get_string().get(symbol)) return classify(e);
+    if (auto e = trade.find_field_unordered(price_key).get_string().get(price_text))
+      return e == simdjson::INCORRECT_TYPE ? BadFrame::BadPrice : classify(e);
+    if (auto e = trade.find_field_unordered(time_key).get_int64().get(ts)) return classify(e);
+    double price = 0.0;
+    if (!parse_price(price_text, price)) return BadFrame::BadPrice;
+    const auto coin = symbols.find(symbol);
+    if (!coin) return BadFrame::UnknownSymbol;
+    ticks.push_back(FeedTick{*coin, price, ts});
+    return std::nullopt;
+  }
+
+  FrameResult parse_bybit(od::object obj) {
+    std::string_view topic;
+    const auto topic_err = obj.find_field_unordered("topic").get_string().get(topic);
+    if (!topic_err) {
+      if (topic.rfind("publicTrade.", 0) != 0) return FrameResult{FrameKind::Ignored, {}, {}, {}};
+      od::array data;
+      if (auto e = obj.find_field_unordered("data").get_array().get(data)) return bad(classify(e));
+      for (auto element : data) {
+        od::object trade;
+        if (auto e = element.get_object().get(trade)) return bad(classify(e));
+        if (auto reason = add_trade(trade, "s", "p", "T")) return bad(*reason);
+      }
+      if (ticks.empty()) return bad(BadFrame::MissingField);
+      return FrameResult{FrameKind::Trades, {}, {}, {}};
+    }
+    if (topic_err != simdjson::NO_SUCH_FIELD) return bad(classify(topic_err));
+
+    // Control replies: {"success":true,"ret_msg":"subscribe","req_id":"sub-1","op":"subscribe"}
+    std::string_view op, message, req_id;
+    if (auto e = obj.find_field_unordered("op").get_string().get(op)) return bad(classify(e));
+    bool success = true;
+    if (auto e = obj.find_field_unordered("success").get_bool().get(success); e && e != simdjson::NO_SUCH_FIELD)
+      return bad(classify(e));
+    if (auto e = obj.find_field_unordered("ret_msg").get_string().get(message); e && e != simdjson::NO_SUCH_FIELD)
+      return bad(classify(e));
+    if (auto e = obj.find_field_unordered("req_id").get_string().get(req_id); e && e != simdjson::NO_SUCH_FIELD)
+      return bad(classify(e));
+    if (op == "subscribe")
+      return FrameResult{success ? FrameKind::SubscribeAck : FrameKind::SubscribeFailed, {}, req_id, message};
+    if (op == "ping" || op == "pong") return FrameResult{FrameKind::Pong, {}, req_id, message};
+    return FrameResult{FrameKind::Ignored, {}, req_id, message};
+  }
+
+  FrameResult parse_binance_payload(od::object payload) {
+    std::string_view event;
+    if (auto e = payload.find_field_unordered("e").get_string().get(event)) {
+      // bookTicker has no "e"; nothing else we subscribe to lacks it.
+      return e == simdjson::NO_SUCH_FIELD ? FrameResult{FrameKind::Ignored, {}, {}, {}} : bad(classify(e));
+    }
+    if (event == "trade" || event == "aggTrade") {
+      if (auto reason = add_trade(payload, "s", "p", "T")) return bad(*reason);
+      return FrameResult{FrameKind::Trades, {}, {}, {}};
+    }
+    if (event == "serverShutdown") return FrameResult{FrameKind::ServerShutdown, {}, {}, {}};
+    return FrameResult{FrameKind::Ignored, {}, {}, {}};
+  }
+
+  FrameResult parse_binance(od::object obj) {
+    // Combined stream: {"stream":"btcusdt@trade","data":{...}}
+    std::string_view stream;
+    const auto stream_err = obj.find_field_unordered("stream").get_string().get(stream);
+    if (!stream_err) {
+      od::object payload;
+      if (auto e = obj.find_field_unordered("data").get_object().get(payload)) return bad(classify(e));
+      return parse_binance_payload(payload);
+    }
+    if (stream_err != simdjson::NO_SUCH_FIELD) return bad(classify(stream_err));
+
+    // Replies to SUBSCRIBE: {"result":null,"id":1} or {"error":{"code":2,"msg":"..."},"id":2}
+    std::int64_t id = 0;
+    const auto id_err = obj.find_field_unordered("id").get_int64().get(id);
+    if (!id_err) {
+      const auto [end, ec] = std::to_chars(id_text, id_text + sizeof id_text, id);
+      (void)ec;
+      const std::string_view req_id(id_text, static_cast<std::size_t>(end - id_text));
+      od::object error;
+      if (!obj.find_field_unordered("error").get_object().get(error)) {
+        std::string_view msg;
+        if (error.find_field_unordered("msg").get_string().get(msg)) msg = "(no message)";
+        return FrameResult{FrameKind::SubscribeFailed, {}, req_id, msg};
+      }
+      return FrameResult{FrameKind::SubscribeAck, {}, req_id, {}};
+    }
+    // A raw stream (/ws/<stream>) sends the payload itself.
+    return parse_binance_payload(obj);
+  }
+};
+
+FrameParser::FrameParser(FeedProtocol protocol, const SymbolTable& symbols)
+    : protocol_(protocol), impl_(std::make_unique<Impl>(symbols)) {}
+
+FrameParser::~FrameParser() = default;
+
+std::span<const FeedTick> FrameParser::ticks() const {
+  return impl_->ticks;
+}
+
+FrameResult FrameParser::parse(std::string_view frame) {
+  Impl& m = *impl_;
+  m.ticks.clear();
+  if (frame.size() > max_frame_bytes) return bad(BadFrame::InvalidJson);
+  // simdjson reads a few bytes past the end; the copy gives it that padding
+  // whatever buffer the frame came in.
+  std::memcpy(m.padded.get(), frame.data(), frame.size());
+  std::memset(m.padded.get() + frame.size(), 0, simdjson::SIMDJSON_PADDING);
+  od::document doc;
+  if (m.json.iterate(m.padded.get(), frame.size(), frame.size() + simdjson::SIMDJSON_PADDING).get(doc))
+    return bad(BadFrame::InvalidJson);
+  od::object obj;
+  if (auto e = doc.get_object().get(obj))
+    return bad(classify(e) == BadFrame::MissingField ? BadFrame::MissingField : BadFrame::InvalidJson);
+  FrameResult r = protocol_ == FeedProtocol::Bybit ? m.parse_bybit(obj) : m.parse_binance(obj);
+  // ondemand reads lazily and only what was asked for: walk the rest so a
+  // frame that is not JSON after its useful part (truncated, doubled braces)
+  // is dropped instead of traded on.
+  // ondemand reads lazily, only what was asked for: check the rest of the
+  // frame too, so one that is not JSON past its useful part (truncated,
+  // doubled braces, a missing value) is dropped instead of traded on.
+  if (r.kind != FrameKind::Bad && !m.well_formed(doc, frame)) r = bad(BadFrame::InvalidJson);
+  if (r.kind == FrameKind::Bad) m.ticks.clear();
+  return r;
+}
+
+}  // namespace tradingd

@@ -1,0 +1,122 @@
+#include "tradingd/sim/sim_options.hpp"
+
+#include <charconv>
+#include <stdexcept>
+
+namespace tradingd::sim {
+namespace {
+
+template <class T>
+T number(const std::string& flag, const std::string& text) {
+  T v{};
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v < T{})
+    throw std::invalid_argument(flag + ": not a non-negative number: '" + text + "'");
+  return v;
+}
+
+}  // namespace
+
+SimOptions SimOptions::parse(const std::vector<std::string>& args) {
+  SimOptions o;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) throw std::invalid_argument(a + ": needs a value");
+      return args[++i];
+    };
+    if (a == "--listen")
+      o.listen = value();
+    else if (a == "--port")
+      o.port = number<int>(a, value());
+    else if (a == "--tls")
+      o.tls = true;
+    else if (a == "--plain")
+      o.tls = false;
+    else if (a == "--cert")
+      o.cert = value();
+    else if (a == "--key")
+      o.key = value();
+    else if (a == "--write-ca")
+      o.write_ca = value();
+    else if (a == "--csv")
+      o.path_csv = value();
+    else if (a == "--walk") {
+      const std::string& spec = value();
+      for (std::size_t start = 0; start < spec.size();) {
+        auto end = spec.find(',', start);
+        if (end == std::string::npos) end = spec.size();
+        const std::string item = spec.substr(start, end - start);
+        const auto colon = item.find(':');
+        if (colon == std::string::npos || colon == 0)
+          throw std::invalid_argument("--walk: expected SYMBOL:PRICE, got '" + item + "'");
+        const double price = number<double>(a, item.substr(colon + 1));
+        if (price <= 0) throw std::invalid_argument("--walk: price must be positive in '" + item + "'");
+        o.walk.emplace_back(item.substr(0, colon), price);
+        start = end + 1;
+      }
+    } else if (a == "--seed")
+      o.seed = number<std::uint64_t>(a, value());
+    else if (a == "--ticks")
+      o.walk_ticks = number<std::uint64_t>(a, value());
+    else if (a == "--rate")
+      o.rate = number<double>(a, value());
+    else if (a == "--trades-per-frame")
+      o.trades_per_frame = number<int>(a, value());
+    else if (a == "--loop")
+      o.loop = true;
+    else if (a == "--close-after")
+      o.close_after = number<std::uint64_t>(a, value());
+    else if (a == "--silent-after")
+      o.silent_after = number<std::uint64_t>(a, value());
+    else if (a == "--malformed-every")
+      o.malformed_every = number<std::uint64_t>(a, value());
+    else if (a == "--bad-price-every")
+      o.bad_price_every = number<std::uint64_t>(a, value());
+    else if (a == "--unknown-symbol-every")
+      o.unknown_symbol_every = number<std::uint64_t>(a, value());
+    else if (a == "--shutdown-after")
+      o.shutdown_after = number<std::uint64_t>(a, value());
+    else if (a == "--ping-interval-ms")
+      o.ping_interval_ms = number<std::int64_t>(a, value());
+    else
+      throw std::invalid_argument("unknown option: " + a);
+  }
+  if (o.path_csv.empty() == o.walk.empty()) throw std::invalid_argument("give exactly one of --csv and --walk");
+  if (o.trades_per_frame < 1) throw std::invalid_argument("--trades-per-frame: must be at least 1");
+  if ((o.cert.empty()) != (o.key.empty())) throw std::invalid_argument("--cert and --key go together");
+  return o;
+}
+
+std::string SimOptions::usage() {
+  return R"(usage: exchange-sim (--csv FILE | --walk SYM:PRICE[,SYM:PRICE...]) [options]
+
+A WebSocket server speaking the Bybit v5 public spot stream (path /v5/public/spot)
+and Binance spot streams (/stream?streams=..., /ws/<stream>) on one port.
+
+  --listen ADDR            address to bind (127.0.0.1)
+  --port N                 port (0: any free one; the chosen URL is printed)
+  --tls | --plain          wss:// (default) or ws://
+  --cert FILE --key FILE   PEM certificate and key (default: a fresh self-signed one)
+  --write-ca FILE          write the certificate clients should trust
+  --csv FILE               play ts_ms,symbol,price rows (trades are stamped with the send time)
+  --walk SYM:PRICE,...     play a seeded random walk per symbol
+  --seed N --ticks N       walk seed (1), walk length (0: endless)
+  --rate N                 messages a second (10; 0: as fast as clients read)
+  --trades-per-frame K     Bybit: up to K consecutive trades of a symbol in one frame (1)
+  --loop                   play the CSV again when it ends
+faults, per connection, counted in data messages sent:
+  --close-after N          close the WebSocket after N messages
+  --silent-after N         send nothing more after N messages, keep the socket open
+  --malformed-every N      add a frame that is not JSON after every N messages
+  --bad-price-every N      add a trade with a non-numeric price after every N messages
+  --unknown-symbol-every N add a trade for an unlisted symbol after every N messages
+  --shutdown-after N       Binance: send serverShutdown after N messages, close 1 s later
+  --ping-interval-ms N     Binance server ping period (20000)
+
+The path does not advance while no client is subscribed, so a reconnecting
+client misses nothing.
+)";
+}
+
+}  // namespace tradingd::sim

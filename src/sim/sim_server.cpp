@@ -1,0 +1,141 @@
+#include "tradingd/sim/sim_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/ssl/context.hpp>
+#include <stdexcept>
+
+#include "tradingd/sim/sim_certificate.hpp"
+#include "tradingd/sim/sim_session.hpp"
+
+namespace tradingd::sim {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// As fast as clients read: a few hundred frames a turn, then a pause while
+// any client has this many frames still unwritten.
+constexpr std::size_t fast_batch = 256;
+constexpr std::size_t max_backlog = 512;
+constexpr auto idle_poll = std::chrono::milliseconds(5);
+
+}  // namespace
+
+SimServer::SimServer(net::io_context& io, const SimOptions& options, PricePath path, const SimCertificate* cert)
+    : io_(io), options_(options), path_(std::move(path)), acceptor_(io), timer_(io) {
+  if (options_.tls) {
+    if (!cert) throw std::logic_error("TLS needs a certificate");
+    tls_ = std::make_shared<net::ssl::context>(net::ssl::context::tls_server);
+    tls_->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                      net::ssl::context::no_sslv3);
+    tls_->use_certificate_chain(net::buffer(cert->cert_pem));
+    tls_->use_private_key(net::buffer(cert->key_pem), net::ssl::context::pem);
+  }
+  boost::system::error_code ec;
+  const auto address = net::ip::make_address(options_.listen, ec);
+  if (ec) throw std::runtime_error("--listen " + options_.listen + ": " + ec.message());
+  const tcp::endpoint ep(address, static_cast<unsigned short>(options_.port));
+  acceptor_.open(ep.protocol());
+  acceptor_.set_option(net::socket_base::reuse_address(true));
+  acceptor_.bind(ep, ec);
+  if (ec)
+    throw std::runtime_error("cannot listen on " + options_.listen + ":" + std::to_string(options_.port) + ": " +
+                             ec.message());
+  acceptor_.listen();
+}
+
+SimServer::~SimServer() = default;
+
+std::string SimServer::url() const {
+  const auto ep = acceptor_.local_endpoint();
+  const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+  return std::string(options_.tls ? "wss://" : "ws://") + host + ":" + std::to_string(ep.port());
+}
+
+bool SimServer::listed(std::string_view symbol) const {
+  const auto& s = path_.symbols();
+  return std::find(s.begin(), s.end(), symbol) != s.end();
+}
+
+void SimServer::start() {
+  running_ = true;
+  accept();
+  next_due_ = std::chrono::steady_clock::now();
+  schedule(std::chrono::milliseconds(0));
+}
+
+void SimServer::stop() {
+  running_ = false;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  timer_.cancel();
+  for (auto& s : sessions_) s->close();
+  sessions_.clear();
+}
+
+void SimServer::accept() {
+  acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+    if (!running_) return;
+    if (!ec) sessions_.push_back(SimSession::start(std::move(socket), tls_.get(), *this));
+    accept();
+  });
+}
+
+void SimServer::schedule(std::chrono::steady_clock::duration delay) {
+  timer_.expires_after(delay);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec && running_) step();
+  });
+}
+
+void SimServer::step() {
+  std::erase_if(sessions_, [](const auto& s) { return s->finished(); });
+  const auto now = std::chrono::steady_clock::now();
+  const bool anyone =
+      std::any_of(sessions_.begin(), sessions_.end(), [](const auto& s) { return s->subscribed_any(); });
+  if (!anyone) {
+    next_due_ = now;  // the path waits for a client; no burst of catch-up afterwards
+    return schedule(idle_poll);
+  }
+  const bool fast = options_.rate <= 0;
+  std::size_t turns = fast ? fast_batch : 0;
+  if (!fast) {
+    const auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(1.0 / options_.rate));
+    while (next_due_ <= now && turns < fast_batch) {
+      next_due_ += period;
+      ++turns;
+    }
+  }
+  for (std::size_t i = 0; i < turns; ++i) {
+    if (fast &&
+        std::any_of(sessions_.begin(), sessions_.end(), [](const auto& s) { return s->backlog() > max_backlog; }))
+      break;
+    // One message: up to trades_per_frame consecutive trades of one symbol.
+    batch_.clear();
+    const SimTrade* t = path_.peek();
+    if (!t) {
+      if (!finished_reported_) {
+        spdlog::info("path finished after {} trades", path_.played());
+        finished_reported_ = true;
+      }
+      return schedule(idle_poll * 20);
+    }
+    // Peek ahead without taking: the path moves only if some client took the batch.
+    for (std::size_t k = 0; t && batch_.size() < static_cast<std::size_t>(options_.trades_per_frame) &&
+                            (batch_.empty() || t->symbol == batch_.front().symbol);
+         t = path_.peek(++k))
+      batch_.push_back(*t);
+    bool taken = false;
+    for (auto& s : sessions_) taken = s->deliver(batch_) || taken;
+    if (!taken) break;  // nobody took it (all closing or silent): hold the path
+    for (std::size_t k = 0; k < batch_.size(); ++k) path_.advance();
+  }
+  if (fast) return schedule(std::chrono::microseconds(200));
+  schedule(std::max(next_due_ - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration(0)));
+}
+
+}  // namespace tradingd::sim

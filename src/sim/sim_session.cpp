@@ -1,0 +1,418 @@
+#include "tradingd/sim/sim_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <chrono>
+#include <deque>
+#include <nlohmann/json.hpp>
+#include <type_traits>
+
+#include "tradingd/sim/sim_server.hpp"
+
+namespace tradingd::sim {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+using PlainWs = websocket::stream<beast::tcp_stream>;
+using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+
+constexpr auto handshake_timeout = std::chrono::seconds(10);
+constexpr std::size_t bybit_max_args = 10;
+constexpr const char* unknown_symbol = "ZZZUSDT";
+
+enum class Protocol { Bybit, BinanceCombined, BinanceRaw };
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
+}
+
+// "btcusdt@trade" -> "BTCUSDT"; "" for a stream kind the sim does not play.
+std::string trade_stream_symbol(std::string_view stream) {
+  const auto at = stream.find('@');
+  if (at == std::string_view::npos) return "";
+  const auto kind = stream.substr(at + 1);
+  if (kind != "trade" && kind != "aggTrade") return "";
+  return upper(std::string(stream.substr(0, at)));
+}
+
+template <class Ws>
+class WsSimSession final : public SimSession, public std::enable_shared_from_this<WsSimSession<Ws>> {
+  static constexpr bool is_tls = std::is_same_v<Ws, TlsWs>;
+
+ public:
+  WsSimSession(tcp::socket socket, net::ssl::context* tls, SimServer& server)
+      : ws_(make_stream(std::move(socket), tls)),
+        server_(server),
+        options_(server.options()),
+        id_(server.next_connection_id()),
+        ping_timer_(ws_.get_executor()),
+        close_timer_(ws_.get_executor()) {}
+
+  void run() {
+    beast::get_lowest_layer(ws_).expires_after(handshake_timeout);
+    if constexpr (is_tls) {
+      ws_.next_layer().async_handshake(net::ssl::stream_base::server,
+                                       [self = this->shared_from_this()](beast::error_code ec) {
+                                         if (ec) return self->fail(ec, "TLS handshake");
+                                         self->read_request();
+                                       });
+    } else {
+      read_request();
+    }
+  }
+
+  [[nodiscard]] bool subscribed_any() const override { return open_ && !symbols_.empty(); }
+  [[nodiscard]] std::size_t backlog() const override { return outbox_.size(); }
+  [[nodiscard]] bool finished() const override { return finished_; }
+
+  bool deliver(std::span<const SimTrade> trades) override {
+    if (!open_ || closing_ || silent_ || trades.empty()) return false;
+    if (std::find(symbols_.begin(), symbols_.end(), trades.front().symbol) == symbols_.end()) return false;
+    if (options_.close_after && sent_ >= options_.close_after) {
+      spdlog::info("#{}: closing after {} messages (--close-after)", id_, sent_);
+      close_with(websocket::close_code::going_away, "simulated close");
+      return false;
+    }
+    const auto ts = now_ms();
+    if (protocol_ == Protocol::Bybit) {
+      send(bybit_frame(trades, ts, nullptr));
+    } else {
+      for (const auto& t : trades) send(binance_frame(t, ts, nullptr));
+    }
+    ++sent_;
+    inject_faults(trades.front(), ts);
+    return true;
+  }
+
+  void close() override {
+    if (!finished_) close_with(websocket::close_code::going_away, "server stopping");
+  }
+
+ private:
+  static Ws make_stream(tcp::socket socket, net::ssl::context* tls) {
+    if constexpr (is_tls)
+      return Ws(beast::tcp_stream(std::move(socket)), *tls);
+    else
+      return Ws(beast::tcp_stream(std::move(socket)));
+  }
+
+  void fail(beast::error_code ec, const char* step) {
+    if (finished_) return;
+    finished_ = true;
+    open_ = false;
+    ping_timer_.cancel();
+    close_timer_.cancel();
+    if (ec != websocket::error::closed && ec != net::error::operation_aborted)
+      spdlog::info("#{}: {}: {}", id_, step, ec.message());
+    else
+      spdlog::info("#{}: connection closed", id_);
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+  }
+
+  void read_request() {
+    http::async_read(ws_.next_layer(), buffer_, request_,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return self->fail(ec, "HTTP request");
+                       self->on_request();
+                     });
+  }
+
+  void on_request() {
+    const std::string target(request_.target());
+    const auto query = target.find('?');
+    const std::string path = target.substr(0, query);
+    if (path.rfind("/v5/", 0) == 0) {
+      protocol_ = Protocol::Bybit;
+    } else if (path == "/stream" && query != std::string::npos) {
+      protocol_ = Protocol::BinanceCombined;
+      const std::string q = target.substr(query + 1);
+      if (q.rfind("streams=", 0) == 0) add_streams(q.substr(8));
+    } else if (path.rfind("/ws/", 0) == 0) {
+      protocol_ = Protocol::BinanceRaw;
+      add_streams(path.substr(4));
+    } else if (path == "/stream" || path == "/ws") {
+      protocol_ = path == "/ws" ? Protocol::BinanceRaw : Protocol::BinanceCombined;
+    } else {
+      return refuse(http::status::not_found, "exchange-sim serves /v5/public/spot, /stream and /ws/ only\n");
+    }
+    if (!websocket::is_upgrade(request_)) return refuse(http::status::upgrade_required, "WebSocket only\n");
+
+    beast::get_lowest_layer(ws_).expires_never();
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = handshake_timeout;
+    t.idle_timeout = websocket::stream_base::none();
+    t.keep_alive_pings = false;
+    ws_.set_option(t);
+    ws_.async_accept(request_, [self = this->shared_from_this()](beast::error_code ec) {
+      if (ec) return self->fail(ec, "WebSocket accept");
+      self->on_open();
+    });
+  }
+
+  void refuse(http::status status, const char* body) {
+    auto res = std::make_shared<http::response<http::string_body>>(status, request_.version());
+    res->set(http::field::content_type, "text/plain");
+    res->body() = body;
+    res->prepare_payload();
+    res->keep_alive(false);
+    http::async_write(ws_.next_layer(), *res, [self = this->shared_from_this(), res](beast::error_code, std::size_t) {
+      self->fail(net::error::operation_aborted, "refused");
+    });
+  }
+
+  void add_streams(const std::string& list) {
+    for (std::size_t start = 0; start <= list.size();) {
+      auto end = list.find('/', start);
+      if (end == std::string::npos) end = list.size();
+      const std::string symbol = trade_stream_symbol(std::string_view(list).substr(start, end - start));
+      if (!symbol.empty() && server_.listed(symbol)) subscribe(symbol);
+      start = end + 1;
+    }
+  }
+
+  void subscribe(const std::string& symbol) {
+    if (std::find(symbols_.begin(), symbols_.end(), symbol) == symbols_.end()) symbols_.push_back(symbol);
+  }
+
+  void on_open() {
+    open_ = true;
+    spdlog::info("#{}: {} client connected ({}), {} symbols", id_, protocol_ == Protocol::Bybit ? "bybit" : "binance",
+                 std::string(request_.target()).substr(0, 120), symbols_.size());
+    if (protocol_ != Protocol::Bybit && options_.ping_interval_ms > 0) arm_ping();
+    if (!outbox_.empty()) write_next();
+    read_next();
+  }
+
+  void arm_ping() {
+    ping_timer_.expires_after(std::chrono::milliseconds(options_.ping_interval_ms));
+    ping_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec || !self->open_ || self->closing_ || self->silent_) return;
+      self->ws_.async_ping({}, [self](beast::error_code e) {
+        if (!e) self->arm_ping();
+      });
+    });
+  }
+
+  void read_next() {
+    ws_.async_read(in_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->fail(ec, "read");
+      self->on_message(beast::buffers_to_string(self->in_.data()));
+      self->in_.consume(self->in_.size());
+      self->read_next();
+    });
+  }
+
+  void on_message(const std::string& text) {
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    if (!j.is_object()) return;
+    if (protocol_ == Protocol::Bybit) return on_bybit_request(j);
+    on_binance_request(j);
+  }
+
+  void on_bybit_request(const nlohmann::json& j) {
+    const std::string op = j.value("op", "");
+    nlohmann::json reply = {{"conn_id", "sim-" + std::to_string(id_)}, {"op", op}};
+    if (j.contains("req_id")) reply["req_id"] = j["req_id"];
+    if (op == "ping") {
+      if (silent_) return;
+      reply["success"] = true;
+      reply["ret_msg"] = "pong";
+      return send(reply.dump());
+    }
+    if (op != "subscribe") {
+      reply["success"] = false;
+      reply["ret_msg"] = "unsupported op: " + op;
+      return send(reply.dump());
+    }
+    const auto args = j.value("args", nlohmann::json::array());
+    if (args.size() > bybit_max_args) {
+      reply["success"] = false;
+      reply["ret_msg"] = "args size >10";
+      return send(reply.dump());
+    }
+    std::vector<std::string> invalid;
+    for (const auto& a : args) {
+      const std::string topic = a.is_string() ? a.get<std::string>() : std::string();
+      const std::string symbol = topic.rfind("publicTrade.", 0) == 0 ? topic.substr(12) : std::string();
+      if (!symbol.empty() && server_.listed(symbol))
+        subscribe(symbol);
+      else
+        invalid.push_back(topic);
+    }
+    reply["success"] = invalid.empty();
+    if (invalid.empty()) {
+      reply["ret_msg"] = "subscribe";
+    } else {
+      std::string msg = "Invalid symbol :[";
+      for (std::size_t i = 0; i < invalid.size(); ++i) msg += (i ? "," : "") + invalid[i];
+      reply["ret_msg"] = msg + "]";
+    }
+    send(reply.dump());
+  }
+
+  void on_binance_request(const nlohmann::json& j) {
+    const auto id = j.contains("id") ? j["id"] : nlohmann::json(nullptr);
+    if (j.value("method", "") != "SUBSCRIBE" || !j.contains("params") || !j["params"].is_array()) {
+      return send(
+          nlohmann::json{{"error", {{"code", 2}, {"msg", "Invalid request: unsupported method"}}}, {"id", id}}.dump());
+    }
+    for (const auto& p : j["params"]) {
+      const std::string symbol = p.is_string() ? trade_stream_symbol(p.get<std::string>()) : "";
+      if (symbol.empty() || !server_.listed(symbol))
+        return send(
+            nlohmann::json{{"error", {{"code", 2}, {"msg", "Invalid request: invalid stream"}}}, {"id", id}}.dump());
+    }
+    for (const auto& p : j["params"]) subscribe(trade_stream_symbol(p.get<std::string>()));
+    send(nlohmann::json{{"result", nullptr}, {"id", id}}.dump());
+  }
+
+  // Real frames: Bybit prices as the shortest decimal, Binance's padded to 8 places.
+  std::string bybit_frame(std::span<const SimTrade> trades, std::int64_t ts, const char* price_override,
+                          const char* symbol_override = nullptr) {
+    const std::string symbol = symbol_override ? symbol_override : trades.front().symbol;
+    std::string out = fmt::format(R"({{"topic":"publicTrade.{}","ts":{},"type":"snapshot","data":[)", symbol, ts);
+    for (std::size_t i = 0; i < trades.size(); ++i) {
+      const auto id = server_.next_trade_id();
+      const std::string price = price_override ? std::string(price_override) : fmt::format("{}", trades[i].price);
+      out += fmt::format(
+          R"({}{{"i":"{}","T":{},"p":"{}","v":"0.01","S":"{}","s":"{}","seq":{},"BT":false,"RPI":false}})",
+          i ? "," : "", 2290000000000000000ULL + id, ts, price, id % 2 ? "Buy" : "Sell", symbol, 89200000000ULL + id);
+    }
+    return out + "]}";
+  }
+
+  std::string binance_frame(const SimTrade& t, std::int64_t ts, const char* price_override,
+                            const char* symbol_override = nullptr) {
+    const std::string symbol = symbol_override ? symbol_override : t.symbol;
+    const auto id = server_.next_trade_id();
+    const std::string price = price_override ? std::string(price_override) : fmt::format("{:.8f}", t.price);
+    const std::string payload =
+        fmt::format(R"({{"e":"trade","E":{},"s":"{}","t":{},"p":"{}","q":"0.01000000","T":{},"m":{},"M":true}})", ts,
+                    symbol, id, price, ts, id % 2 ? "true" : "false");
+    if (protocol_ == Protocol::BinanceRaw) return payload;
+    return fmt::format(R"({{"stream":"{}@trade","data":{}}})", lower(symbol), payload);
+  }
+
+  std::string frame(const SimTrade& t, std::int64_t ts, const char* price, const char* symbol) {
+    return protocol_ == Protocol::Bybit ? bybit_frame(std::span(&t, 1), ts, price, symbol)
+                                        : binance_frame(t, ts, price, symbol);
+  }
+
+  void inject_faults(const SimTrade& t, std::int64_t ts) {
+    if (options_.malformed_every && sent_ % options_.malformed_every == 0) {
+      std::string f = frame(t, ts, nullptr, nullptr);
+      send(f.substr(0, f.size() / 2));  // cut mid-way: not JSON
+    }
+    if (options_.bad_price_every && sent_ % options_.bad_price_every == 0) send(frame(t, ts, "abc", nullptr));
+    if (options_.unknown_symbol_every && sent_ % options_.unknown_symbol_every == 0)
+      send(frame(t, ts, nullptr, unknown_symbol));
+    if (options_.silent_after && sent_ == options_.silent_after) {
+      spdlog::info("#{}: going silent after {} messages (--silent-after)", id_, sent_);
+      silent_ = true;
+    }
+    if (options_.shutdown_after && sent_ == options_.shutdown_after && protocol_ != Protocol::Bybit) {
+      spdlog::info("#{}: sending serverShutdown after {} messages (--shutdown-after)", id_, sent_);
+      const std::string payload = fmt::format(R"({{"e":"serverShutdown","E":{}}})", ts);
+      send(protocol_ == Protocol::BinanceRaw ? payload
+                                             : fmt::format(R"({{"stream":"!serverShutdown","data":{}}})", payload));
+      close_timer_.expires_after(std::chrono::seconds(1));
+      close_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+        if (!ec) self->close_with(websocket::close_code::going_away, "server shutdown");
+      });
+    }
+  }
+
+  void send(std::string text) {
+    if (finished_ || closing_) return;
+    outbox_.push_back(std::move(text));
+    if (open_ && outbox_.size() == 1) write_next();
+  }
+
+  void write_next() {
+    ws_.text(true);
+    ws_.async_write(net::buffer(outbox_.front()), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->fail(ec, "write");
+      self->outbox_.pop_front();
+      if (!self->outbox_.empty())
+        self->write_next();
+      else if (self->closing_)
+        self->do_close();
+    });
+  }
+
+  void close_with(websocket::close_code code, const char* reason) {
+    if (finished_ || closing_) return;
+    closing_ = true;
+    close_reason_ = websocket::close_reason(code, reason);
+    if (!open_) return fail(net::error::operation_aborted, "close");
+    if (outbox_.empty()) do_close();  // else after the last queued frame
+  }
+
+  void do_close() {
+    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(2));
+    ws_.async_close(close_reason_, [self = this->shared_from_this()](beast::error_code) {
+      self->fail(websocket::error::closed, "close");
+    });
+  }
+
+  Ws ws_;
+  SimServer& server_;
+  const SimOptions& options_;
+  const std::uint64_t id_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+  beast::flat_buffer in_;
+  net::steady_timer ping_timer_;
+  net::steady_timer close_timer_;
+  std::deque<std::string> outbox_;
+  websocket::close_reason close_reason_;
+  Protocol protocol_ = Protocol::Bybit;
+  std::vector<std::string> symbols_;
+  std::uint64_t sent_ = 0;
+  bool open_ = false;
+  bool closing_ = false;
+  bool silent_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+std::shared_ptr<SimSession> SimSession::start(tcp::socket socket, net::ssl::context* tls, SimServer& server) {
+  std::shared_ptr<SimSession> s;
+  if (tls) {
+    auto t = std::make_shared<WsSimSession<TlsWs>>(std::move(socket), tls, server);
+    t->run();
+    s = t;
+  } else {
+    auto p = std::make_shared<WsSimSession<PlainWs>>(std::move(socket), nullptr, server);
+    p->run();
+    s = p;
+  }
+  return s;
+}
+
+}  // namespace tradingd::sim
