@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "tradingd/app/config_error.hpp"
+#include "tradingd/feed/feed_url.hpp"
 
 namespace tradingd {
 namespace {
@@ -172,8 +173,11 @@ bool coin_name_ok(const std::string& c) {
   return true;
 }
 
-bool ws_url(const std::string& url) {
-  return url.rfind("ws://", 0) == 0 || url.rfind("wss://", 0) == 0;
+// An exchange URL is checked as the feed will use it, so a bad one stops
+// start-up instead of failing every reconnect.
+void check_url(SectionReader& r, const std::string& url) {
+  std::string why;
+  if (!FeedUrl::parse(url, &why)) r.value_error("url", why);
 }
 
 std::filesystem::path resolve(const std::filesystem::path& base, const std::filesystem::path& p) {
@@ -194,11 +198,11 @@ Settings read_settings(const toml::table& root, const std::string& file, std::ve
       r.value_error("fallback", "must differ from primary (use \"\" for no fallback)");
     SectionReader bybit(r.table("bybit"), "exchange.bybit", file, errors);
     bybit.string("url", s.exchange.bybit_url);
-    if (!ws_url(s.exchange.bybit_url)) bybit.value_error("url", "must start with ws:// or wss://");
+    check_url(bybit, s.exchange.bybit_url);
     bybit.finish();
     SectionReader binance(r.table("binance"), "exchange.binance", file, errors);
     binance.string("url", s.exchange.binance_url);
-    if (!ws_url(s.exchange.binance_url)) binance.value_error("url", "must start with ws:// or wss://");
+    check_url(binance, s.exchange.binance_url);
     binance.finish();
     r.finish();
   }

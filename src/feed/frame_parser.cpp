@@ -202,8 +202,8 @@ FrameResult FrameParser::parse(std::string_view frame) {
   if (m.json.iterate(m.padded.get(), frame.size(), frame.size() + simdjson::SIMDJSON_PADDING).get(doc))
     return bad(BadFrame::InvalidJson);
   od::object obj;
-  if (auto e = doc.get_object().get(obj))
-    return bad(classify(e) == BadFrame::MissingField ? BadFrame::MissingField : BadFrame::InvalidJson);
+  // Every exchange message is an object; anything else is not one of theirs.
+  if (doc.get_object().get(obj)) return bad(BadFrame::InvalidJson);
   FrameResult r = protocol_ == FeedProtocol::Bybit ? m.parse_bybit(obj) : m.parse_binance(obj);
   // ondemand reads lazily and only what was asked for: walk the rest so a
   // frame that is not JSON after its useful part (truncated, doubled braces)

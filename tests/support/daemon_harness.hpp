@@ -22,6 +22,10 @@ class DaemonHarness {
     set("storage", "db_path", "\"journal.db\"");
     set("log", "dir", "\"logs\"");
     set("health", "interval_ms", "100");
+    // Tests talk only to loopback: port 9 (discard) is closed, so a service
+    // run that is not pointed at an exchange-sim sees "connection refused".
+    set("exchange.bybit", "url", "\"ws://127.0.0.1:9/v5/public/spot\"");
+    set("exchange.binance", "url", "\"ws://127.0.0.1:9\"");
   }
 
   // Sets `key = value` (value as TOML text) in [section].

@@ -96,6 +96,7 @@ TEST_CASE("each kind of config error names file, line and key", "[unit][config]"
       {"[exchange]\nprimary = \"kraken\"\n", "t.toml:2: exchange.primary: must be one of \"bybit\", \"binance\""},
       {"[exchange]\nprimary = \"binance\"\nfallback = \"binance\"\n", "t.toml:3: exchange.fallback: must differ"},
       {"[exchange.bybit]\nurl = \"https://x\"\n", "exchange.bybit.url: must start with ws:// or wss://"},
+      {"[exchange.binance]\nurl = \"wss://stream.binance.com:99999\"\n", "exchange.binance.url: has an invalid port"},
       {"[exchange.bybit]\nurll = \"wss://x\"\n", "t.toml:2: exchange.bybit.urll: unknown key"},
       {"[tls]\nverify = \"yes\"\n", "t.toml:2: tls.verify: expected true or false"},
       {"[trading]\ncoins = [\"BTC\", 3]\n", "t.toml:2: trading.coins: every element must be a string"},

@@ -1,0 +1,236 @@
+// tradingd against exchange-sim over wss, as a user runs it: real processes on
+// loopback, checked through the journal, the log and the exit code.
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <string>
+
+#include "daemon_harness.hpp"
+#include "sim_process.hpp"
+#include "tradingd/domain/system_clock.hpp"
+
+using namespace tradingd::test;
+
+namespace {
+
+// LONG BTC above 101 fires at 101 and takes profit at 103 (TP 102.515); SHORT
+// BTC below 99 fires at 98.9 and stops out at 101.5 (SL 100.878). ETH trades
+// in between so two symbols share the connection.
+constexpr const char* price_path =
+    "ts_ms,symbol,price\n"
+    "0,BTCUSDT,100\n0,ETHUSDT,2000\n0,BTCUSDT,100.5\n0,BTCUSDT,101\n0,BTCUSDT,102\n0,ETHUSDT,2001\n"
+    "0,BTCUSDT,103\n0,BTCUSDT,100\n0,ETHUSDT,1999.5\n0,BTCUSDT,98.9\n0,BTCUSDT,99.5\n0,BTCUSDT,101.5\n"
+    "0,ETHUSDT,2000\n0,BTCUSDT,101\n";
+constexpr int path_messages = 14;
+
+struct LiveRun {
+  DaemonHarness daemon;
+  std::filesystem::path ca;
+  std::string exchange;
+
+  LiveRun(const std::string& tag, std::string exchange_name) : daemon(tag), exchange(std::move(exchange_name)) {
+    ca = daemon.dir() / "sim-ca.pem";
+    daemon.write("path.csv", price_path);
+    const auto now = tradingd::SystemClock().now_ms();
+    const auto until = std::to_string(now + 3'600'000), created = std::to_string(now);
+    daemon.write("conditions.json",
+                 R"([{"id":"long-1","coin":"BTC","direction":"LONG","trigger_type":"ABOVE","trigger_price":101,)"
+                 R"("position_size_usd":50,"strategy_id":"s1","valid_until":)" +
+                     until + R"(,"created_at":)" + created +
+                     R"(},
+                    {"id":"short-1","coin":"BTC","direction":"SHORT","trigger_type":"BELOW","trigger_price":99,)"
+                     R"("position_size_usd":30,"strategy_id":"s1","valid_until":)" +
+                     until + R"(,"created_at":)" + created + "}]");
+    daemon.set("trading", "coins", R"(["BTC", "ETH"])");
+    daemon.set("exchange", "primary", "\"" + exchange + "\"");
+    daemon.set("exchange", "fallback", "\"\"");
+    daemon.set("tls", "ca_file", "\"sim-ca.pem\"");
+    daemon.set("feed", "backoff_initial_ms", "100");
+    daemon.set("feed", "backoff_max_ms", "1000");
+  }
+
+  std::vector<std::string> sim_args(std::vector<std::string> extra) const {
+    std::vector<std::string> a = {"--csv",    (daemon.dir() / "path.csv").string(), "--rate", "40", "--write-ca",
+                                  ca.string()};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+
+  void point_at(const SimProcess& sim) {
+    const std::string path = exchange == "bybit" ? "/v5/public/spot" : "";
+    daemon.set("exchange." + exchange, "url", "\"" + sim.url() + path + "\"");
+    daemon.write_config();
+  }
+
+  TestProcess start() const {
+    return TestProcess({TRADINGD_BINARY, "--config", (daemon.dir() / "settings.toml").string(), "--conditions",
+                        (daemon.dir() / "conditions.json").string()},
+                       daemon.dir(), "tradingd");
+  }
+
+  [[nodiscard]] int closed_trades() const {
+    try {
+      return std::stoi(daemon.query("SELECT count(*) FROM trades WHERE status='CLOSED'"));
+    } catch (const std::exception&) {
+      return -1;  // not created yet
+    }
+  }
+
+  [[nodiscard]] std::string log() const { return read_file(daemon.log_path()); }
+
+  // DESIGN §4 to the cent: rows, fees, P&L and the balance.
+  void check_journal() const {
+    constexpr double fee = 0.001;
+    struct Expect {
+      const char *id, *condition, *direction, *reason;
+      double size, entry, exit;
+    };
+    const Expect trades[] = {{"T-long-1", "long-1", "LONG", "TAKE_PROFIT", 50, 101, 103},
+                             {"T-short-1", "short-1", "SHORT", "STOP_LOSS", 30, 98.9, 101.5}};
+    double balance = 1000.0;
+    for (const auto& t : trades) {
+      INFO(t.id);
+      const std::string where = std::string(" FROM trades WHERE id='") + t.id + "'";
+      CHECK(daemon.query("SELECT condition_id" + where) == t.condition);
+      CHECK(daemon.query("SELECT coin" + where) == "BTC");
+      CHECK(daemon.query("SELECT direction" + where) == t.direction);
+      CHECK(daemon.query("SELECT status" + where) == "CLOSED");
+      CHECK(daemon.query("SELECT exit_reason" + where) == t.reason);
+      CHECK(daemon.query("SELECT strategy_id" + where) == "s1");
+      const double qty = t.size / t.entry;
+      const bool lng = std::string(t.direction) == "LONG";
+      const double gross = lng ? qty * (t.exit - t.entry) : qty * (t.entry - t.exit);
+      const double fees = t.size * fee + qty * t.exit * fee;
+      CHECK(daemon.query_double("SELECT entry_price" + where) == Approx(t.entry).margin(1e-12));
+      CHECK(daemon.query_double("SELECT exit_price" + where) == Approx(t.exit).margin(1e-12));
+      CHECK(daemon.query_double("SELECT qty" + where) == Approx(qty).margin(1e-12));
+      CHECK(daemon.query_double("SELECT fees_usd" + where) == Approx(fees).margin(1e-9));
+      CHECK(daemon.query_double("SELECT pnl_usd" + where) == Approx(gross - fees).margin(1e-9));
+      const double sl = lng ? t.entry * 0.98 : t.entry * 1.02;
+      const double tp = lng ? t.entry * 1.015 : t.entry * 0.985;
+      CHECK(daemon.query_double("SELECT stop_loss_price" + where) == Approx(sl).margin(1e-9));
+      CHECK(daemon.query_double("SELECT take_profit_price" + where) == Approx(tp).margin(1e-9));
+      balance += gross - fees;
+    }
+    CHECK(daemon.query("SELECT count(*) FROM trades") == "2");
+    CHECK(daemon.query("SELECT group_concat(status) FROM (SELECT status FROM conditions ORDER BY id)") ==
+          "TRIGGERED,TRIGGERED");
+    CHECK(daemon.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1") == Approx(balance).margin(1e-9));
+    CHECK(daemon.invariant_violations(1000.0).empty());
+  }
+};
+
+// Waits until the sim has sent the whole path, then lets the last frames
+// cross loopback before the daemon is stopped.
+void wait_path_sent(const SimProcess& sim) {
+  REQUIRE(wait_until([&] { return sim.output().find("path finished") != std::string::npos; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+}
+
+int stop(TestProcess& p) {
+  p.signal(SIGTERM);
+  return p.wait(std::chrono::seconds(20)).value_or(-1);
+}
+
+}  // namespace
+
+TEST_CASE("live over wss: LONG takes profit, SHORT stops out, SIGTERM exits 0", "[integration][feed]") {
+  for (const std::string exchange : {"bybit", "binance"}) {
+    SECTION(exchange) {
+      LiveRun run("live-" + exchange, exchange);
+      SimProcess sim(run.sim_args({}), run.daemon.dir(), "sim");
+      run.point_at(sim);
+      TestProcess daemon = run.start();
+      REQUIRE(wait_until([&] { return run.closed_trades() == 2; }));
+      wait_path_sent(sim);
+      CHECK(stop(daemon) == 0);
+      run.check_journal();
+      const std::string log = run.log();
+      CHECK(log.find("Connected to " + exchange + " (" + sim.url()) != std::string::npos);
+      CHECK(log.find("subscribed to 2 coins") != std::string::npos);
+      CHECK(log.find("Feed: OK (" + exchange + ")") != std::string::npos);
+      CHECK(log.find("Disconnected") == std::string::npos);
+      CHECK(log.find("Feed " + exchange + " stopped: " + std::to_string(path_messages) + " ticks") !=
+            std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("live: bad frames mixed in are dropped and counted; the trades are the same", "[integration][feed]") {
+  for (const std::string exchange : {"bybit", "binance"}) {
+    SECTION(exchange) {
+      LiveRun run("bad-frames-" + exchange, exchange);
+      // after messages 3,6,9,12 a truncated frame; 4,8,12 a price "abc"; 5,10 symbol ZZZUSDT
+      SimProcess sim(run.sim_args({"--malformed-every", "3", "--bad-price-every", "4", "--unknown-symbol-every", "5"}),
+                     run.daemon.dir(), "sim");
+      run.point_at(sim);
+      TestProcess daemon = run.start();
+      REQUIRE(wait_until([&] { return run.closed_trades() == 2; }));
+      wait_path_sent(sim);
+      CHECK(stop(daemon) == 0);
+      run.check_journal();
+      const std::string log = run.log();
+      CHECK(log.find("Feed " + exchange + " stopped: " + std::to_string(path_messages) + " ticks in " +
+                     std::to_string(path_messages + 9 + (exchange == "bybit" ? 1 : 0)) +
+                     " frames, 9 bad frames (invalid_json 4, missing_field 0, bad_price 3, unknown_symbol 2)") !=
+            std::string::npos);
+      CHECK(log.find(exchange + ": dropped a bad frame (invalid_json)") != std::string::npos);
+      CHECK(log.find("Disconnected") == std::string::npos);  // the connection stayed up
+    }
+  }
+}
+
+TEST_CASE("live: the sim closes the connection mid-path; tradingd reconnects, resubscribes, finishes",
+          "[integration][feed]") {
+  for (const std::string exchange : {"bybit", "binance"}) {
+    SECTION(exchange) {
+      LiveRun run("reconnect-" + exchange, exchange);
+      SimProcess sim(run.sim_args({"--close-after", "5", "--trades-per-frame", "2"}), run.daemon.dir(), "sim");
+      run.point_at(sim);
+      TestProcess daemon = run.start();
+      REQUIRE(wait_until([&] { return run.closed_trades() == 2; }));
+      CHECK(stop(daemon) == 0);
+      run.check_journal();
+      const std::string log = run.log();
+      CHECK(count_of(log, "Disconnected from " + exchange +
+                              ": closed by the server (code 1001, simulated close); "
+                              "retrying in") >= 1);
+      CHECK(count_of(log, "Connected to " + exchange) >= 2);
+      CHECK(count_of(sim.output(), "closing after 5 messages") >= 1);
+    }
+  }
+}
+
+TEST_CASE("live: a certificate from the wrong CA fails the TLS handshake; tradingd retries and never trades",
+          "[integration][feed]") {
+  LiveRun run("wrong-ca", "bybit");
+  SimProcess sim(run.sim_args({}), run.daemon.dir(), "sim");
+  // A second sim's certificate is a valid CA file that did not sign the first one's.
+  SimProcess other(
+      {"--csv", (run.daemon.dir() / "path.csv").string(), "--write-ca", (run.daemon.dir() / "other-ca.pem").string()},
+      run.daemon.dir(), "other-sim");
+  run.daemon.set("tls", "ca_file", "\"other-ca.pem\"");
+  run.point_at(sim);
+  TestProcess daemon = run.start();
+  REQUIRE(wait_until([&] { return count_of(run.log(), "TLS handshake: certificate verify failed") >= 3; }));
+  CHECK(stop(daemon) == 0);
+  const std::string log = run.log();
+  CHECK(log.find("Disconnected from bybit: TLS handshake: certificate verify failed") != std::string::npos);
+  CHECK(log.find("; retrying in ") != std::string::npos);
+  CHECK(log.find("Connected to bybit") == std::string::npos);
+  CHECK(log.find("Feed: DISCONNECTED") != std::string::npos);
+  CHECK(run.daemon.query("SELECT count(*) FROM trades") == "0");
+  // Nothing fired; the shutdown policy (cancel) ended the armed conditions.
+  CHECK(run.daemon.query("SELECT group_concat(status) FROM conditions") == "CANCELLED,CANCELLED");
+  CHECK(sim.output().find("subscribed") == std::string::npos);
+}
+
+TEST_CASE("live: an unreadable [tls] ca_file stops start-up with exit 2 naming it", "[integration][feed]") {
+  LiveRun run("bad-ca-file", "bybit");
+  run.daemon.set("exchange.bybit", "url", "\"wss://127.0.0.1:9/v5/public/spot\"");
+  run.daemon.set("tls", "ca_file", "\"missing-ca.pem\"");
+  run.daemon.write_config();
+  const auto r = run.daemon.run({"--config", (run.daemon.dir() / "settings.toml").string()}, "tradingd");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("missing-ca.pem") != std::string::npos);
+}

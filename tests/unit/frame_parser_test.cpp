@@ -1,0 +1,221 @@
+// FrameParser on the sample frames of PROTOCOLS.md and every kind of bad frame.
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "tradingd/feed/frame_parser.hpp"
+#include "tradingd/feed/symbol_table.hpp"
+
+using namespace tradingd;
+
+namespace {
+
+struct ParserRig {
+  CoinTable coins{{"BTC", "ETH", "BNB", "PEPE"}};
+  SymbolTable symbols{coins, "USDT"};
+  FrameParser bybit{FeedProtocol::Bybit, symbols};
+  FrameParser binance{FeedProtocol::Binance, symbols};
+};
+
+constexpr CoinId btc = 0, eth = 1, bnb = 2, pepe = 3;
+
+}  // namespace
+
+TEST_CASE("Bybit: a one-trade frame from PROTOCOLS.md becomes one tick", "[feed]") {
+  ParserRig rig;
+  const auto r = rig.bybit.parse(
+      R"({"topic":"publicTrade.BTCUSDT","ts":1761583474344,"type":"snapshot","data":[{"i":"2290000000923750370","T":1761583474343,"p":"115440.7","v":"0.00903","S":"Buy","seq":89200463112,"s":"BTCUSDT","BT":false,"RPI":false}]})");
+  REQUIRE(r.kind == FrameKind::Trades);
+  REQUIRE(rig.bybit.ticks().size() == 1);
+  CHECK(rig.bybit.ticks()[0].coin == btc);
+  CHECK(rig.bybit.ticks()[0].price == 115440.7);
+  CHECK(rig.bybit.ticks()[0].ts_ms == 1761583474343);
+}
+
+TEST_CASE("Bybit: a multi-trade frame yields every trade, in order", "[feed]") {
+  ParserRig rig;
+  const auto r =
+      rig.bybit.parse(R"({"topic":"publicTrade.ETHUSDT","ts":3,"type":"snapshot","data":[)"
+                      R"({"i":"1","T":1,"p":"3000.01","v":"1","S":"Buy","s":"ETHUSDT","seq":1,"BT":false,"RPI":false},)"
+                      R"({"i":"2","T":2,"p":"2999.5","v":"1","S":"Sell","s":"ETHUSDT","seq":2,"BT":false,"RPI":false},)"
+                      R"({"i":"3","T":3,"p":"3001","v":"1","S":"Buy","s":"ETHUSDT","seq":3,"BT":false,"RPI":false}]})");
+  REQUIRE(r.kind == FrameKind::Trades);
+  const auto t = rig.bybit.ticks();
+  REQUIRE(t.size() == 3);
+  CHECK((t[0].coin == eth && t[0].price == 3000.01 && t[0].ts_ms == 1));
+  CHECK((t[1].price == 2999.5 && t[1].ts_ms == 2));
+  CHECK((t[2].price == 3001.0 && t[2].ts_ms == 3));
+}
+
+TEST_CASE("Bybit: subscribe acks, refusals and pongs", "[feed]") {
+  ParserRig rig;
+  auto r = rig.bybit.parse(
+      R"({"success":true,"ret_msg":"subscribe","conn_id":"2324d924-aa4d-45b0-a858-7b8be29ab52b","req_id":"sub-1","op":"subscribe"})");
+  CHECK(r.kind == FrameKind::SubscribeAck);
+  CHECK(r.req_id == "sub-1");
+
+  r = rig.bybit.parse(
+      R"({"success":false,"ret_msg":"Invalid symbol :[publicTrade.XUSDT]","conn_id":"c","req_id":"sub-2","op":"subscribe"})");
+  CHECK(r.kind == FrameKind::SubscribeFailed);
+  CHECK(r.req_id == "sub-2");
+  CHECK(r.message == "Invalid symbol :[publicTrade.XUSDT]");
+
+  r = rig.bybit.parse(R"({"success":false,"ret_msg":"args size >10","conn_id":"c","op":"subscribe"})");
+  CHECK(r.kind == FrameKind::SubscribeFailed);
+  CHECK(r.req_id.empty());
+
+  r = rig.bybit.parse(R"({"success":true,"ret_msg":"pong","conn_id":"x","op":"ping"})");
+  CHECK(r.kind == FrameKind::Pong);
+}
+
+TEST_CASE("Bybit: other topics (tickers) are ignored, not counted bad", "[feed]") {
+  ParserRig rig;
+  const auto r = rig.bybit.parse(
+      R"({"topic":"tickers.BTCUSDT","ts":1673853746003,"type":"snapshot","cs":2588407389,"data":{"symbol":"BTCUSDT","lastPrice":"21109.77"}})");
+  CHECK(r.kind == FrameKind::Ignored);
+  CHECK(rig.bybit.ticks().empty());
+}
+
+TEST_CASE("Binance: combined trade and aggTrade frames with 8-decimal padded prices", "[feed]") {
+  ParserRig rig;
+  auto r = rig.binance.parse(
+      R"({"stream":"bnbusdt@trade","data":{"e":"trade","E":1672515782136,"s":"BNBUSDT","t":12345,"p":"612.34000000","q":"100","T":1672515782135,"m":true,"M":true}})");
+  REQUIRE(r.kind == FrameKind::Trades);
+  REQUIRE(rig.binance.ticks().size() == 1);
+  CHECK(rig.binance.ticks()[0].coin == bnb);
+  CHECK(rig.binance.ticks()[0].price == 612.34);
+  CHECK(rig.binance.ticks()[0].ts_ms == 1672515782135);
+
+  r = rig.binance.parse(
+      R"({"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":1,"s":"BTCUSDT","a":12345,"p":"102492.27000000","q":"100","f":100,"l":105,"T":2,"m":true,"M":true}})");
+  REQUIRE(r.kind == FrameKind::Trades);
+  CHECK(rig.binance.ticks()[0].price == 102492.27);
+
+  r = rig.binance.parse(
+      R"({"stream":"pepeusdt@trade","data":{"e":"trade","E":1,"s":"PEPEUSDT","t":1,"p":"0.00001234","q":"1","T":9,"m":false,"M":true}})");
+  REQUIRE(r.kind == FrameKind::Trades);
+  CHECK(rig.binance.ticks()[0].coin == pepe);
+  CHECK(rig.binance.ticks()[0].price == 0.00001234);
+}
+
+TEST_CASE("Binance: raw stream payloads, serverShutdown, subscribe replies, bookTicker", "[feed]") {
+  ParserRig rig;
+  auto r = rig.binance.parse(
+      R"({"e":"trade","E":1,"s":"ETHUSDT","t":1,"p":"2000.10000000","q":"1","T":5,"m":true,"M":true})");
+  REQUIRE(r.kind == FrameKind::Trades);
+  CHECK(rig.binance.ticks()[0].coin == eth);
+
+  CHECK(rig.binance.parse(R"({"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1770123456789}})").kind ==
+        FrameKind::ServerShutdown);
+  CHECK(rig.binance.parse(R"({"e":"serverShutdown","E":1770123456789})").kind == FrameKind::ServerShutdown);
+
+  r = rig.binance.parse(R"({"result":null,"id":1})");
+  CHECK(r.kind == FrameKind::SubscribeAck);
+  CHECK(r.req_id == "1");
+  r = rig.binance.parse(R"({"error":{"code":2,"msg":"Invalid request: invalid stream"},"id":2})");
+  CHECK(r.kind == FrameKind::SubscribeFailed);
+  CHECK(r.req_id == "2");
+  CHECK(r.message == "Invalid request: invalid stream");
+
+  CHECK(
+      rig.binance
+          .parse(
+              R"({"stream":"bnbusdt@bookTicker","data":{"u":400900217,"s":"BNBUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}})")
+          .kind == FrameKind::Ignored);
+  CHECK(
+      rig.binance.parse(R"({"stream":"bnbusdt@miniTicker","data":{"e":"24hrMiniTicker","E":1,"s":"BNBUSDT","c":"1"}})")
+          .kind == FrameKind::Ignored);
+}
+
+TEST_CASE("Bad frames are dropped whole and say why", "[feed]") {
+  ParserRig rig;
+  struct Case {
+    FeedProtocol protocol;
+    const char* frame;
+    BadFrame reason;
+  };
+  const Case cases[] = {
+      {FeedProtocol::Bybit, "not json", BadFrame::InvalidJson},
+      {FeedProtocol::Bybit, "", BadFrame::InvalidJson},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"T":5,"p":"100.5","s":"BTC)",
+       BadFrame::InvalidJson},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"T":5,"p":"100.5","s":"BTCUSDT"}])",
+       BadFrame::InvalidJson},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"T":5,"p":"100.5","s":"BTCUSDT"}]}})",
+       BadFrame::InvalidJson},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"T":5,"p":"100.5","s":"BTCUSDT"}],"x":})",
+       BadFrame::InvalidJson},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"T":5,"s":"BTCUSDT"}]})",
+       BadFrame::MissingField},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"p":"1","s":"BTCUSDT"}]})",
+       BadFrame::MissingField},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[]})", BadFrame::MissingField},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT"})", BadFrame::MissingField},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"T":5,"p":"abc","s":"BTCUSDT"}]})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"T":5,"p":"-3","s":"BTCUSDT"}]})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"T":5,"p":"0","s":"BTCUSDT"}]})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"T":5,"p":"nan","s":"BTCUSDT"}]})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"T":5,"p":"1e999","s":"BTCUSDT"}]})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"T":5,"p":"12.5x","s":"BTCUSDT"}]})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"T":5,"p":12.5,"s":"BTCUSDT"}]})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.XUSDT","data":[{"T":5,"p":"1","s":"XUSDT"}]})",
+       BadFrame::UnknownSymbol},
+      {FeedProtocol::Binance, R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","p":"1","T":)",
+       BadFrame::InvalidJson},
+      {FeedProtocol::Binance, R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","T":5}})",
+       BadFrame::MissingField},
+      {FeedProtocol::Binance, R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","p":"x","T":5}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Binance, R"({"stream":"zzzusdt@trade","data":{"e":"trade","E":1,"s":"ZZZUSDT","p":"1","T":5}})",
+       BadFrame::UnknownSymbol},
+      {FeedProtocol::Binance, R"({"stream":"btcusdt@trade","data":7})", BadFrame::MissingField},
+      {FeedProtocol::Binance, R"([1,2,3])", BadFrame::InvalidJson},
+  };
+  for (const auto& c : cases) {
+    INFO(c.frame);
+    FrameParser& p = c.protocol == FeedProtocol::Bybit ? rig.bybit : rig.binance;
+    const auto r = p.parse(c.frame);
+    CHECK(r.kind == FrameKind::Bad);
+    CHECK(to_string(r.bad) == to_string(c.reason));
+    CHECK(p.ticks().empty());
+  }
+}
+
+TEST_CASE("A frame with one bad trade among good ones delivers none of them", "[feed]") {
+  ParserRig rig;
+  const auto r = rig.bybit.parse(
+      R"({"topic":"publicTrade.BTCUSDT","data":[{"T":1,"p":"100","s":"BTCUSDT"},{"T":2,"p":"oops","s":"BTCUSDT"},{"T":3,"p":"101","s":"BTCUSDT"}]})");
+  CHECK(r.kind == FrameKind::Bad);
+  CHECK(r.bad == BadFrame::BadPrice);
+  CHECK(rig.bybit.ticks().empty());
+  // and the parser is fine for the next frame
+  REQUIRE(rig.bybit.parse(R"({"topic":"publicTrade.BTCUSDT","data":[{"T":4,"p":"102","s":"BTCUSDT"}]})").kind ==
+          FrameKind::Trades);
+  CHECK(rig.bybit.ticks()[0].price == 102.0);
+}
+
+TEST_CASE("Symbols map to coin ids in any case; unknown ones do not", "[feed]") {
+  const CoinTable coins({"BTC", "ETH", "SOL",  "BNB", "XRP", "DOGE", "ADA",  "AVAX",  "LINK", "DOT",
+                         "POL", "UNI", "ATOM", "LTC", "BCH", "PEPE", "SHIB", "FLOKI", "WIF",  "BONK"});
+  const SymbolTable symbols(coins, "USDT");
+  for (std::size_t id = 0; id < coins.size(); ++id) {
+    const std::string upper = coins.name(static_cast<CoinId>(id)) + "USDT";
+    std::string lower = upper;
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    CHECK(symbols.find(upper) == static_cast<CoinId>(id));
+    CHECK(symbols.find(lower) == static_cast<CoinId>(id));
+    CHECK(symbols.symbol(static_cast<CoinId>(id)) == upper);
+  }
+  CHECK_FALSE(symbols.find("BTC"));
+  CHECK_FALSE(symbols.find("BTCUSD"));
+  CHECK_FALSE(symbols.find("BTCUSDTX"));
+  CHECK_FALSE(symbols.find("MATICUSDT"));
+  CHECK_FALSE(symbols.find(""));
+}
