@@ -18,6 +18,8 @@
 #include "tradingd/app/logging.hpp"
 #include "tradingd/app/trading_system.hpp"
 #include "tradingd/domain/manual_clock.hpp"
+#include "tradingd/feed/frame_parser.hpp"
+#include "tradingd/feed/symbol_table.hpp"
 
 // Counts heap allocations made by this thread (the io thread here); the
 // journal's writer thread allocates freely and is not counted.
@@ -155,6 +157,72 @@ int main() {
   if (after.triggered == before.triggered || after.closed == before.closed) {
     std::printf("FAIL: the run made no decisions, so it measured nothing\n");
     ++failures;
+  }
+
+  // 3. Frame -> tick -> decision: exchange text frames through the simdjson
+  //    parser into the Sniper, as MarketFeed does with each WebSocket message.
+  {
+    const SymbolTable symbols(sys.coins(), settings.trading.quote);
+    const auto walk = random_walk(200'000, settings.trading.coins.size(), t0 + 2'000'000, 11);
+    for (const FeedProtocol protocol : {FeedProtocol::Bybit, FeedProtocol::Binance}) {
+      std::vector<std::string> frames;
+      frames.reserve(walk.size());
+      char buf[512];
+      for (std::size_t i = 0; i < walk.size(); ++i) {
+        const auto& t = walk[i];
+        const std::string& sym = symbols.symbol(t.coin);
+        if (protocol == FeedProtocol::Bybit)
+          std::snprintf(buf, sizeof buf,
+                        R"({"topic":"publicTrade.%s","ts":%lld,"type":"snapshot","data":[{"i":"%zu","T":%lld,)"
+                        R"("p":"%.2f","v":"0.00903","S":"Buy","s":"%s","seq":%zu,"BT":false,"RPI":false}]})",
+                        sym.c_str(), static_cast<long long>(t.ts), i, static_cast<long long>(t.ts), t.price,
+                        sym.c_str(), i);
+        else
+          std::snprintf(buf, sizeof buf,
+                        R"({"stream":"%s@trade","data":{"e":"trade","E":%lld,"s":"%s","t":%zu,"p":"%.8f",)"
+                        R"("q":"0.01000000","T":%lld,"m":true,"M":true}})",
+                        "btcusdt", static_cast<long long>(t.ts), sym.c_str(), i, t.price, static_cast<long long>(t.ts));
+        frames.emplace_back(buf);
+      }
+      FrameParser parser(protocol, symbols);
+      std::vector<std::uint32_t> frame_ns;
+      frame_ns.reserve(frames.size());
+      std::size_t bytes = 0, delivered = 0;
+      const auto fb = sys.sniper().counters();
+      const std::uint64_t frame_allocs_before = g_allocations;
+      const auto fstart = Steady::now();
+      for (const auto& f : frames) {
+        const auto a = Steady::now();
+        if (parser.parse(f).kind == FrameKind::Trades)
+          for (const FeedTick& t : parser.ticks()) {
+            sys.on_price_tick(t.coin, t.price, t.ts_ms);
+            ++delivered;
+          }
+        frame_ns.push_back(static_cast<std::uint32_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now() - a).count()));
+        bytes += f.size();
+      }
+      const double fs = std::chrono::duration<double>(Steady::now() - fstart).count();
+      const std::uint64_t frame_allocs = g_allocations - frame_allocs_before;
+      const auto& fa = sys.sniper().counters();
+      std::printf("%s frame -> tick -> decision: %zu frames (%.1f MB) in %.1f ms = %.2f M frames/s\n",
+                  std::string(to_string(protocol)).c_str(), frames.size(), static_cast<double>(bytes) / 1e6, fs * 1e3,
+                  static_cast<double>(frames.size()) / fs / 1e6);
+      std::printf("  latency per frame: p50 %.0f ns, p99 %.0f ns, p99.9 %.0f ns; decisions %llu opened, %llu closed\n",
+                  percentile(frame_ns, 0.50), percentile(frame_ns, 0.99), percentile(frame_ns, 0.999),
+                  static_cast<unsigned long long>(fa.triggered - fb.triggered),
+                  static_cast<unsigned long long>(fa.closed - fb.closed));
+      std::printf("  heap allocations on the io thread during the loop: %llu\n",
+                  static_cast<unsigned long long>(frame_allocs));
+      if (frame_allocs != 0) {
+        std::printf("FAIL: the frame path allocated\n");
+        ++failures;
+      }
+      if (delivered != frames.size()) {
+        std::printf("FAIL: %zu of %zu frames became ticks\n", delivered, frames.size());
+        ++failures;
+      }
+    }
   }
 
   const auto flush_start = Steady::now();

@@ -1,20 +1,49 @@
 #!/usr/bin/env bash
-# The demo: installs what is missing, builds, and runs tradingd on a recorded
-# price path (config/sample-ticks.csv) with the sample conditions, paced so the
-# health line shows every second. Then it prints what the journal recorded.
-# The live WebSocket feed is not built yet; this replays ticks through the same
-# trading path the feed will drive.
+# The demo: installs what is missing, builds, starts exchange-sim (the bundled
+# loopback exchange) playing config/demo-path.csv over wss://, and runs tradingd
+# on config/demo.toml with config/demo-conditions.json in the foreground.
+# Within seconds a breakout takes profit and a breakdown stops out; the health
+# line shows every second. Ctrl-C stops tradingd cleanly, then the sim, and
+# prints what the journal recorded.
+#
+# DEMO_SECONDS=N stops it by itself after N seconds (for scripted runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target tradingd
+cmake --build --preset release --target tradingd exchange-sim
 
 rm -rf demo  # a fresh journal each run: condition ids are never reused within one
-./build/release/tradingd --config config/replay-demo.toml \
-  --conditions config/sample-conditions.json \
-  --replay config/sample-ticks.csv --replay-rate 6
+mkdir -p demo
+port=18443
+./build/release/exchange-sim --csv config/demo-path.csv --rate 20 --loop --port "$port" \
+  --write-ca demo/sim-ca.pem >demo/exchange-sim.log 2>&1 &
+sim=$!
+trap 'kill "$sim" 2>/dev/null || true; wait "$sim" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  grep -q "listening on" demo/exchange-sim.log 2>/dev/null && break
+  if ! kill -0 "$sim" 2>/dev/null; then
+    echo "demo: exchange-sim did not start (is port $port in use?):" >&2
+    cat demo/exchange-sim.log >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+echo "demo: $(head -1 demo/exchange-sim.log); its log is demo/exchange-sim.log"
+echo "demo: starting tradingd; press Ctrl-C to stop"
+
+daemon=(./build/release/tradingd --config config/demo.toml --conditions config/demo-conditions.json)
+if [[ -n "${DEMO_SECONDS:-}" ]]; then
+  "${daemon[@]}" &
+  pid=$!
+  sleep "$DEMO_SECONDS"
+  kill -INT "$pid"
+  wait "$pid"
+else
+  # tradingd handles Ctrl-C itself (clean shutdown, exit 0); the script then goes on.
+  "${daemon[@]}" || true
+fi
 
 db=demo/journal.db
 echo

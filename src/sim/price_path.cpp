@@ -33,7 +33,7 @@ PricePath PricePath::from_csv(const std::filesystem::path& file, bool loop) {
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line.front() == '#' || (n == 1 && line.rfind("ts_ms", 0) == 0)) continue;
+    if (line.empty() || line.front() == '#' || line.rfind("ts_ms", 0) == 0) continue;  // comments, header
     const auto c1 = line.find(','), c2 = line.find(',', c1 + 1);
     auto fail = [&](const char* why) {
       throw std::runtime_error(file.string() + ":" + std::to_string(n) + ": " + why + ": " + line);
