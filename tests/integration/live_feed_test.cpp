@@ -201,6 +201,48 @@ TEST_CASE("live: the sim closes the connection mid-path; tradingd reconnects, re
   }
 }
 
+TEST_CASE("live: Binance serverShutdown makes tradingd reconnect at once and finish the path", "[integration][feed]") {
+  LiveRun run("server-shutdown", "binance");
+  SimProcess sim(run.sim_args({"--shutdown-after", "6"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess daemon = run.start();
+  REQUIRE(wait_until([&] { return run.closed_trades() == 2; }));
+  CHECK(stop(daemon) == 0);
+  run.check_journal();
+  const std::string log = run.log();
+  CHECK(log.find("binance announced a server shutdown; reconnecting") != std::string::npos);
+  CHECK(log.find("Disconnected from binance: server shutdown announced; retrying in 0 s") != std::string::npos);
+  CHECK(count_of(log, "Connected to binance") >= 2);
+}
+
+TEST_CASE("live: Bybit subscriptions go out 10 args at a time and a refused symbol is reported",
+          "[integration][feed]") {
+  LiveRun run("bybit-subscribe", "bybit");
+  // 12 listed symbols plus one the sim does not list (WIF): three requests, one refusal.
+  const std::vector<std::string> coins = {"BTC",  "ETH",  "SOL", "BNB", "XRP", "DOGE", "ADA",
+                                          "AVAX", "LINK", "DOT", "POL", "UNI", "WIF"};
+  std::string path = "ts_ms,symbol,price\n", coin_list;
+  for (const auto& c : coins) {
+    if (c != "WIF" && c != "BTC" && c != "ETH") path += "0," + c + "USDT,10\n";  // BTC, ETH: below
+    coin_list += (coin_list.empty() ? "\"" : ", \"") + c + "\"";
+  }
+  // Then the LONG/SHORT path of the other tests: its trades prove that data flows.
+  path += std::string(price_path).substr(std::string(price_path).find('\n') + 1);
+  run.daemon.write("path.csv", path);
+  run.daemon.set("trading", "coins", "[" + coin_list + "]");
+  SimProcess sim(run.sim_args({}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess daemon = run.start();
+  REQUIRE(wait_until([&] { return run.closed_trades() == 2; }));
+  CHECK(stop(daemon) == 0);
+  run.check_journal();
+  const std::string log = run.log();
+  CHECK(log.find("subscribed to 12 coins") != std::string::npos);
+  CHECK(log.find("bybit refused the subscription to publicTrade.WIFUSDT: Invalid symbol :[publicTrade.WIFUSDT]; "
+                 "WIFUSDT gets no prices") != std::string::npos);
+  CHECK(log.find("args size") == std::string::npos);  // no request had more than 10
+}
+
 TEST_CASE("live: a certificate from the wrong CA fails the TLS handshake; tradingd retries and never trades",
           "[integration][feed]") {
   LiveRun run("wrong-ca", "bybit");
