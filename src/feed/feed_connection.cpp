@@ -53,7 +53,7 @@ class WsConnection final : public FeedConnection, public std::enable_shared_from
 
   void send(std::string text) override {
     outbox_.push_back(std::move(text));
-    if (open_ && outbox_.size() == 1) write_next();
+    if (open_ && !writing_) write_next();  // else on_write sends it: one write in flight
   }
 
   void close() override {
@@ -155,7 +155,7 @@ class WsConnection final : public FeedConnection, public std::enable_shared_from
     if (!handler_) return;
     open_ = true;
     handler_->on_open();
-    if (!outbox_.empty()) write_next();
+    if (!writing_ && !outbox_.empty()) write_next();
     read_next();
   }
 
@@ -174,6 +174,7 @@ class WsConnection final : public FeedConnection, public std::enable_shared_from
   }
 
   void write_next() {
+    writing_ = true;
     ws_.text(true);
     ws_.async_write(net::buffer(outbox_.front()),
                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
@@ -181,6 +182,7 @@ class WsConnection final : public FeedConnection, public std::enable_shared_from
 
   void on_write(beast::error_code ec) {
     if (ec) return fail(ec, "write");
+    writing_ = false;
     outbox_.pop_front();
     if (handler_ && !outbox_.empty()) write_next();
   }
@@ -193,6 +195,7 @@ class WsConnection final : public FeedConnection, public std::enable_shared_from
   std::deque<std::string> outbox_;
   Handler* handler_;  // nullptr once closed: no more calls out
   bool open_ = false;
+  bool writing_ = false;  // a write is in flight: Beast allows one
 };
 
 }  // namespace

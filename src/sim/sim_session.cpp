@@ -203,7 +203,7 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
     spdlog::info("#{}: {} client connected ({}), {} symbols", id_, protocol_ == Protocol::Bybit ? "bybit" : "binance",
                  std::string(request_.target()).substr(0, 120), symbols_.size());
     if (protocol_ != Protocol::Bybit && options_.ping_interval_ms > 0) arm_ping();
-    if (!outbox_.empty()) write_next();
+    if (!writing_ && !outbox_.empty()) write_next();
     read_next();
   }
 
@@ -349,13 +349,15 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
   void send(std::string text) {
     if (finished_ || closing_) return;
     outbox_.push_back(std::move(text));
-    if (open_ && outbox_.size() == 1) write_next();
+    if (open_ && !writing_) write_next();  // else on_write sends it: one write in flight
   }
 
   void write_next() {
+    writing_ = true;
     ws_.text(true);
     ws_.async_write(net::buffer(outbox_.front()), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->fail(ec, "write");
+      self->writing_ = false;
       self->outbox_.pop_front();
       if (!self->outbox_.empty())
         self->write_next();
@@ -394,6 +396,7 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
   std::vector<std::string> symbols_;
   std::uint64_t sent_ = 0;
   bool open_ = false;
+  bool writing_ = false;  // a write is in flight: Beast allows one
   bool closing_ = false;
   bool silent_ = false;
   bool finished_ = false;

@@ -78,6 +78,13 @@ struct LiveRun {
 
   [[nodiscard]] std::string log() const { return read_file(daemon.log_path()); }
 
+  // Waits for both trades of the path to close; on a timeout the test fails
+  // showing what the daemon and the sim logged.
+  void require_trades_closed(const SimProcess& sim) const {
+    if (!wait_until([&] { return closed_trades() == 2; }, std::chrono::seconds(30)))
+      FAIL("the trades did not close\n--- tradingd log:\n" << log() << "\n--- exchange-sim:\n" << sim.output());
+  }
+
   // DESIGN §4 to the cent: rows, fees, P&L and the balance.
   void check_journal() const {
     constexpr double fee = 0.001;
@@ -141,7 +148,7 @@ TEST_CASE("live over wss: LONG takes profit, SHORT stops out, SIGTERM exits 0", 
       SimProcess sim(run.sim_args({}), run.daemon.dir(), "sim");
       run.point_at(sim);
       TestProcess daemon = run.start();
-      REQUIRE(wait_until([&] { return run.closed_trades() == 2; }));
+      run.require_trades_closed(sim);
       wait_path_sent(sim);
       CHECK(stop(daemon) == 0);
       run.check_journal();
@@ -165,7 +172,7 @@ TEST_CASE("live: bad frames mixed in are dropped and counted; the trades are the
                      run.daemon.dir(), "sim");
       run.point_at(sim);
       TestProcess daemon = run.start();
-      REQUIRE(wait_until([&] { return run.closed_trades() == 2; }));
+      run.require_trades_closed(sim);
       wait_path_sent(sim);
       CHECK(stop(daemon) == 0);
       run.check_journal();
@@ -188,7 +195,7 @@ TEST_CASE("live: the sim closes the connection mid-path; tradingd reconnects, re
       SimProcess sim(run.sim_args({"--close-after", "5", "--trades-per-frame", "2"}), run.daemon.dir(), "sim");
       run.point_at(sim);
       TestProcess daemon = run.start();
-      REQUIRE(wait_until([&] { return run.closed_trades() == 2; }));
+      run.require_trades_closed(sim);
       CHECK(stop(daemon) == 0);
       run.check_journal();
       const std::string log = run.log();
@@ -206,7 +213,7 @@ TEST_CASE("live: Binance serverShutdown makes tradingd reconnect at once and fin
   SimProcess sim(run.sim_args({"--shutdown-after", "6"}), run.daemon.dir(), "sim");
   run.point_at(sim);
   TestProcess daemon = run.start();
-  REQUIRE(wait_until([&] { return run.closed_trades() == 2; }));
+  run.require_trades_closed(sim);
   CHECK(stop(daemon) == 0);
   run.check_journal();
   const std::string log = run.log();
@@ -233,7 +240,7 @@ TEST_CASE("live: Bybit subscriptions go out 10 args at a time and a refused symb
   SimProcess sim(run.sim_args({}), run.daemon.dir(), "sim");
   run.point_at(sim);
   TestProcess daemon = run.start();
-  REQUIRE(wait_until([&] { return run.closed_trades() == 2; }));
+  run.require_trades_closed(sim);
   CHECK(stop(daemon) == 0);
   run.check_journal();
   const std::string log = run.log();
