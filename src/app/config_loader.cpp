@@ -194,6 +194,7 @@ Settings read_settings(const toml::table& root, const std::string& file, std::ve
     r.string("primary", s.exchange.primary, {"bybit", "binance"});
     r.string("fallback", s.exchange.fallback, {"", "bybit", "binance"});
     r.integer("failover_after_ms", s.exchange.failover_after_ms, 0, 86'400'000);
+    r.integer("failback_after_ms", s.exchange.failback_after_ms, 0, 86'400'000);
     if (s.exchange.fallback == s.exchange.primary)
       r.value_error("fallback", "must differ from primary (use \"\" for no fallback)");
     SectionReader bybit(r.table("bybit"), "exchange.bybit", file, errors);
@@ -271,6 +272,11 @@ Settings read_settings(const toml::table& root, const std::string& file, std::ve
     r.integer("backoff_initial_ms", s.feed.backoff_initial_ms, 1, 3'600'000);
     r.integer("backoff_max_ms", s.feed.backoff_max_ms, 1, 3'600'000);
     r.integer("rotate_after_ms", s.feed.rotate_after_ms, 1000, 86'400'000);
+    r.integer("backoff_reset_after_ms", s.feed.backoff_reset_after_ms, 1, 86'400'000);
+    r.integer("ping_interval_ms", s.feed.ping_interval_ms, 100, 3'600'000);
+    r.integer("pong_timeout_ms", s.feed.pong_timeout_ms, 100, 3'600'000);
+    r.integer("silence_timeout_ms", s.feed.silence_timeout_ms, 100, 3'600'000);
+    r.integer("coin_stale_after_ms", s.feed.coin_stale_after_ms, 100, 86'400'000);
     if (s.feed.backoff_max_ms < s.feed.backoff_initial_ms)
       r.value_error("backoff_max_ms", "must be at least backoff_initial_ms");
     r.finish();

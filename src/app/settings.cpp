@@ -30,7 +30,8 @@ std::string Settings::to_toml() const {
   std::ostringstream o;
   o << "# effective settings" << (source.empty() ? "" : " from " + source.string()) << "\n";
   o << "[exchange]\nprimary = " << quoted(exchange.primary) << "\nfallback = " << quoted(exchange.fallback)
-    << "\nfailover_after_ms = " << exchange.failover_after_ms << "\n";
+    << "\nfailover_after_ms = " << exchange.failover_after_ms << "\nfailback_after_ms = " << exchange.failback_after_ms
+    << "\n";
   o << "[exchange.bybit]\nurl = " << quoted(exchange.bybit_url) << "\n";
   o << "[exchange.binance]\nurl = " << quoted(exchange.binance_url) << "\n";
   o << "[tls]\nca_file = " << quoted(tls.ca_file.string()) << "\nverify = " << (tls.verify ? "true" : "false") << "\n";
@@ -47,7 +48,10 @@ std::string Settings::to_toml() const {
   o << "[health]\ninterval_ms = " << health.interval_ms << "\nstale_after_ms = " << health.stale_after_ms << "\n";
   o << "[feed]\nreconnect_after_stale_ms = " << feed.reconnect_after_stale_ms
     << "\nmax_tick_age_ms = " << feed.max_tick_age_ms << "\nbackoff_initial_ms = " << feed.backoff_initial_ms
-    << "\nbackoff_max_ms = " << feed.backoff_max_ms << "\nrotate_after_ms = " << feed.rotate_after_ms << "\n";
+    << "\nbackoff_max_ms = " << feed.backoff_max_ms << "\nrotate_after_ms = " << feed.rotate_after_ms
+    << "\nbackoff_reset_after_ms = " << feed.backoff_reset_after_ms << "\nping_interval_ms = " << feed.ping_interval_ms
+    << "\npong_timeout_ms = " << feed.pong_timeout_ms << "\nsilence_timeout_ms = " << feed.silence_timeout_ms
+    << "\ncoin_stale_after_ms = " << feed.coin_stale_after_ms << "\n";
   o << "[api]\nlisten = " << quoted(api.listen) << "\nport = " << api.port << "\ntoken_env = " << quoted(api.token_env)
     << "\n";
   o << "[shutdown]\nconditions = " << (shutdown.conditions == ShutdownConditions::Cancel ? "\"cancel\"" : "\"keep\"")

@@ -164,37 +164,29 @@ void TradingSystem::install_signals() {
 }
 
 void TradingSystem::start_service() {
-  const bool bybit = settings_.exchange.primary == "bybit";
-  const auto protocol = bybit ? FeedProtocol::Bybit : FeedProtocol::Binance;
-  const std::string& url = bybit ? settings_.exchange.bybit_url : settings_.exchange.binance_url;
-  // Built before anything runs: a CA file that cannot be read stops start-up.
-  auto tls = url.rfind("wss://", 0) == 0 ? FeedConnection::make_tls_context(settings_.tls) : nullptr;
-  feed_ = std::make_unique<MarketFeed>(io_, protocol, url, symbols_, std::move(tls), settings_.feed,
-                                       static_cast<FeedListener&>(*this));
-
+  feeds_ = std::make_unique<FeedSupervisor>(io_, settings_, symbols_, clock_, static_cast<FeedListener&>(*this));
   install_signals();
-  health_->set_feed_disconnected();
-  sniper_->set_trading_enabled(false);  // until the feed is live
+  health_->set_feed(FeedState::Disconnected, "");
+  sniper_->set_trading_enabled(false);  // until a feed is live
   health_->start();
-  spdlog::info("tradingd {} running; connecting to {} ({}) for {} coins; trading starts once it is live",
-               TRADINGD_VERSION, to_string(protocol), feed_->url(), symbols_.size());
-  feed_->start();
+  spdlog::info("tradingd {} running for {} coins; trading starts once a feed is live", TRADINGD_VERSION,
+               symbols_.size());
+  feeds_->start();
 }
 
-void TradingSystem::on_feed_live(FeedProtocol exchange) {
-  health_->set_feed_connected(to_string(exchange));
-  sniper_->set_trading_enabled(true);
-}
-
-void TradingSystem::on_feed_down(FeedProtocol) {
-  health_->set_feed_disconnected();
-  sniper_->set_trading_enabled(false);
+void TradingSystem::on_feed_state(FeedProtocol exchange, FeedLinkState state) {
+  const bool live = state == FeedLinkState::Live;
+  health_->set_feed(live                              ? FeedState::Ok
+                    : state == FeedLinkState::Stale ? FeedState::Stale
+                                                    : FeedState::Disconnected,
+                    to_string(exchange));
+  sniper_->set_trading_enabled(live);
 }
 
 void TradingSystem::start_replay(ReplaySource source, ManualClock& clock, double rate) {
   install_signals();
   health_->set_expiry_sweep(false);
-  health_->set_feed_connected("replay");
+  health_->set_feed(FeedState::Ok, "replay");
   sniper_->set_trading_enabled(true);
   health_->start();
   const auto n = source.ticks().size();
@@ -246,7 +238,7 @@ void TradingSystem::shutdown(std::string_view why) {
   shut_down_ = true;
   accepting_ = false;
   spdlog::info("Shutting down ({})", why);
-  if (feed_) feed_->stop();  // no tick after this point
+  if (feeds_) feeds_->stop();  // no tick after this point
 
   std::size_t cancelled = 0, closed = 0, left_open = sniper_->open_position_count();
   if (settings_.shutdown.conditions == ShutdownConditions::Cancel) cancelled = sniper_->cancel_all("shutdown");

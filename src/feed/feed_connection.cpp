@@ -143,6 +143,9 @@ class WsConnection final : public FeedConnection, public std::enable_shared_from
     t.keep_alive_pings = false;
     ws_.set_option(t);
     ws_.read_message_max(FrameParser::max_frame_bytes);
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) {
+      if (handler_) handler_->on_control_frame();
+    });
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::request_type& req) { req.set(beast::http::field::user_agent, "tradingd/" TRADINGD_VERSION); }));
     const std::string host = url_.host + ":" + url_.port;

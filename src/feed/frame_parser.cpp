@@ -88,18 +88,20 @@ struct FrameParser::Impl {
 
   // One trade object -> ticks; error: the reason the frame is dropped.
   std::optional<BadFrame> add_trade(od::object trade, const char* symbol_key, const char* price_key,
-                                    const char* time_key) {
+                                    const char* time_key, const char* seq_key) {
     std::string_view symbol, price_text;
-    std::int64_t ts = 0;
+    std::int64_t ts = 0, seq = 0;
     if (auto e = trade.find_field_unordered(symbol_key).get_string().get(symbol)) return classify(e);
     if (auto e = trade.find_field_unordered(price_key).get_string().get(price_text))
       return e == simdjson::INCORRECT_TYPE ? BadFrame::BadPrice : classify(e);
     if (auto e = trade.find_field_unordered(time_key).get_int64().get(ts)) return classify(e);
+    if (auto e = trade.find_field_unordered(seq_key).get_int64().get(seq); e && e != simdjson::NO_SUCH_FIELD)
+      return classify(e);
     double price = 0.0;
     if (!parse_price(price_text, price)) return BadFrame::BadPrice;
     const auto coin = symbols.find(symbol);
     if (!coin) return BadFrame::UnknownSymbol;
-    ticks.push_back(FeedTick{*coin, price, ts});
+    ticks.push_back(FeedTick{*coin, price, ts, seq});
     return std::nullopt;
   }
 
@@ -113,7 +115,7 @@ struct FrameParser::Impl {
       for (auto element : data) {
         od::object trade;
         if (auto e = element.get_object().get(trade)) return bad(classify(e));
-        if (auto reason = add_trade(trade, "s", "p", "T")) return bad(*reason);
+        if (auto reason = add_trade(trade, "s", "p", "T", "seq")) return bad(*reason);
       }
       if (ticks.empty()) return bad(BadFrame::MissingField);
       return FrameResult{FrameKind::Trades, {}, {}, {}};
@@ -143,7 +145,7 @@ struct FrameParser::Impl {
       return e == simdjson::NO_SUCH_FIELD ? FrameResult{FrameKind::Ignored, {}, {}, {}} : bad(classify(e));
     }
     if (event == "trade" || event == "aggTrade") {
-      if (auto reason = add_trade(payload, "s", "p", "T")) return bad(*reason);
+      if (auto reason = add_trade(payload, "s", "p", "T", event == "trade" ? "t" : "a")) return bad(*reason);
       return FrameResult{FrameKind::Trades, {}, {}, {}};
     }
     if (event == "serverShutdown") return FrameResult{FrameKind::ServerShutdown, {}, {}, {}};

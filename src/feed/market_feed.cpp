@@ -4,15 +4,29 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <random>
 #include <stdexcept>
 
 #include "tradingd/app/settings.hpp"
+#include "tradingd/domain/clock.hpp"
 
 namespace tradingd {
 namespace {
 
-constexpr auto bad_frame_warning_period = std::chrono::seconds(1);
+using namespace std::chrono_literals;
+
+constexpr auto warning_period = 1s;             // bad-frame and old-tick warnings, at most this often
+constexpr auto watchdog_period = 100ms;         // how often links are checked
+constexpr auto subscribe_timeout = 10s;         // open but not live this long: give up on the link
+constexpr auto drain_period = 1s;               // the replaced connection keeps delivering this long
+constexpr auto rotation_retry = 5s;             // a failed make-before-break is tried again after
 constexpr std::size_t bad_frame_excerpt = 160;
+// Connection attempts per 5 minutes, kept under the exchanges' limits
+// (Bybit 500, Binance 300 per IP; PROTOCOLS.md) with headroom.
+constexpr std::size_t bybit_attempts_per_window = 400;
+constexpr std::size_t binance_attempts_per_window = 240;
+constexpr std::size_t bybit_args_per_request = 10;
 
 // Binance names every stream in the URL of one combined connection:
 //   wss://host:9443/stream?streams=btcusdt@trade/ethusdt@trade
@@ -30,8 +44,8 @@ std::string binance_target(std::string path, const SymbolTable& symbols) {
   return path;
 }
 
-std::string seconds_text(std::chrono::milliseconds d) {
-  return fmt::format("{:g} s", d.count() / 1000.0);
+std::string seconds(std::chrono::steady_clock::duration d) {
+  return fmt::format("{:g} s", std::chrono::duration_cast<std::chrono::milliseconds>(d).count() / 1000.0);
 }
 
 }  // namespace
@@ -44,6 +58,8 @@ std::string_view to_string(FeedLinkState s) {
       return "connecting";
     case FeedLinkState::Live:
       return "live";
+    case FeedLinkState::Stale:
+      return "stale";
     case FeedLinkState::Disconnected:
       return "disconnected";
   }
@@ -56,19 +72,60 @@ std::uint64_t FeedCounters::bad_total() const {
   return n;
 }
 
+// One connection and what it has been told. Its FeedConnection calls it; it
+// hands everything to the MarketFeed, which knows which role it plays.
+struct MarketFeed::Link final : FeedConnection::Handler {
+  struct PendingRequest {
+    std::string req_id;
+    std::vector<CoinId> coins;
+  };
+
+  Link(MarketFeed& f, std::uint64_t n) : feed(f), id(n), opened_at(Steady::now()), last_rx(opened_at) {}
+  ~Link() {
+    if (connection) connection->close();
+  }
+
+  void on_open() override { feed.link_open(*this); }
+  void on_frame(std::string_view text) override { feed.link_frame(*this, text); }
+  void on_control_frame() override { last_rx = Steady::now(); }
+  void on_closed(const std::string& reason) override { feed.link_closed(*this, reason); }
+
+  MarketFeed& feed;
+  const std::uint64_t id;
+  std::shared_ptr<FeedConnection> connection;
+  std::vector<PendingRequest> pending;
+  std::size_t subscribed = 0;
+  bool open = false;
+  bool live = false;
+  Steady::time_point opened_at, live_at{}, last_rx;
+  Steady::time_point last_ping{};
+  std::optional<Steady::time_point> awaiting_pong;  // a ping went out and nothing came back since
+};
+
 MarketFeed::MarketFeed(boost::asio::io_context& io, FeedProtocol protocol, const std::string& url,
                        const SymbolTable& symbols, std::shared_ptr<boost::asio::ssl::context> tls,
-                       const FeedSettings& settings, FeedListener& listener)
+                       const FeedSettings& settings, std::int64_t stale_after_ms, const Clock& wall_clock,
+                       FeedListener& listener)
     : io_(io),
       protocol_(protocol),
       symbols_(symbols),
       settings_(settings),
+      stale_after_(stale_after_ms),
+      wall_clock_(wall_clock),
       listener_(listener),
       tls_(std::move(tls)),
       parser_(protocol, symbols),
+      policy_(ReconnectPolicy::Limits{std::chrono::milliseconds(settings.backoff_initial_ms),
+                                      std::chrono::milliseconds(settings.backoff_max_ms),
+                                      std::chrono::milliseconds(settings.backoff_reset_after_ms), 5min,
+                                      protocol == FeedProtocol::Bybit ? bybit_attempts_per_window
+                                                                      : binance_attempts_per_window},
+              std::random_device{}()),
       retry_timer_(io),
-      ping_timer_(io),
-      backoff_(settings.backoff_initial_ms) {
+      watchdog_timer_(io),
+      coin_last_tick_(symbols.size()),
+      coin_reported_stale_(symbols.size(), 0),
+      coin_last_seq_(symbols.size(), 0) {
   std::string error;
   auto parsed = FeedUrl::parse(url, &error);
   if (!parsed) throw std::invalid_argument(std::string(to_string(protocol)) + " url " + url + ": " + error);
@@ -76,73 +133,85 @@ MarketFeed::MarketFeed(boost::asio::io_context& io, FeedProtocol protocol, const
   if (protocol_ == FeedProtocol::Binance) url_.target = binance_target(url_.target, symbols_);
 }
 
-MarketFeed::~MarketFeed() {
-  if (connection_) connection_->close();
-}
+MarketFeed::~MarketFeed() = default;
 
 void MarketFeed::start() {
+  if (state_ != FeedLinkState::Stopped) return;
+  down_since_ = Steady::now();
   connect();
+  arm_watchdog();
 }
 
 void MarketFeed::stop() {
   if (state_ == FeedLinkState::Stopped) return;
-  const bool was_live = state_ == FeedLinkState::Live;
-  state_ = FeedLinkState::Stopped;
   retry_timer_.cancel();
-  ping_timer_.cancel();
-  if (connection_) connection_->close();
-  connection_.reset();
-  if (was_live) listener_.on_feed_down(protocol_);
+  watchdog_timer_.cancel();
+  active_.reset();  // each Link closes its connection
+  next_.reset();
+  draining_.reset();
+  set_state(FeedLinkState::Stopped);
   const auto& c = counters_;
   spdlog::info(
       "Feed {} stopped: {} ticks in {} frames, {} bad frames (invalid_json {}, missing_field {}, bad_price {}, "
-      "unknown_symbol {}), {} connection attempts",
-      to_string(protocol_), c.ticks, c.frames, c.bad_total(), c.bad[0], c.bad[1], c.bad[2], c.bad[3], c.connects);
+      "unknown_symbol {}), {} old ticks skipped, {} duplicates dropped, {} connection attempts, {} rotations",
+      to_string(protocol_), c.ticks, c.frames, c.bad_total(), c.bad[0], c.bad[1], c.bad[2], c.bad[3], c.old_ticks,
+      c.duplicate_ticks, c.connects, c.rotations);
+}
+
+void MarketFeed::set_state(FeedLinkState s) {
+  if (s == state_) return;
+  const bool was_live = state_ == FeedLinkState::Live;
+  state_ = s;
+  if (was_live) down_since_ = Steady::now();
+  listener_.on_feed_state(protocol_, s);
+}
+
+std::unique_ptr<MarketFeed::Link> MarketFeed::open_link() {
+  ++counters_.connects;
+  policy_.on_attempt(Steady::now());
+  auto link = std::make_unique<Link>(*this, ++link_seq_);
+  link->connection = FeedConnection::open(io_, url_, tls_, *link);
+  return link;
 }
 
 void MarketFeed::connect() {
-  state_ = FeedLinkState::Connecting;
-  ++counters_.connects;
-  pending_.clear();
-  subscribed_ = 0;
-  connection_ = FeedConnection::open(io_, url_, tls_, *this);
+  set_state(FeedLinkState::Connecting);
+  active_ = open_link();
 }
 
-void MarketFeed::on_open() {
-  if (protocol_ == FeedProtocol::Bybit) {
-    subscribe_bybit();
-    arm_ping();
-  } else {
+void MarketFeed::link_open(Link& link) {
+  link.open = true;
+  link.last_rx = Steady::now();
+  if (protocol_ == FeedProtocol::Binance) {
     // The streams are in the URL: data flows without a request.
-    subscribed_ = symbols_.size();
-    go_live();
+    link.subscribed = symbols_.size();
+    return link_live(link);
   }
-}
-
-void MarketFeed::subscribe_bybit() {
   // At most 10 args a request (PROTOCOLS.md): a longer one is refused whole.
   for (std::size_t first = 0; first < symbols_.size(); first += bybit_args_per_request) {
-    PendingRequest req{fmt::format("sub-{}", ++request_seq_), {}};
+    Link::PendingRequest req{fmt::format("sub-{}", ++request_seq_), {}};
     std::string args;
     for (std::size_t id = first; id < std::min(symbols_.size(), first + bybit_args_per_request); ++id) {
       if (!args.empty()) args += ',';
       args += "\"publicTrade." + symbols_.symbol(static_cast<CoinId>(id)) + "\"";
       req.coins.push_back(static_cast<CoinId>(id));
     }
-    connection_->send(fmt::format(R"({{"req_id":"{}","op":"subscribe","args":[{}]}})", req.req_id, args));
-    pending_.push_back(std::move(req));
+    link.connection->send(fmt::format(R"({{"req_id":"{}","op":"subscribe","args":[{}]}})", req.req_id, args));
+    link.pending.push_back(std::move(req));
   }
+  link.last_ping = Steady::now();
 }
 
-void MarketFeed::on_subscribe_reply(const FrameResult& r) {
-  const auto it = std::find_if(pending_.begin(), pending_.end(), [&](const auto& p) { return p.req_id == r.req_id; });
-  if (it == pending_.end()) {
+void MarketFeed::on_subscribe_reply(Link& link, const FrameResult& r) {
+  auto& pending = link.pending;
+  const auto it = std::find_if(pending.begin(), pending.end(), [&](const auto& p) { return p.req_id == r.req_id; });
+  if (it == pending.end()) {
     if (r.kind == FrameKind::SubscribeFailed)
       spdlog::warn("{} refused a request (req_id '{}'): {}", to_string(protocol_), r.req_id, r.message);
     return;
   }
   if (r.kind == FrameKind::SubscribeAck) {
-    subscribed_ += it->coins.size();
+    link.subscribed += it->coins.size();
   } else {
     // Bybit names the refused topics in ret_msg ("Invalid symbol :[publicTrade.XUSDT]"); when it names none,
     // the whole request was refused ("args size >10").
@@ -150,40 +219,57 @@ void MarketFeed::on_subscribe_reply(const FrameResult& r) {
     for (CoinId id : it->coins)
       if (r.message.find("publicTrade." + symbols_.symbol(id)) != std::string_view::npos) refused.push_back(id);
     if (refused.empty()) refused = it->coins;
-    subscribed_ += it->coins.size() - refused.size();
-    for (CoinId id : refused)
-      spdlog::error("{} refused the subscription to publicTrade.{}: {}; {} gets no prices", to_string(protocol_),
-                    symbols_.symbol(id), r.message, symbols_.symbol(id));
+    link.subscribed += it->coins.size() - refused.size();
+    if (&link == active_.get())  // not again for a rotation's replacement
+      for (CoinId id : refused)
+        spdlog::error("{} refused the subscription to publicTrade.{}: {}; {} gets no prices", to_string(protocol_),
+                      symbols_.symbol(id), r.message, symbols_.symbol(id));
   }
-  pending_.erase(it);
-  if (!pending_.empty() || state_ != FeedLinkState::Connecting) return;
-  if (subscribed_ == 0) return lost("no subscription accepted");
-  go_live();
+  pending.erase(it);
+  if (!pending.empty() || link.live) return;
+  if (link.subscribed == 0) {
+    if (&link == active_.get()) return lost("no subscription accepted");
+    next_.reset();
+    return;
+  }
+  link_live(link);
 }
 
-void MarketFeed::go_live() {
-  state_ = FeedLinkState::Live;
-  backoff_ = std::chrono::milliseconds(settings_.backoff_initial_ms);
-  spdlog::info("Connected to {} ({}), subscribed to {} coins", to_string(protocol_), url_.to_string(), subscribed_);
-  listener_.on_feed_live(protocol_);
+void MarketFeed::link_live(Link& link) {
+  const auto now = Steady::now();
+  link.live = true;
+  link.live_at = now;
+  policy_.on_live(now);
+  if (&link == next_.get()) {
+    // Make-before-break: the new connection takes over; the old one keeps
+    // delivering a moment longer so no trade falls between the two.
+    draining_ = std::move(active_);
+    active_ = std::move(next_);
+    drain_until_ = now + drain_period;
+    ++counters_.rotations;
+    spdlog::info("{}: the new connection is live and takes over; the old one closes in {}", to_string(protocol_),
+                 seconds(drain_period));
+    return;
+  }
+  if (&link != active_.get()) return;
+  const bool outage = counters_.connects > 1;
+  spdlog::info("Connected to {} ({}), subscribed to {} coins{}", to_string(protocol_), url_.to_string(),
+               link.subscribed,
+               outage ? fmt::format("; trading resumes after {} without a live feed", seconds(now - down_since_))
+                      : std::string());
+  last_tick_ = now;
+  std::fill(coin_last_tick_.begin(), coin_last_tick_.end(), now);
+  set_state(FeedLinkState::Live);
 }
 
-void MarketFeed::arm_ping() {
-  ping_timer_.expires_after(bybit_ping_interval);
-  ping_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || !connection_) return;
-    connection_->send(fmt::format(R"({{"req_id":"ping-{}","op":"ping"}})", ++ping_seq_));
-    arm_ping();
-  });
-}
-
-void MarketFeed::on_frame(std::string_view text) {
+void MarketFeed::link_frame(Link& link, std::string_view text) {
+  link.last_rx = Steady::now();
+  link.awaiting_pong.reset();  // any frame proves the link alive
   ++counters_.frames;
   const FrameResult r = parser_.parse(text);
   switch (r.kind) {
     case FrameKind::Trades:
-      for (const FeedTick& t : parser_.ticks()) listener_.on_price_tick(t.coin, t.price, t.ts_ms);
-      counters_.ticks += parser_.ticks().size();
+      deliver(link);
       break;
     case FrameKind::Bad:
       ++counters_.bad[static_cast<std::size_t>(r.bad)];
@@ -191,12 +277,13 @@ void MarketFeed::on_frame(std::string_view text) {
       break;
     case FrameKind::SubscribeAck:
     case FrameKind::SubscribeFailed:
-      on_subscribe_reply(r);
+      on_subscribe_reply(link, r);
       break;
     case FrameKind::ServerShutdown:
-      spdlog::info("{} announced a server shutdown; reconnecting", to_string(protocol_));
-      backoff_ = std::chrono::milliseconds(0);
-      lost("server shutdown announced");
+      if (&link == active_.get()) {
+        spdlog::info("{} announced a server shutdown", to_string(protocol_));
+        start_rotation("server shutdown announced");
+      }
       break;
     case FrameKind::Pong:
     case FrameKind::Ignored:
@@ -204,10 +291,63 @@ void MarketFeed::on_frame(std::string_view text) {
   }
 }
 
+void MarketFeed::deliver(Link& link) {
+  // During a rotation two connections carry the same trades: each is
+  // delivered once, by the exchange's per-symbol sequence. Outside one the
+  // sequence is only recorded, so an exchange that restarts its numbering
+  // never silences a coin.
+  const bool overlap = draining_ != nullptr || next_ != nullptr;
+  const std::int64_t wall_ms = wall_clock_.now_ms();
+  const auto now = link.last_rx;
+  std::int64_t oldest_age = 0;
+  for (const FeedTick& t : parser_.ticks()) {
+    std::int64_t& last_seq = coin_last_seq_[t.coin];
+    if (t.seq > 0) {
+      if (overlap && t.seq <= last_seq) {
+        ++counters_.duplicate_ticks;
+        continue;
+      }
+      last_seq = std::max(last_seq, t.seq);
+    }
+    const std::int64_t age = wall_ms - t.ts_ms;
+    if (age > settings_.max_tick_age_ms) {
+      ++counters_.old_ticks;
+      oldest_age = std::max(oldest_age, age);
+      continue;
+    }
+    if (state_ == FeedLinkState::Stale) {
+      // The first fresh trade after an outage is traded on normally: trading
+      // resumes before it reaches the Sniper.
+      spdlog::warn("{}: trades again after {} without one; trading resumes at {} {}", to_string(protocol_),
+                   seconds(now - last_tick_), symbols_.symbol(t.coin), t.price);
+      set_state(FeedLinkState::Live);
+    }
+    last_tick_ = now;
+    coin_last_tick_[t.coin] = now;
+    if (coin_reported_stale_[t.coin]) {
+      coin_reported_stale_[t.coin] = 0;
+      spdlog::info("{}: {} trades again", to_string(protocol_), symbols_.symbol(t.coin));
+    }
+    ++counters_.ticks;
+    listener_.on_price_tick(t.coin, t.price, t.ts_ms);
+  }
+  if (oldest_age > 0) {
+    if (now - last_old_warning_ >= warning_period) {
+      spdlog::warn("{}: skipped {} trades older than {} ms (oldest {}); delayed data, or a wrong system clock",
+                   to_string(protocol_), old_unreported_ + 1, settings_.max_tick_age_ms,
+                   seconds(std::chrono::milliseconds(oldest_age)));
+      last_old_warning_ = now;
+      old_unreported_ = 0;
+    } else {
+      ++old_unreported_;
+    }
+  }
+}
+
 void MarketFeed::report_bad_frame(BadFrame reason, std::string_view text) {
   // At most one warning a second, however fast bad frames come.
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_bad_warning_ < bad_frame_warning_period) {
+  const auto now = Steady::now();
+  if (now - last_bad_warning_ < warning_period) {
     ++bad_unreported_;
     return;
   }
@@ -218,28 +358,118 @@ void MarketFeed::report_bad_frame(BadFrame reason, std::string_view text) {
                text.substr(0, bad_frame_excerpt), text.size() > bad_frame_excerpt ? "..." : "");
 }
 
-void MarketFeed::on_closed(const std::string& reason) {
+void MarketFeed::start_rotation(const std::string& why) {
+  if (next_ || !active_ || !active_->live) return;
+  spdlog::info("{}: rotating the connection ({}): opening the new one before closing the old",
+               to_string(protocol_), why);
+  next_ = open_link();
+}
+
+void MarketFeed::link_closed(Link& link, const std::string& reason) {
+  ++counters_.disconnects;
+  if (&link == draining_.get()) {
+    draining_.reset();  // it had done its job
+    return;
+  }
+  if (&link == next_.get()) {
+    spdlog::warn("{}: the replacement connection failed ({}); the current one stays, trying again in {}",
+                 to_string(protocol_), reason, seconds(rotation_retry));
+    next_.reset();
+    rotate_retry_at_ = Steady::now() + rotation_retry;
+    return;
+  }
+  if (&link != active_.get()) return;
+  if (next_) {
+    // The old connection went first (a server shutdown): the replacement takes over as soon as it is live.
+    spdlog::warn("Disconnected from {}: {}; switching to the connection being opened", to_string(protocol_), reason);
+    active_ = std::move(next_);
+    if (active_->live) return link_live(*active_);
+    set_state(FeedLinkState::Connecting);
+    return;
+  }
   lost(reason);
 }
 
 void MarketFeed::lost(const std::string& reason) {
   if (state_ == FeedLinkState::Stopped) return;
-  const bool was_live = state_ == FeedLinkState::Live;
-  ++counters_.disconnects;
-  ping_timer_.cancel();
-  if (connection_) connection_->close();
-  connection_.reset();
-  state_ = FeedLinkState::Disconnected;
-  if (was_live) listener_.on_feed_down(protocol_);
-
-  const auto delay = backoff_;
-  spdlog::warn("Disconnected from {}: {}; retrying in {}", to_string(protocol_), reason, seconds_text(delay));
-  backoff_ = std::min(std::max(backoff_ * 2, std::chrono::milliseconds(settings_.backoff_initial_ms)),
-                      std::chrono::milliseconds(settings_.backoff_max_ms));
+  active_.reset();
+  next_.reset();
+  draining_.reset();
+  set_state(FeedLinkState::Disconnected);
+  const auto delay = policy_.next_delay(Steady::now());
+  spdlog::warn("Disconnected from {}: {}; retrying in {}", to_string(protocol_), reason, seconds(delay));
   retry_timer_.expires_after(delay);
   retry_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec && state_ == FeedLinkState::Disconnected) connect();
   });
+}
+
+void MarketFeed::arm_watchdog() {
+  watchdog_timer_.expires_after(watchdog_period);
+  watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || state_ == FeedLinkState::Stopped) return;
+    watchdog();
+    if (state_ != FeedLinkState::Stopped) arm_watchdog();
+  });
+}
+
+// Returns through lost() when the link is found dead; the caller must not
+// touch `link` afterwards.
+void MarketFeed::check_link(Link& link, Steady::time_point now) {
+  const auto fail = [&](const std::string& why) {
+    if (&link == active_.get()) return lost(why);
+    link_closed(link, why);
+  };
+  if (!link.open || !link.live) {
+    if (now - link.opened_at >= subscribe_timeout)
+      return fail(link.open ? "no subscription ack within " + seconds(subscribe_timeout)
+                            : "not connected within " + seconds(subscribe_timeout));
+    if (!link.open) return;
+  }
+  if (protocol_ == FeedProtocol::Bybit) {
+    const auto ping_interval = std::chrono::milliseconds(settings_.ping_interval_ms);
+    const auto pong_timeout = std::chrono::milliseconds(settings_.pong_timeout_ms);
+    if (link.awaiting_pong && now - *link.awaiting_pong >= pong_timeout)
+      return fail("no data and no pong within " + seconds(pong_timeout) + " of a ping");
+    if (now - link.last_ping >= ping_interval) {
+      link.connection->send(fmt::format(R"({{"req_id":"ping-{}","op":"ping"}})", ++ping_seq_));
+      link.last_ping = now;
+      if (!link.awaiting_pong) link.awaiting_pong = now;
+    }
+  } else {
+    const auto silence = std::chrono::milliseconds(settings_.silence_timeout_ms);
+    if (now - link.last_rx >= silence)
+      return fail("no frame for " + seconds(now - link.last_rx) + " (the server pings every 20 s)");
+  }
+}
+
+void MarketFeed::watchdog() {
+  const auto now = Steady::now();
+  if (next_) check_link(*next_, now);
+  if (active_) check_link(*active_, now);  // may end in lost(): re-check members below
+  if (draining_ && now >= drain_until_) draining_.reset();
+
+  if (state_ == FeedLinkState::Live && now - last_tick_ >= stale_after_) {
+    spdlog::warn("{}: no trade for {}: STALE, trading paused until the next one", to_string(protocol_),
+                 seconds(now - last_tick_));
+    set_state(FeedLinkState::Stale);
+  }
+  if (state_ == FeedLinkState::Stale &&
+      now - last_tick_ >= std::chrono::milliseconds(settings_.reconnect_after_stale_ms))
+    return lost("no trade for " + seconds(now - last_tick_) + " (STALE): recycling the connection");
+
+  if (state_ == FeedLinkState::Live) {
+    const auto coin_stale = std::chrono::milliseconds(settings_.coin_stale_after_ms);
+    for (std::size_t c = 0; c < coin_last_tick_.size(); ++c)
+      if (!coin_reported_stale_[c] && now - coin_last_tick_[c] >= coin_stale) {
+        coin_reported_stale_[c] = 1;
+        spdlog::warn("{}: no trade on {} for {}", to_string(protocol_), symbols_.symbol(static_cast<CoinId>(c)),
+                     seconds(now - coin_last_tick_[c]));
+      }
+    if (active_ && active_->live && !next_ && now >= rotate_retry_at_ &&
+        now - active_->live_at >= std::chrono::milliseconds(settings_.rotate_after_ms))
+      start_rotation("connection age " + seconds(now - active_->live_at));
+  }
 }
 
 }  // namespace tradingd

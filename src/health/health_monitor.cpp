@@ -18,19 +18,11 @@ HealthMonitor::HealthMonitor(boost::asio::io_context& io, const HealthSettings& 
       sniper_(sniper),
       journal_(journal),
       clock_(clock),
-      last_run_(std::chrono::steady_clock::now()),
-      last_tick_seen_(last_run_) {}
+      last_run_(std::chrono::steady_clock::now()) {}
 
-void HealthMonitor::set_feed_connected(std::string_view exchange) {
-  feed_connected_ = true;
+void HealthMonitor::set_feed(FeedState state, std::string_view exchange) {
+  feed_state_ = state;
   exchange_ = exchange;
-  last_tick_seen_ = std::chrono::steady_clock::now();
-  if (feed_state_ == FeedState::Disconnected) feed_state_ = FeedState::Ok;
-}
-
-void HealthMonitor::set_feed_disconnected() {
-  feed_connected_ = false;
-  feed_state_ = FeedState::Disconnected;
 }
 
 void HealthMonitor::start() {
@@ -82,11 +74,6 @@ void HealthMonitor::run_once() {
   const double elapsed_s = std::chrono::duration<double>(now - last_run_).count();
   const std::uint64_t ticks = c.ticks - last_ticks_;
   const double rate = elapsed_s > 0 ? static_cast<double>(ticks) / elapsed_s : 0.0;
-  if (ticks > 0) last_tick_seen_ = now;
-  if (feed_connected_) {
-    const auto silent_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_tick_seen_).count();
-    feed_state_ = silent_ms >= settings_.stale_after_ms ? FeedState::Stale : FeedState::Ok;
-  }
   last_ticks_ = c.ticks;
   last_run_ = now;
 

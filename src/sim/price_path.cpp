@@ -73,13 +73,14 @@ const SimTrade* PricePath::peek(std::size_t k) {
       const std::size_t i = generated_++ % symbols_.size();
       std::normal_distribution<double> step(0.0, walk_volatility);
       walk_prices_[i] = round_price(walk_prices_[i] * std::exp(step(rng_)));
-      ahead_.push_back(SimTrade{symbols_[i], walk_prices_[i]});
+      ahead_.push_back(SimTrade{symbols_[i], walk_prices_[i], generated_});
     } else {
       if (next_ >= rows_.size()) {
         if (!loop_) return nullptr;
         next_ = 0;
       }
       ahead_.push_back(rows_[next_++]);
+      ahead_.back().id = ++generated_;
     }
   }
   return &ahead_[k];

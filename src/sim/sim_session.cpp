@@ -296,7 +296,7 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
     const std::string symbol = symbol_override ? symbol_override : trades.front().symbol;
     std::string out = fmt::format(R"({{"topic":"publicTrade.{}","ts":{},"type":"snapshot","data":[)", symbol, ts);
     for (std::size_t i = 0; i < trades.size(); ++i) {
-      const auto id = server_.next_trade_id();
+      const auto id = trades[i].id;
       const std::string price = price_override ? std::string(price_override) : fmt::format("{}", trades[i].price);
       out += fmt::format(
           R"({}{{"i":"{}","T":{},"p":"{}","v":"0.01","S":"{}","s":"{}","seq":{},"BT":false,"RPI":false}})",
@@ -308,7 +308,7 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
   std::string binance_frame(const SimTrade& t, std::int64_t ts, const char* price_override,
                             const char* symbol_override = nullptr) {
     const std::string symbol = symbol_override ? symbol_override : t.symbol;
-    const auto id = server_.next_trade_id();
+    const auto id = t.id;
     const std::string price = price_override ? std::string(price_override) : fmt::format("{:.8f}", t.price);
     const std::string payload =
         fmt::format(R"({{"e":"trade","E":{},"s":"{}","t":{},"p":"{}","q":"0.01000000","T":{},"m":{},"M":true}})", ts,

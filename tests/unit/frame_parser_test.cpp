@@ -30,6 +30,7 @@ TEST_CASE("Bybit: a one-trade frame from PROTOCOLS.md becomes one tick", "[feed]
   CHECK(rig.bybit.ticks()[0].coin == btc);
   CHECK(rig.bybit.ticks()[0].price == 115440.7);
   CHECK(rig.bybit.ticks()[0].ts_ms == 1761583474343);
+  CHECK(rig.bybit.ticks()[0].seq == 89200463112);
 }
 
 TEST_CASE("Bybit: a multi-trade frame yields every trade, in order", "[feed]") {
@@ -85,6 +86,7 @@ TEST_CASE("Binance: combined trade and aggTrade frames with 8-decimal padded pri
   CHECK(rig.binance.ticks()[0].coin == bnb);
   CHECK(rig.binance.ticks()[0].price == 612.34);
   CHECK(rig.binance.ticks()[0].ts_ms == 1672515782135);
+  CHECK(rig.binance.ticks()[0].seq == 12345);
 
   r = rig.binance.parse(
       R"({"stream":"btcusdt@aggTrade","data":{"e":"aggTrade","E":1,"s":"BTCUSDT","a":12345,"p":"102492.27000000","q":"100","f":100,"l":105,"T":2,"m":true,"M":true}})");

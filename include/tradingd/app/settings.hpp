@@ -12,7 +12,8 @@ namespace tradingd {
 struct ExchangeSettings {
   std::string primary = "bybit";
   std::string fallback = "binance";
-  std::int64_t failover_after_ms = 10000;
+  std::int64_t failover_after_ms = 10000;  // primary down this long: trade on the fallback
+  std::int64_t failback_after_ms = 30000;  // primary live again this long: back to it
   std::string bybit_url = "wss://stream.bybit.com/v5/public/spot";
   std::string binance_url = "wss://stream.binance.com:9443";
 };
@@ -61,6 +62,11 @@ struct FeedSettings {
   std::int64_t backoff_initial_ms = 500;
   std::int64_t backoff_max_ms = 30000;
   std::int64_t rotate_after_ms = 82800000;
+  std::int64_t backoff_reset_after_ms = 300000;  // live this long: the backoff starts over
+  std::int64_t ping_interval_ms = 20000;         // Bybit: client ping period
+  std::int64_t pong_timeout_ms = 30000;          // Bybit: no data and no pong this long after a ping: dead
+  std::int64_t silence_timeout_ms = 60000;       // Binance: no frame at all (pings included) this long: dead
+  std::int64_t coin_stale_after_ms = 60000;      // a subscribed coin without a trade this long is reported
 };
 
 struct ApiSettings {

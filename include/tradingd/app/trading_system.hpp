@@ -24,7 +24,7 @@
 #include "tradingd/app/settings.hpp"
 #include "tradingd/domain/coin_table.hpp"
 #include "tradingd/feed/feed_listener.hpp"
-#include "tradingd/feed/market_feed.hpp"
+#include "tradingd/feed/feed_supervisor.hpp"
 #include "tradingd/feed/symbol_table.hpp"
 #include "tradingd/health/health_monitor.hpp"
 #include "tradingd/journal/trade_journal.hpp"
@@ -63,8 +63,9 @@ class TradingSystem final : private FeedListener {
   // tick and swallowed so the io loop goes on (DESIGN §8).
   void on_price_tick(CoinId coin, double price, std::int64_t ts_ms) noexcept override;
 
-  // Live service: health timer, SIGINT/SIGTERM and the MarketFeed of
-  // [exchange] primary. Trading is paused until the feed is live.
+  // Live service: health timer, SIGINT/SIGTERM and the feeds ([exchange]
+  // primary, then the fallback if it stays down). Trading is paused until a
+  // feed is live.
   void start_service();
   // --replay: health timer, signals, then every tick of `source` in order with
   // `clock` set to tick time, at `rate` ticks/s (0: as fast as possible); shuts
@@ -80,15 +81,15 @@ class TradingSystem final : private FeedListener {
   [[nodiscard]] HealthMonitor& health() { return *health_; }
   [[nodiscard]] const CoinTable& coins() const { return coins_; }
   // nullptr outside service mode.
-  [[nodiscard]] const MarketFeed* feed() const { return feed_.get(); }
+  [[nodiscard]] const FeedSupervisor* feeds() const { return feeds_.get(); }
 
  private:
   void recover();
   void install_signals();
   void replay_step();
-  // FeedListener: a live feed enables trading, a lost one pauses it (DESIGN §4).
-  void on_feed_live(FeedProtocol exchange) override;
-  void on_feed_down(FeedProtocol exchange) override;
+  // FeedListener: trading runs only while the driving feed is LIVE (DESIGN §4):
+  // not while connecting, disconnected or STALE.
+  void on_feed_state(FeedProtocol exchange, FeedLinkState state) override;
 
   boost::asio::io_context& io_;
   const Settings& settings_;
@@ -98,7 +99,7 @@ class TradingSystem final : private FeedListener {
   std::unique_ptr<TradeJournal> journal_;
   std::unique_ptr<Sniper> sniper_;
   std::unique_ptr<HealthMonitor> health_;
-  std::unique_ptr<MarketFeed> feed_;
+  std::unique_ptr<FeedSupervisor> feeds_;
   boost::asio::signal_set signals_;
   RecoverySummary recovery_;
   bool accepting_ = true;

@@ -32,6 +32,8 @@ class FeedConnection {
    public:
     virtual void on_open() = 0;                        // the WebSocket handshake is done
     virtual void on_frame(std::string_view text) = 0;  // one text frame, valid during the call
+    // A ping, pong or close frame arrived: the link is alive (Beast answers pings itself).
+    virtual void on_control_frame() = 0;
     // Once, when the connection failed or the peer closed it; `reason` names
     // the step and the cause ("TLS handshake: certificate verify failed ...").
     virtual void on_closed(const std::string& reason) = 0;

@@ -1,22 +1,28 @@
 #pragma once
-// FeedListener: what a MarketFeed reports to. TradingSystem implements it and
-// wires it to the Sniper (ticks, trading paused while no feed is live) and the
-// HealthMonitor (feed state). io thread only.
+// FeedListener: what a MarketFeed (and the FeedSupervisor above the feeds)
+// reports to. TradingSystem implements it and wires it to the Sniper (ticks;
+// trading only while the driving feed is LIVE) and the HealthMonitor (the
+// feed state of the health line). io thread only.
 
 #include <cstdint>
+#include <string_view>
 
 #include "tradingd/domain/coin_table.hpp"
 #include "tradingd/feed/frame_parser.hpp"
 
 namespace tradingd {
 
+// Connecting: no connection yet, or not yet subscribed. Live: subscribed and
+// trades arrive. Stale: connected but no trade for [health] stale_after_ms.
+// Disconnected: lost, waiting to retry. Stopped: after stop().
+enum class FeedLinkState { Stopped, Connecting, Live, Stale, Disconnected };
+[[nodiscard]] std::string_view to_string(FeedLinkState s);
+
 class FeedListener {
  public:
   // Every trade, in exchange order: the hot path.
   virtual void on_price_tick(CoinId coin, double price, std::int64_t ts_ms) noexcept = 0;
-  // Subscribed and streaming / no longer so.
-  virtual void on_feed_live(FeedProtocol exchange) = 0;
-  virtual void on_feed_down(FeedProtocol exchange) = 0;
+  virtual void on_feed_state(FeedProtocol exchange, FeedLinkState state) = 0;
 
  protected:
   ~FeedListener() = default;

@@ -32,6 +32,10 @@ struct FeedTick {
   CoinId coin = 0;
   double price = 0.0;
   std::int64_t ts_ms = 0;
+  // The exchange's per-symbol trade sequence (Bybit "seq", Binance trade id
+  // "t" / aggregate id "a"); 0 when absent. Lets two overlapping connections
+  // deliver each trade once.
+  std::int64_t seq = 0;
 };
 
 enum class FrameKind {

@@ -3,12 +3,24 @@
 // Binance spot combined streams, PROTOCOLS.md). It opens a FeedConnection,
 // subscribes to `publicTrade.<COIN><QUOTE>` (Bybit, at most 10 args a request,
 // every ack checked) or names `<coin><quote>@trade` streams in the URL
-// (Binance), pings Bybit every 20 s, turns each trade into a tick for the
-// FeedListener, and on any error or close reconnects with exponential backoff.
+// (Binance, which then needs no request of ours), and turns each trade into a
+// tick for its FeedListener.
 //
-// State: Connecting -> Live (subscribed, ticks flow) -> Disconnected (waiting
-// to retry) -> Connecting ...; Stopped after stop(). STALE (live but silent)
-// is judged by the HealthMonitor from tick arrival.
+// It keeps the link honest (issue "Feed resilience"):
+//  * dead links: Bybit, no data and no pong within pong_timeout_ms of a ping
+//    (sent every ping_interval_ms); Binance, no frame of any kind, its pings
+//    included, for silence_timeout_ms. Either recycles the connection.
+//  * STALE: live but no trade for [health] stale_after_ms; trading pauses until
+//    the next fresh trade, and past reconnect_after_stale_ms the connection is
+//    recycled. A coin silent for coin_stale_after_ms is reported.
+//  * delayed data: a trade older than max_tick_age_ms by the wall clock never
+//    reaches the Sniper (counted, warned about once a second).
+//  * reconnects by ReconnectPolicy (jittered backoff, attempts per 5 minutes
+//    under the exchange's limit).
+//  * rotation, make-before-break: before rotate_after_ms of connection age, or
+//    on Binance's serverShutdown, a second connection opens; once it is live it
+//    takes over and the old one closes a second later. Trades seen on both are
+//    delivered once (by the exchange's per-symbol sequence).
 //
 // Bad frames are dropped, counted by reason and warned about at most once a
 // second; the connection stays up. All members: io thread only.
@@ -25,38 +37,38 @@
 #include "tradingd/feed/feed_connection.hpp"
 #include "tradingd/feed/feed_listener.hpp"
 #include "tradingd/feed/frame_parser.hpp"
+#include "tradingd/feed/reconnect_policy.hpp"
 #include "tradingd/feed/symbol_table.hpp"
 
 namespace tradingd {
 
+class Clock;
 struct FeedSettings;
-
-enum class FeedLinkState { Stopped, Connecting, Live, Disconnected };
-[[nodiscard]] std::string_view to_string(FeedLinkState s);
 
 struct FeedCounters {
   std::uint64_t frames = 0;
-  std::uint64_t ticks = 0;
-  std::uint64_t connects = 0;                          // attempts
-  std::uint64_t disconnects = 0;                       // losses of an open connection or failed attempts
+  std::uint64_t ticks = 0;            // delivered to the listener
+  std::uint64_t old_ticks = 0;        // older than max_tick_age_ms: not delivered
+  std::uint64_t duplicate_ticks = 0;  // seen on both connections during a rotation
+  std::uint64_t connects = 0;         // connection attempts (rotations included)
+  std::uint64_t disconnects = 0;      // connections lost or attempts failed
+  std::uint64_t rotations = 0;        // make-before-break switches
   std::array<std::uint64_t, bad_frame_reasons> bad{};  // by BadFrame
   [[nodiscard]] std::uint64_t bad_total() const;
 };
 
-class MarketFeed final : private FeedConnection::Handler {
+class MarketFeed {
  public:
-  static constexpr std::size_t bybit_args_per_request = 10;
-  static constexpr auto bybit_ping_interval = std::chrono::seconds(20);
-
   // Throws std::invalid_argument when `url` is not a ws:// or wss:// URL.
   MarketFeed(boost::asio::io_context& io, FeedProtocol protocol, const std::string& url, const SymbolTable& symbols,
-             std::shared_ptr<boost::asio::ssl::context> tls, const FeedSettings& settings, FeedListener& listener);
+             std::shared_ptr<boost::asio::ssl::context> tls, const FeedSettings& settings,
+             std::int64_t stale_after_ms, const Clock& wall_clock, FeedListener& listener);
   ~MarketFeed();
   MarketFeed(const MarketFeed&) = delete;
   MarketFeed& operator=(const MarketFeed&) = delete;
 
   void start();
-  // Closes the connection and cancels timers; logs the counters.
+  // Closes every connection and cancels timers; logs the counters. start() may follow.
   void stop();
 
   [[nodiscard]] FeedLinkState state() const { return state_; }
@@ -66,47 +78,63 @@ class MarketFeed final : private FeedConnection::Handler {
   [[nodiscard]] std::string url() const { return url_.to_string(); }
 
  private:
-  // FeedConnection::Handler
-  void on_open() override;
-  void on_frame(std::string_view text) override;
-  void on_closed(const std::string& reason) override;
+  struct Link;
+  using Steady = std::chrono::steady_clock;
 
+  // From a Link (a connection's handler).
+  void link_open(Link& link);
+  void link_frame(Link& link, std::string_view text);
+  void link_closed(Link& link, const std::string& reason);
+  void link_live(Link& link);
+
+  std::unique_ptr<Link> open_link();
   void connect();
-  void go_live();
   void lost(const std::string& reason);
-  void subscribe_bybit();
-  void on_subscribe_reply(const FrameResult& r);
-  void arm_ping();
+  void set_state(FeedLinkState s);
+  void start_rotation(const std::string& why);
+  void watchdog();
+  void arm_watchdog();
+  void check_link(Link& link, Steady::time_point now);
+  void deliver(Link& link);
+  void on_subscribe_reply(Link& link, const FrameResult& r);
   void report_bad_frame(BadFrame reason, std::string_view text);
 
   boost::asio::io_context& io_;
   const FeedProtocol protocol_;
   const SymbolTable& symbols_;
   const FeedSettings& settings_;
+  const std::chrono::milliseconds stale_after_;
+  const Clock& wall_clock_;
   FeedListener& listener_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
   FeedUrl url_;
   FrameParser parser_;
+  ReconnectPolicy policy_;
 
-  std::shared_ptr<FeedConnection> connection_;
+  // active_ delivers; next_ is the make-before-break replacement being opened;
+  // draining_ is the replaced one, still delivering until drain_until_.
+  std::unique_ptr<Link> active_, next_, draining_;
+  std::uint64_t link_seq_ = 0;
   FeedLinkState state_ = FeedLinkState::Stopped;
   boost::asio::steady_timer retry_timer_;
-  boost::asio::steady_timer ping_timer_;
-  std::chrono::milliseconds backoff_;
+  boost::asio::steady_timer watchdog_timer_;
+  Steady::time_point last_tick_{};      // or when the feed went live
+  Steady::time_point drain_until_{};
+  Steady::time_point rotate_retry_at_{};
+  Steady::time_point down_since_{};     // for the "live again after" line
+  std::uint64_t request_seq_ = 0;
   std::uint64_t ping_seq_ = 0;
 
-  // Bybit subscription requests of the current connection awaiting their ack.
-  struct PendingRequest {
-    std::string req_id;
-    std::vector<CoinId> coins;
-  };
-  std::vector<PendingRequest> pending_;
-  std::size_t subscribed_ = 0;
-  std::uint64_t request_seq_ = 0;
+  // Per coin, indexed by CoinId.
+  std::vector<Steady::time_point> coin_last_tick_;
+  std::vector<std::uint8_t> coin_reported_stale_;
+  std::vector<std::int64_t> coin_last_seq_;
 
   FeedCounters counters_;
-  std::chrono::steady_clock::time_point last_bad_warning_{};
+  Steady::time_point last_bad_warning_{};
   std::uint64_t bad_unreported_ = 0;
+  Steady::time_point last_old_warning_{};
+  std::uint64_t old_unreported_ = 0;
 };
 
 }  // namespace tradingd

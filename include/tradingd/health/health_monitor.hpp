@@ -28,9 +28,9 @@ class HealthMonitor {
   HealthMonitor(boost::asio::io_context& io, const HealthSettings& settings, Sniper& sniper, TradeJournal& journal,
                 const Clock& clock);
 
-  // The feed reports here; "connected" becomes OK or STALE by tick arrival.
-  void set_feed_connected(std::string_view exchange);
-  void set_feed_disconnected();
+  // The driving feed reports its state here (MarketFeed judges STALE, since it
+  // sees every trade); `exchange` names it on the health line.
+  void set_feed(FeedState state, std::string_view exchange);
   // --replay sweeps expiry on tick time itself, so the wall-clock sweep is off.
   void set_expiry_sweep(bool enabled) { sweep_enabled_ = enabled; }
 
@@ -56,13 +56,11 @@ class HealthMonitor {
 
   bool running_ = false;
   bool sweep_enabled_ = true;
-  bool feed_connected_ = false;
   std::string exchange_;
   FeedState feed_state_ = FeedState::Disconnected;
   std::uint64_t last_ticks_ = 0;
   std::uint64_t last_invalid_ = 0;
   std::chrono::steady_clock::time_point last_run_;
-  std::chrono::steady_clock::time_point last_tick_seen_;
   bool journal_was_healthy_ = true;
   std::string last_line_;
 };

@@ -16,6 +16,9 @@ namespace tradingd::sim {
 struct SimTrade {
   std::string symbol;  // upper case, BTCUSDT
   double price = 0.0;
+  // The exchange's trade id / sequence: one per trade of the path, the same on
+  // every connection that carries it (a client may see it twice, and dedupe).
+  std::uint64_t id = 0;
 };
 
 class PricePath {

@@ -39,7 +39,6 @@ class SimServer {
 
   [[nodiscard]] const SimOptions& options() const { return options_; }
   [[nodiscard]] bool listed(std::string_view symbol) const;
-  [[nodiscard]] std::uint64_t next_trade_id() { return ++trade_id_; }
   [[nodiscard]] std::uint64_t next_connection_id() { return ++connection_id_; }
 
  private:
@@ -56,7 +55,6 @@ class SimServer {
   std::vector<std::shared_ptr<SimSession>> sessions_;
   std::chrono::steady_clock::time_point next_due_;
   std::vector<SimTrade> batch_;
-  std::uint64_t trade_id_ = 0;
   std::uint64_t connection_id_ = 0;
   bool running_ = false;
   bool finished_reported_ = false;

@@ -1,0 +1,71 @@
+#pragma once
+// FeedSupervisor: decides which exchange drives the Sniper (DESIGN §8).
+// It owns one MarketFeed for [exchange] primary and, when configured, one for
+// the fallback. The primary runs always; when it has not been LIVE for
+// failover_after_ms the fallback connects, and once the fallback is live it
+// drives. The primary keeps reconnecting in the background; after it has been
+// live for failback_after_ms it drives again and the fallback is stopped.
+// Exactly one exchange drives at a time: ticks from the other never reach the
+// listener, and the listener sees the driving exchange's state only.
+// io thread only.
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "tradingd/feed/feed_listener.hpp"
+#include "tradingd/feed/market_feed.hpp"
+
+namespace tradingd {
+
+struct Settings;
+class Clock;
+
+class FeedSupervisor {
+ public:
+  // Builds the TLS context (reads [tls] ca_file: throws at start-up) and the feeds.
+  FeedSupervisor(boost::asio::io_context& io, const Settings& settings, const SymbolTable& symbols,
+                 const Clock& wall_clock, FeedListener& listener);
+  ~FeedSupervisor();
+
+  void start();
+  void stop();
+
+  [[nodiscard]] FeedProtocol driver() const { return feeds_[driver_]->protocol(); }
+  [[nodiscard]] FeedLinkState state() const { return feeds_[driver_]->state(); }
+  [[nodiscard]] const MarketFeed& primary() const { return *feeds_[0]; }
+  [[nodiscard]] const MarketFeed* fallback() const { return feeds_[1].get(); }
+
+ private:
+  using Steady = std::chrono::steady_clock;
+
+  // Receives one feed's reports and passes on what the driving feed says.
+  struct Tap final : FeedListener {
+    Tap(FeedSupervisor& s, std::size_t i) : supervisor(s), index(i) {}
+    void on_price_tick(CoinId coin, double price, std::int64_t ts_ms) noexcept override;
+    void on_feed_state(FeedProtocol exchange, FeedLinkState state) override;
+    FeedSupervisor& supervisor;
+    const std::size_t index;
+  };
+
+  void evaluate();
+  void drive(std::size_t index, const std::string& why);
+  void arm_timer();
+
+  const Settings& settings_;
+  FeedListener& listener_;
+  std::array<Tap, 2> taps_;
+  std::array<std::unique_ptr<MarketFeed>, 2> feeds_;  // [0] primary, [1] fallback (may be null)
+  std::size_t driver_ = 0;
+  bool running_ = false;
+  bool fallback_running_ = false;
+  bool evaluating_ = false;  // starting or stopping a feed reports back into evaluate()
+  std::optional<Steady::time_point> primary_down_since_;
+  std::optional<Steady::time_point> primary_live_since_;
+  boost::asio::steady_timer timer_;
+};
+
+}  // namespace tradingd
