@@ -85,6 +85,10 @@ SimOptions SimOptions::parse(const std::vector<std::string>& args) {
   if (o.path_csv.empty() == o.walk.empty()) throw std::invalid_argument("give exactly one of --csv and --walk");
   if (o.trades_per_frame < 1) throw std::invalid_argument("--trades-per-frame: must be at least 1");
   if ((o.cert.empty()) != (o.key.empty())) throw std::invalid_argument("--cert and --key go together");
+  if (o.silent_for_ms && !o.silent_after) throw std::invalid_argument("--silent-for-ms needs --silent-after");
+  if (o.close_code < 1000 || o.close_code > 4999) throw std::invalid_argument("--close-code: 1000 to 4999");
+  if ((o.outage_after == 0) != (o.outage_ms == 0))
+    throw std::invalid_argument("--outage-after and --outage-ms go together");
   return o;
 }
 
@@ -107,12 +111,20 @@ and Binance spot streams (/stream?streams=..., /ws/<stream>) on one port.
   --loop                   play the CSV again when it ends
 faults, per connection, counted in data messages sent:
   --close-after N          close the WebSocket after N messages
-  --silent-after N         send nothing more after N messages, keep the socket open
+  --silent-after N         send nothing more after N messages (pongs neither), keep the socket open
+  --silent-for-ms M        ... for M ms only; the path moves on meanwhile (trades the client misses)
+  --no-pong                Bybit: never answer a ping (data still flows)
+  --close-code C           WebSocket close code for --close-after (1001)
+  --delay-ms N             stamp trades N ms in the past (delayed data)
   --malformed-every N      add a frame that is not JSON after every N messages
   --bad-price-every N      add a trade with a non-numeric price after every N messages
   --unknown-symbol-every N add a trade for an unlisted symbol after every N messages
   --shutdown-after N       Binance: send serverShutdown after N messages, close 1 s later
   --ping-interval-ms N     Binance server ping period (20000)
+faults of the whole server:
+  --refuse-for-ms M        refuse connections for M ms after start
+  --outage-after N --outage-ms M
+                           after N path messages drop every client and refuse connections for M ms
 
 The path does not advance while no client is subscribed, so a reconnecting
 client misses nothing.

@@ -25,7 +25,7 @@ constexpr auto idle_poll = std::chrono::milliseconds(5);
 }  // namespace
 
 SimServer::SimServer(net::io_context& io, const SimOptions& options, PricePath path, const SimCertificate* cert)
-    : io_(io), options_(options), path_(std::move(path)), acceptor_(io), timer_(io) {
+    : io_(io), options_(options), path_(std::move(path)), acceptor_(io), timer_(io), refuse_timer_(io) {
   if (options_.tls) {
     if (!cert) throw std::logic_error("TLS needs a certificate");
     tls_ = std::make_shared<net::ssl::context>(net::ssl::context::tls_server);
@@ -37,20 +37,50 @@ SimServer::SimServer(net::io_context& io, const SimOptions& options, PricePath p
   boost::system::error_code ec;
   const auto address = net::ip::make_address(options_.listen, ec);
   if (ec) throw std::runtime_error("--listen " + options_.listen + ": " + ec.message());
-  const tcp::endpoint ep(address, static_cast<unsigned short>(options_.port));
-  acceptor_.open(ep.protocol());
+  endpoint_ = tcp::endpoint(address, static_cast<unsigned short>(options_.port));
+  acceptor_.open(endpoint_.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
-  acceptor_.bind(ep, ec);
+  acceptor_.bind(endpoint_, ec);
   if (ec)
     throw std::runtime_error("cannot listen on " + options_.listen + ":" + std::to_string(options_.port) + ": " +
                              ec.message());
   acceptor_.listen();
+  endpoint_ = acceptor_.local_endpoint();  // the port actually bound, to listen on again after a refusal
+}
+
+void SimServer::listen() {
+  boost::system::error_code ec;
+  acceptor_.open(endpoint_.protocol(), ec);
+  acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  acceptor_.bind(endpoint_, ec);
+  if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    spdlog::error("cannot listen again on port {}: {}; retrying", endpoint_.port(), ec.message());
+    acceptor_.close(ec);
+    refuse_timer_.expires_after(std::chrono::milliseconds(100));
+    refuse_timer_.async_wait([this](const boost::system::error_code& e) {
+      if (!e && running_) listen();
+    });
+    return;
+  }
+  spdlog::info("accepting connections again");
+  accept();
+}
+
+void SimServer::refuse_connections(std::chrono::milliseconds how_long) {
+  spdlog::info("refusing connections for {} ms", how_long.count());
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  refuse_timer_.expires_after(how_long);
+  refuse_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec && running_) listen();
+  });
 }
 
 SimServer::~SimServer() = default;
 
 std::string SimServer::url() const {
-  const auto ep = acceptor_.local_endpoint();
+  const auto& ep = endpoint_;
   const std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
   return std::string(options_.tls ? "wss://" : "ws://") + host + ":" + std::to_string(ep.port());
 }
@@ -62,7 +92,10 @@ bool SimServer::listed(std::string_view symbol) const {
 
 void SimServer::start() {
   running_ = true;
-  accept();
+  if (options_.refuse_for_ms > 0)
+    refuse_connections(std::chrono::milliseconds(options_.refuse_for_ms));
+  else
+    accept();
   next_due_ = std::chrono::steady_clock::now();
   schedule(std::chrono::milliseconds(0));
 }
@@ -72,13 +105,14 @@ void SimServer::stop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   timer_.cancel();
+  refuse_timer_.cancel();
   for (auto& s : sessions_) s->close();
   sessions_.clear();
 }
 
 void SimServer::accept() {
   acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
-    if (!running_) return;
+    if (!running_ || !acceptor_.is_open()) return;  // stopped, or refusing for a while
     if (!ec) sessions_.push_back(SimSession::start(std::move(socket), tls_.get(), *this));
     accept();
   });
@@ -133,6 +167,14 @@ void SimServer::step() {
     for (auto& s : sessions_) taken = s->deliver(batch_) || taken;
     if (!taken) break;  // nobody took it (all closing or silent): hold the path
     for (std::size_t k = 0; k < batch_.size(); ++k) path_.advance();
+    if (options_.outage_after && !outage_done_ && path_.played() >= options_.outage_after) {
+      outage_done_ = true;
+      spdlog::info("outage after {} messages: dropping {} clients", path_.played(), sessions_.size());
+      for (auto& s : sessions_) s->abort();
+      sessions_.clear();
+      refuse_connections(std::chrono::milliseconds(options_.outage_ms));
+      break;
+    }
   }
   if (fast) return schedule(std::chrono::microseconds(200));
   schedule(std::max(next_due_ - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration(0)));

@@ -69,7 +69,8 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
         options_(server.options()),
         id_(server.next_connection_id()),
         ping_timer_(ws_.get_executor()),
-        close_timer_(ws_.get_executor()) {}
+        close_timer_(ws_.get_executor()),
+        silence_timer_(ws_.get_executor()) {}
 
   void run() {
     beast::get_lowest_layer(ws_).expires_after(handshake_timeout);
@@ -89,14 +90,17 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
   [[nodiscard]] bool finished() const override { return finished_; }
 
   bool deliver(std::span<const SimTrade> trades) override {
-    if (!open_ || closing_ || silent_ || trades.empty()) return false;
+    if (!open_ || closing_ || trades.empty()) return false;
     if (std::find(symbols_.begin(), symbols_.end(), trades.front().symbol) == symbols_.end()) return false;
+    // Silent for a while: the market moves on and this client misses it.
+    // Silent for good: the path waits for someone else.
+    if (silent_) return options_.silent_for_ms > 0;
     if (options_.close_after && sent_ >= options_.close_after) {
-      spdlog::info("#{}: closing after {} messages (--close-after)", id_, sent_);
-      close_with(websocket::close_code::going_away, "simulated close");
+      spdlog::info("#{}: closing after {} messages with code {} (--close-after)", id_, sent_, options_.close_code);
+      close_with(static_cast<std::uint16_t>(options_.close_code), "simulated close");
       return false;
     }
-    const auto ts = now_ms();
+    const auto ts = now_ms() - options_.delay_ms;
     if (protocol_ == Protocol::Bybit) {
       send(bybit_frame(trades, ts, nullptr));
     } else {
@@ -108,7 +112,13 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
   }
 
   void close() override {
-    if (!finished_) close_with(websocket::close_code::going_away, "server stopping");
+    if (!finished_) close_with(static_cast<std::uint16_t>(websocket::close_code::going_away), "server stopping");
+  }
+
+  void abort() override {
+    if (finished_) return;
+    spdlog::info("#{}: dropped (outage)", id_);
+    fail(net::error::operation_aborted, "abort");
   }
 
  private:
@@ -125,6 +135,7 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
     open_ = false;
     ping_timer_.cancel();
     close_timer_.cancel();
+    silence_timer_.cancel();
     if (ec != websocket::error::closed && ec != net::error::operation_aborted)
       spdlog::info("#{}: {}: {}", id_, step, ec.message());
     else
@@ -210,7 +221,8 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
   void arm_ping() {
     ping_timer_.expires_after(std::chrono::milliseconds(options_.ping_interval_ms));
     ping_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
-      if (ec || !self->open_ || self->closing_ || self->silent_) return;
+      if (ec || !self->open_ || self->closing_) return;
+      if (self->silent_) return self->arm_ping();  // no ping while silent; maybe later
       self->ws_.async_ping({}, [self](beast::error_code e) {
         if (!e) self->arm_ping();
       });
@@ -238,7 +250,7 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
     nlohmann::json reply = {{"conn_id", "sim-" + std::to_string(id_)}, {"op", op}};
     if (j.contains("req_id")) reply["req_id"] = j["req_id"];
     if (op == "ping") {
-      if (silent_) return;
+      if (silent_ || options_.no_pong) return;
       reply["success"] = true;
       reply["ret_msg"] = "pong";
       return send(reply.dump());
@@ -331,8 +343,17 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
     if (options_.unknown_symbol_every && sent_ % options_.unknown_symbol_every == 0)
       send(frame(t, ts, nullptr, unknown_symbol));
     if (options_.silent_after && sent_ == options_.silent_after) {
-      spdlog::info("#{}: going silent after {} messages (--silent-after)", id_, sent_);
+      spdlog::info("#{}: going silent after {} messages (--silent-after){}", id_, sent_,
+                   options_.silent_for_ms ? fmt::format(" for {} ms", options_.silent_for_ms) : std::string());
       silent_ = true;
+      if (options_.silent_for_ms) {
+        silence_timer_.expires_after(std::chrono::milliseconds(options_.silent_for_ms));
+        silence_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+          if (ec) return;
+          spdlog::info("#{}: speaking again", self->id_);
+          self->silent_ = false;
+        });
+      }
     }
     if (options_.shutdown_after && sent_ == options_.shutdown_after && protocol_ != Protocol::Bybit) {
       spdlog::info("#{}: sending serverShutdown after {} messages (--shutdown-after)", id_, sent_);
@@ -341,7 +362,7 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
                                              : fmt::format(R"({{"stream":"!serverShutdown","data":{}}})", payload));
       close_timer_.expires_after(std::chrono::seconds(1));
       close_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
-        if (!ec) self->close_with(websocket::close_code::going_away, "server shutdown");
+        if (!ec) self->close_with(static_cast<std::uint16_t>(websocket::close_code::going_away), "server shutdown");
       });
     }
   }
@@ -366,10 +387,10 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
     });
   }
 
-  void close_with(websocket::close_code code, const char* reason) {
+  void close_with(std::uint16_t code, const char* reason) {
     if (finished_ || closing_) return;
     closing_ = true;
-    close_reason_ = websocket::close_reason(code, reason);
+    close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
     if (!open_) return fail(net::error::operation_aborted, "close");
     if (outbox_.empty()) do_close();  // else after the last queued frame
   }
@@ -390,6 +411,7 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
   beast::flat_buffer in_;
   net::steady_timer ping_timer_;
   net::steady_timer close_timer_;
+  net::steady_timer silence_timer_;
   std::deque<std::string> outbox_;
   websocket::close_reason close_reason_;
   Protocol protocol_ = Protocol::Bybit;

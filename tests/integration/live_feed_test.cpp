@@ -1,13 +1,7 @@
 // tradingd against exchange-sim over wss, as a user runs it: real processes on
 // loopback, checked through the journal, the log and the exit code.
 
-#include <catch2/catch.hpp>
-#include <csignal>
-#include <string>
-
-#include "daemon_harness.hpp"
-#include "sim_process.hpp"
-#include "tradingd/domain/system_clock.hpp"
+#include "live_run.hpp"
 
 using namespace tradingd::test;
 
@@ -23,66 +17,12 @@ constexpr const char* price_path =
     "0,ETHUSDT,2000\n0,BTCUSDT,101\n";
 constexpr int path_messages = 14;
 
-struct LiveRun {
-  DaemonHarness daemon;
-  std::filesystem::path ca;
-  std::string exchange;
-
-  LiveRun(const std::string& tag, std::string exchange_name) : daemon(tag), exchange(std::move(exchange_name)) {
-    ca = daemon.dir() / "sim-ca.pem";
-    daemon.write("path.csv", price_path);
-    const auto now = tradingd::SystemClock().now_ms();
-    const auto until = std::to_string(now + 3'600'000), created = std::to_string(now);
-    daemon.write("conditions.json",
-                 R"([{"id":"long-1","coin":"BTC","direction":"LONG","trigger_type":"ABOVE","trigger_price":101,)"
-                 R"("position_size_usd":50,"strategy_id":"s1","valid_until":)" +
-                     until + R"(,"created_at":)" + created +
-                     R"(},
-                    {"id":"short-1","coin":"BTC","direction":"SHORT","trigger_type":"BELOW","trigger_price":99,)"
-                     R"("position_size_usd":30,"strategy_id":"s1","valid_until":)" +
-                     until + R"(,"created_at":)" + created + "}]");
-    daemon.set("trading", "coins", R"(["BTC", "ETH"])");
-    daemon.set("exchange", "primary", "\"" + exchange + "\"");
-    daemon.set("exchange", "fallback", "\"\"");
-    daemon.set("tls", "ca_file", "\"sim-ca.pem\"");
-    daemon.set("feed", "backoff_initial_ms", "100");
-    daemon.set("feed", "backoff_max_ms", "1000");
-  }
-
-  std::vector<std::string> sim_args(std::vector<std::string> extra) const {
-    std::vector<std::string> a = {"--csv",    (daemon.dir() / "path.csv").string(), "--rate", "40", "--write-ca",
-                                  ca.string()};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
-  }
-
-  void point_at(const SimProcess& sim) {
-    const std::string path = exchange == "bybit" ? "/v5/public/spot" : "";
-    daemon.set("exchange." + exchange, "url", "\"" + sim.url() + path + "\"");
-    daemon.write_config();
-  }
-
-  TestProcess start() const {
-    return TestProcess({TRADINGD_BINARY, "--config", (daemon.dir() / "settings.toml").string(), "--conditions",
-                        (daemon.dir() / "conditions.json").string()},
-                       daemon.dir(), "tradingd");
-  }
-
-  [[nodiscard]] int closed_trades() const {
-    try {
-      return std::stoi(daemon.query("SELECT count(*) FROM trades WHERE status='CLOSED'"));
-    } catch (const std::exception&) {
-      return -1;  // not created yet
-    }
-  }
-
-  [[nodiscard]] std::string log() const { return read_file(daemon.log_path()); }
-
-  // Waits for both trades of the path to close; on a timeout the test fails
-  // showing what the daemon and the sim logged.
-  void require_trades_closed(const SimProcess& sim) const {
-    if (!wait_until([&] { return closed_trades() == 2; }, std::chrono::seconds(30)))
-      FAIL("the trades did not close\n--- tradingd log:\n" << log() << "\n--- exchange-sim:\n" << sim.output());
+// The standard run: the path above and its two conditions.
+struct PathRun : LiveRun {
+  PathRun(const std::string& tag, const std::string& exchange_name) : LiveRun(tag, exchange_name) {
+    write_path(price_path);
+    write_conditions(
+        {condition("long-1", "BTC", "LONG", "ABOVE", 101, 50), condition("short-1", "BTC", "SHORT", "BELOW", 99, 30)});
   }
 
   // DESIGN §4 to the cent: rows, fees, P&L and the balance.
@@ -127,24 +67,12 @@ struct LiveRun {
   }
 };
 
-// Waits until the sim has sent the whole path, then lets the last frames
-// cross loopback before the daemon is stopped.
-void wait_path_sent(const SimProcess& sim) {
-  REQUIRE(wait_until([&] { return sim.output().find("path finished") != std::string::npos; }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-}
-
-int stop(TestProcess& p) {
-  p.signal(SIGTERM);
-  return p.wait(std::chrono::seconds(20)).value_or(-1);
-}
-
 }  // namespace
 
 TEST_CASE("live over wss: LONG takes profit, SHORT stops out, SIGTERM exits 0", "[integration][feed]") {
   for (const std::string exchange : {"bybit", "binance"}) {
     SECTION(exchange) {
-      LiveRun run("live-" + exchange, exchange);
+      PathRun run("live-" + exchange, exchange);
       SimProcess sim(run.sim_args({}), run.daemon.dir(), "sim");
       run.point_at(sim);
       TestProcess daemon = run.start();
@@ -166,7 +94,7 @@ TEST_CASE("live over wss: LONG takes profit, SHORT stops out, SIGTERM exits 0", 
 TEST_CASE("live: bad frames mixed in are dropped and counted; the trades are the same", "[integration][feed]") {
   for (const std::string exchange : {"bybit", "binance"}) {
     SECTION(exchange) {
-      LiveRun run("bad-frames-" + exchange, exchange);
+      PathRun run("bad-frames-" + exchange, exchange);
       // after messages 3,6,9,12 a truncated frame; 4,8,12 a price "abc"; 5,10 symbol ZZZUSDT
       SimProcess sim(run.sim_args({"--malformed-every", "3", "--bad-price-every", "4", "--unknown-symbol-every", "5"}),
                      run.daemon.dir(), "sim");
@@ -191,7 +119,7 @@ TEST_CASE("live: the sim closes the connection mid-path; tradingd reconnects, re
           "[integration][feed]") {
   for (const std::string exchange : {"bybit", "binance"}) {
     SECTION(exchange) {
-      LiveRun run("reconnect-" + exchange, exchange);
+      PathRun run("reconnect-" + exchange, exchange);
       SimProcess sim(run.sim_args({"--close-after", "5", "--trades-per-frame", "2"}), run.daemon.dir(), "sim");
       run.point_at(sim);
       TestProcess daemon = run.start();
@@ -209,7 +137,7 @@ TEST_CASE("live: the sim closes the connection mid-path; tradingd reconnects, re
 }
 
 TEST_CASE("live: Binance serverShutdown: make-before-break, no trade missed or doubled", "[integration][feed]") {
-  LiveRun run("server-shutdown", "binance");
+  PathRun run("server-shutdown", "binance");
   SimProcess sim(run.sim_args({"--shutdown-after", "6"}), run.daemon.dir(), "sim");
   run.point_at(sim);
   TestProcess daemon = run.start();
@@ -226,12 +154,14 @@ TEST_CASE("live: Binance serverShutdown: make-before-break, no trade missed or d
   // Every trade of the path reached the Sniper exactly once.
   // (The sim repeats the fault on each connection, so there may be more than one rotation.)
   CHECK(log.find("Feed binance stopped: " + std::to_string(path_messages) + " ticks") != std::string::npos);
-  CHECK_THAT(log, Catch::Matches(R"((.|\n)*Feed binance stopped: .* [1-9][0-9]* duplicates dropped, .* [1-9][0-9]* rotations(.|\n)*)"));
+  CHECK_THAT(log,
+             Catch::Matches(
+                 R"((.|\n)*Feed binance stopped: .* [1-9][0-9]* duplicates dropped, .* [1-9][0-9]* rotations(.|\n)*)"));
 }
 
 TEST_CASE("live: Bybit subscriptions go out 10 args at a time and a refused symbol is reported",
           "[integration][feed]") {
-  LiveRun run("bybit-subscribe", "bybit");
+  PathRun run("bybit-subscribe", "bybit");
   // 12 listed symbols plus one the sim does not list (WIF): three requests, one refusal.
   const std::vector<std::string> coins = {"BTC",  "ETH",  "SOL", "BNB", "XRP", "DOGE", "ADA",
                                           "AVAX", "LINK", "DOT", "POL", "UNI", "WIF"};
@@ -259,7 +189,7 @@ TEST_CASE("live: Bybit subscriptions go out 10 args at a time and a refused symb
 
 TEST_CASE("live: a certificate from the wrong CA fails the TLS handshake; tradingd retries and never trades",
           "[integration][feed]") {
-  LiveRun run("wrong-ca", "bybit");
+  PathRun run("wrong-ca", "bybit");
   SimProcess sim(run.sim_args({}), run.daemon.dir(), "sim");
   // A second sim's certificate is a valid CA file that did not sign the first one's.
   SimProcess other(
@@ -282,7 +212,7 @@ TEST_CASE("live: a certificate from the wrong CA fails the TLS handshake; tradin
 }
 
 TEST_CASE("live: an unreadable [tls] ca_file stops start-up with exit 2 naming it", "[integration][feed]") {
-  LiveRun run("bad-ca-file", "bybit");
+  PathRun run("bad-ca-file", "bybit");
   run.daemon.set("exchange.bybit", "url", "\"wss://127.0.0.1:9/v5/public/spot\"");
   run.daemon.set("tls", "ca_file", "\"missing-ca.pem\"");
   run.daemon.write_config();

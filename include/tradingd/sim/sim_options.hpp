@@ -33,6 +33,15 @@ struct SimOptions {
   std::uint64_t bad_price_every = 0;
   std::uint64_t unknown_symbol_every = 0;
   std::uint64_t shutdown_after = 0;  // Binance serverShutdown, then close 1 s later
+  std::int64_t silent_for_ms = 0;    // with silent_after: the silence ends; the path moved on meanwhile
+  bool no_pong = false;              // Bybit: never answer a ping
+  int close_code = 1001;             // WebSocket close code of --close-after
+  std::int64_t delay_ms = 0;         // stamp trades this much in the past (delayed data)
+
+  // Faults of the whole server.
+  std::int64_t refuse_for_ms = 0;    // refuse connections for this long after start
+  std::uint64_t outage_after = 0;    // after this many path messages: drop every client ...
+  std::int64_t outage_ms = 0;        // ... and refuse connections for this long
 
   std::int64_t ping_interval_ms = 20000;  // Binance server pings
 

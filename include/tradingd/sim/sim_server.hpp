@@ -43,6 +43,9 @@ class SimServer {
 
  private:
   void accept();
+  // Closes the listening socket for `how_long` (clients get "connection refused"), then listens again.
+  void refuse_connections(std::chrono::milliseconds how_long);
+  void listen();
   void step();
   void schedule(std::chrono::steady_clock::duration delay);
 
@@ -52,6 +55,9 @@ class SimServer {
   std::shared_ptr<boost::asio::ssl::context> tls_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer refuse_timer_;
+  boost::asio::ip::tcp::endpoint endpoint_;
+  bool outage_done_ = false;
   std::vector<std::shared_ptr<SimSession>> sessions_;
   std::chrono::steady_clock::time_point next_due_;
   std::vector<SimTrade> batch_;

@@ -39,7 +39,8 @@ class SimSession {
   // Frames queued but not yet written: the server slows down on it.
   [[nodiscard]] virtual std::size_t backlog() const = 0;
   [[nodiscard]] virtual bool finished() const = 0;
-  virtual void close() = 0;
+  virtual void close() = 0;  // a WebSocket close (going away)
+  virtual void abort() = 0;  // the socket just closes: a crash, a cut cable
 };
 
 }  // namespace tradingd::sim
