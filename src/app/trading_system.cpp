@@ -176,7 +176,7 @@ void TradingSystem::start_service() {
 
 void TradingSystem::on_feed_state(FeedProtocol exchange, FeedLinkState state) {
   const bool live = state == FeedLinkState::Live;
-  health_->set_feed(live                              ? FeedState::Ok
+  health_->set_feed(live                            ? FeedState::Ok
                     : state == FeedLinkState::Stale ? FeedState::Stale
                                                     : FeedState::Disconnected,
                     to_string(exchange));

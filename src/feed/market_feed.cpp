@@ -16,11 +16,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto warning_period = 1s;             // bad-frame and old-tick warnings, at most this often
-constexpr auto watchdog_period = 100ms;         // how often links are checked
-constexpr auto subscribe_timeout = 10s;         // open but not live this long: give up on the link
-constexpr auto drain_period = 1s;               // the replaced connection keeps delivering this long
-constexpr auto rotation_retry = 5s;             // a failed make-before-break is tried again after
+constexpr auto warning_period = 1s;      // bad-frame and old-tick warnings, at most this often
+constexpr auto watchdog_period = 100ms;  // how often links are checked
+constexpr auto subscribe_timeout = 10s;  // open but not live this long: give up on the link
+constexpr auto drain_period = 1s;        // the replaced connection keeps delivering this long
+constexpr auto rotation_retry = 5s;      // a failed make-before-break is tried again after
 constexpr std::size_t bad_frame_excerpt = 160;
 // Connection attempts per 5 minutes, kept under the exchanges' limits
 // (Bybit 500, Binance 300 per IP; PROTOCOLS.md) with headroom.
@@ -360,8 +360,8 @@ void MarketFeed::report_bad_frame(BadFrame reason, std::string_view text) {
 
 void MarketFeed::start_rotation(const std::string& why) {
   if (next_ || !active_ || !active_->live) return;
-  spdlog::info("{}: rotating the connection ({}): opening the new one before closing the old",
-               to_string(protocol_), why);
+  spdlog::info("{}: rotating the connection ({}): opening the new one before closing the old", to_string(protocol_),
+               why);
   next_ = open_link();
 }
 

@@ -11,7 +11,9 @@ void ReconnectPolicy::on_attempt(Clock::time_point now) {
   (void)attempts_in_window(now);  // drops the expired ones
 }
 
-void ReconnectPolicy::on_live(Clock::time_point now) { live_since_ = now; }
+void ReconnectPolicy::on_live(Clock::time_point now) {
+  live_since_ = now;
+}
 
 std::size_t ReconnectPolicy::attempts_in_window(Clock::time_point now) {
   while (!attempts_.empty() && now - attempts_.front() >= limits_.window) attempts_.pop_front();

@@ -79,6 +79,20 @@ SimOptions SimOptions::parse(const std::vector<std::string>& args) {
       o.shutdown_after = number<std::uint64_t>(a, value());
     else if (a == "--ping-interval-ms")
       o.ping_interval_ms = number<std::int64_t>(a, value());
+    else if (a == "--silent-for-ms")
+      o.silent_for_ms = number<std::int64_t>(a, value());
+    else if (a == "--no-pong")
+      o.no_pong = true;
+    else if (a == "--close-code")
+      o.close_code = number<int>(a, value());
+    else if (a == "--delay-ms")
+      o.delay_ms = number<std::int64_t>(a, value());
+    else if (a == "--refuse-for-ms")
+      o.refuse_for_ms = number<std::int64_t>(a, value());
+    else if (a == "--outage-after")
+      o.outage_after = number<std::uint64_t>(a, value());
+    else if (a == "--outage-ms")
+      o.outage_ms = number<std::int64_t>(a, value());
     else
       throw std::invalid_argument("unknown option: " + a);
   }

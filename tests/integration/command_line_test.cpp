@@ -116,7 +116,8 @@ TEST_CASE("as a service it prints the health line every interval and stops clean
   log = read_file(h.log_path());
   CHECK_THAT(log, Catch::Contains("Shutting down (SIGTERM)"));
   // No exchange listens: the feed keeps retrying, trading stays paused.
-  CHECK_THAT(log, Catch::Matches(R"((.|\n)*Disconnected from bybit: connect: Connection refused; retrying in [0-9.]+ s(.|\n)*)"));
+  CHECK_THAT(log, Catch::Matches(
+                      R"((.|\n)*Disconnected from bybit: connect: Connection refused; retrying in [0-9.]+ s(.|\n)*)"));
   CHECK_THAT(log, Catch::Contains("Shutdown complete: 0 conditions cancelled, 1 kept"));
   CHECK(h.query("SELECT status FROM conditions WHERE id = 'armed'") == "ACTIVE");
   CHECK(h.query("SELECT kind FROM events ORDER BY seq DESC LIMIT 1") == "SHUTDOWN");

@@ -47,12 +47,12 @@ struct FeedSettings;
 
 struct FeedCounters {
   std::uint64_t frames = 0;
-  std::uint64_t ticks = 0;            // delivered to the listener
-  std::uint64_t old_ticks = 0;        // older than max_tick_age_ms: not delivered
-  std::uint64_t duplicate_ticks = 0;  // seen on both connections during a rotation
-  std::uint64_t connects = 0;         // connection attempts (rotations included)
-  std::uint64_t disconnects = 0;      // connections lost or attempts failed
-  std::uint64_t rotations = 0;        // make-before-break switches
+  std::uint64_t ticks = 0;                             // delivered to the listener
+  std::uint64_t old_ticks = 0;                         // older than max_tick_age_ms: not delivered
+  std::uint64_t duplicate_ticks = 0;                   // seen on both connections during a rotation
+  std::uint64_t connects = 0;                          // connection attempts (rotations included)
+  std::uint64_t disconnects = 0;                       // connections lost or attempts failed
+  std::uint64_t rotations = 0;                         // make-before-break switches
   std::array<std::uint64_t, bad_frame_reasons> bad{};  // by BadFrame
   [[nodiscard]] std::uint64_t bad_total() const;
 };
@@ -61,8 +61,8 @@ class MarketFeed {
  public:
   // Throws std::invalid_argument when `url` is not a ws:// or wss:// URL.
   MarketFeed(boost::asio::io_context& io, FeedProtocol protocol, const std::string& url, const SymbolTable& symbols,
-             std::shared_ptr<boost::asio::ssl::context> tls, const FeedSettings& settings,
-             std::int64_t stale_after_ms, const Clock& wall_clock, FeedListener& listener);
+             std::shared_ptr<boost::asio::ssl::context> tls, const FeedSettings& settings, std::int64_t stale_after_ms,
+             const Clock& wall_clock, FeedListener& listener);
   ~MarketFeed();
   MarketFeed(const MarketFeed&) = delete;
   MarketFeed& operator=(const MarketFeed&) = delete;
@@ -118,10 +118,10 @@ class MarketFeed {
   FeedLinkState state_ = FeedLinkState::Stopped;
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer watchdog_timer_;
-  Steady::time_point last_tick_{};      // or when the feed went live
+  Steady::time_point last_tick_{};  // or when the feed went live
   Steady::time_point drain_until_{};
   Steady::time_point rotate_retry_at_{};
-  Steady::time_point down_since_{};     // for the "live again after" line
+  Steady::time_point down_since_{};  // for the "live again after" line
   std::uint64_t request_seq_ = 0;
   std::uint64_t ping_seq_ = 0;
 

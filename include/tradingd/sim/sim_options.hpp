@@ -39,9 +39,9 @@ struct SimOptions {
   std::int64_t delay_ms = 0;         // stamp trades this much in the past (delayed data)
 
   // Faults of the whole server.
-  std::int64_t refuse_for_ms = 0;    // refuse connections for this long after start
-  std::uint64_t outage_after = 0;    // after this many path messages: drop every client ...
-  std::int64_t outage_ms = 0;        // ... and refuse connections for this long
+  std::int64_t refuse_for_ms = 0;  // refuse connections for this long after start
+  std::uint64_t outage_after = 0;  // after this many path messages: drop every client ...
+  std::int64_t outage_ms = 0;      // ... and refuse connections for this long
 
   std::int64_t ping_interval_ms = 20000;  // Binance server pings
 

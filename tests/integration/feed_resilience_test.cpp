@@ -1,0 +1,238 @@
+// Feed resilience over real connections: exchange-sim plays each fault and the
+// test reads what a user would, the journal rows, the log and the health line.
+// Intervals are configured small so the waiting stays short.
+
+#include <algorithm>
+#include <regex>
+#include <set>
+
+#include "live_run.hpp"
+
+using namespace tradingd::test;
+
+namespace {
+
+constexpr const char* standard_path =
+    "ts_ms,symbol,price\n"
+    "0,BTCUSDT,100\n0,ETHUSDT,2000\n0,BTCUSDT,100.5\n0,BTCUSDT,101\n0,BTCUSDT,102\n0,ETHUSDT,2001\n"
+    "0,BTCUSDT,103\n0,BTCUSDT,100\n0,ETHUSDT,1999.5\n0,BTCUSDT,98.9\n0,BTCUSDT,99.5\n0,BTCUSDT,101.5\n"
+    "0,ETHUSDT,2000\n0,BTCUSDT,101\n";
+
+void standard_conditions(const LiveRun& run) {
+  run.write_conditions(
+      {condition("long-1", "BTC", "LONG", "ABOVE", 101, 50), condition("short-1", "BTC", "SHORT", "BELOW", 99, 30)});
+}
+
+// "<id>:<reason>@<exit>" for every trade, in id order.
+std::string trade_summary(const LiveRun& run) {
+  return run.daemon.query(
+      "SELECT group_concat(s, ' ') FROM (SELECT id || ':' || ifnull(exit_reason, 'OPEN') || '@' || "
+      "ifnull(exit_price, entry_price) AS s FROM trades ORDER BY id)");
+}
+
+std::vector<double> numbers_after(const std::string& text, const std::string& prefix) {
+  std::vector<double> out;
+  const std::regex re(prefix + R"(([0-9]+(\.[0-9]+)?) s)");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it)
+    out.push_back(std::stod((*it)[1]));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("resilience: a silent link goes STALE, pauses trading and is recycled within the bound",
+          "[integration][resilience]") {
+  LiveRun run("silent", "bybit");
+  run.write_path(standard_path);
+  standard_conditions(run);
+  run.daemon.set("health", "stale_after_ms", "300");
+  run.daemon.set("feed", "reconnect_after_stale_ms", "1000");
+  // Every connection goes silent (socket open) after 4 messages; the path waits for a client that listens.
+  SimProcess sim(run.sim_args({"--silent-after", "4"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess daemon = run.start();
+  run.require_trades_closed(sim);
+  CHECK(stop(daemon) == 0);
+  // The same trades as on a clean link: nothing traded on stale data.
+  CHECK(trade_summary(run) == "T-long-1:TAKE_PROFIT@103.0 T-short-1:STOP_LOSS@101.5");
+  const std::string log = run.log();
+  CHECK(log.find(": STALE, trading paused until the next one") != std::string::npos);
+  CHECK(log.find("Feed: STALE") != std::string::npos);
+  const auto recycled = numbers_after(log, "Disconnected from bybit: no trade for ");
+  REQUIRE(recycled.size() >= 2);
+  for (double s : recycled) {
+    CHECK(s >= 1.0);  // reconnect_after_stale_ms
+    CHECK(s <= 1.5);  // ... plus one watchdog period and scheduling slack
+  }
+  CHECK(count_of(log, "; trading resumes after ") >= 2);
+  CHECK(run.daemon.invariant_violations(1000.0).empty());
+}
+
+TEST_CASE("resilience: Bybit, no data and no pong after a ping means dead", "[integration][resilience]") {
+  LiveRun run("no-pong", "bybit");
+  run.write_path(standard_path);
+  standard_conditions(run);
+  run.daemon.set("feed", "ping_interval_ms", "200");
+  run.daemon.set("feed", "pong_timeout_ms", "500");
+  run.daemon.set("health", "stale_after_ms", "10000");  // so the dead-link rule is what acts
+  run.daemon.set("feed", "reconnect_after_stale_ms", "60000");
+  SECTION("silent and no pong: dead, reconnected, the path finishes") {
+    SimProcess sim(run.sim_args({"--silent-after", "5", "--no-pong"}), run.daemon.dir(), "sim");
+    run.point_at(sim);
+    TestProcess daemon = run.start();
+    run.require_trades_closed(sim);
+    CHECK(stop(daemon) == 0);
+    CHECK(trade_summary(run) == "T-long-1:TAKE_PROFIT@103.0 T-short-1:STOP_LOSS@101.5");
+    CHECK(count_of(run.log(), "Disconnected from bybit: no data and no pong within 0.5 s of a ping") >= 2);
+  }
+  SECTION("data flowing without pongs is alive") {
+    SimProcess sim(run.sim_args({"--no-pong", "--loop"}), run.daemon.dir(), "sim");
+    run.point_at(sim);
+    TestProcess daemon = run.start();
+    run.require_trades_closed(sim);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // pings go unanswered meanwhile
+    CHECK(stop(daemon) == 0);
+    CHECK(run.log().find("Disconnected") == std::string::npos);
+  }
+}
+
+TEST_CASE("resilience: refused connections back off with jitter under the cap", "[integration][resilience]") {
+  LiveRun run("refused", "bybit");
+  run.write_path(standard_path);
+  standard_conditions(run);
+  run.daemon.set("feed", "backoff_initial_ms", "100");
+  run.daemon.set("feed", "backoff_max_ms", "400");
+  SimProcess sim(run.sim_args({"--refuse-for-ms", "3000"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess daemon = run.start();
+  run.require_trades_closed(sim);
+  CHECK(stop(daemon) == 0);
+  CHECK(trade_summary(run) == "T-long-1:TAKE_PROFIT@103.0 T-short-1:STOP_LOSS@101.5");
+  const std::string log = run.log();
+  const auto delays = numbers_after(log, "Disconnected from bybit: connect: Connection refused; retrying in ");
+  INFO(log);
+  REQUIRE(delays.size() >= 5);
+  CHECK(delays[0] <= 0.1);  // the first ceiling is backoff_initial_ms
+  CHECK(delays[1] <= 0.2);
+  double ceiling = 0.1;
+  for (double d : delays) {
+    CHECK(d <= ceiling + 1e-9);
+    ceiling = std::min(ceiling * 2, 0.4);
+  }
+  CHECK(*std::max_element(delays.begin(), delays.end()) > 0.1);       // it grew
+  CHECK(std::set<double>(delays.begin(), delays.end()).size() >= 3);  // jittered, not a fixed schedule
+  CHECK(log.find("trading resumes after") != std::string::npos);
+}
+
+TEST_CASE("resilience: the primary dies, the fallback trades, the primary returns and drives again",
+          "[integration][resilience][failover]") {
+  LiveRun run("failover", "bybit");
+  run.daemon.set("trading", "coins", R"(["BTC", "ETH", "SOL"])");
+  run.daemon.set("exchange", "fallback", "\"binance\"");
+  run.daemon.set("exchange", "failover_after_ms", "500");
+  run.daemon.set("exchange", "failback_after_ms", "1000");
+  run.daemon.set("feed", "backoff_max_ms", "300");
+  // Bybit: the LONG fires at 101, then the exchange drops every client and
+  // refuses connections for 3 s. When it is back, SOL 600 would fire the trap
+  // if a non-driving exchange's tick reached the Sniper (Binance still drives
+  // for failback_after_ms); 2.5 s later ETH 2030 stops out the SHORT that was
+  // opened on Binance.
+  std::string bybit =
+      "ts_ms,symbol,price\n0,BTCUSDT,100\n0,BTCUSDT,100.5\n0,BTCUSDT,101\n0,ETHUSDT,2000\n"
+      "0,BTCUSDT,101.2\n0,SOLUSDT,600\n";
+  for (int i = 0; i < 100; ++i) bybit += "0,ETHUSDT,2001\n";
+  bybit += "0,ETHUSDT,2030\n";
+  for (int i = 0; i < 40; ++i) bybit += "0,SOLUSDT,150\n";
+  run.write_path(bybit, "bybit.csv");
+  // Binance: the SHORT fires at 1989 and the LONG takes profit at 103, on Binance's prices only.
+  run.write_path(
+      "ts_ms,symbol,price\n0,BTCUSDT,102\n0,ETHUSDT,1995\n0,ETHUSDT,1989\n0,BTCUSDT,103\n"
+      "0,ETHUSDT,1992\n0,ETHUSDT,1991\n",
+      "binance.csv");
+  run.write_conditions({condition("a-long", "BTC", "LONG", "ABOVE", 101, 50),
+                        condition("b-short", "ETH", "SHORT", "BELOW", 1990, 30),
+                        condition("trap", "SOL", "LONG", "ABOVE", 500, 20)});
+  SimProcess primary(run.sim_args({"--plain", "--outage-after", "5", "--outage-ms", "3000"}, "bybit.csv"),
+                     run.daemon.dir(), "sim-bybit");
+  SimProcess fallback(run.sim_args({"--plain", "--loop"}, "binance.csv"), run.daemon.dir(), "sim-binance");
+  run.point_at(primary, "bybit");
+  run.point_at(fallback, "binance");
+  TestProcess daemon = run.start();
+  run.require_trades_closed(primary);
+  CHECK(stop(daemon) == 0);
+
+  CHECK(trade_summary(run) == "T-a-long:TAKE_PROFIT@103.0 T-b-short:STOP_LOSS@2030.0");
+  CHECK(run.daemon.query("SELECT entry_price FROM trades WHERE id='T-a-long'") == "101.0");    // bybit
+  CHECK(run.daemon.query("SELECT entry_price FROM trades WHERE id='T-b-short'") == "1989.0");  // binance
+  CHECK(run.daemon.query("SELECT status FROM conditions WHERE id='trap'") == "CANCELLED");     // never fired
+  const std::string log = run.log();
+  const auto failover = numbers_after(log, "Failing over to binance: bybit has not been live for ");
+  REQUIRE(failover.size() == 1);
+  CHECK(failover[0] >= 0.5);  // failover_after_ms
+  CHECK(failover[0] <= 2.0);  // ... plus the fallback's own connect
+  CHECK(log.find("Feed: OK (binance)") != std::string::npos);
+  CHECK(log.find("Failing back to bybit: live again for") != std::string::npos);
+  CHECK(log.find("Feed binance stopped") != std::string::npos);  // the fallback is let go after failback
+  CHECK(run.daemon.invariant_violations(1000.0).empty());
+}
+
+TEST_CASE("resilience: planned rotation by age is make-before-break: no trade missed or doubled",
+          "[integration][resilience]") {
+  LiveRun run("rotation", "bybit");
+  std::string path = "ts_ms,symbol,price\n";
+  for (int i = 0; i < 5; ++i) path += "0,ETHUSDT,2000\n";
+  for (int i = 0; i < 155; ++i) path += "0,BTCUSDT," + std::to_string(100 + i % 7) + "\n";
+  run.write_path(path);
+  run.write_conditions({condition("idle", "BTC", "LONG", "ABOVE", 1000, 10)});
+  run.daemon.set("feed", "rotate_after_ms", "1000");
+  run.daemon.set("feed", "coin_stale_after_ms", "500");
+  SimProcess sim(run.sim_args({}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess daemon = run.start();
+  wait_path_sent(sim);
+  CHECK(stop(daemon) == 0);
+  const std::string log = run.log();
+  INFO(log);
+  CHECK(count_of(log, "bybit: rotating the connection (connection age ") >= 2);
+  CHECK(log.find("Disconnected") == std::string::npos);
+  CHECK(log.find("Feed bybit stopped: 160 ticks") != std::string::npos);    // each trade exactly once
+  CHECK(log.find("bybit: no trade on ETHUSDT for ") != std::string::npos);  // a silent coin is reported
+}
+
+TEST_CASE("resilience: a stop crossed during an outage closes at the first fresh price", "[integration][resilience]") {
+  LiveRun run("outage-stop", "bybit");
+  std::string path = "ts_ms,symbol,price\n0,BTCUSDT,100\n0,ETHUSDT,2000\n0,BTCUSDT,101\n0,BTCUSDT,101.5\n";
+  for (int i = 0; i < 60; ++i) path += "0,BTCUSDT,97.5\n";  // below the stop (98.98) from here on
+  run.write_path(path);
+  run.write_conditions({condition("long-1", "BTC", "LONG", "ABOVE", 101, 50)});
+  run.daemon.set("health", "stale_after_ms", "300");
+  run.daemon.set("feed", "reconnect_after_stale_ms", "10000");
+  // After 4 messages the link goes quiet for 0.8 s while the market moves on.
+  SimProcess sim(run.sim_args({"--silent-after", "4", "--silent-for-ms", "800"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess daemon = run.start();
+  run.require_trades_closed(sim, 1);
+  CHECK(stop(daemon) == 0);
+  CHECK(trade_summary(run) == "T-long-1:STOP_LOSS@97.5");
+  const std::string log = run.log();
+  CHECK(log.find("STALE, trading paused") != std::string::npos);
+  CHECK(log.find("trading resumes at BTCUSDT 97.5") != std::string::npos);
+  CHECK(log.find("Disconnected") == std::string::npos);
+}
+
+TEST_CASE("resilience: delayed trades older than max_tick_age_ms never trade", "[integration][resilience]") {
+  LiveRun run("delayed", "bybit");
+  run.write_path(standard_path);
+  standard_conditions(run);
+  run.daemon.set("feed", "max_tick_age_ms", "5000");
+  SimProcess sim(run.sim_args({"--delay-ms", "8000"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess daemon = run.start();
+  wait_path_sent(sim);
+  CHECK(stop(daemon) == 0);
+  const std::string log = run.log();
+  CHECK(run.daemon.query("SELECT count(*) FROM trades") == "0");
+  CHECK(log.find("trades older than 5000 ms") != std::string::npos);
+  CHECK(log.find("Feed bybit stopped: 0 ticks in 15 frames") != std::string::npos);
+  CHECK(log.find("14 old ticks skipped") != std::string::npos);
+}
