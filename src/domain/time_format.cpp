@@ -63,4 +63,10 @@ std::string TimeFormat::to_iso8601(std::int64_t epoch_ms) {
   return buf;
 }
 
+std::string TimeFormat::seconds(std::chrono::milliseconds d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g s", static_cast<double>(d.count()) / 1000.0);
+  return buf;
+}
+
 }  // namespace tradingd

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "tradingd/app/settings.hpp"
+#include "tradingd/domain/time_format.hpp"
 
 namespace tradingd {
 namespace {
@@ -18,7 +19,7 @@ const std::string& url_of(const Settings& s, FeedProtocol p) {
 }
 
 std::string seconds(std::chrono::steady_clock::duration d) {
-  return fmt::format("{:g} s", std::chrono::duration_cast<std::chrono::milliseconds>(d).count() / 1000.0);
+  return TimeFormat::seconds(std::chrono::duration_cast<std::chrono::milliseconds>(d));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "tradingd/app/settings.hpp"
 #include "tradingd/domain/clock.hpp"
+#include "tradingd/domain/time_format.hpp"
 
 namespace tradingd {
 namespace {
@@ -45,7 +46,7 @@ std::string binance_target(std::string path, const SymbolTable& symbols) {
 }
 
 std::string seconds(std::chrono::steady_clock::duration d) {
-  return fmt::format("{:g} s", std::chrono::duration_cast<std::chrono::milliseconds>(d).count() / 1000.0);
+  return TimeFormat::seconds(std::chrono::duration_cast<std::chrono::milliseconds>(d));
 }
 
 }  // namespace

@@ -50,9 +50,7 @@ TEST_CASE("resilience: a silent link goes STALE, pauses trading and is recycled 
   // Every connection goes silent (socket open) after 4 messages; the path waits for a client that listens.
   SimProcess sim(run.sim_args({"--silent-after", "4"}), run.daemon.dir(), "sim");
   run.point_at(sim);
-  TestProcess daemon = run.start();
-  run.require_trades_closed(sim);
-  CHECK(stop(daemon) == 0);
+  CHECK(run.trade_through(sim) == 0);
   // The same trades as on a clean link: nothing traded on stale data.
   CHECK(trade_summary(run) == "T-long-1:TAKE_PROFIT@103.0 T-short-1:STOP_LOSS@101.5");
   const std::string log = run.log();
@@ -79,9 +77,7 @@ TEST_CASE("resilience: Bybit, no data and no pong after a ping means dead", "[in
   SECTION("silent and no pong: dead, reconnected, the path finishes") {
     SimProcess sim(run.sim_args({"--silent-after", "5", "--no-pong"}), run.daemon.dir(), "sim");
     run.point_at(sim);
-    TestProcess daemon = run.start();
-    run.require_trades_closed(sim);
-    CHECK(stop(daemon) == 0);
+    CHECK(run.trade_through(sim) == 0);
     CHECK(trade_summary(run) == "T-long-1:TAKE_PROFIT@103.0 T-short-1:STOP_LOSS@101.5");
     CHECK(count_of(run.log(), "Disconnected from bybit: no data and no pong within 0.5 s of a ping") >= 2);
   }
@@ -104,9 +100,7 @@ TEST_CASE("resilience: refused connections back off with jitter under the cap", 
   run.daemon.set("feed", "backoff_max_ms", "400");
   SimProcess sim(run.sim_args({"--refuse-for-ms", "3000"}), run.daemon.dir(), "sim");
   run.point_at(sim);
-  TestProcess daemon = run.start();
-  run.require_trades_closed(sim);
-  CHECK(stop(daemon) == 0);
+  CHECK(run.trade_through(sim) == 0);
   CHECK(trade_summary(run) == "T-long-1:TAKE_PROFIT@103.0 T-short-1:STOP_LOSS@101.5");
   const std::string log = run.log();
   const auto delays = numbers_after(log, "Disconnected from bybit: connect: Connection refused; retrying in ");
@@ -157,9 +151,7 @@ TEST_CASE("resilience: the primary dies, the fallback trades, the primary return
   SimProcess fallback(run.sim_args({"--plain", "--loop"}, "binance.csv"), run.daemon.dir(), "sim-binance");
   run.point_at(primary, "bybit");
   run.point_at(fallback, "binance");
-  TestProcess daemon = run.start();
-  run.require_trades_closed(primary);
-  CHECK(stop(daemon) == 0);
+  CHECK(run.trade_through(primary) == 0);
 
   CHECK(trade_summary(run) == "T-a-long:TAKE_PROFIT@103.0 T-b-short:STOP_LOSS@2030.0");
   CHECK(run.daemon.query("SELECT entry_price FROM trades WHERE id='T-a-long'") == "101.0");    // bybit
@@ -210,9 +202,7 @@ TEST_CASE("resilience: a stop crossed during an outage closes at the first fresh
   // After 4 messages the link goes quiet for 0.8 s while the market moves on.
   SimProcess sim(run.sim_args({"--silent-after", "4", "--silent-for-ms", "800"}), run.daemon.dir(), "sim");
   run.point_at(sim);
-  TestProcess daemon = run.start();
-  run.require_trades_closed(sim, 1);
-  CHECK(stop(daemon) == 0);
+  CHECK(run.trade_through(sim, 1) == 0);
   CHECK(trade_summary(run) == "T-long-1:STOP_LOSS@97.5");
   const std::string log = run.log();
   CHECK(log.find("STALE, trading paused") != std::string::npos);

@@ -75,10 +75,7 @@ TEST_CASE("live over wss: LONG takes profit, SHORT stops out, SIGTERM exits 0", 
       PathRun run("live-" + exchange, exchange);
       SimProcess sim(run.sim_args({}), run.daemon.dir(), "sim");
       run.point_at(sim);
-      TestProcess daemon = run.start();
-      run.require_trades_closed(sim);
-      wait_path_sent(sim);
-      CHECK(stop(daemon) == 0);
+      CHECK(run.trade_through(sim, 2, true) == 0);
       run.check_journal();
       const std::string log = run.log();
       CHECK(log.find("Connected to " + exchange + " (" + sim.url()) != std::string::npos);
@@ -99,10 +96,7 @@ TEST_CASE("live: bad frames mixed in are dropped and counted; the trades are the
       SimProcess sim(run.sim_args({"--malformed-every", "3", "--bad-price-every", "4", "--unknown-symbol-every", "5"}),
                      run.daemon.dir(), "sim");
       run.point_at(sim);
-      TestProcess daemon = run.start();
-      run.require_trades_closed(sim);
-      wait_path_sent(sim);
-      CHECK(stop(daemon) == 0);
+      CHECK(run.trade_through(sim, 2, true) == 0);
       run.check_journal();
       const std::string log = run.log();
       CHECK(log.find("Feed " + exchange + " stopped: " + std::to_string(path_messages) + " ticks in " +
@@ -122,9 +116,7 @@ TEST_CASE("live: the sim closes the connection mid-path; tradingd reconnects, re
       PathRun run("reconnect-" + exchange, exchange);
       SimProcess sim(run.sim_args({"--close-after", "5", "--trades-per-frame", "2"}), run.daemon.dir(), "sim");
       run.point_at(sim);
-      TestProcess daemon = run.start();
-      run.require_trades_closed(sim);
-      CHECK(stop(daemon) == 0);
+      CHECK(run.trade_through(sim) == 0);
       run.check_journal();
       const std::string log = run.log();
       CHECK(count_of(log, "Disconnected from " + exchange +
@@ -140,10 +132,7 @@ TEST_CASE("live: Binance serverShutdown: make-before-break, no trade missed or d
   PathRun run("server-shutdown", "binance");
   SimProcess sim(run.sim_args({"--shutdown-after", "6"}), run.daemon.dir(), "sim");
   run.point_at(sim);
-  TestProcess daemon = run.start();
-  run.require_trades_closed(sim);
-  wait_path_sent(sim);
-  CHECK(stop(daemon) == 0);
+  CHECK(run.trade_through(sim, 2, true) == 0);
   run.check_journal();
   const std::string log = run.log();
   CHECK(log.find("binance announced a server shutdown") != std::string::npos);
@@ -176,9 +165,7 @@ TEST_CASE("live: Bybit subscriptions go out 10 args at a time and a refused symb
   run.daemon.set("trading", "coins", "[" + coin_list + "]");
   SimProcess sim(run.sim_args({}), run.daemon.dir(), "sim");
   run.point_at(sim);
-  TestProcess daemon = run.start();
-  run.require_trades_closed(sim);
-  CHECK(stop(daemon) == 0);
+  CHECK(run.trade_through(sim) == 0);
   run.check_journal();
   const std::string log = run.log();
   CHECK(log.find("subscribed to 12 coins") != std::string::npos);

@@ -28,6 +28,18 @@ inline std::string condition(const std::string& id, const std::string& coin, con
   return buf;
 }
 
+// Waits until the sim has sent the whole path, then lets the last frames
+// cross loopback before the daemon is stopped.
+inline void wait_path_sent(const SimProcess& sim) {
+  REQUIRE(wait_until([&] { return sim.output().find("path finished") != std::string::npos; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+}
+
+inline int stop(TestProcess& p) {
+  p.signal(SIGTERM);
+  return p.wait(std::chrono::seconds(20)).value_or(-1);
+}
+
 class LiveRun {
  public:
   // `exchange` is the primary; coins BTC and ETH; no fallback; fast reconnects.
@@ -88,6 +100,16 @@ class LiveRun {
     if (!wait_until([&] { return closed_trades() >= n; }, std::chrono::seconds(30)))
       FAIL("the trades did not close\n--- tradingd log:\n" << log() << "\n--- exchange-sim:\n" << sim.output());
   }
+  // The whole run of a test: start tradingd against `sim`, wait until `closed`
+  // trades have closed (and, if asked, the sim has sent its whole path), stop
+  // it with SIGTERM; returns the exit code.
+  int trade_through(const SimProcess& sim, int closed = 2, bool whole_path = false) const {
+    TestProcess p = start();
+    require_trades_closed(sim, closed);
+    if (whole_path) wait_path_sent(sim);
+    return stop(p);
+  }
+
   // Waits until the log contains `text`, failing with the log shown.
   void require_log(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(20)) const {
     if (!wait_until([&] { return log().find(text) != std::string::npos; }, timeout))
@@ -97,17 +119,5 @@ class LiveRun {
   DaemonHarness daemon;
   std::string exchange;
 };
-
-// Waits until the sim has sent the whole path, then lets the last frames
-// cross loopback before the daemon is stopped.
-inline void wait_path_sent(const SimProcess& sim) {
-  REQUIRE(wait_until([&] { return sim.output().find("path finished") != std::string::npos; }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-}
-
-inline int stop(TestProcess& p) {
-  p.signal(SIGTERM);
-  return p.wait(std::chrono::seconds(20)).value_or(-1);
-}
 
 }  // namespace tradingd::test

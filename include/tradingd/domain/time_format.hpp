@@ -1,7 +1,9 @@
 #pragma once
 // Conversions between epoch milliseconds and ISO-8601 UTC text
-// ("2026-11-26T12:05:00Z", "2026-11-26T12:05:00.250Z", "+00:00" offsets too).
+// ("2026-11-26T12:05:00Z", "2026-11-26T12:05:00.250Z", "+00:00" offsets too),
+// and durations as log lines show them ("0.5 s", "12.25 s").
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,6 +15,8 @@ class TimeFormat {
  public:
   [[nodiscard]] static std::optional<std::int64_t> parse_iso8601_ms(std::string_view text);
   [[nodiscard]] static std::string to_iso8601(std::int64_t epoch_ms);
+  // Millisecond precision, shortest form: "0.5 s", "30 s", "1.234 s".
+  [[nodiscard]] static std::string seconds(std::chrono::milliseconds d);
 };
 
 }  // namespace tradingd
