@@ -114,13 +114,13 @@ TEST_CASE("live: the sim closes the connection mid-path; tradingd reconnects, re
   for (const std::string exchange : {"bybit", "binance"}) {
     SECTION(exchange) {
       PathRun run("reconnect-" + exchange, exchange);
-      SimProcess sim(run.sim_args({"--close-after", "5", "--trades-per-frame", "2"}), run.daemon.dir(), "sim");
+      SimProcess sim(run.sim_args({"--close-after", "5", "--close-code", "1011", "--trades-per-frame", "2"}), run.daemon.dir(), "sim");
       run.point_at(sim);
       CHECK(run.trade_through(sim) == 0);
       run.check_journal();
       const std::string log = run.log();
       CHECK(count_of(log, "Disconnected from " + exchange +
-                              ": closed by the server (code 1001, simulated close); "
+                              ": closed by the server (code 1011, simulated close); "
                               "retrying in") >= 1);
       CHECK(count_of(log, "Connected to " + exchange) >= 2);
       CHECK(count_of(sim.output(), "closing after 5 messages") >= 1);
