@@ -114,7 +114,8 @@ TEST_CASE("live: the sim closes the connection mid-path; tradingd reconnects, re
   for (const std::string exchange : {"bybit", "binance"}) {
     SECTION(exchange) {
       PathRun run("reconnect-" + exchange, exchange);
-      SimProcess sim(run.sim_args({"--close-after", "5", "--close-code", "1011", "--trades-per-frame", "2"}), run.daemon.dir(), "sim");
+      SimProcess sim(run.sim_args({"--close-after", "5", "--close-code", "1011", "--trades-per-frame", "2"}),
+                     run.daemon.dir(), "sim");
       run.point_at(sim);
       CHECK(run.trade_through(sim) == 0);
       run.check_journal();
