@@ -45,14 +45,13 @@ else
   "${daemon[@]}" || true
 fi
 
-db=demo/journal.db
+journal=(./build/release/tradingd journal --config config/demo.toml)
 echo
-echo "== trades ($db)"
-sqlite3 -header -column "$db" \
-  "SELECT id, coin, direction, entry_price, exit_price, exit_reason, round(pnl_usd, 4) AS pnl_usd, status FROM trades"
+echo "== trades (tradingd journal --config config/demo.toml recent)"
+"${journal[@]}" recent
 echo
 echo "== conditions"
-sqlite3 -header -column "$db" "SELECT id, coin, status, status_reason FROM conditions"
+"${journal[@]}" conditions
 echo
-echo "== balance"
-sqlite3 -header -column "$db" "SELECT seq, ts_ms, round(balance, 4) AS balance, reason, trade_id FROM balance"
+echo "== summary"
+"${journal[@]}" summary

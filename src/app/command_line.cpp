@@ -10,6 +10,7 @@ std::string CommandLine::usage() {
   tradingd --config FILE --conditions FILE --replay TICKS.csv [--replay-rate N]
                                                           replay recorded ticks (ts_ms,coin,price), then exit
   tradingd --config FILE --check-config                   validate and print the effective settings
+  tradingd journal (--config FILE | --db FILE) COMMAND    read the journal (tradingd journal --help)
   tradingd --version | --help
 
 Options:

@@ -12,6 +12,7 @@
 #include "tradingd/app/condition_parser.hpp"
 #include "tradingd/app/config_error.hpp"
 #include "tradingd/app/config_loader.hpp"
+#include "tradingd/app/journal_cli.hpp"
 #include "tradingd/app/logging.hpp"
 #include "tradingd/app/replay_source.hpp"
 #include "tradingd/app/trading_system.hpp"
@@ -66,6 +67,9 @@ int run(const tradingd::CommandLine& cl) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "journal")
+    return tradingd::JournalCli::run(std::vector<std::string>(argv + 2, argv + argc), std::cout, std::cerr,
+                                     tradingd::SystemClock().now_ms());
   tradingd::CommandLine cl;
   try {
     cl = tradingd::CommandLine::parse(std::vector<std::string>(argv + 1, argv + argc));

@@ -2,6 +2,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <stdexcept>
+
 namespace tradingd {
 namespace {
 
@@ -31,6 +33,31 @@ TradeRow read_trade(SQLite::Statement& q) {
   return t;
 }
 
+constexpr const char* condition_columns =
+    "id, coin, direction, trigger_type, trigger_price, stop_loss_pct, take_profit_pct, position_size_usd, "
+    "strategy_id, reasoning, valid_until_ms, created_at_ms, status, status_reason, updated_ms";
+
+ConditionRow read_condition(SQLite::Statement& q) {
+  ConditionRow r;
+  TradeCondition& c = r.condition;
+  c.id = q.getColumn(0).getString();
+  c.coin = q.getColumn(1).getString();
+  c.direction = parse_direction(q.getColumn(2).getString()).value_or(Direction::Long);
+  c.trigger_type = parse_trigger_type(q.getColumn(3).getString()).value_or(TriggerType::Above);
+  c.trigger_price = q.getColumn(4).getDouble();
+  c.stop_loss_pct = q.getColumn(5).getDouble();
+  c.take_profit_pct = q.getColumn(6).getDouble();
+  c.position_size_usd = q.getColumn(7).getDouble();
+  c.strategy_id = q.getColumn(8).getString();
+  c.reasoning = q.getColumn(9).getString();
+  c.valid_until_ms = q.getColumn(10).getInt64();
+  c.created_at_ms = q.getColumn(11).getInt64();
+  r.status = q.getColumn(12).getString();
+  r.status_reason = q.getColumn(13).getString();
+  r.updated_ms = q.getColumn(14).getInt64();
+  return r;
+}
+
 }  // namespace
 
 JournalReader::JournalReader(const std::filesystem::path& db_path)
@@ -52,26 +79,9 @@ RecoveredState JournalReader::load_state() const {
         *db_, std::string("SELECT ") + trade_columns + " FROM trades WHERE status = 'OPEN' ORDER BY entry_ms, rowid");
     while (open.executeStep()) s.open_trades.push_back(read_trade(open));
 
-    SQLite::Statement active(*db_,
-                             "SELECT id, coin, direction, trigger_type, trigger_price, stop_loss_pct, "
-                             "take_profit_pct, position_size_usd, strategy_id, reasoning, valid_until_ms, "
-                             "created_at_ms FROM conditions WHERE status = 'ACTIVE' ORDER BY rowid");
-    while (active.executeStep()) {
-      TradeCondition c;
-      c.id = active.getColumn(0).getString();
-      c.coin = active.getColumn(1).getString();
-      c.direction = parse_direction(active.getColumn(2).getString()).value_or(Direction::Long);
-      c.trigger_type = parse_trigger_type(active.getColumn(3).getString()).value_or(TriggerType::Above);
-      c.trigger_price = active.getColumn(4).getDouble();
-      c.stop_loss_pct = active.getColumn(5).getDouble();
-      c.take_profit_pct = active.getColumn(6).getDouble();
-      c.position_size_usd = active.getColumn(7).getDouble();
-      c.strategy_id = active.getColumn(8).getString();
-      c.reasoning = active.getColumn(9).getString();
-      c.valid_until_ms = active.getColumn(10).getInt64();
-      c.created_at_ms = active.getColumn(11).getInt64();
-      s.active_conditions.push_back(std::move(c));
-    }
+    SQLite::Statement active(
+        *db_, std::string("SELECT ") + condition_columns + " FROM conditions WHERE status = 'ACTIVE' ORDER BY rowid");
+    while (active.executeStep()) s.active_conditions.push_back(read_condition(active).condition);
 
     SQLite::Statement ids(*db_, "SELECT id FROM conditions");
     while (ids.executeStep()) s.known_condition_ids.push_back(ids.getColumn(0).getString());
@@ -90,6 +100,46 @@ std::vector<TradeRow> JournalReader::trades_since(std::int64_t since_ms) const {
   std::vector<TradeRow> rows;
   while (q.executeStep()) rows.push_back(read_trade(q));
   return rows;
+}
+
+std::vector<TradeRow> JournalReader::open_trades() const {
+  SQLite::Statement q(
+      *db_, std::string("SELECT ") + trade_columns + " FROM trades WHERE status = 'OPEN' ORDER BY entry_ms, rowid");
+  std::vector<TradeRow> rows;
+  while (q.executeStep()) rows.push_back(read_trade(q));
+  return rows;
+}
+
+std::vector<ConditionRow> JournalReader::conditions(const std::string& status) const {
+  SQLite::Statement q(*db_, std::string("SELECT ") + condition_columns +
+                                " FROM conditions WHERE ?1 = '' OR status = ?1 ORDER BY rowid");
+  q.bind(1, status);
+  std::vector<ConditionRow> rows;
+  while (q.executeStep()) rows.push_back(read_condition(q));
+  return rows;
+}
+
+TableDump JournalReader::dump(const std::string& table) const {
+  if (table != "conditions" && table != "trades" && table != "balance" && table != "events")
+    throw std::invalid_argument("no table '" + table + "' (conditions, trades, balance, events)");
+  SQLite::Statement q(*db_, "SELECT * FROM " + table + " ORDER BY rowid");
+  TableDump d;
+  for (int i = 0; i < q.getColumnCount(); ++i) d.columns.emplace_back(q.getColumnName(i));
+  while (q.executeStep()) {
+    auto& row = d.rows.emplace_back();
+    for (int i = 0; i < q.getColumnCount(); ++i) {
+      const auto col = q.getColumn(i);
+      if (col.isNull())
+        row.emplace_back(std::monostate{});
+      else if (col.isInteger())
+        row.emplace_back(col.getInt64());
+      else if (col.isFloat())
+        row.emplace_back(col.getDouble());
+      else
+        row.emplace_back(col.getString());
+    }
+  }
+  return d;
 }
 
 }  // namespace tradingd

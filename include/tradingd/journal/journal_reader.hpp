@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "tradingd/domain/trade_condition.hpp"
@@ -48,6 +49,21 @@ struct RecoveredState {
   std::vector<std::string> known_condition_ids;   // every id ever armed
 };
 
+// One `conditions` row: the condition and where it ended up.
+struct ConditionRow {
+  TradeCondition condition;
+  std::string status;
+  std::string status_reason;
+  std::int64_t updated_ms = 0;
+};
+
+// A whole table as stored, for export: each cell NULL, an integer, a real or text.
+struct TableDump {
+  using Cell = std::variant<std::monostate, std::int64_t, double, std::string>;
+  std::vector<std::string> columns;
+  std::vector<std::vector<Cell>> rows;
+};
+
 class JournalReader {
  public:
   explicit JournalReader(const std::filesystem::path& db_path);
@@ -58,6 +74,11 @@ class JournalReader {
   [[nodiscard]] RecoveredState load_state() const;
   // Trades entered at or after `since_ms`, oldest first.
   [[nodiscard]] std::vector<TradeRow> trades_since(std::int64_t since_ms) const;
+  [[nodiscard]] std::vector<TradeRow> open_trades() const;
+  // Every condition, in arming order; only those with `status` when it is not empty.
+  [[nodiscard]] std::vector<ConditionRow> conditions(const std::string& status = "") const;
+  // conditions, trades, balance or events; throws std::invalid_argument for another name.
+  [[nodiscard]] TableDump dump(const std::string& table) const;
 
  private:
   std::unique_ptr<SQLite::Database> db_;

@@ -1,0 +1,157 @@
+// The journal read back: JournalSummary's figures and `tradingd journal`'s
+// output on a database with known rows.
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "test_process.hpp"
+#include "tradingd/app/journal_cli.hpp"
+#include "tradingd/journal/journal_schema.hpp"
+#include "tradingd/journal/journal_summary.hpp"
+
+using namespace tradingd;
+using tradingd::test::TempDir;
+
+namespace {
+
+TradeRow closed(const std::string& id, const std::string& coin, const std::string& strategy, double pnl,
+                std::int64_t exit_ms, double fees = 0.1) {
+  TradeRow t;
+  t.id = id;
+  t.coin = coin;
+  t.strategy_id = strategy;
+  t.status = "CLOSED";
+  t.pnl_usd = pnl;
+  t.exit_ms = exit_ms;
+  t.fees_usd = fees;
+  return t;
+}
+
+// A journal with three closed trades and one open one, written as tradingd writes them.
+std::filesystem::path known_journal(const TempDir& dir) {
+  const auto path = dir / "known.db";
+  SQLite::Database db(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  JournalSchema::ensure(db);
+  db.exec(R"SQL(
+    INSERT INTO conditions VALUES
+      ('c1','BTC','LONG','ABOVE',100,0.02,0.015,50,'brk','',1800000000000,1700000000000,'TRIGGERED','T-c1',1700000001000),
+      ('c2','ETH','SHORT','BELOW',2000,0.02,0.015,40,'brk','',1800000000000,1700000000000,'TRIGGERED','T-c2',1700000002000),
+      ('c3','BTC','LONG','ABOVE',110,0.02,0.015,30,'dip','',1800000000000,1700000000000,'TRIGGERED','T-c3',1700000003000),
+      ('c4','SOL','LONG','BELOW',150,0.02,0.015,20,'dip','',1800000000000,1700000000000,'TRIGGERED','T-c4',1700000004000),
+      ('c5','SOL','LONG','ABOVE',500,0.02,0.015,20,'dip','',1800000000000,1700000000000,'ACTIVE','',1700000000000);
+    INSERT INTO trades VALUES
+      ('T-c1','c1','BTC','LONG',50,0.5,100,1700000001000,98,101.5,101.5,1700000010000,'TAKE_PROFIT',0.10075,0.64925,'CLOSED','brk'),
+      ('T-c2','c2','ETH','SHORT',40,0.02,2000,1700000002000,2040,1970,2040,1700000020000,'STOP_LOSS',0.0808,-0.8808,'CLOSED','brk'),
+      ('T-c3','c3','BTC','LONG',30,0.2727272727,110,1700000003000,107.8,111.65,111.65,1700000030000,'TAKE_PROFIT',0.06045,0.38955,'CLOSED','dip'),
+      ('T-c4','c4','SOL','LONG',20,0.1333333333,150,1700000004000,147,152.25,NULL,NULL,NULL,0.02,NULL,'OPEN','dip');
+    INSERT INTO balance (ts_ms, balance, reason, trade_id) VALUES
+      (1700000000000,1000,'INITIAL',NULL),
+      (1700000010000,1000.64925,'TRADE_CLOSED','T-c1'),
+      (1700000020000,999.76845,'TRADE_CLOSED','T-c2'),
+      (1700000030000,1000.158,'TRADE_CLOSED','T-c3');
+  )SQL");
+  return path;
+}
+
+std::string run_cli(std::vector<std::string> args, int expected_code = 0) {
+  std::ostringstream out, err;
+  const int code = JournalCli::run(args, out, err, 1700000040000);
+  INFO(err.str());
+  CHECK(code == expected_code);
+  return expected_code == 0 ? out.str() : err.str();
+}
+
+}  // namespace
+
+TEST_CASE("JournalSummary: trades, win rate, P&L, fees and max drawdown per strategy and coin", "[journal][cli]") {
+  // P&L curve of strategy s: +3, -1 (dd 1), -4 (dd 5), +2, +10 (new peak), -2 (dd 2): max drawdown 5.
+  std::vector<TradeRow> trades = {closed("a", "BTC", "s", 3, 1),  closed("b", "ETH", "s", -1, 2),
+                                  closed("c", "BTC", "s", -4, 3), closed("d", "ETH", "s", 2, 4),
+                                  closed("e", "BTC", "s", 10, 5), closed("f", "BTC", "s", -2, 6)};
+  std::swap(trades[0], trades[4]);  // input order must not matter: exit order does
+  TradeRow open;
+  open.id = "g";
+  open.coin = "SOL";
+  open.strategy_id = "";
+  open.status = "OPEN";
+  open.fees_usd = 0.05;
+  trades.push_back(open);
+  const auto s = JournalSummary::of(trades);
+  const PerformanceRow& row = s.by_strategy.at("s");
+  CHECK(row.closed == 6);
+  CHECK(row.wins == 3);
+  CHECK(row.win_rate() == Approx(0.5));
+  CHECK(row.pnl_usd == Approx(8.0));
+  CHECK(row.fees_usd == Approx(0.6));
+  CHECK(row.max_drawdown_usd == Approx(5.0));
+  CHECK(s.by_strategy.at("(none)").open == 1);
+  // BTC alone: +3, -4 (dd 4), +10, -2: max drawdown 4.
+  CHECK(s.by_coin.at("BTC").max_drawdown_usd == Approx(4.0));
+  CHECK(s.by_coin.at("ETH").pnl_usd == Approx(1.0));
+  CHECK(s.total.closed == 6);
+  CHECK(s.total.open == 1);
+  CHECK(s.total.fees_usd == Approx(0.65));
+}
+
+TEST_CASE("tradingd journal summary prints the per-strategy and per-coin tables", "[journal][cli]") {
+  TempDir dir("journal-cli");
+  const auto db = known_journal(dir).string();
+  CHECK(run_cli({"--db", db, "summary"}) ==
+        "By strategy\n"
+        "       closed  open  wins  win_rate  pnl      fees    max_drawdown\n"
+        "-----  ------  ----  ----  --------  -------  ------  ------------\n"
+        "brk         2     0     1     50.0%  -0.2316  0.1815        0.8808\n"
+        "dip         1     1     1    100.0%  +0.3896  0.0804        0.0000\n"
+        "TOTAL       3     1     2     66.7%  +0.1580  0.2620        0.8808\n"
+        "\n"
+        "By coin\n"
+        "       closed  open  wins  win_rate  pnl      fees    max_drawdown\n"
+        "-----  ------  ----  ----  --------  -------  ------  ------------\n"
+        "BTC         2     0     2    100.0%  +1.0388  0.1612        0.0000\n"
+        "ETH         1     0     0      0.0%  -0.8808  0.0808        0.8808\n"
+        "SOL         0     1     0  -         +0.0000  0.0200        0.0000\n"
+        "TOTAL       3     1     2     66.7%  +0.1580  0.2620        0.8808\n");
+}
+
+TEST_CASE("tradingd journal: open, recent, conditions and export", "[journal][cli]") {
+  TempDir dir("journal-cli");
+  const auto db = known_journal(dir).string();
+  const std::string open = run_cli({"--db", db, "open"});
+  CHECK(open.find("T-c4  SOL   LONG  20.00    150  2023-11-14T22:13:24.000Z") != std::string::npos);
+  CHECK(open.find("1 trades") != std::string::npos);
+
+  // now = 1700000040000: the last 0.01 h (36 s) holds T-c2 (entered 38 s before), not T-c1 (39 s).
+  CHECK(run_cli({"--db", db, "recent", "--hours", "0.0106"}).find("3 trades") != std::string::npos);
+  CHECK(run_cli({"--db", db, "recent"}).find("4 trades") != std::string::npos);
+
+  const std::string active = run_cli({"--db", db, "conditions", "--status", "ACTIVE"});
+  INFO(active);
+  CHECK(active.find("c5  SOL   ABOVE 500  LONG  20.00  ACTIVE") != std::string::npos);
+  CHECK(active.find("1 conditions") != std::string::npos);
+
+  const std::string csv = run_cli({"--db", db, "export", "--format", "csv"});
+  CHECK(csv.rfind("id,condition_id,coin,direction,size_usd,qty,entry_price,entry_ms,", 0) == 0);
+  CHECK(csv.find("T-c2,c2,ETH,SHORT,40,0.02,2000,1700000002000,2040,1970,2040,1700000020000,STOP_LOSS,0.0808,-0.8808,"
+                 "CLOSED,brk\n") != std::string::npos);
+  CHECK(csv.find("T-c4,c4,SOL,LONG,20,0.1333333333,150,1700000004000,147,152.25,,,,0.02,,OPEN,dip\n") !=
+        std::string::npos);
+  const auto json = nlohmann::json::parse(run_cli({"--db", db, "export", "--format", "json", "--table", "balance"}));
+  REQUIRE(json.size() == 4);
+  CHECK(json[3]["balance"].get<double>() == Approx(1000.158));
+  CHECK(json[0]["trade_id"].is_null());
+}
+
+TEST_CASE("tradingd journal: mistakes exit 2 and say what is wrong", "[journal][cli]") {
+  TempDir dir("journal-cli");
+  const auto db = known_journal(dir).string();
+  CHECK(run_cli({"--db", db}, 2).find("which command?") != std::string::npos);
+  CHECK(run_cli({"summary"}, 2).find("give --config FILE or --db FILE") != std::string::npos);
+  CHECK(run_cli({"--db", (dir / "missing.db").string(), "summary"}, 2).find("missing.db: no such journal") !=
+        std::string::npos);
+  CHECK(run_cli({"--db", db, "conditions", "--status", "DONE"}, 2).find("--status: one of") != std::string::npos);
+  CHECK(run_cli({"--db", db, "export", "--table", "secrets"}, 2).find("no table 'secrets'") != std::string::npos);
+  CHECK(run_cli({"--db", db, "bogus"}, 2).find("unknown command: bogus") != std::string::npos);
+}
