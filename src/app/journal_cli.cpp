@@ -61,16 +61,22 @@ class TextTable {
   std::vector<std::vector<std::string>> rows_;
 };
 
-std::string money(double v) { return fmt::format("{:.2f}", v); }
-std::string signed_money(double v) { return fmt::format("{:+.4f}", v); }
-std::string price(double v) { return fmt::format("{}", v); }
+std::string money(double v) {
+  return fmt::format("{:.2f}", v);
+}
+std::string signed_money(double v) {
+  return fmt::format("{:+.4f}", v);
+}
+std::string price(double v) {
+  return fmt::format("{}", v);
+}
 
 void print_trades(const std::vector<TradeRow>& trades, std::ostream& out) {
   TextTable t({"id", "coin", "dir", "size", "entry", "entry_time", "exit", "reason", "pnl", "status", "strategy"});
   for (const auto& r : trades)
     t.add({r.id, r.coin, r.direction, money(r.size_usd), price(r.entry_price), TimeFormat::to_iso8601(r.entry_ms),
-           r.exit_price ? price(*r.exit_price) : "", r.exit_reason, r.pnl_usd ? signed_money(*r.pnl_usd) : "",
-           r.status, r.strategy_id});
+           r.exit_price ? price(*r.exit_price) : "", r.exit_reason, r.pnl_usd ? signed_money(*r.pnl_usd) : "", r.status,
+           r.strategy_id});
   t.print(out);
   out << trades.size() << " trades\n";
 }

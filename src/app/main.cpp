@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
+#include <csignal>
 #include <iostream>
 
 #include "tradingd/app/command_line.hpp"
@@ -70,6 +71,10 @@ int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "journal")
     return tradingd::JournalCli::run(std::vector<std::string>(argv + 2, argv + argc), std::cout, std::cerr,
                                      tradingd::SystemClock().now_ms());
+  // A file-size limit (ulimit -f) would otherwise kill the process on the
+  // journal's next write; ignored, the write fails with EFBIG and the journal
+  // treats it as a full disk: keep trading, keep the records, retry.
+  std::signal(SIGXFSZ, SIG_IGN);
   tradingd::CommandLine cl;
   try {
     cl = tradingd::CommandLine::parse(std::vector<std::string>(argv + 1, argv + argc));

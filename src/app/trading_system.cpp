@@ -63,7 +63,17 @@ TradingSystem::~TradingSystem() {
 }
 
 void TradingSystem::recover() {
-  const RecoveredState state = JournalReader(settings_.storage.db_path).load_state();
+  const JournalReader reader(settings_.storage.db_path);
+  // Trading on a damaged or inconsistent journal would compound the damage:
+  // refuse, and say what is wrong (DESIGN §5).
+  if (const auto problems = reader.integrity_problems(); !problems.empty()) {
+    std::string msg = settings_.storage.db_path.string() + ": the journal is inconsistent; refusing to trade on it:";
+    for (const auto& p : problems) msg += "\n  " + p;
+    msg += "\n  Restore a backup (such as " + settings_.storage.db_path.filename().string() +
+           ".bak-v<N>) or move the file away to start a new journal.";
+    throw std::runtime_error(msg);
+  }
+  const RecoveredState state = reader.load_state();
   const auto now = clock_.now_ms();
 
   if (state.balance) {

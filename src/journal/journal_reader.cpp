@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <cmath>
 #include <stdexcept>
 
 namespace tradingd {
@@ -100,6 +101,54 @@ std::vector<TradeRow> JournalReader::trades_since(std::int64_t since_ms) const {
   std::vector<TradeRow> rows;
   while (q.executeStep()) rows.push_back(read_trade(q));
   return rows;
+}
+
+std::vector<std::string> JournalReader::integrity_problems() const {
+  std::vector<std::string> problems;
+  {
+    SQLite::Statement q(*db_, "PRAGMA quick_check(5)");
+    while (q.executeStep())
+      if (const std::string line = q.getColumn(0).getString(); line != "ok") problems.push_back("quick_check: " + line);
+    if (!problems.empty()) return problems;  // the rules below would read a damaged file
+  }
+  auto count = [&](const char* sql) { return db_->execAndGet(sql).getInt64(); };
+  struct Rule {
+    const char* problem;
+    const char* sql;
+  };
+  static constexpr Rule rules[] = {
+      {"CLOSED trades without exit price, exit reason or P&L",
+       "SELECT count(*) FROM trades WHERE status = 'CLOSED' AND "
+       "(exit_price IS NULL OR exit_reason IS NULL OR pnl_usd IS NULL)"},
+      {"OPEN trades with an exit", "SELECT count(*) FROM trades WHERE status = 'OPEN' AND exit_price IS NOT NULL"},
+      {"trades whose condition is not TRIGGERED",
+       "SELECT count(*) FROM trades t WHERE NOT EXISTS "
+       "(SELECT 1 FROM conditions c WHERE c.id = t.condition_id AND c.status = 'TRIGGERED')"},
+      {"TRIGGERED conditions without their trade",
+       "SELECT count(*) FROM conditions c WHERE c.status = 'TRIGGERED' AND NOT EXISTS "
+       "(SELECT 1 FROM trades t WHERE t.condition_id = c.id)"},
+      {"trades credited to the balance more than once",
+       "SELECT count(*) FROM (SELECT trade_id FROM balance WHERE trade_id IS NOT NULL "
+       "GROUP BY trade_id HAVING count(*) > 1)"},
+      {"CLOSED trades missing from the balance",
+       "SELECT count(*) FROM trades t WHERE t.status = 'CLOSED' AND NOT EXISTS "
+       "(SELECT 1 FROM balance b WHERE b.trade_id = t.id)"},
+  };
+  for (const auto& r : rules)
+    if (const auto n = count(r.sql)) problems.push_back(std::to_string(n) + " " + r.problem);
+
+  SQLite::Statement initial(*db_, "SELECT balance FROM balance WHERE reason = 'INITIAL' ORDER BY seq LIMIT 1");
+  SQLite::Statement last(*db_, "SELECT balance FROM balance ORDER BY seq DESC LIMIT 1");
+  if (initial.executeStep() && last.executeStep()) {
+    const double start = initial.getColumn(0).getDouble();
+    const double now = last.getColumn(0).getDouble();
+    const double pnl =
+        db_->execAndGet("SELECT ifnull(sum(pnl_usd), 0) FROM trades WHERE status = 'CLOSED'").getDouble();
+    if (std::abs(now - (start + pnl)) > 1e-6)
+      problems.push_back("the balance " + std::to_string(now) + " is not the initial " + std::to_string(start) +
+                         " plus the closed trades' P&L " + std::to_string(pnl));
+  }
+  return problems;
 }
 
 std::vector<TradeRow> JournalReader::open_trades() const {

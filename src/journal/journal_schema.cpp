@@ -1,6 +1,10 @@
 #include "tradingd/journal/journal_schema.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 
@@ -68,7 +72,27 @@ CREATE TABLE events (
 CREATE INDEX events_by_ts ON events(ts_ms);
 )SQL";
 
+// v1 -> v2: a retried or replayed close can never credit the balance twice.
+constexpr const char* migrate_to_v2 = R"SQL(
+CREATE UNIQUE INDEX balance_once_per_trade ON balance(trade_id) WHERE trade_id IS NOT NULL;
+)SQL";
+
+// migrations[v] takes a database from version v to v + 1 (0: empty to v1).
+constexpr const char* migrations[] = {schema_v1, migrate_to_v2};
+static_assert(std::size(migrations) == JournalSchema::current_version);
+
+void migrate(SQLite::Database& db, int from, int to) {
+  SQLite::Transaction tx(db);
+  for (int v = from; v < to; ++v) db.exec(migrations[v]);
+  db.exec("PRAGMA user_version = " + std::to_string(to));
+  tx.commit();
+}
+
 }  // namespace
+
+void JournalSchema::create_at(SQLite::Database& db, int version) {
+  migrate(db, 0, version);
+}
 
 void JournalSchema::configure_writer(SQLite::Database& db) {
   db.exec("PRAGMA journal_mode=WAL");
@@ -86,13 +110,23 @@ void JournalSchema::ensure(SQLite::Database& db) {
     throw std::runtime_error(db.getFilename() + ": journal schema version " + std::to_string(version) +
                              " is newer than this tradingd understands (" + std::to_string(current_version) +
                              "); use a newer tradingd");
-  const int tables = db.execAndGet("SELECT count(*) FROM sqlite_master WHERE type='table'").getInt();
-  if (tables != 0)
-    throw std::runtime_error(db.getFilename() + ": has tables but no journal schema version; not a tradingd journal?");
-  SQLite::Transaction tx(db);
-  db.exec(schema_v1);
-  db.exec("PRAGMA user_version = " + std::to_string(current_version));
-  tx.commit();
+  if (version == 0) {
+    const int tables = db.execAndGet("SELECT count(*) FROM sqlite_master WHERE type='table'").getInt();
+    if (tables != 0)
+      throw std::runtime_error(db.getFilename() +
+                               ": has tables but no journal schema version; not a tradingd journal?");
+    return migrate(db, 0, current_version);
+  }
+  // An older journal: keep a consistent copy of it as it was, then migrate.
+  const std::string backup = db.getFilename() + ".bak-v" + std::to_string(version);
+  if (std::filesystem::exists(backup))
+    throw std::runtime_error(backup + " already exists: move it away so the migration can keep a fresh backup");
+  SQLite::Statement vacuum(db, "VACUUM INTO ?");
+  vacuum.bind(1, backup);
+  vacuum.exec();
+  migrate(db, version, current_version);
+  spdlog::info("journal {}: migrated from schema version {} to {}; the old journal is kept as {}", db.getFilename(),
+               version, current_version, backup);
 }
 
 }  // namespace tradingd

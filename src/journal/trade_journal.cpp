@@ -31,7 +31,7 @@ class TradeJournal::Writer {
         close_trade_(db,
                      "UPDATE trades SET exit_price = ?, exit_ms = ?, exit_reason = ?, fees_usd = ?, "
                      "pnl_usd = ?, status = 'CLOSED' WHERE id = ? AND status = 'OPEN'"),
-        insert_balance_(db, "INSERT INTO balance (ts_ms, balance, reason, trade_id) VALUES (?,?,?,?)"),
+        insert_balance_(db, "INSERT OR IGNORE INTO balance (ts_ms, balance, reason, trade_id) VALUES (?,?,?,?)"),
         insert_event_(db, "INSERT INTO events (ts_ms, kind, ref_id, detail) VALUES (?,?,?,?)") {}
 
   void apply(const JournalRecord& r) {
@@ -59,7 +59,15 @@ class TradeJournal::Writer {
     s.bind(i, std::string(v));  // copies: the statement outlives the record
   }
   static void run(SQLite::Statement& s) {
-    s.exec();
+    try {
+      s.exec();
+    } catch (...) {
+      // A statement that failed (SQLITE_BUSY, SQLITE_FULL...) must be reset,
+      // or every retry fails with "bad parameter or other API misuse".
+      s.tryReset();
+      s.clearBindings();
+      throw;
+    }
     s.reset();
     s.clearBindings();
   }
@@ -188,6 +196,7 @@ class TradeJournal::Writer {
 TradeJournal::TradeJournal(std::filesystem::path db_path, std::size_t capacity)
     : path_(std::move(db_path)), queue_(capacity) {
   if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
+  lock_ = std::make_unique<JournalLock>(path_);
   db_ = std::make_unique<SQLite::Database>(path_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   JournalSchema::configure_writer(*db_);
   JournalSchema::ensure(*db_);

@@ -72,6 +72,12 @@ class JournalReader {
   JournalReader& operator=(const JournalReader&) = delete;
 
   [[nodiscard]] RecoveredState load_state() const;
+  // What is wrong with this journal, empty when nothing: PRAGMA quick_check,
+  // then DESIGN §5's consistency rules (balance = the INITIAL row + the P&L
+  // of closed trades; no trade both open and closed; every trade's condition
+  // TRIGGERED and every TRIGGERED condition with its trade; each close
+  // credited once). Start-up refuses a journal with problems.
+  [[nodiscard]] std::vector<std::string> integrity_problems() const;
   // Trades entered at or after `since_ms`, oldest first.
   [[nodiscard]] std::vector<TradeRow> trades_since(std::int64_t since_ms) const;
   [[nodiscard]] std::vector<TradeRow> open_trades() const;

@@ -8,12 +8,20 @@ class Database;
 
 namespace tradingd {
 
+// Versions (PRAGMA user_version), each a migration from the one before:
+//   1  the tables of DESIGN §5
+//   2  a close is credited to the balance at most once (unique balance.trade_id)
 class JournalSchema {
  public:
-  static constexpr int current_version = 1;
-  // Creates the schema on an empty database; throws std::runtime_error with a
-  // clear message on a database written by a newer tradingd.
+  static constexpr int current_version = 2;
+  // Creates the schema on an empty database, or migrates an older one: first
+  // a consistent copy to "<db>.bak-v<N>" (VACUUM INTO), then every migration
+  // in one transaction, so a failure leaves the old version intact. Throws
+  // std::runtime_error with a clear message on a database written by a newer
+  // tradingd, or on one that is not a journal.
   static void ensure(SQLite::Database& db);
+  // For tests: an empty database brought to exactly `version`.
+  static void create_at(SQLite::Database& db, int version);
   // Connection settings every writer connection uses (WAL, busy timeout).
   static void configure_writer(SQLite::Database& db);
 };

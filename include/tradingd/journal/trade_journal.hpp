@@ -28,6 +28,7 @@
 #include <variant>
 #include <vector>
 
+#include "tradingd/journal/journal_lock.hpp"
 #include "tradingd/journal/journal_reader.hpp"
 #include "tradingd/journal/record_sink.hpp"
 #include "tradingd/journal/spsc_queue.hpp"
@@ -92,6 +93,7 @@ class TradeJournal final : public RecordSink {
   void writer_main();                  // writer thread
 
   std::filesystem::path path_;
+  std::unique_ptr<JournalLock> lock_;     // held for the journal's life: one daemon per database
   std::unique_ptr<SQLite::Database> db_;  // handed to the writer thread by start()
   SpscQueue<Message> queue_;
   std::deque<Message> spill_;  // io thread only

@@ -1,0 +1,287 @@
+// Durability with real processes: kill -9 in a loop, a second daemon, damaged
+// and old journals, and storage faults (a locked database, a full disk). Each
+// test reads back what a user would: journal rows, log lines, exit codes.
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <map>
+#include <random>
+#include <regex>
+
+#include "live_run.hpp"
+#include "random_scenario.hpp"
+
+using namespace tradingd::test;
+
+namespace {
+
+// A scenario's valid ticks as an exchange-sim path, and its conditions armed
+// from now for an hour (the sim stamps trades with the wall clock).
+void write_scenario(const LiveRun& run, Scenario& s) {
+  std::string csv = "ts_ms,symbol,price\n";
+  char buf[96];
+  for (const auto& t : s.ticks)
+    if (t.price > 0) {
+      std::snprintf(buf, sizeof buf, "0,%sUSDT,%.10g\n", t.coin.c_str(), t.price);
+      csv += buf;
+    }
+  run.write_path(csv);
+  const auto now = tradingd::SystemClock().now_ms();
+  for (auto& c : s.conditions) {
+    c.created_at_ms = now;
+    c.valid_until_ms = now + 3'600'000;
+  }
+  run.daemon.write("conditions.json", conditions_json(s.conditions));
+}
+
+TestProcess start_daemon(const LiveRun& run, bool with_conditions, const std::string& name) {
+  std::vector<std::string> argv = {TRADINGD_BINARY, "--config", (run.daemon.dir() / "settings.toml").string()};
+  if (with_conditions) argv.insert(argv.end(), {"--conditions", (run.daemon.dir() / "conditions.json").string()});
+  return TestProcess(argv, run.daemon.dir(), name);
+}
+
+// What no restart may undo: conditions that left ACTIVE, trades that closed.
+using Settled = std::map<std::string, std::string>;
+Settled settled(const DaemonHarness& h) {
+  Settled out;
+  SQLite::Database db(h.db_path().string(), SQLite::OPEN_READONLY);
+  db.setBusyTimeout(5000);
+  SQLite::Statement c(db, "SELECT id, status || ' ' || status_reason FROM conditions WHERE status != 'ACTIVE'");
+  while (c.executeStep()) out["condition " + c.getColumn(0).getString()] = c.getColumn(1).getString();
+  SQLite::Statement t(db,
+                      "SELECT id, exit_reason || ' ' || exit_price || ' ' || pnl_usd FROM trades "
+                      "WHERE status = 'CLOSED'");
+  while (t.executeStep()) out["trade " + t.getColumn(0).getString()] = t.getColumn(1).getString();
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("durability: kill -9 at random moments, 50 times; every restart finds a consistent journal",
+          "[integration][durability][crash]") {
+  LiveRun run("crash-loop", "bybit");
+  run.daemon.set("trading", "coins", R"(["BTC", "ETH", "SOL"])");
+  run.daemon.set("risk", "max_positions", "6");
+  run.daemon.set("risk", "max_position_per_coin", "3");
+  run.daemon.set("risk", "max_exposure_pct", "0.5");
+  run.daemon.set("feed", "backoff_initial_ms", "20");
+  run.daemon.set("feed", "backoff_max_ms", "50");
+  Scenario s = make_scenario(11, 45000, 1500, 0);
+  write_scenario(run, s);
+  SimProcess sim(run.sim_args({"--plain", "--rate", "3000"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+
+  // First start: arm every condition, then crash from there on.
+  {
+    TestProcess p = start_daemon(run, true, "arm");
+    REQUIRE(wait_until([&] { return run.count("SELECT count(*) FROM conditions") == 1500; }));
+    p.signal(SIGKILL);
+    REQUIRE(p.wait(std::chrono::seconds(5)) == 128 + SIGKILL);
+  }
+  std::mt19937 rng(2026);
+  std::uniform_int_distribution<int> run_ms(60, 400);
+  Settled before = settled(run.daemon);
+  int kills = 1;
+  for (int round = 0; round < 50; ++round) {
+    INFO("round " << round);
+    TestProcess p = start_daemon(run, false, "crash-" + std::to_string(round));
+    std::this_thread::sleep_for(std::chrono::milliseconds(run_ms(rng)));
+    REQUIRE(p.running());
+    p.signal(SIGKILL);
+    REQUIRE(p.wait(std::chrono::seconds(5)) == 128 + SIGKILL);
+    ++kills;
+    const auto violations = run.daemon.invariant_violations(1000.0);
+    for (const auto& v : violations) UNSCOPED_INFO(v);
+    REQUIRE(violations.empty());
+    const Settled after = settled(run.daemon);
+    for (const auto& [key, value] : before) {
+      INFO(key);
+      REQUIRE(after.count(key) == 1);  // never resurrected or reopened
+      CHECK(after.at(key) == value);   // nor changed
+    }
+    before = after;
+  }
+  CHECK(kills >= 50);
+  // No position opened or closed twice, in the audit trail either.
+  CHECK(run.daemon.query("SELECT count(*) FROM (SELECT ref_id FROM events WHERE kind = 'POSITION_OPENED' "
+                         "GROUP BY ref_id HAVING count(*) > 1)") == "0");
+  CHECK(run.daemon.query("SELECT count(*) FROM (SELECT ref_id FROM events WHERE kind = 'POSITION_CLOSED' "
+                         "GROUP BY ref_id HAVING count(*) > 1)") == "0");
+  CHECK(run.count("SELECT count(*) FROM trades WHERE status = 'CLOSED'") > 20);  // it did trade between kills
+
+  // And a clean run on the crashed journal finishes the path and shuts down cleanly.
+  TestProcess last = start_daemon(run, false, "final");
+  wait_path_sent(sim);
+  CHECK(stop(last) == 0);
+  CHECK(run.daemon.invariant_violations(1000.0).empty());
+  CHECK(run.log().find("(recovered)") != std::string::npos);
+}
+
+TEST_CASE("durability: a second tradingd on the same journal is refused", "[integration][durability]") {
+  DaemonHarness h("second-daemon");
+  h.write_config();
+  TestProcess first({TRADINGD_BINARY, "--config", (h.dir() / "settings.toml").string()}, h.dir(), "first");
+  REQUIRE(wait_until([&] { return read_file(h.log_path()).find("running for") != std::string::npos; }));
+  const auto second = h.run({"--config", (h.dir() / "settings.toml").string()}, "second");
+  CHECK(second.exit_code == 2);
+  CHECK_THAT(second.err,
+             Catch::Contains("journal.db is in use by another tradingd (pid " + std::to_string(first.pid()) + ")"));
+  first.signal(SIGTERM);
+  CHECK(first.wait(std::chrono::seconds(10)) == 0);
+}
+
+TEST_CASE("durability: an inconsistent or damaged journal stops start-up with exit 2", "[integration][durability]") {
+  DaemonHarness h("bad-journal");
+  h.write_config();
+  const auto conditions = h.write("c.json", R"([{"id":"c1","coin":"BTC","direction":"LONG","trigger_type":"ABOVE",
+      "trigger_price":100,"position_size_usd":50,"valid_until":"2030-01-01T00:00:00Z","created_at":1764158400000}])");
+  const auto ticks = h.write("t.csv", "ts_ms,coin,price\n1764158400000,BTC,100\n1764158401000,BTC,102\n");
+  REQUIRE(h.replay(conditions, ticks).exit_code == 0);
+  REQUIRE(h.query("SELECT status FROM trades") == "CLOSED");
+  // With --replay, a daemon that wrongly started would also end by itself.
+  const std::vector<std::string> args = {"--config", (h.dir() / "settings.toml").string(), "--replay", ticks.string()};
+
+  SECTION("a close missing from the balance") {
+    {
+      SQLite::Database db(h.db_path().string(), SQLite::OPEN_READWRITE);
+      db.exec("DELETE FROM balance WHERE trade_id = 'T-c1'");
+    }
+    const auto r = h.run(args, "inconsistent");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("the journal is inconsistent; refusing to trade on it"));
+    CHECK_THAT(r.err, Catch::Contains("1 CLOSED trades missing from the balance"));
+  }
+  SECTION("a damaged file") {
+    {
+      // Overwrite every page after the first (the tables), keeping the header and schema page.
+      const auto size = std::filesystem::file_size(h.db_path());
+      REQUIRE(size > 8192);
+      std::fstream f(h.db_path(), std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(4096);
+      const std::string junk(size - 4096, '\x5a');
+      f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+    }
+    const auto r = h.run(args, "damaged");
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains(h.db_path().string()));
+    CHECK((r.err.find("quick_check") != std::string::npos || r.err.find("malformed") != std::string::npos));
+  }
+}
+
+TEST_CASE("durability: a journal of an older schema is migrated at start-up, keeping a backup",
+          "[integration][durability][schema]") {
+  DaemonHarness h("old-schema");
+  h.write_config();
+  const auto conditions = h.write("c.json", R"([{"id":"c1","coin":"BTC","direction":"LONG","trigger_type":"ABOVE",
+      "trigger_price":100,"position_size_usd":50,"valid_until":"2030-01-01T00:00:00Z","created_at":1764158400000}])");
+  const auto ticks = h.write("t.csv", "ts_ms,coin,price\n1764158400000,BTC,100\n1764158401000,BTC,102\n");
+  REQUIRE(h.replay(conditions, ticks).exit_code == 0);
+  const double balance = h.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1");
+  {
+    // Back to version 1 as an older tradingd left it.
+    SQLite::Database db(h.db_path().string(), SQLite::OPEN_READWRITE);
+    db.exec("DROP INDEX balance_once_per_trade");
+    db.exec("PRAGMA user_version = 1");
+  }
+  const auto r = h.run({"--config", (h.dir() / "settings.toml").string(), "--replay", ticks.string()}, "migrate");
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("migrated from schema version 1 to 2; the old journal is kept as " +
+                                    h.db_path().string() + ".bak-v1"));
+  CHECK(h.query("PRAGMA user_version") == "2");
+  SQLite::Database backup(h.db_path().string() + ".bak-v1", SQLite::OPEN_READONLY);
+  CHECK(backup.execAndGet("PRAGMA user_version").getInt() == 1);
+  CHECK(backup.execAndGet("SELECT count(*) FROM trades").getInt() == 1);
+  CHECK(h.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1") == balance);
+  CHECK_THAT(r.out, Catch::Contains("(recovered)"));
+}
+
+namespace {
+
+// A path whose conditions open and close many positions while the fault is on.
+void write_busy_path(LiveRun& run) {
+  std::string csv = "ts_ms,symbol,price\n";
+  std::vector<std::string> conditions;
+  for (int i = 0; i < 40; ++i) {
+    // Round i: BTC climbs from b to b + 1 (this round's LONG opens; the next
+    // round's trigger is b + 21) and on 2 % higher (it takes profit).
+    const int b = 100 + 20 * i;
+    for (const double p : {double(b), b + 1.0, (b + 1.0) * 1.01, (b + 1.0) * 1.02})
+      csv += "0,BTCUSDT," + std::to_string(p) + "\n";
+    for (int k = 0; k < 6; ++k) csv += "0,ETHUSDT,2000\n";
+    conditions.push_back(condition("round-" + std::to_string(100 + i), "BTC", "LONG", "ABOVE", b + 1.0, 10));
+  }
+  run.write_path(csv);
+  run.write_conditions(conditions);
+  run.daemon.set("risk", "max_position_per_coin", "1");
+}
+
+// The balance tradingd held in memory at shutdown, from its last log line.
+double shutdown_balance(const std::string& log) {
+  static const std::regex re(R"(Shutdown complete: .* balance ([0-9.]+);)");
+  std::smatch m;
+  REQUIRE(std::regex_search(log, m, re));
+  return std::stod(m[1]);
+}
+
+}  // namespace
+
+TEST_CASE("durability: the database locked by another process; trading goes on and everything is written after",
+          "[integration][durability][storage]") {
+  LiveRun run("db-locked", "bybit");
+  write_busy_path(run);
+  SimProcess sim(run.sim_args({"--plain", "--rate", "60"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess daemon = run.start();
+  REQUIRE(wait_until([&] { return run.closed_trades() >= 2; }));
+  {
+    // Another process takes the write lock for longer than the writer's 5 s busy timeout.
+    SQLite::Database other(run.daemon.db_path().string(), SQLite::OPEN_READWRITE);
+    other.exec("BEGIN EXCLUSIVE");
+    run.require_log("database is locked", std::chrono::seconds(15));
+    run.require_log("Journal: UNHEALTHY");
+    other.exec("ROLLBACK");
+  }
+  run.require_log("journal: writes succeed again");
+  wait_path_sent(sim);
+  CHECK(stop(daemon) == 0);
+  const std::string log = run.log();
+  CHECK(run.count("SELECT count(*) FROM trades") == 40);  // every round traded, none lost
+  CHECK(run.closed_trades() == 40);
+  CHECK(run.daemon.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1") ==
+        Approx(shutdown_balance(log)).margin(1e-9));
+  CHECK(run.daemon.invariant_violations(1000.0).empty());
+}
+
+TEST_CASE("durability: a full disk (file-size limit); trading goes on and everything is written once it clears",
+          "[integration][durability][storage]") {
+  LiveRun run("disk-full", "bybit");
+  write_busy_path(run);
+  SimProcess sim(run.sim_args({"--plain", "--rate", "60"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  run.daemon.write_config();
+  // Files tradingd writes may not grow past 160 KiB (a soft limit, so it can be lifted): the journal's WAL reaches that
+  // within a few rounds.
+  TestProcess daemon(
+      {"/usr/bin/prlimit", "--fsize=163840:unlimited", "--", TRADINGD_BINARY, "--config",
+       (run.daemon.dir() / "settings.toml").string(), "--conditions", (run.daemon.dir() / "conditions.json").string()},
+      run.daemon.dir(), "tradingd");
+  run.require_log("Journal: UNHEALTHY", std::chrono::seconds(30));
+  const std::string during = run.log();
+  CHECK((during.find("disk") != std::string::npos || during.find("full") != std::string::npos));
+  // The disk has room again.
+  REQUIRE(TestProcess::run({"/usr/bin/prlimit", "--pid", std::to_string(daemon.pid()), "--fsize=unlimited"},
+                           run.daemon.dir(), "lift") == 0);
+  run.require_log("journal: writes succeed again", std::chrono::seconds(30));
+  wait_path_sent(sim);
+  CHECK(stop(daemon) == 0);
+  const std::string log = run.log();
+  CHECK(run.count("SELECT count(*) FROM trades") == 40);
+  CHECK(run.closed_trades() == 40);
+  CHECK(run.daemon.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1") ==
+        Approx(shutdown_balance(log)).margin(1e-9));
+  CHECK(run.daemon.invariant_violations(1000.0).empty());
+}

@@ -1,0 +1,146 @@
+// Journal durability pieces: schema migrations, the single-daemon lock and
+// the start-up integrity check.
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "test_process.hpp"
+#include "tradingd/journal/journal_lock.hpp"
+#include "tradingd/journal/journal_reader.hpp"
+#include "tradingd/journal/journal_schema.hpp"
+
+using namespace tradingd;
+using tradingd::test::TempDir;
+
+namespace {
+
+int user_version(const std::string& path) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  return db.execAndGet("PRAGMA user_version").getInt();
+}
+
+// One condition that fired and closed with a profit, as tradingd writes it.
+void write_one_closed_trade(SQLite::Database& db) {
+  db.exec(R"SQL(
+    INSERT INTO conditions VALUES ('c1','BTC','LONG','ABOVE',100,0.02,0.015,50,'s','',1800000000000,1700000000000,
+                                   'TRIGGERED','T-c1',1700000001000);
+    INSERT INTO trades VALUES ('T-c1','c1','BTC','LONG',50,0.5,100,1700000001000,98,101.5,101.5,1700000010000,
+                               'TAKE_PROFIT',0.10075,0.64925,'CLOSED','s');
+    INSERT INTO balance (ts_ms, balance, reason, trade_id) VALUES (1700000000000,1000,'INITIAL',NULL),
+                                                                 (1700000010000,1000.64925,'TRADE_CLOSED','T-c1');
+  )SQL");
+}
+
+}  // namespace
+
+TEST_CASE("A new journal is created at the current schema version", "[journal][schema]") {
+  TempDir dir("schema");
+  const auto path = (dir / "j.db").string();
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    JournalSchema::ensure(db);
+  }
+  CHECK(user_version(path) == JournalSchema::current_version);
+  CHECK_FALSE(std::filesystem::exists(path + ".bak-v0"));
+}
+
+TEST_CASE("Each older version migrates to the current one, keeping a backup and every row", "[journal][schema]") {
+  for (int from = 1; from < JournalSchema::current_version; ++from) {
+    INFO("from version " << from);
+    TempDir dir("schema");
+    const auto path = (dir / "j.db").string();
+    {
+      SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      JournalSchema::create_at(db, from);
+      write_one_closed_trade(db);
+    }
+    REQUIRE(user_version(path) == from);
+    {
+      SQLite::Database db(path, SQLite::OPEN_READWRITE);
+      JournalSchema::ensure(db);
+    }
+    CHECK(user_version(path) == JournalSchema::current_version);
+    const std::string backup = path + ".bak-v" + std::to_string(from);
+    REQUIRE(std::filesystem::exists(backup));
+    CHECK(user_version(backup) == from);
+    for (const auto& p : {path, backup}) {
+      SQLite::Database db(p, SQLite::OPEN_READONLY);
+      CHECK(db.execAndGet("SELECT count(*) FROM trades").getInt() == 1);
+      CHECK(db.execAndGet("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1").getDouble() == 1000.64925);
+    }
+    // v2: a close can no longer be credited twice.
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    CHECK_THROWS(db.exec("INSERT INTO balance (ts_ms, balance, reason, trade_id) VALUES (1,2,'TRADE_CLOSED','T-c1')"));
+    CHECK(JournalReader(path).integrity_problems().empty());
+  }
+}
+
+TEST_CASE("A migration does not overwrite an earlier backup", "[journal][schema]") {
+  TempDir dir("schema");
+  const auto path = (dir / "j.db").string();
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    JournalSchema::create_at(db, 1);
+  }
+  test::write_file(path + ".bak-v1", "precious");
+  SQLite::Database db(path, SQLite::OPEN_READWRITE);
+  CHECK_THROWS_WITH(JournalSchema::ensure(db), Catch::Contains(".bak-v1 already exists"));
+  CHECK(user_version(path) == 1);  // untouched
+  CHECK(test::read_file(path + ".bak-v1") == "precious");
+}
+
+TEST_CASE("A journal from a newer tradingd, or a database that is no journal, is refused", "[journal][schema]") {
+  TempDir dir("schema");
+  const auto newer = (dir / "newer.db").string();
+  {
+    SQLite::Database db(newer, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    JournalSchema::ensure(db);
+    db.exec("PRAGMA user_version = 99");
+  }
+  {
+    SQLite::Database db(newer, SQLite::OPEN_READWRITE);
+    CHECK_THROWS_WITH(JournalSchema::ensure(db),
+                      Catch::Contains("journal schema version 99 is newer than this tradingd understands (" +
+                                      std::to_string(JournalSchema::current_version) + ")"));
+  }
+  const auto other = (dir / "other.db").string();
+  SQLite::Database db(other, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  db.exec("CREATE TABLE notes (x TEXT)");
+  CHECK_THROWS_WITH(JournalSchema::ensure(db), Catch::Contains("not a tradingd journal"));
+}
+
+TEST_CASE("One daemon per journal: a second lock is refused naming the holder", "[journal][lock]") {
+  TempDir dir("lock");
+  const auto path = dir / "j.db";
+  {
+    const JournalLock first(path);
+    CHECK_THROWS_WITH(JournalLock(path),
+                      Catch::Contains("j.db is in use by another tradingd (pid " + std::to_string(::getpid()) + ")"));
+  }
+  CHECK_NOTHROW(JournalLock(path));  // released with its holder
+}
+
+TEST_CASE("The start-up check names what is inconsistent", "[journal][integrity]") {
+  TempDir dir("integrity");
+  const auto path = (dir / "j.db").string();
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    JournalSchema::ensure(db);
+    write_one_closed_trade(db);
+  }
+  CHECK(JournalReader(path).integrity_problems().empty());
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("DELETE FROM balance WHERE trade_id = 'T-c1'");
+    db.exec("UPDATE conditions SET status = 'ACTIVE'");
+  }
+  const auto problems = JournalReader(path).integrity_problems();
+  REQUIRE(problems.size() == 3);
+  CHECK(problems[0] == "1 trades whose condition is not TRIGGERED");
+  CHECK(problems[1] == "1 CLOSED trades missing from the balance");
+  CHECK_THAT(problems[2], Catch::StartsWith("the balance 1000.000000 is not the initial 1000.000000 plus the closed "
+                                            "trades' P&L 0.649250"));
+}
