@@ -2,10 +2,12 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "tradingd/journal/journal_schema.hpp"
 
@@ -284,7 +286,7 @@ void TradeJournal::writer_main() {
   // From here on this thread owns db_ (handed over by start(); the io thread no
   // longer touches it).
   std::unique_ptr<SQLite::Database> db = std::move(db_);
-  Writer writer(*db);
+  std::optional<Writer> writer(std::in_place, *db);
   std::vector<JournalRecord> batch;
   std::vector<std::promise<void>> waiting;  // flushes resolved after the next commit
   constexpr std::size_t max_batch = 4096;
@@ -312,7 +314,7 @@ void TradeJournal::writer_main() {
     while (!batch.empty()) {
       try {
         SQLite::Transaction tx(*db);
-        for (const auto& rec : batch) writer.apply(rec);
+        for (const auto& rec : batch) writer->apply(rec);
         tx.commit();
         for (const auto& rec : batch) Writer::log_committed(rec);
         committed_.fetch_add(batch.size(), std::memory_order_relaxed);
@@ -332,6 +334,20 @@ void TradeJournal::writer_main() {
         }
         std::this_thread::sleep_for(backoff);
         backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+        // SQLite opens a write-protected file read-only and stays so: only a
+        // fresh connection sees that it became writable again.
+        const auto* sql_error = dynamic_cast<const SQLite::Exception*>(&e);
+        if (sql_error && (sql_error->getErrorCode() & 0xff) == SQLITE_READONLY) {
+          try {
+            auto fresh = std::make_unique<SQLite::Database>(path_.string(), SQLite::OPEN_READWRITE);
+            JournalSchema::configure_writer(*fresh);
+            writer.reset();  // its statements belong to the old connection
+            db = std::move(fresh);
+            writer.emplace(*db);
+          } catch (const std::exception& reopen) {
+            spdlog::error("journal: reopening {} failed: {}", path_.string(), reopen.what());
+          }
+        }
       }
     }
     for (auto& p : waiting) p.set_value();
