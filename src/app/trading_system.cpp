@@ -5,8 +5,10 @@
 #include <boost/asio/post.hpp>
 #include <cmath>
 #include <csignal>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "tradingd/api/control_api.hpp"
 #include "tradingd/domain/manual_clock.hpp"
 #include "tradingd/domain/time_format.hpp"
 #include "tradingd/journal/journal_reader.hpp"
@@ -175,13 +177,27 @@ void TradingSystem::install_signals() {
 
 void TradingSystem::start_service() {
   feeds_ = std::make_unique<FeedSupervisor>(io_, settings_, symbols_, clock_, static_cast<FeedListener&>(*this));
+  // The token is read once, here, and only compared afterwards: never logged.
+  const char* token = std::getenv(settings_.api.token_env.c_str());
+  api_ = std::make_unique<ControlApi>(io_, settings_.api, *this, token ? token : "");
   install_signals();
   health_->set_feed(FeedState::Disconnected, "");
   sniper_->set_trading_enabled(false);  // until a feed is live
   health_->start();
   spdlog::info("tradingd {} running for {} coins; trading starts once a feed is live", TRADINGD_VERSION,
                symbols_.size());
+  api_->start();
   feeds_->start();
+}
+
+void TradingSystem::set_halted(bool halted) {
+  if (sniper_->entries_halted() == halted) return;
+  sniper_->set_entries_halted(halted);
+  if (halted)
+    spdlog::warn("HALTED by the operator: no new entries until resumed; exits go on");
+  else
+    spdlog::info("Resumed by the operator: entries fire again");
+  journal_->submit(AuditEvent{halted ? "HALT" : "RESUME", "", "{}", clock_.now_ms()});
 }
 
 void TradingSystem::on_feed_state(FeedProtocol exchange, FeedLinkState state) {
@@ -248,6 +264,7 @@ void TradingSystem::shutdown(std::string_view why) {
   shut_down_ = true;
   accepting_ = false;
   spdlog::info("Shutting down ({})", why);
+  if (api_) api_->stop();      // no request after this point
   if (feeds_) feeds_->stop();  // no tick after this point
 
   std::size_t cancelled = 0, closed = 0, left_open = sniper_->open_position_count();

@@ -83,6 +83,7 @@ void Sniper::restore_condition(const TradeCondition& condition) {
 void Sniper::add_armed(CoinId coin, const TradeCondition& condition) {
   ArmedCondition a = to_armed(condition);
   a.seq = next_seq_++;
+  a.coin = coin;
   armed_[coin].push_back(a);
   ++armed_count_;
 }
@@ -141,9 +142,10 @@ void Sniper::on_price_tick(CoinId coin, double price, std::int64_t ts_ms) {
       finish_condition(c, ConditionStatus::Expired, "valid_until passed", ts_ms);
       ++counters_.expired;
     } else if (fires(c, price)) {
-      if (sink_.congested()) {
+      if (sink_.congested() || entries_halted_) {
         // Journal backpressure: stay armed rather than open a position whose
-        // record could not be queued in order (see TradeJournal).
+        // record could not be queued in order (see TradeJournal). Halted by
+        // the operator: stay armed until resumed.
         if (keep != i) armed[keep] = armed[i];
         ++keep;
         continue;

@@ -26,6 +26,7 @@ class DaemonHarness {
     // run that is not pointed at an exchange-sim sees "connection refused".
     set("exchange.bybit", "url", "\"ws://127.0.0.1:9/v5/public/spot\"");
     set("exchange.binance", "url", "\"ws://127.0.0.1:9\"");
+    set("api", "port", "0");  // any free port: tests run side by side
   }
 
   // Sets `key = value` (value as TOML text) in [section].

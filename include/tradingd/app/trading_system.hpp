@@ -34,6 +34,7 @@ namespace tradingd {
 
 class Clock;
 class ManualClock;
+class ControlApi;
 
 struct RecoverySummary {
   double balance = 0.0;
@@ -80,6 +81,10 @@ class TradingSystem final : private FeedListener {
   [[nodiscard]] TradeJournal& journal() { return *journal_; }
   [[nodiscard]] HealthMonitor& health() { return *health_; }
   [[nodiscard]] const CoinTable& coins() const { return coins_; }
+  [[nodiscard]] const Settings& settings() const { return settings_; }
+  [[nodiscard]] const Clock& clock() const { return clock_; }
+  // The operator's kill switch: no new entries while halted (exits go on); audited.
+  void set_halted(bool halted);
   // nullptr outside service mode.
   [[nodiscard]] const FeedSupervisor* feeds() const { return feeds_.get(); }
 
@@ -100,6 +105,7 @@ class TradingSystem final : private FeedListener {
   std::unique_ptr<Sniper> sniper_;
   std::unique_ptr<HealthMonitor> health_;
   std::unique_ptr<FeedSupervisor> feeds_;
+  std::unique_ptr<ControlApi> api_;
   boost::asio::signal_set signals_;
   RecoverySummary recovery_;
   bool accepting_ = true;

@@ -54,6 +54,7 @@ struct ArmedCondition {
   TriggerType trigger_type = TriggerType::Above;
   Direction direction = Direction::Long;
   std::uint64_t seq = 0;  // arming order across all coins
+  CoinId coin = 0;
   ConditionId id;
   StrategyId strategy_id;
 };
@@ -88,9 +89,13 @@ class Sniper {
   // The feed's verdict: while false, ticks are dropped (counted) and nothing
   // fires or exits on them (DESIGN §4: trading paused while the feed is down).
   void set_trading_enabled(bool enabled) { trading_enabled_ = enabled; }
+  // The operator's kill switch (control API): while halted no condition fires
+  // (they stay armed, and still expire); exits keep acting.
+  void set_entries_halted(bool halted) { entries_halted_ = halted; }
 
   // --- reading state -------------------------------------------------------
   [[nodiscard]] bool trading_enabled() const { return trading_enabled_; }
+  [[nodiscard]] bool entries_halted() const { return entries_halted_; }
   [[nodiscard]] double balance() const { return balance_; }
   [[nodiscard]] std::size_t open_position_count() const { return open_count_; }
   [[nodiscard]] std::size_t active_condition_count() const { return armed_count_; }
@@ -126,6 +131,7 @@ class Sniper {
   std::size_t armed_count_ = 0;
   std::uint64_t next_seq_ = 0;
   bool trading_enabled_ = true;
+  bool entries_halted_ = false;
   SniperCounters counters_;
 };
 

@@ -1,0 +1,64 @@
+#pragma once
+// ApiRouter: the control API's endpoints as a function from a request to a
+// response, on the io thread (so it reads and changes trading state without
+// locks). ControlApi feeds it from HTTP; tests can call it directly.
+//
+//   GET  /health                   200 when healthy, 503 with the reasons
+//   GET  /status                   feed, counts, balance, equity, journal, uptime
+//   GET  /conditions               armed conditions
+//   POST /conditions               one object or an array (as the conditions file)
+//   DELETE /conditions/{id}        CANCELLED
+//   GET  /positions                open positions with live P&L
+//   POST /positions/{id}/close     closes at the last price (MANUAL)
+//   POST /halt | /resume           kill switch: no new entries / entries again
+//   POST /flatten                  closes every position at its last price
+//   GET  /trades?hours=N           served by ControlApi off the io thread (disk)
+//
+// Mutations need `Authorization: Bearer <token>`; with no token configured the
+// API is read-only. The token is compared in constant time and never logged.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace tradingd {
+
+class TradingSystem;
+
+struct ApiResponse {
+  int status = 200;
+  std::string body;  // JSON unless content_type says otherwise
+  std::string content_type = "application/json";
+};
+
+class ApiRouter {
+ public:
+  ApiRouter(TradingSystem& system, std::string token);
+
+  ApiResponse handle(std::string_view method, std::string_view target, std::string_view authorization,
+                     std::string_view body);
+  [[nodiscard]] bool read_only() const { return token_.empty(); }
+
+  // GET /trades?hours=N, from the journal on disk: any thread but the io thread.
+  static ApiResponse trades(const std::filesystem::path& db_path, std::string_view target, std::int64_t now_ms);
+
+ private:
+  [[nodiscard]] bool authorized(std::string_view authorization) const;
+  ApiResponse health();
+  ApiResponse status();
+  ApiResponse conditions();
+  ApiResponse arm(std::string_view body);
+  ApiResponse cancel(std::string_view id);
+  ApiResponse positions();
+  ApiResponse close(std::string_view id);
+  ApiResponse halt(bool halted);
+  ApiResponse flatten();
+
+  TradingSystem& system_;
+  const std::string token_;
+  const std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace tradingd

@@ -1,0 +1,275 @@
+#include "tradingd/api/api_router.hpp"
+
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "tradingd/app/condition_parser.hpp"
+#include "tradingd/app/config_error.hpp"
+#include "tradingd/app/trading_system.hpp"
+#include "tradingd/domain/clock.hpp"
+#include "tradingd/domain/time_format.hpp"
+#include "tradingd/journal/journal_reader.hpp"
+
+namespace tradingd {
+namespace {
+
+using json = nlohmann::json;
+
+ApiResponse reply(int status, const json& body) {
+  return ApiResponse{status, body.dump(), "application/json"};
+}
+ApiResponse error(int status, std::string message) {
+  return reply(status, json{{"error", std::move(message)}});
+}
+
+// "/positions/T-x/close" split at '/', without the query.
+std::vector<std::string_view> segments(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  std::vector<std::string_view> out;
+  while (!target.empty()) {
+    if (target.front() == '/') {
+      target.remove_prefix(1);
+      continue;
+    }
+    const auto slash = target.find('/');
+    out.push_back(target.substr(0, slash));
+    target = slash == std::string_view::npos ? std::string_view() : target.substr(slash);
+  }
+  return out;
+}
+
+json position_json(const Position& p, const std::string& coin, std::optional<double> last) {
+  json j{{"id", p.id.view()},
+         {"condition_id", p.condition_id.view()},
+         {"coin", coin},
+         {"direction", to_string(p.direction)},
+         {"size_usd", p.size_usd},
+         {"qty", p.qty},
+         {"entry_price", p.entry_price},
+         {"entry_time", TimeFormat::to_iso8601(p.entry_ms)},
+         {"stop_loss_price", p.stop_loss_price},
+         {"take_profit_price", p.take_profit_price},
+         {"strategy_id", p.strategy_id.view()}};
+  if (last) {
+    const double gross =
+        p.direction == Direction::Long ? p.qty * (*last - p.entry_price) : p.qty * (p.entry_price - *last);
+    j["last_price"] = *last;
+    j["unrealized_pnl_usd"] = gross;
+  } else {
+    j["last_price"] = nullptr;
+    j["unrealized_pnl_usd"] = nullptr;
+  }
+  return j;
+}
+
+}  // namespace
+
+ApiRouter::ApiRouter(TradingSystem& system, std::string token)
+    : system_(system), token_(std::move(token)), started_(std::chrono::steady_clock::now()) {}
+
+bool ApiRouter::authorized(std::string_view authorization) const {
+  constexpr std::string_view scheme = "Bearer ";
+  if (authorization.substr(0, scheme.size()) != scheme) return false;
+  const std::string_view given = authorization.substr(scheme.size());
+  // Constant time over the secret's length: a mismatch position leaks nothing.
+  return given.size() == token_.size() && CRYPTO_memcmp(given.data(), token_.data(), token_.size()) == 0;
+}
+
+ApiResponse ApiRouter::handle(std::string_view method, std::string_view target, std::string_view authorization,
+                              std::string_view body) {
+  const auto path = segments(target);
+  const bool mutating = method == "POST" || method == "DELETE";
+  if (mutating) {
+    if (read_only()) return error(403, "the API is read-only: no token is set in $" + system_.settings().api.token_env);
+    if (!authorized(authorization)) return error(401, "missing or wrong Authorization: Bearer token");
+  }
+  const auto n = path.size();
+  const std::string_view first = n ? path[0] : std::string_view();
+  if (method == "GET" && n == 1 && first == "health") return health();
+  if (method == "GET" && n == 1 && first == "status") return status();
+  if (method == "GET" && n == 1 && first == "conditions") return conditions();
+  if (method == "POST" && n == 1 && first == "conditions") return arm(body);
+  if (method == "DELETE" && n == 2 && first == "conditions") return cancel(path[1]);
+  if (method == "GET" && n == 1 && first == "positions") return positions();
+  if (method == "POST" && n == 3 && first == "positions" && path[2] == "close") return close(path[1]);
+  if (method == "POST" && n == 1 && first == "halt") return halt(true);
+  if (method == "POST" && n == 1 && first == "resume") return halt(false);
+  if (method == "POST" && n == 1 && first == "flatten") return flatten();
+  const bool known =
+      (n == 1 && (first == "health" || first == "status" || first == "conditions" || first == "positions" ||
+                  first == "halt" || first == "resume" || first == "flatten" || first == "trades")) ||
+      (n == 2 && first == "conditions") || (n == 3 && first == "positions" && path[2] == "close");
+  return known ? error(405, std::string(method) + " is not allowed on " + std::string(target.substr(0, 200)))
+               : error(404, "no such endpoint: " + std::string(target.substr(0, 200)));
+}
+
+ApiResponse ApiRouter::health() {
+  json reasons = json::array();
+  const FeedSupervisor* feeds = system_.feeds();
+  if (!feeds) {
+    reasons.push_back("no live feed (replay mode)");
+  } else if (feeds->state() != FeedLinkState::Live) {
+    reasons.push_back(fmt::format("feed {} is {}", to_string(feeds->driver()), to_string(feeds->state())));
+  }
+  const JournalStats js = system_.journal().stats();
+  if (!js.healthy) reasons.push_back(fmt::format("journal writes failing ({} errors)", js.write_errors));
+  if (system_.sniper().entries_halted()) reasons.push_back("halted by the operator");
+  const bool healthy = reasons.empty();
+  return reply(healthy ? 200 : 503, json{{"healthy", healthy}, {"reasons", reasons}});
+}
+
+ApiResponse ApiRouter::status() {
+  const Sniper& sniper = system_.sniper();
+  const auto& coins = system_.coins();
+  double unrealized = 0.0;
+  for (const auto& p : sniper.open_positions())
+    if (const auto last = sniper.last_price(p.coin))
+      unrealized += p.direction == Direction::Long ? p.qty * (*last - p.entry_price) : p.qty * (p.entry_price - *last);
+  json feeds = json::array();
+  std::string driver;
+  if (const FeedSupervisor* f = system_.feeds()) {
+    driver = std::string(to_string(f->driver()));
+    for (const MarketFeed* m : {&f->primary(), f->fallback()}) {
+      if (!m) continue;
+      const auto& c = m->counters();
+      feeds.push_back({{"exchange", to_string(m->protocol())},
+                       {"state", to_string(m->state())},
+                       {"driving", m->protocol() == f->driver()},
+                       {"ticks", c.ticks},
+                       {"bad_frames", c.bad_total()},
+                       {"connection_attempts", c.connects},
+                       {"rotations", c.rotations}});
+    }
+  }
+  json prices = json::object();
+  for (std::size_t id = 0; id < coins.size(); ++id)
+    if (const auto last = sniper.last_price(static_cast<CoinId>(id)))
+      prices[coins.name(static_cast<CoinId>(id))] = *last;
+  const JournalStats js = system_.journal().stats();
+  const auto& sc = sniper.counters();
+  return reply(200,
+               json{{"version", TRADINGD_VERSION},
+                    {"uptime_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()},
+                    {"feed", {{"driver", driver}, {"exchanges", feeds}}},
+                    {"halted", sniper.entries_halted()},
+                    {"trading", sniper.trading_enabled()},
+                    {"conditions", sniper.active_condition_count()},
+                    {"positions", sniper.open_position_count()},
+                    {"balance", sniper.balance()},
+                    {"equity", sniper.balance() + unrealized},
+                    {"prices", prices},
+                    {"ticks", {{"total", sc.ticks}, {"invalid", sc.invalid_ticks}, {"paused", sc.paused_ticks}}},
+                    {"journal",
+                     {{"healthy", js.healthy},
+                      {"queue_depth", js.queue_depth},
+                      {"committed", js.committed},
+                      {"write_errors", js.write_errors}}}});
+}
+
+ApiResponse ApiRouter::conditions() {
+  const Sniper& sniper = system_.sniper();
+  json out = json::array();
+  for (const auto& c : sniper.active_conditions()) {
+    out.push_back({{"id", c.id.view()},
+                   {"coin", system_.coins().name(c.coin)},
+                   {"direction", to_string(c.direction)},
+                   {"trigger_type", to_string(c.trigger_type)},
+                   {"trigger_price", c.trigger_price},
+                   {"position_size_usd", c.position_size_usd},
+                   {"stop_loss_pct", c.stop_loss_pct},
+                   {"take_profit_pct", c.take_profit_pct},
+                   {"valid_until", TimeFormat::to_iso8601(c.valid_until_ms)},
+                   {"strategy_id", c.strategy_id.view()}});
+  }
+  return reply(200, out);
+}
+
+ApiResponse ApiRouter::arm(std::string_view body) {
+  ParsedConditions parsed;
+  try {
+    parsed = ConditionParser(system_.coins(), system_.settings().risk)
+                 .parse_text(body, "request body", system_.clock().now_ms());
+  } catch (const ConfigError& e) {
+    return reply(400, json{{"error", "not a condition or an array of conditions"}, {"details", e.errors()}});
+  }
+  json armed = json::array(), refused = json::array();
+  bool duplicate = false;
+  for (const auto& msg : parsed.refused) refused.push_back(msg);
+  for (const auto& c : parsed.accepted) {
+    if (auto err = system_.inject_condition(c)) {
+      duplicate = duplicate || err->message.find("already in the journal") != std::string::npos;
+      refused.push_back(fmt::format("condition {} refused: {}: {}", c.id, err->field, err->message));
+    } else {
+      armed.push_back(c.id);
+    }
+  }
+  const int code = !armed.empty() ? 201 : duplicate ? 409 : 400;
+  return reply(code, json{{"armed", armed}, {"refused", refused}});
+}
+
+ApiResponse ApiRouter::cancel(std::string_view id) {
+  if (!system_.sniper().cancel(id, "cancelled via the API")) return error(404, "no armed condition " + std::string(id));
+  spdlog::info("API: condition {} cancelled", id);
+  return reply(200, json{{"cancelled", id}});
+}
+
+ApiResponse ApiRouter::positions() {
+  const Sniper& sniper = system_.sniper();
+  json out = json::array();
+  for (const auto& p : sniper.open_positions())
+    out.push_back(position_json(p, system_.coins().name(p.coin), sniper.last_price(p.coin)));
+  return reply(200, out);
+}
+
+ApiResponse ApiRouter::close(std::string_view id) {
+  if (!system_.sniper().close_position(id, ExitReason::Manual))
+    return error(404, "no open position " + std::string(id) + " with a price to close at");
+  spdlog::info("API: position {} closed (MANUAL)", id);
+  return reply(200, json{{"closed", id}});
+}
+
+ApiResponse ApiRouter::halt(bool halted) {
+  system_.set_halted(halted);
+  return reply(200, json{{"halted", halted}});
+}
+
+ApiResponse ApiRouter::flatten() {
+  const std::size_t before = system_.sniper().open_position_count();
+  const std::size_t left = system_.sniper().close_all(ExitReason::Manual);
+  spdlog::warn("API: flatten: {} positions closed, {} without a price stay open", before - left, left);
+  return reply(200, json{{"closed", before - left}, {"still_open", left}});
+}
+
+ApiResponse ApiRouter::trades(const std::filesystem::path& db_path, std::string_view target, std::int64_t now_ms) {
+  double hours = 24;
+  if (const auto q = target.find("hours="); q != std::string_view::npos) {
+    const auto v = target.substr(q + 6, target.find('&', q) - q - 6);
+    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), hours);
+    if (ec != std::errc() || p != v.data() + v.size() || !(hours > 0))
+      return error(400, "hours must be a positive number");
+  }
+  json out = json::array();
+  for (const auto& t : JournalReader(db_path).trades_since(now_ms - static_cast<std::int64_t>(hours * 3'600'000))) {
+    json j{{"id", t.id},
+           {"condition_id", t.condition_id},
+           {"coin", t.coin},
+           {"direction", t.direction},
+           {"size_usd", t.size_usd},
+           {"entry_price", t.entry_price},
+           {"entry_ms", t.entry_ms},
+           {"status", t.status},
+           {"strategy_id", t.strategy_id},
+           {"fees_usd", t.fees_usd}};
+    j["exit_price"] = t.exit_price ? json(*t.exit_price) : json(nullptr);
+    j["exit_ms"] = t.exit_ms ? json(*t.exit_ms) : json(nullptr);
+    j["exit_reason"] = t.exit_reason.empty() ? json(nullptr) : json(t.exit_reason);
+    j["pnl_usd"] = t.pnl_usd ? json(*t.pnl_usd) : json(nullptr);
+    out.push_back(std::move(j));
+  }
+  return reply(200, out);
+}
+
+}  // namespace tradingd

@@ -1,0 +1,223 @@
+#include "tradingd/api/control_api.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <optional>
+#include <vector>
+
+#include "tradingd/api/api_router.hpp"
+#include "tradingd/app/settings.hpp"
+#include "tradingd/app/trading_system.hpp"
+#include "tradingd/domain/system_clock.hpp"
+
+namespace tradingd {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr auto request_timeout = std::chrono::seconds(10);
+
+class Session;
+
+}  // namespace
+
+struct ControlApi::Impl {
+  Impl(net::io_context& io_context, const ApiSettings& api, TradingSystem& sys, std::string token)
+      : io(io_context), settings(api), system(sys), router(sys, std::move(token)), acceptor(io_context), blocking(1) {}
+
+  net::io_context& io;
+  const ApiSettings& settings;
+  TradingSystem& system;
+  ApiRouter router;
+  tcp::acceptor acceptor;
+  net::thread_pool blocking;  // journal reads for GET /trades
+  std::size_t connections = 0;
+  std::vector<std::weak_ptr<Session>> sessions;  // closed at stop(), so run() can return
+  bool running = false;
+
+  void accept();
+};
+
+namespace {
+
+// One client connection: read a request, answer it, again while kept alive.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, ControlApi::Impl& api) : stream_(std::move(socket)), api_(api) { ++api_.connections; }
+  ~Session() { --api_.connections; }
+
+  void run() { read(); }
+  void stop() { close(); }
+
+  void refuse_busy() {
+    auto res = std::make_shared<http::response<http::string_body>>(http::status::service_unavailable, 11);
+    res->set(http::field::content_type, "application/json");
+    res->body() = R"({"error":"too many connections"})";
+    res->keep_alive(false);
+    res->prepare_payload();
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code, std::size_t) {
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    });
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(ControlApi::max_header_bytes);
+    parser_->body_limit(ControlApi::max_body_bytes);
+    stream_.expires_after(request_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout)
+      return close();
+    if (ec == http::error::body_limit)
+      return send(ApiResponse{413, R"({"error":"request body over 64 KiB"})"}, 11, false);
+    if (ec == http::error::header_limit)
+      return send(ApiResponse{431, R"({"error":"request headers over 8 KiB"})"}, 11, false);
+    if (ec) return send(ApiResponse{400, R"({"error":"malformed HTTP request"})"}, 11, false);
+
+    const auto& req = parser_->get();
+    const std::string target(req.target());
+    const bool keep_alive = req.keep_alive();
+    const unsigned version = req.version();
+    if (req.method() == http::verb::get && target.rfind("/trades", 0) == 0 &&
+        (target.size() == 7 || target[7] == '?')) {
+      // The journal is on disk: read it on the helper thread, answer here.
+      const auto db = api_.system.settings().storage.db_path;
+      net::post(api_.blocking, [self = shared_from_this(), db, target, version, keep_alive] {
+        ApiResponse r;
+        try {
+          r = ApiRouter::trades(db, target, SystemClock().now_ms());
+        } catch (const std::exception& e) {
+          r = ApiResponse{500, nlohmann_like_error(e.what())};
+        }
+        net::post(self->api_.io, [self, r = std::move(r), version, keep_alive]() mutable {
+          self->send(std::move(r), version, keep_alive);
+        });
+      });
+      return;
+    }
+    ApiResponse r;
+    try {
+      r = api_.router.handle(std::string_view(req.method_string().data(), req.method_string().size()), target,
+                             std::string_view(req[http::field::authorization]), req.body());
+    } catch (const std::exception& e) {
+      spdlog::error("API: {} {} failed: {}", std::string(req.method_string()), target.substr(0, 200), e.what());
+      r = ApiResponse{500, nlohmann_like_error(e.what())};
+    }
+    send(std::move(r), version, keep_alive);
+  }
+
+  static std::string nlohmann_like_error(const std::string& what) {
+    std::string escaped;
+    for (char c : what) escaped += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+    return R"({"error":")" + escaped + "\"}";
+  }
+
+  void send(ApiResponse r, unsigned version, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
+    res->set(http::field::server, "tradingd/" TRADINGD_VERSION);
+    res->set(http::field::content_type, r.content_type);
+    res->set(http::field::cache_control, "no-store");
+    res->keep_alive(keep_alive);
+    res->body() = std::move(r.body);
+    res->prepare_payload();
+    stream_.expires_after(request_timeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+      if (ec || !res->keep_alive()) return self->close();
+      self->read();
+    });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    if (!stream_.socket().is_open()) return;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  ControlApi::Impl& api_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+};
+
+}  // namespace
+
+void ControlApi::Impl::accept() {
+  acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+    if (!running || !acceptor.is_open()) return;
+    if (!ec) {
+      auto session = std::make_shared<Session>(std::move(socket), *this);
+      std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+      sessions.push_back(session);
+      if (connections > max_connections)
+        session->refuse_busy();
+      else
+        session->run();
+    }
+    accept();
+  });
+}
+
+ControlApi::ControlApi(net::io_context& io, const ApiSettings& settings, TradingSystem& system, std::string token)
+    : impl_(std::make_unique<Impl>(io, settings, system, std::move(token))) {
+  beast::error_code ec;
+  const auto address = net::ip::make_address(settings.listen, ec);
+  if (ec) throw std::runtime_error("[api] listen " + settings.listen + ": not an IP address");
+  if (!address.is_loopback() && impl_->router.read_only() == false) {
+    // A token makes a non-loopback API acceptable; without one it would be open to the network.
+  } else if (!address.is_loopback()) {
+    throw std::runtime_error("[api] listen " + settings.listen + " is not loopback and $" + settings.token_env +
+                             " is not set: refusing to expose the API without a token");
+  }
+  auto& a = impl_->acceptor;
+  const tcp::endpoint ep(address, static_cast<unsigned short>(settings.port));
+  a.open(ep.protocol());
+  a.set_option(net::socket_base::reuse_address(true));
+  a.bind(ep, ec);
+  if (ec)
+    throw std::runtime_error("[api] cannot listen on " + settings.listen + ":" + std::to_string(settings.port) + ": " +
+                             ec.message());
+  a.listen();
+}
+
+ControlApi::~ControlApi() {
+  if (impl_) impl_->blocking.join();
+}
+
+unsigned short ControlApi::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
+
+void ControlApi::start() {
+  impl_->running = true;
+  impl_->accept();
+  spdlog::info("Control API on http://{}:{} ({})", impl_->settings.listen, port(),
+               impl_->router.read_only() ? "read-only: $" + impl_->settings.token_env + " is not set"
+                                         : "mutations need the token in $" + impl_->settings.token_env);
+}
+
+void ControlApi::stop() {
+  impl_->running = false;
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
+  for (auto& w : impl_->sessions)
+    if (auto s = w.lock()) s->stop();
+}
+
+}  // namespace tradingd

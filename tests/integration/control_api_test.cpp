@@ -1,0 +1,170 @@
+// The control API of a real daemon trading against exchange-sim on loopback:
+// what a strategist and an operator do with it, and everything it refuses.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+
+#include "http_client.hpp"
+#include "live_run.hpp"
+
+using namespace tradingd::test;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* token = "t0ken-for-tests-7f3a";
+const std::string auth = std::string("Authorization: Bearer ") + token;
+
+// BTC goes round 100 -> 103 -> 100, forever.
+constexpr const char* loop_path =
+    "ts_ms,symbol,price\n0,BTCUSDT,100\n0,BTCUSDT,101\n0,BTCUSDT,102\n0,BTCUSDT,103\n0,BTCUSDT,102\n"
+    "0,BTCUSDT,101\n0,ETHUSDT,2000\n";
+
+struct ApiRun : LiveRun {
+  explicit ApiRun(const std::string& tag) : LiveRun(tag, "bybit") {
+    write_path(loop_path);
+    write_conditions({});
+  }
+
+  // Starts the daemon with the token (or none) in its environment; waits for the API and the feed.
+  TestProcess& start_with(bool with_token) {
+    daemon.write_config();
+    std::vector<std::string> argv = {"/usr/bin/env"};
+    if (with_token) argv.push_back(std::string("TRADINGD_API_TOKEN=") + token);
+    argv.insert(argv.end(), {TRADINGD_BINARY, "--config", (daemon.dir() / "settings.toml").string()});
+    TestProcess& p = process.emplace(argv, daemon.dir(), "tradingd");
+    require_log("Connected to bybit");
+    static const std::regex re(R"(Control API on http://127\.0\.0\.1:([0-9]+))");
+    std::smatch m;
+    const std::string text = log();
+    REQUIRE(std::regex_search(text, m, re));
+    port = static_cast<unsigned short>(std::stoi(m[1]));
+    return p;
+  }
+
+  [[nodiscard]] std::string condition_body(const std::string& id, double trigger) const {
+    return condition(id, "BTC", "LONG", "ABOVE", trigger, 20);
+  }
+
+  unsigned short port = 0;
+  std::optional<TestProcess> process;
+};
+
+}  // namespace
+
+TEST_CASE("api: arm a condition, watch it fire from sim prices, close it, halt and resume", "[integration][api]") {
+  ApiRun run("api-flow");
+  SimProcess sim(run.sim_args({"--plain", "--rate", "40", "--loop"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess& daemon = run.start_with(true);
+
+  auto health = http(run.port, "GET", "/health");
+  CHECK(health.status == 200);
+  CHECK(json::parse(health.body)["healthy"] == true);
+  const auto status = json::parse(http(run.port, "GET", "/status").body);
+  CHECK(status["feed"]["driver"] == "bybit");
+  CHECK(status["feed"]["exchanges"][0]["state"] == "live");
+  CHECK(status["balance"] == 1000.0);
+  CHECK(status["version"] == TRADINGD_VERSION);
+
+  // Armed through the API, fired by the sim's prices.
+  auto r = http(run.port, "POST", "/conditions", run.condition_body("api-long", 102.5), {auth});
+  CHECK(r.status == 201);
+  CHECK(json::parse(r.body)["armed"] == json::array({"api-long"}));
+  REQUIRE(wait_until([&] { return run.count("SELECT count(*) FROM trades WHERE id = 'T-api-long'") == 1; }));
+  const auto positions = json::parse(http(run.port, "GET", "/positions").body);
+  REQUIRE(positions.size() == 1);
+  CHECK(positions[0]["id"] == "T-api-long");
+  CHECK(positions[0]["entry_price"] == 103.0);
+  CHECK(positions[0]["last_price"].is_number());
+
+  // Closed by the operator at the last price.
+  CHECK(http(run.port, "POST", "/positions/T-api-long/close", "", {auth}).status == 200);
+  REQUIRE(wait_until([&] { return run.closed_trades() == 1; }));
+  CHECK(run.daemon.query("SELECT exit_reason FROM trades WHERE id = 'T-api-long'") == "MANUAL");
+  CHECK(http(run.port, "POST", "/positions/T-api-long/close", "", {auth}).status == 404);
+
+  // Halted: a crossing price fires nothing; resumed: it fires.
+  CHECK(http(run.port, "POST", "/halt", "", {auth}).status == 200);
+  CHECK(http(run.port, "GET", "/health").status == 503);
+  CHECK(http(run.port, "POST", "/conditions", run.condition_body("api-halted", 101.5), {auth}).status == 201);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // the loop crosses 101.5 several times
+  CHECK(run.count("SELECT count(*) FROM trades WHERE id = 'T-api-halted'") == 0);
+  CHECK(json::parse(http(run.port, "GET", "/conditions").body)[0]["id"] == "api-halted");
+  CHECK(http(run.port, "POST", "/resume", "", {auth}).status == 200);
+  REQUIRE(wait_until([&] { return run.count("SELECT count(*) FROM trades WHERE id = 'T-api-halted'") == 1; }));
+  CHECK(http(run.port, "POST", "/flatten", "", {auth}).status == 200);
+  REQUIRE(wait_until([&] { return run.closed_trades() == 2; }));
+
+  const auto trades = json::parse(http(run.port, "GET", "/trades?hours=1").body);
+  CHECK(trades.size() == 2);
+  CHECK(stop(daemon) == 0);
+  const std::string log = run.log();
+  CHECK(log.find("HALTED by the operator") != std::string::npos);
+  CHECK(log.find(token) == std::string::npos);  // the token never reaches the log
+  CHECK(run.daemon.query("SELECT count(*) FROM events WHERE kind IN ('HALT', 'RESUME')") == "2");
+  CHECK(run.daemon.invariant_violations(1000.0).empty());
+}
+
+TEST_CASE("api: every refusal has its status and changes nothing", "[integration][api]") {
+  ApiRun run("api-errors");
+  SimProcess sim(run.sim_args({"--plain", "--rate", "20", "--loop"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess& daemon = run.start_with(true);
+  const auto body = run.condition_body("c-1", 500);
+
+  CHECK(http(run.port, "POST", "/conditions", body).status == 401);  // no token
+  CHECK(http(run.port, "POST", "/conditions", body, {"Authorization: Bearer wrong"}).status == 401);
+  CHECK(http(run.port, "POST", "/halt", "", {"Authorization: Basic eDp5"}).status == 401);
+  CHECK(json::parse(http(run.port, "GET", "/conditions").body).empty());  // nothing armed
+  CHECK(json::parse(http(run.port, "GET", "/status").body)["halted"] == false);
+
+  CHECK(http(run.port, "POST", "/conditions", body, {auth}).status == 201);
+  CHECK(http(run.port, "POST", "/conditions", body, {auth}).status == 409);  // the same id again
+  auto bad = http(run.port, "POST", "/conditions",
+                  R"({"id":"c-2","coin":"BTC","direction":"LONG","trigger_type":"ABOVE","position_size_usd":20,)"
+                  R"("valid_until":"2099-01-01T00:00:00Z"})",
+                  {auth});
+  CHECK(bad.status == 400);
+  CHECK(bad.body.find("trigger_price") != std::string::npos);  // names the field
+  CHECK(http(run.port, "POST", "/conditions", "{not json", {auth}).status == 400);
+  CHECK(http(run.port, "POST", "/conditions", std::string(70 * 1024, ' '), {auth}).status == 413);
+  CHECK(http(run.port, "GET", "/nowhere").status == 404);
+  CHECK(http(run.port, "DELETE", "/status", "", {auth}).status == 405);
+  CHECK(http(run.port, "DELETE", "/conditions/unknown", "", {auth}).status == 404);
+  CHECK(http(run.port, "GET", "/trades?hours=-1").status == 400);
+  const std::string garbage = raw_http(run.port, "THIS IS NOT HTTP\r\n\r\n");
+  CHECK(garbage.rfind("HTTP/1.1 400", 0) == 0);
+
+  CHECK(http(run.port, "DELETE", "/conditions/c-1", "", {auth}).status == 200);
+  REQUIRE(
+      wait_until([&] { return run.daemon.query("SELECT status FROM conditions WHERE id = 'c-1'") == "CANCELLED"; }));
+  CHECK(http(run.port, "GET", "/health").status == 200);  // and trading went on
+  CHECK(stop(daemon) == 0);
+}
+
+TEST_CASE("api: without a token the API is read-only and says so", "[integration][api]") {
+  ApiRun run("api-read-only");
+  SimProcess sim(run.sim_args({"--plain", "--loop"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess& daemon = run.start_with(false);
+  CHECK(http(run.port, "GET", "/status").status == 200);
+  const auto r = http(run.port, "POST", "/halt", "", {auth});
+  CHECK(r.status == 403);
+  CHECK(r.body.find("read-only: no token is set in $TRADINGD_API_TOKEN") != std::string::npos);
+  CHECK(run.log().find("read-only: $TRADINGD_API_TOKEN is not set") != std::string::npos);
+  CHECK(stop(daemon) == 0);
+}
+
+TEST_CASE("api: a non-loopback address without a token is refused at start-up", "[integration][api]") {
+  DaemonHarness h("api-exposed");
+  h.set("api", "listen", "\"0.0.0.0\"");
+  h.write_config();
+  TestProcess p(
+      {"/usr/bin/env", "-u", "TRADINGD_API_TOKEN", TRADINGD_BINARY, "--config", (h.dir() / "settings.toml").string()},
+      h.dir(), "exposed");
+  CHECK(p.wait(std::chrono::seconds(30)) == 2);
+  CHECK_THAT(p.stderr_text(),
+             Catch::Contains("[api] listen 0.0.0.0 is not loopback and $TRADINGD_API_TOKEN is not set"));
+}
