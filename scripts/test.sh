@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 preset="${PRESET:-release}"
 
 bash scripts/install-deps.sh
+# Test-only tools: promtool (Debian's prometheus package) checks /metrics.
+if ! command -v promtool >/dev/null; then
+  echo "test.sh: installing prometheus (for promtool)"
+  if [ "$(id -u)" -eq 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
+  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y --no-install-recommends prometheus
+fi
 cmake --preset "$preset"
 cmake --build --preset "$preset"
 ctest --preset "$preset" --output-on-failure --timeout 600 -j "$(nproc)"

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "tradingd/app/condition_parser.hpp"
@@ -98,6 +99,7 @@ ApiResponse ApiRouter::handle(std::string_view method, std::string_view target, 
   if (method == "POST" && n == 1 && first == "halt") return halt(true);
   if (method == "POST" && n == 1 && first == "resume") return halt(false);
   if (method == "POST" && n == 1 && first == "flatten") return flatten();
+  if (method == "GET" && n == 1 && first == "metrics") return metrics();
   const bool known =
       (n == 1 && (first == "health" || first == "status" || first == "conditions" || first == "positions" ||
                   first == "halt" || first == "resume" || first == "flatten" || first == "trades")) ||
@@ -270,6 +272,139 @@ ApiResponse ApiRouter::trades(const std::filesystem::path& db_path, std::string_
     out.push_back(std::move(j));
   }
   return reply(200, out);
+}
+
+namespace {
+
+// Prometheus text exposition: HELP and TYPE once per family, then samples.
+class Exposition {
+ public:
+  void family(std::string_view name, std::string_view type, std::string_view help) {
+    out_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  }
+  void sample(std::string_view name, double value, std::string_view labels = {}) {
+    out_ += fmt::format("{}{}{}{}{} {}\n", name, labels.empty() ? "" : "{", labels, labels.empty() ? "" : "}", "",
+                        number(value));
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  static std::string number(double v) {
+    if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+    if (std::isnan(v)) return "NaN";
+    return fmt::format("{}", v);
+  }
+  std::string out_;
+};
+
+std::string label(std::string_view key, std::string_view value) {
+  return fmt::format("{}=\"{}\"", key, value);
+}
+
+}  // namespace
+
+ApiResponse ApiRouter::metrics() {
+  Exposition m;
+  const Sniper& sniper = system_.sniper();
+  const auto& coins = system_.coins();
+  const FeedSupervisor* feeds = system_.feeds();
+  std::vector<const MarketFeed*> all;
+  if (feeds) {
+    all.push_back(&feeds->primary());
+    if (feeds->fallback()) all.push_back(feeds->fallback());
+  }
+  auto per_feed = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
+    m.family(name, type, help);
+    for (const MarketFeed* f : all) m.sample(name, value(*f), label("exchange", to_string(f->protocol())));
+  };
+  per_feed("tradingd_feed_ticks_total", "counter", "Trades delivered to the Sniper.",
+           [](const MarketFeed& f) { return static_cast<double>(f.counters().ticks); });
+  m.family("tradingd_feed_bad_frames_total", "counter", "Frames dropped, by reason.");
+  for (const MarketFeed* f : all)
+    for (std::size_t r = 0; r < bad_frame_reasons; ++r)
+      m.sample(
+          "tradingd_feed_bad_frames_total", static_cast<double>(f->counters().bad[r]),
+          label("exchange", to_string(f->protocol())) + "," + label("reason", to_string(static_cast<BadFrame>(r))));
+  per_feed("tradingd_feed_old_ticks_total", "counter", "Trades older than max_tick_age_ms, not traded on.",
+           [](const MarketFeed& f) { return static_cast<double>(f.counters().old_ticks); });
+  per_feed("tradingd_feed_connection_attempts_total", "counter", "Connection attempts, rotations included.",
+           [](const MarketFeed& f) { return static_cast<double>(f.counters().connects); });
+  per_feed("tradingd_feed_disconnects_total", "counter", "Connections lost or attempts failed.",
+           [](const MarketFeed& f) { return static_cast<double>(f.counters().disconnects); });
+  per_feed("tradingd_feed_rotations_total", "counter", "Make-before-break connection switches.",
+           [](const MarketFeed& f) { return static_cast<double>(f.counters().rotations); });
+  m.family("tradingd_feed_state", "gauge", "1 for the feed's current state.");
+  for (const MarketFeed* f : all)
+    for (const auto st : {FeedLinkState::Stopped, FeedLinkState::Connecting, FeedLinkState::Live, FeedLinkState::Stale,
+                          FeedLinkState::Disconnected})
+      m.sample("tradingd_feed_state", f->state() == st ? 1 : 0,
+               label("exchange", to_string(f->protocol())) + "," + label("state", to_string(st)));
+  per_feed("tradingd_feed_driving", "gauge", "1 for the exchange whose trades drive the Sniper.",
+           [&](const MarketFeed& f) { return feeds && f.protocol() == feeds->driver() ? 1.0 : 0.0; });
+  m.family("tradingd_tick_age_seconds", "gauge", "Seconds since each coin last traded on the driving feed.");
+  if (feeds) {
+    const MarketFeed& driving = feeds->driver() == feeds->primary().protocol() ? feeds->primary() : *feeds->fallback();
+    for (std::size_t c = 0; c < coins.size(); ++c)
+      if (const double age = driving.coin_silence_seconds(static_cast<CoinId>(c)); age >= 0)
+        m.sample("tradingd_tick_age_seconds", age, label("coin", coins.name(static_cast<CoinId>(c))));
+  }
+  m.family("tradingd_tick_to_decision_seconds", "histogram",
+           "From a trade frame's arrival to the Sniper having acted on it, per frame.");
+  for (const MarketFeed* f : all) {
+    const auto& c = f->counters();
+    const std::string ex = label("exchange", to_string(f->protocol()));
+    for (std::size_t i = 0; i < c.latency_bounds_s.size(); ++i)
+      m.sample("tradingd_tick_to_decision_seconds_bucket", static_cast<double>(c.latency_le[i]),
+               ex + "," + label("le", fmt::format("{}", c.latency_bounds_s[i])));
+    m.sample("tradingd_tick_to_decision_seconds_bucket", static_cast<double>(c.latency_count), ex + ",le=\"+Inf\"");
+    m.sample("tradingd_tick_to_decision_seconds_sum", c.latency_sum_s, ex);
+    m.sample("tradingd_tick_to_decision_seconds_count", static_cast<double>(c.latency_count), ex);
+  }
+
+  const auto& sc = sniper.counters();
+  m.family("tradingd_sniper_ticks_total", "counter", "Ticks offered to the Sniper, by outcome.");
+  m.sample("tradingd_sniper_ticks_total", static_cast<double>(sc.ticks - sc.invalid_ticks - sc.paused_ticks),
+           label("outcome", "evaluated"));
+  m.sample("tradingd_sniper_ticks_total", static_cast<double>(sc.invalid_ticks), label("outcome", "invalid"));
+  m.sample("tradingd_sniper_ticks_total", static_cast<double>(sc.paused_ticks), label("outcome", "paused"));
+  m.family("tradingd_conditions", "gauge", "Armed conditions.");
+  m.sample("tradingd_conditions", static_cast<double>(sniper.active_condition_count()), label("status", "ACTIVE"));
+  m.family("tradingd_conditions_finished_total", "counter", "Conditions that left ACTIVE since start, by status.");
+  m.sample("tradingd_conditions_finished_total", static_cast<double>(sc.triggered), label("status", "TRIGGERED"));
+  m.sample("tradingd_conditions_finished_total", static_cast<double>(sc.rejected), label("status", "REJECTED"));
+  m.sample("tradingd_conditions_finished_total", static_cast<double>(sc.expired), label("status", "EXPIRED"));
+  m.family("tradingd_positions_closed_total", "counter", "Positions closed since start.");
+  m.sample("tradingd_positions_closed_total", static_cast<double>(sc.closed));
+  double unrealized = 0.0;
+  for (const auto& p : sniper.open_positions())
+    if (const auto last = sniper.last_price(p.coin))
+      unrealized += p.direction == Direction::Long ? p.qty * (*last - p.entry_price) : p.qty * (p.entry_price - *last);
+  m.family("tradingd_positions_open", "gauge", "Open positions.");
+  m.sample("tradingd_positions_open", static_cast<double>(sniper.open_position_count()));
+  m.family("tradingd_balance_usd", "gauge", "Realised paper balance.");
+  m.sample("tradingd_balance_usd", sniper.balance());
+  m.family("tradingd_unrealized_pnl_usd", "gauge", "P&L of open positions at the last prices, before exit fees.");
+  m.sample("tradingd_unrealized_pnl_usd", unrealized);
+  m.family("tradingd_equity_usd", "gauge", "Balance plus unrealised P&L.");
+  m.sample("tradingd_equity_usd", sniper.balance() + unrealized);
+  m.family("tradingd_halted", "gauge", "1 while the operator has halted new entries.");
+  m.sample("tradingd_halted", sniper.entries_halted() ? 1 : 0);
+
+  const JournalStats js = system_.journal().stats();
+  m.family("tradingd_journal_queue_depth", "gauge", "Records waiting for the journal writer.");
+  m.sample("tradingd_journal_queue_depth", static_cast<double>(js.queue_depth));
+  m.family("tradingd_journal_committed_total", "counter", "Records committed to the journal.");
+  m.sample("tradingd_journal_committed_total", static_cast<double>(js.committed));
+  m.family("tradingd_journal_write_errors_total", "counter", "Failed journal batch attempts (each retried).");
+  m.sample("tradingd_journal_write_errors_total", static_cast<double>(js.write_errors));
+  m.family("tradingd_journal_last_commit_seconds", "gauge", "Duration of the last journal transaction.");
+  m.sample("tradingd_journal_last_commit_seconds", js.last_commit_seconds);
+  m.family("tradingd_journal_healthy", "gauge", "1 while journal writes succeed.");
+  m.sample("tradingd_journal_healthy", js.healthy ? 1 : 0);
+  m.family("tradingd_uptime_seconds", "gauge", "Seconds since the control API started.");
+  m.sample("tradingd_uptime_seconds",
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+  return ApiResponse{200, m.take(), "text/plain; version=0.0.4; charset=utf-8"};
 }
 
 }  // namespace tradingd

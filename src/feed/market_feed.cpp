@@ -67,6 +67,11 @@ std::string_view to_string(FeedLinkState s) {
   return "?";
 }
 
+double MarketFeed::coin_silence_seconds(CoinId coin) const {
+  if ((state_ != FeedLinkState::Live && state_ != FeedLinkState::Stale) || coin >= coin_last_tick_.size()) return -1;
+  return std::chrono::duration<double>(Steady::now() - coin_last_tick_[coin]).count();
+}
+
 std::uint64_t FeedCounters::bad_total() const {
   std::uint64_t n = 0;
   for (auto b : bad) n += b;
@@ -332,6 +337,13 @@ void MarketFeed::deliver(Link& link) {
     ++counters_.ticks;
     listener_.on_price_tick(t.coin, t.price, t.ts_ms);
   }
+  // One more clock read per frame, none per tick: the latency histogram.
+  const double took = std::chrono::duration<double>(Steady::now() - now).count();
+  auto& c = counters_;
+  ++c.latency_count;
+  c.latency_sum_s += took;
+  for (std::size_t i = 0; i < c.latency_bounds_s.size(); ++i)
+    if (took <= c.latency_bounds_s[i]) ++c.latency_le[i];
   if (oldest_age > 0) {
     if (now - last_old_warning_ >= warning_period) {
       spdlog::warn("{}: skipped {} trades older than {} ms (oldest {}); delayed data, or a wrong system clock",

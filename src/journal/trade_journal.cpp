@@ -274,6 +274,7 @@ JournalStats TradeJournal::stats() const {
   s.batches = batches_.load(std::memory_order_relaxed);
   s.write_errors = write_errors_.load(std::memory_order_relaxed);
   s.healthy = healthy_.load(std::memory_order_relaxed);
+  s.last_commit_seconds = static_cast<double>(last_commit_ns_.load(std::memory_order_relaxed)) / 1e9;
   return s;
 }
 
@@ -313,9 +314,14 @@ void TradeJournal::writer_main() {
     int attempts = 0;
     while (!batch.empty()) {
       try {
+        const auto commit_start = std::chrono::steady_clock::now();
         SQLite::Transaction tx(*db);
         for (const auto& rec : batch) writer->apply(rec);
         tx.commit();
+        last_commit_ns_.store(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - commit_start)
+                .count(),
+            std::memory_order_relaxed);
         for (const auto& rec : batch) Writer::log_committed(rec);
         committed_.fetch_add(batch.size(), std::memory_order_relaxed);
         batches_.fetch_add(1, std::memory_order_relaxed);

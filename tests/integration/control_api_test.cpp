@@ -168,3 +168,31 @@ TEST_CASE("api: a non-loopback address without a token is refused at start-up", 
   CHECK_THAT(p.stderr_text(),
              Catch::Contains("[api] listen 0.0.0.0 is not loopback and $TRADINGD_API_TOKEN is not set"));
 }
+
+TEST_CASE("api: /metrics is valid Prometheus exposition and counts what happened", "[integration][api][metrics]") {
+  ApiRun run("api-metrics");
+  SimProcess sim(run.sim_args({"--plain", "--rate", "100", "--loop", "--bad-price-every", "10"}), run.daemon.dir(),
+                 "sim");
+  run.point_at(sim);
+  TestProcess& daemon = run.start_with(true);
+  REQUIRE(http(run.port, "POST", "/conditions", run.condition_body("m-1", 102.5), {auth}).status == 201);
+  // It fires at 103 and stops out when the loop comes back to 100.
+  REQUIRE(wait_until([&] { return run.closed_trades() == 1; }));
+  const auto r = http(run.port, "GET", "/metrics");
+  REQUIRE(r.status == 200);
+  const auto file = run.daemon.write("metrics.txt", r.body);
+  // promtool (Debian's prometheus package, installed by scripts/test.sh) is the judge of the format.
+  CHECK(TestProcess::run({"/bin/sh", "-c", "promtool check metrics < " + file.string()}, run.daemon.dir(),
+                         "promtool") == 0);
+  INFO(r.body);
+  CHECK(r.body.find("tradingd_feed_state{exchange=\"bybit\",state=\"live\"} 1") != std::string::npos);
+  CHECK(r.body.find("tradingd_feed_driving{exchange=\"bybit\"} 1") != std::string::npos);
+  CHECK(r.body.find("tradingd_conditions_finished_total{status=\"TRIGGERED\"} 1") != std::string::npos);
+  CHECK(r.body.find("tradingd_positions_open 0") != std::string::npos);
+  CHECK(r.body.find("tradingd_positions_closed_total 1") != std::string::npos);
+  CHECK(r.body.find("tradingd_tick_age_seconds{coin=\"BTC\"}") != std::string::npos);
+  CHECK(r.body.find("tradingd_tick_to_decision_seconds_count{exchange=\"bybit\"}") != std::string::npos);
+  CHECK(r.body.find("tradingd_feed_bad_frames_total{exchange=\"bybit\",reason=\"bad_price\"} 0") ==
+        std::string::npos);  // some bad prices were counted
+  CHECK(stop(daemon) == 0);
+}

@@ -13,6 +13,7 @@
 //   POST /halt | /resume           kill switch: no new entries / entries again
 //   POST /flatten                  closes every position at its last price
 //   GET  /trades?hours=N           served by ControlApi off the io thread (disk)
+//   GET  /metrics                  Prometheus text exposition (format 0.0.4)
 //
 // Mutations need `Authorization: Bearer <token>`; with no token configured the
 // API is read-only. The token is compared in constant time and never logged.
@@ -55,6 +56,7 @@ class ApiRouter {
   ApiResponse close(std::string_view id);
   ApiResponse halt(bool halted);
   ApiResponse flatten();
+  ApiResponse metrics();
 
   TradingSystem& system_;
   const std::string token_;

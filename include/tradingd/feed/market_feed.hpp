@@ -54,6 +54,14 @@ struct FeedCounters {
   std::uint64_t disconnects = 0;                       // connections lost or attempts failed
   std::uint64_t rotations = 0;                         // make-before-break switches
   std::array<std::uint64_t, bad_frame_reasons> bad{};  // by BadFrame
+
+  // Tick to decision: from a trade frame's arrival to the Sniper having acted
+  // on all its ticks, per frame. Cumulative buckets, Prometheus style.
+  static constexpr std::array<double, 12> latency_bounds_s = {250e-9, 500e-9, 1e-6,   2e-6,   5e-6, 10e-6,
+                                                              25e-6,  50e-6,  100e-6, 250e-6, 1e-3, 10e-3};
+  std::array<std::uint64_t, latency_bounds_s.size()> latency_le{};  // frames at or under each bound
+  std::uint64_t latency_count = 0;
+  double latency_sum_s = 0.0;
   [[nodiscard]] std::uint64_t bad_total() const;
 };
 
@@ -74,6 +82,8 @@ class MarketFeed {
   [[nodiscard]] FeedLinkState state() const { return state_; }
   [[nodiscard]] FeedProtocol protocol() const { return protocol_; }
   [[nodiscard]] const FeedCounters& counters() const { return counters_; }
+  // How long since `coin` last traded on this feed (since it went live if never), or -1 when not live.
+  [[nodiscard]] double coin_silence_seconds(CoinId coin) const;
   // The URL connected to, with the streams (Binance) in it.
   [[nodiscard]] std::string url() const { return url_.to_string(); }
 

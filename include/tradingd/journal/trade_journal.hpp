@@ -46,6 +46,7 @@ struct JournalStats {
   std::uint64_t batches = 0;       // transactions committed
   std::uint64_t write_errors = 0;  // failed batch attempts (each retried)
   bool healthy = true;             // false while the last batch attempt failed
+  double last_commit_seconds = 0;  // how long the last committed transaction took
 };
 
 class TradeJournal final : public RecordSink {
@@ -105,6 +106,7 @@ class TradeJournal final : public RecordSink {
   std::atomic<std::uint64_t> committed_{0};
   std::atomic<std::uint64_t> batches_{0};
   std::atomic<std::uint64_t> write_errors_{0};
+  std::atomic<std::int64_t> last_commit_ns_{0};
   std::atomic<bool> healthy_{true};
 };
 
