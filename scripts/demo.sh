@@ -31,7 +31,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 echo "demo: $(head -1 demo/exchange-sim.log); its log is demo/exchange-sim.log"
-echo "demo: starting tradingd; press Ctrl-C to stop"
+echo "demo: starting tradingd; the dashboard is at http://127.0.0.1:8080/ ; press Ctrl-C to stop"
 
 daemon=(./build/release/tradingd --config config/demo.toml --conditions config/demo-conditions.json)
 if [[ -n "${DEMO_SECONDS:-}" ]]; then

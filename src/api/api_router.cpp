@@ -7,6 +7,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "tradingd/api/dashboard_page.hpp"
 #include "tradingd/app/condition_parser.hpp"
 #include "tradingd/app/config_error.hpp"
 #include "tradingd/app/trading_system.hpp"
@@ -89,6 +90,7 @@ ApiResponse ApiRouter::handle(std::string_view method, std::string_view target, 
   }
   const auto n = path.size();
   const std::string_view first = n ? path[0] : std::string_view();
+  if (method == "GET" && n == 0) return ApiResponse{200, std::string(DashboardPage::html()), "text/html; charset=utf-8"};
   if (method == "GET" && n == 1 && first == "health") return health();
   if (method == "GET" && n == 1 && first == "status") return status();
   if (method == "GET" && n == 1 && first == "conditions") return conditions();

@@ -199,3 +199,54 @@ TEST_CASE("api: /metrics is valid Prometheus exposition and counts what happened
   CHECK(r.body.find("tradingd_tick_to_decision_seconds_count{exchange=\"bybit\"}") != std::string::npos);
   CHECK(stop(daemon) == 0);
 }
+
+TEST_CASE("dashboard: headless Chromium shows live prices, a position and an equity curve",
+          "[integration][api][browser]") {
+  ApiRun run("dashboard");
+  SimProcess sim(run.sim_args({"--plain", "--rate", "20", "--loop"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess& daemon = run.start_with(true);
+  // A LONG that opens at 103 and stays open (wide levels), so the page has a position to show.
+  const std::string wide = R"({"id":"dash-long","coin":"BTC","direction":"LONG","trigger_type":"ABOVE",)"
+                           R"("trigger_price":102.5,"position_size_usd":20,"stop_loss_pct":0.5,"take_profit_pct":0.5,)"
+                           R"("valid_until":"2099-01-01T00:00:00Z"})";
+  REQUIRE(http(run.port, "POST", "/conditions", wide, {auth}).status == 201);
+  REQUIRE(wait_until([&] { return run.count("SELECT count(*) FROM trades") == 1; }));
+  const auto page = http(run.port, "GET", "/");
+  CHECK(page.status == 200);
+  CHECK(page.body.find("<title>tradingd</title>") != std::string::npos);
+  CHECK(page.body.find("http") == std::string::npos);  // self-contained: no external requests
+
+  const std::string url = "http://127.0.0.1:" + std::to_string(run.port) + "/";
+  const std::vector<std::string> chromium = {"/usr/bin/chromium",
+                                             "--headless",
+                                             "--no-sandbox",
+                                             "--disable-gpu",
+                                             "--no-first-run",
+                                             "--disable-background-networking",
+                                             "--window-size=1400,1000",
+                                             "--virtual-time-budget=4000",
+                                             "--user-data-dir=" + (run.daemon.dir() / "chromium").string()};
+  auto with = [&](std::vector<std::string> extra) {
+    auto argv = chromium;
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+  };
+  TestProcess dom(with({"--dump-dom", url}), run.daemon.dir(), "chromium-dom");
+  REQUIRE(dom.wait(std::chrono::seconds(90)) == 0);
+  const std::string html = dom.stdout_text();
+  INFO(html.substr(0, 4000));
+  CHECK(html.find("<td class=\"\">T-dash-long</td>") != std::string::npos);            // the open position
+  CHECK(html.find("<td class=\"\">BTC</td><td class=\"n\">10") != std::string::npos);  // a live BTC price
+  CHECK(html.find("<path d=\"M") != std::string::npos);                                // the equity curve
+  CHECK(html.find("HEALTHY") != std::string::npos);
+
+  const auto dir = std::filesystem::path(TRADINGD_ARTIFACT_DIR);
+  std::filesystem::create_directories(dir);
+  const auto shot = dir / "dashboard.png";
+  std::filesystem::remove(shot);
+  TestProcess png(with({"--screenshot=" + shot.string(), url}), run.daemon.dir(), "chromium-shot");
+  REQUIRE(png.wait(std::chrono::seconds(90)) == 0);
+  CHECK(std::filesystem::file_size(shot) > 10000);
+  CHECK(stop(daemon) == 0);
+}

@@ -3,6 +3,7 @@
 // response, on the io thread (so it reads and changes trading state without
 // locks). ControlApi feeds it from HTTP; tests can call it directly.
 //
+//   GET  /                         the dashboard (DashboardPage)
 //   GET  /health                   200 when healthy, 503 with the reasons
 //   GET  /status                   feed, counts, balance, equity, journal, uptime
 //   GET  /conditions               armed conditions
