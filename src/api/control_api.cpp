@@ -162,6 +162,10 @@ void ControlApi::Impl::accept() {
   acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
     if (!running || !acceptor.is_open()) return;
     if (!ec) {
+      // Responses go out as header and body segments: without this, Nagle
+      // holds the second until the client's delayed ACK (40 ms a request).
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       auto session = std::make_shared<Session>(std::move(socket), *this);
       std::erase_if(sessions, [](const auto& w) { return w.expired(); });
       sessions.push_back(session);

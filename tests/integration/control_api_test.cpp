@@ -1,57 +1,16 @@
 // The control API of a real daemon trading against exchange-sim on loopback:
 // what a strategist and an operator do with it, and everything it refuses.
 
+#include <atomic>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
+#include <thread>
 
-#include "http_client.hpp"
-#include "live_run.hpp"
+#include "api_run.hpp"
 
 using namespace tradingd::test;
 using json = nlohmann::json;
-
-namespace {
-
-constexpr const char* token = "t0ken-for-tests-7f3a";
-const std::string auth = std::string("Authorization: Bearer ") + token;
-
-// BTC goes round 100 -> 103 -> 100, forever.
-constexpr const char* loop_path =
-    "ts_ms,symbol,price\n0,BTCUSDT,100\n0,BTCUSDT,101\n0,BTCUSDT,102\n0,BTCUSDT,103\n0,BTCUSDT,102\n"
-    "0,BTCUSDT,101\n0,ETHUSDT,2000\n";
-
-struct ApiRun : LiveRun {
-  explicit ApiRun(const std::string& tag) : LiveRun(tag, "bybit") {
-    write_path(loop_path);
-    write_conditions({});
-  }
-
-  // Starts the daemon with the token (or none) in its environment; waits for the API and the feed.
-  TestProcess& start_with(bool with_token) {
-    daemon.write_config();
-    std::vector<std::string> argv = {"/usr/bin/env"};
-    if (with_token) argv.push_back(std::string("TRADINGD_API_TOKEN=") + token);
-    argv.insert(argv.end(), {TRADINGD_BINARY, "--config", (daemon.dir() / "settings.toml").string()});
-    TestProcess& p = process.emplace(argv, daemon.dir(), "tradingd");
-    require_log("Connected to bybit");
-    static const std::regex re(R"(Control API on http://127\.0\.0\.1:([0-9]+))");
-    std::smatch m;
-    const std::string text = log();
-    REQUIRE(std::regex_search(text, m, re));
-    port = static_cast<unsigned short>(std::stoi(m[1]));
-    return p;
-  }
-
-  [[nodiscard]] std::string condition_body(const std::string& id, double trigger) const {
-    return condition(id, "BTC", "LONG", "ABOVE", trigger, 20);
-  }
-
-  unsigned short port = 0;
-  std::optional<TestProcess> process;
-};
-
-}  // namespace
 
 TEST_CASE("api: arm a condition, watch it fire from sim prices, close it, halt and resume", "[integration][api]") {
   ApiRun run("api-flow");

@@ -1,0 +1,105 @@
+// Load on the control API while ticks flow: its own test binary, run alone
+// (RUN_SERIAL), because it compares latency figures and must not share the
+// two cores with other tests.
+
+#include <atomic>
+#include <csignal>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <thread>
+
+#include "api_run.hpp"
+
+using namespace tradingd::test;
+using json = nlohmann::json;
+
+namespace {
+
+// Bucket upper bounds and cumulative counts of the driving feed's histogram.
+std::vector<std::pair<double, double>> latency_buckets(const std::string& metrics) {
+  std::vector<std::pair<double, double>> out;
+  static const std::regex re(
+      R"re(tradingd_tick_to_decision_seconds_bucket\{exchange="bybit",le="([^"]+)"\} ([0-9.e+-]+))re");
+  for (auto it = std::sregex_iterator(metrics.begin(), metrics.end(), re); it != std::sregex_iterator(); ++it) {
+    const std::string le = (*it)[1];
+    out.emplace_back(le == "+Inf" ? 1e9 : std::stod(le), std::stod((*it)[2]));
+  }
+  return out;
+}
+
+// p99 of the frames between two scrapes, as the upper bound of its bucket.
+double p99_between(const std::vector<std::pair<double, double>>& before,
+                   const std::vector<std::pair<double, double>>& after) {
+  REQUIRE(before.size() == after.size());
+  REQUIRE(!after.empty());
+  const double total = after.back().second - before.back().second;
+  REQUIRE(total > 50);
+  for (std::size_t i = 0; i < after.size(); ++i)
+    if (after[i].second - before[i].second >= 0.99 * total) return after[i].first;
+  return 1e9;
+}
+
+}  // namespace
+
+TEST_CASE("api: 200 concurrent requests while ticks flow: trades match, tick-to-decision p99 within 2x of idle",
+          "[integration][api][load]") {
+  ApiRun run("api-load");
+  run.daemon.set("risk", "max_positions", "30");
+  run.daemon.set("risk", "max_position_per_coin", "30");
+  run.daemon.set("risk", "max_exposure_pct", "1.0");
+  SimProcess sim(run.sim_args({"--plain", "--rate", "400", "--loop"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess& daemon = run.start_with(true);
+  // Conditions armed through the load, all firing while it runs.
+  std::vector<std::string> armed;
+  for (int i = 0; i < 30; ++i) armed.push_back(run.condition_body("load-" + std::to_string(i), 101.5 + 0.01 * i));
+
+  const auto idle_0 = latency_buckets(http(run.port, "GET", "/metrics").body);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const auto idle_1 = latency_buckets(http(run.port, "GET", "/metrics").body);
+  const double idle_p99 = p99_between(idle_0, idle_1);
+
+  // 200 clients at once, each asking every 50 ms for as long as the idle window lasted.
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::thread> clients;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  for (int c = 0; c < 200; ++c)
+    clients.emplace_back([&, c] {
+      for (int k = 0; std::chrono::steady_clock::now() < until; ++k) {
+        const auto r = c < 30 && k == 0
+                           ? http(run.port, "POST", "/conditions", armed[static_cast<std::size_t>(c)], {auth})
+                           : http(run.port, "GET", k % 2 ? "/status" : "/positions");
+        (r.status == 200 || r.status == 201 ? ok : failed)++;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  for (auto& t : clients) t.join();
+  const auto load_1 = latency_buckets(http(run.port, "GET", "/metrics").body);
+  const double load_p99 = p99_between(idle_1, load_1);
+  INFO("idle p99 <= " << idle_p99 << " s, under load p99 <= " << load_p99 << " s");
+  CHECK(failed == 0);
+  CHECK(ok >= 200 * 10);
+  CHECK(load_p99 <= 2 * idle_p99 + 1e-12);
+  std::printf("tick-to-decision p99: idle <= %.0f ns, with 200 concurrent clients (%d requests) <= %.0f ns\n",
+              idle_p99 * 1e9, ok.load(), load_p99 * 1e9);
+
+  // What the API reports is what the journal holds, once prices stop moving.
+  REQUIRE(wait_until([&] { return run.count("SELECT count(*) FROM trades") == 30; }));
+  sim.process().signal(SIGSTOP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the last decisions commit
+  const auto positions = json::parse(http(run.port, "GET", "/positions").body);
+  CHECK(static_cast<int>(positions.size()) == run.count("SELECT count(*) FROM trades WHERE status = 'OPEN'"));
+  const auto trades = json::parse(http(run.port, "GET", "/trades?hours=1").body);
+  CHECK(trades.size() == 30);
+  for (const auto& t : trades) {
+    INFO(t.dump());
+    const std::string where = " FROM trades WHERE id = '" + t["id"].get<std::string>() + "'";
+    CHECK(run.daemon.query("SELECT status" + where) == t["status"].get<std::string>());
+    CHECK(run.daemon.query_double("SELECT entry_price" + where) == t["entry_price"].get<double>());
+  }
+  sim.process().signal(SIGCONT);
+  CHECK(stop(daemon) == 0);
+  CHECK(run.daemon.query("SELECT count(*) FROM conditions WHERE status = 'TRIGGERED'") == "30");
+  CHECK(run.daemon.invariant_violations(1000.0).empty());
+}
