@@ -231,6 +231,16 @@ double shutdown_balance(const std::string& log) {
   return *last;
 }
 
+// After a storage fault: every round traded and closed, the journal's balance
+// is the one tradingd held in memory, and the journal is consistent.
+void check_nothing_lost(const LiveRun& run) {
+  CHECK(run.count("SELECT count(*) FROM trades") == 40);
+  CHECK(run.closed_trades() == 40);
+  CHECK(run.daemon.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1") ==
+        Approx(shutdown_balance(run.log())).epsilon(0).margin(0.005));
+  CHECK(run.daemon.invariant_violations(1000.0).empty());
+}
+
 }  // namespace
 
 TEST_CASE("durability: the database locked by another process; trading goes on and everything is written after",
@@ -252,12 +262,7 @@ TEST_CASE("durability: the database locked by another process; trading goes on a
   run.require_log("journal: writes succeed again");
   wait_path_sent(sim);
   CHECK(stop(daemon) == 0);
-  const std::string log = run.log();
-  CHECK(run.count("SELECT count(*) FROM trades") == 40);  // every round traded, none lost
-  CHECK(run.closed_trades() == 40);
-  CHECK(run.daemon.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1") ==
-        Approx(shutdown_balance(log)).epsilon(0).margin(0.005));
-  CHECK(run.daemon.invariant_violations(1000.0).empty());
+  check_nothing_lost(run);
 }
 
 TEST_CASE("durability: a full disk (file-size limit); trading goes on and everything is written once it clears",
@@ -282,12 +287,7 @@ TEST_CASE("durability: a full disk (file-size limit); trading goes on and everyt
   run.require_log("journal: writes succeed again", std::chrono::seconds(30));
   wait_path_sent(sim);
   CHECK(stop(daemon) == 0);
-  const std::string log = run.log();
-  CHECK(run.count("SELECT count(*) FROM trades") == 40);
-  CHECK(run.closed_trades() == 40);
-  CHECK(run.daemon.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1") ==
-        Approx(shutdown_balance(log)).epsilon(0).margin(0.005));
-  CHECK(run.daemon.invariant_violations(1000.0).empty());
+  check_nothing_lost(run);
 }
 
 TEST_CASE("durability: a read-only journal file; trading goes on and everything is written once it is writable",
@@ -324,10 +324,5 @@ TEST_CASE("durability: a read-only journal file; trading goes on and everything 
   run.require_log("journal: writes succeed again");
   wait_path_sent(sim);
   CHECK(stop(daemon) == 0);
-  const std::string log = run.log();
-  CHECK(run.count("SELECT count(*) FROM trades") == 40);
-  CHECK(run.closed_trades() == 40);
-  CHECK(run.daemon.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1") ==
-        Approx(shutdown_balance(log)).epsilon(0).margin(0.005));
-  CHECK(run.daemon.invariant_violations(1000.0).empty());
+  check_nothing_lost(run);
 }
