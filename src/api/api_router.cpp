@@ -90,7 +90,8 @@ ApiResponse ApiRouter::handle(std::string_view method, std::string_view target, 
   }
   const auto n = path.size();
   const std::string_view first = n ? path[0] : std::string_view();
-  if (method == "GET" && n == 0) return ApiResponse{200, std::string(DashboardPage::html()), "text/html; charset=utf-8"};
+  if (method == "GET" && n == 0)
+    return ApiResponse{200, std::string(DashboardPage::html()), "text/html; charset=utf-8"};
   if (method == "GET" && n == 1 && first == "health") return health();
   if (method == "GET" && n == 1 && first == "status") return status();
   if (method == "GET" && n == 1 && first == "conditions") return conditions();
@@ -139,7 +140,12 @@ ApiResponse ApiRouter::status() {
     for (const MarketFeed* m : {&f->primary(), f->fallback()}) {
       if (!m) continue;
       const auto& c = m->counters();
+      json ages = json::object();  // seconds since each coin last traded on this feed
+      for (std::size_t id = 0; id < coins.size(); ++id)
+        if (const double age = m->coin_silence_seconds(static_cast<CoinId>(id)); age >= 0)
+          ages[coins.name(static_cast<CoinId>(id))] = age;
       feeds.push_back({{"exchange", to_string(m->protocol())},
+                       {"tick_age_s", ages},
                        {"state", to_string(m->state())},
                        {"driving", m->protocol() == f->driver()},
                        {"ticks", c.ticks},

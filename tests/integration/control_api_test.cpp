@@ -24,6 +24,7 @@ TEST_CASE("api: arm a condition, watch it fire from sim prices, close it, halt a
   const auto status = json::parse(http(run.port, "GET", "/status").body);
   CHECK(status["feed"]["driver"] == "bybit");
   CHECK(status["feed"]["exchanges"][0]["state"] == "live");
+  CHECK(status["feed"]["exchanges"][0]["tick_age_s"]["BTC"].get<double>() < 5.0);
   CHECK(status["balance"] == 1000.0);
   CHECK(status["version"] == TRADINGD_VERSION);
 
