@@ -210,3 +210,34 @@ TEST_CASE("dashboard: headless Chromium shows live prices, a position and an equ
   CHECK(std::filesystem::file_size(shot) > 10000);
   CHECK(stop(daemon) == 0);
 }
+
+TEST_CASE("api: at most 64 connections at once, and a client that sends nothing is cut after 10 s",
+          "[integration][api][limits]") {
+  ApiRun run("api-limits");
+  SimProcess sim(run.sim_args({"--plain", "--loop"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess& daemon = run.start_with(true);
+  auto open_idle = [&] {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(run.port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    return fd;
+  };
+  std::vector<int> idle;
+  for (int i = 0; i < 64; ++i) idle.push_back(open_idle());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // all accepted
+  CHECK(http(run.port, "GET", "/status").status == 503);        // the 65th
+  const auto started = std::chrono::steady_clock::now();
+  char buf[16];
+  CHECK(::recv(idle.front(), buf, sizeof buf, 0) == 0);  // closed by the server, having sent nothing
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  CHECK(waited > 8.0);
+  CHECK(waited < 12.0);
+  for (int fd : idle) ::close(fd);
+  REQUIRE(wait_until([&] { return http(run.port, "GET", "/status").status == 200; }));
+  CHECK(http(run.port, "GET", "/health").status == 200);  // trading went on throughout
+  CHECK(stop(daemon) == 0);
+}
