@@ -43,6 +43,18 @@ std::vector<std::string_view> segments(std::string_view target) {
   return out;
 }
 
+// Gross P&L of an open position at `last`, before the exit fee.
+double unrealized(const Position& p, double last) {
+  return p.direction == Direction::Long ? p.qty * (last - p.entry_price) : p.qty * (p.entry_price - last);
+}
+
+double unrealized_total(const Sniper& sniper) {
+  double sum = 0.0;
+  for (const auto& p : sniper.open_positions())
+    if (const auto last = sniper.last_price(p.coin)) sum += unrealized(p, *last);
+  return sum;
+}
+
 json position_json(const Position& p, const std::string& coin, std::optional<double> last) {
   json j{{"id", p.id.view()},
          {"condition_id", p.condition_id.view()},
@@ -56,10 +68,8 @@ json position_json(const Position& p, const std::string& coin, std::optional<dou
          {"take_profit_price", p.take_profit_price},
          {"strategy_id", p.strategy_id.view()}};
   if (last) {
-    const double gross =
-        p.direction == Direction::Long ? p.qty * (*last - p.entry_price) : p.qty * (p.entry_price - *last);
     j["last_price"] = *last;
-    j["unrealized_pnl_usd"] = gross;
+    j["unrealized_pnl_usd"] = unrealized(p, *last);
   } else {
     j["last_price"] = nullptr;
     j["unrealized_pnl_usd"] = nullptr;
@@ -129,10 +139,7 @@ ApiResponse ApiRouter::health() {
 ApiResponse ApiRouter::status() {
   const Sniper& sniper = system_.sniper();
   const auto& coins = system_.coins();
-  double unrealized = 0.0;
-  for (const auto& p : sniper.open_positions())
-    if (const auto last = sniper.last_price(p.coin))
-      unrealized += p.direction == Direction::Long ? p.qty * (*last - p.entry_price) : p.qty * (p.entry_price - *last);
+  const double open_pnl = unrealized_total(sniper);
   json feeds = json::array();
   std::string driver;
   if (const FeedSupervisor* f = system_.feeds()) {
@@ -169,7 +176,7 @@ ApiResponse ApiRouter::status() {
                     {"conditions", sniper.active_condition_count()},
                     {"positions", sniper.open_position_count()},
                     {"balance", sniper.balance()},
-                    {"equity", sniper.balance() + unrealized},
+                    {"equity", sniper.balance() + open_pnl},
                     {"prices", prices},
                     {"ticks", {{"total", sc.ticks}, {"invalid", sc.invalid_ticks}, {"paused", sc.paused_ticks}}},
                     {"journal",
@@ -209,8 +216,9 @@ ApiResponse ApiRouter::arm(std::string_view body) {
   bool duplicate = false;
   for (const auto& msg : parsed.refused) refused.push_back(msg);
   for (const auto& c : parsed.accepted) {
+    const bool known = system_.sniper().is_known_id(c.id);
     if (auto err = system_.inject_condition(c)) {
-      duplicate = duplicate || err->message.find("already in the journal") != std::string::npos;
+      duplicate = duplicate || known;
       refused.push_back(fmt::format("condition {} refused: {}: {}", c.id, err->field, err->message));
     } else {
       armed.push_back(c.id);
@@ -361,9 +369,12 @@ ApiResponse ApiRouter::metrics() {
   for (const MarketFeed* f : all) {
     const auto& c = f->counters();
     const std::string ex = label("exchange", to_string(f->protocol()));
-    for (std::size_t i = 0; i < c.latency_bounds_s.size(); ++i)
-      m.sample("tradingd_tick_to_decision_seconds_bucket", static_cast<double>(c.latency_le[i]),
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < c.latency_bounds_s.size(); ++i) {
+      cumulative += c.latency_in[i];
+      m.sample("tradingd_tick_to_decision_seconds_bucket", static_cast<double>(cumulative),
                ex + "," + label("le", fmt::format("{}", c.latency_bounds_s[i])));
+    }
     m.sample("tradingd_tick_to_decision_seconds_bucket", static_cast<double>(c.latency_count), ex + ",le=\"+Inf\"");
     m.sample("tradingd_tick_to_decision_seconds_sum", c.latency_sum_s, ex);
     m.sample("tradingd_tick_to_decision_seconds_count", static_cast<double>(c.latency_count), ex);
@@ -383,18 +394,15 @@ ApiResponse ApiRouter::metrics() {
   m.sample("tradingd_conditions_finished_total", static_cast<double>(sc.expired), label("status", "EXPIRED"));
   m.family("tradingd_positions_closed_total", "counter", "Positions closed since start.");
   m.sample("tradingd_positions_closed_total", static_cast<double>(sc.closed));
-  double unrealized = 0.0;
-  for (const auto& p : sniper.open_positions())
-    if (const auto last = sniper.last_price(p.coin))
-      unrealized += p.direction == Direction::Long ? p.qty * (*last - p.entry_price) : p.qty * (p.entry_price - *last);
+  const double open_pnl = unrealized_total(sniper);
   m.family("tradingd_positions_open", "gauge", "Open positions.");
   m.sample("tradingd_positions_open", static_cast<double>(sniper.open_position_count()));
   m.family("tradingd_balance_usd", "gauge", "Realised paper balance.");
   m.sample("tradingd_balance_usd", sniper.balance());
   m.family("tradingd_unrealized_pnl_usd", "gauge", "P&L of open positions at the last prices, before exit fees.");
-  m.sample("tradingd_unrealized_pnl_usd", unrealized);
+  m.sample("tradingd_unrealized_pnl_usd", open_pnl);
   m.family("tradingd_equity_usd", "gauge", "Balance plus unrealised P&L.");
-  m.sample("tradingd_equity_usd", sniper.balance() + unrealized);
+  m.sample("tradingd_equity_usd", sniper.balance() + open_pnl);
   m.family("tradingd_halted", "gauge", "1 while the operator has halted new entries.");
   m.sample("tradingd_halted", sniper.entries_halted() ? 1 : 0);
 

@@ -8,6 +8,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
 
@@ -103,7 +104,7 @@ class Session : public std::enable_shared_from_this<Session> {
         try {
           r = ApiRouter::trades(db, target, SystemClock().now_ms());
         } catch (const std::exception& e) {
-          r = ApiResponse{500, nlohmann_like_error(e.what())};
+          r = ApiResponse{500, error_json(e.what())};
         }
         net::post(self->api_.io, [self, r = std::move(r), version, keep_alive]() mutable {
           self->send(std::move(r), version, keep_alive);
@@ -117,16 +118,12 @@ class Session : public std::enable_shared_from_this<Session> {
                              std::string_view(req[http::field::authorization]), req.body());
     } catch (const std::exception& e) {
       spdlog::error("API: {} {} failed: {}", std::string(req.method_string()), target.substr(0, 200), e.what());
-      r = ApiResponse{500, nlohmann_like_error(e.what())};
+      r = ApiResponse{500, error_json(e.what())};
     }
     send(std::move(r), version, keep_alive);
   }
 
-  static std::string nlohmann_like_error(const std::string& what) {
-    std::string escaped;
-    for (char c : what) escaped += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
-    return R"({"error":")" + escaped + "\"}";
-  }
+  static std::string error_json(const std::string& what) { return nlohmann::json{{"error", what}}.dump(); }
 
   void send(ApiResponse r, unsigned version, bool keep_alive) {
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
@@ -183,12 +180,9 @@ ControlApi::ControlApi(net::io_context& io, const ApiSettings& settings, Trading
   beast::error_code ec;
   const auto address = net::ip::make_address(settings.listen, ec);
   if (ec) throw std::runtime_error("[api] listen " + settings.listen + ": not an IP address");
-  if (!address.is_loopback() && impl_->router.read_only() == false) {
-    // A token makes a non-loopback API acceptable; without one it would be open to the network.
-  } else if (!address.is_loopback()) {
+  if (!address.is_loopback() && impl_->router.read_only())
     throw std::runtime_error("[api] listen " + settings.listen + " is not loopback and $" + settings.token_env +
                              " is not set: refusing to expose the API without a token");
-  }
   auto& a = impl_->acceptor;
   const tcp::endpoint ep(address, static_cast<unsigned short>(settings.port));
   a.open(ep.protocol());

@@ -342,8 +342,8 @@ void MarketFeed::deliver(Link& link) {
   auto& c = counters_;
   ++c.latency_count;
   c.latency_sum_s += took;
-  for (std::size_t i = 0; i < c.latency_bounds_s.size(); ++i)
-    if (took <= c.latency_bounds_s[i]) ++c.latency_le[i];
+  const auto& bounds = c.latency_bounds_s;
+  ++c.latency_in[static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), took) - bounds.begin())];
   if (oldest_age > 0) {
     if (now - last_old_warning_ >= warning_period) {
       spdlog::warn("{}: skipped {} trades older than {} ms (oldest {}); delayed data, or a wrong system clock",

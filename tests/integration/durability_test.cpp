@@ -38,6 +38,17 @@ void write_scenario(const LiveRun& run, Scenario& s) {
   run.daemon.write("conditions.json", conditions_json(s.conditions));
 }
 
+// A journal with one condition that fired and took profit, made by a real
+// replay; returns the ticks file (a replay that ends by itself).
+std::filesystem::path replay_one_closed_trade(DaemonHarness& h) {
+  h.write_config();
+  const auto conditions = h.write("c.json", R"([{"id":"c1","coin":"BTC","direction":"LONG","trigger_type":"ABOVE",
+      "trigger_price":100,"position_size_usd":50,"valid_until":"2030-01-01T00:00:00Z","created_at":1764158400000}])");
+  const auto ticks = h.write("t.csv", "ts_ms,coin,price\n1764158400000,BTC,100\n1764158401000,BTC,102\n");
+  REQUIRE(h.replay(conditions, ticks).exit_code == 0);
+  return ticks;
+}
+
 TestProcess start_daemon(const LiveRun& run, bool with_conditions, const std::string& name) {
   std::vector<std::string> argv = {TRADINGD_BINARY, "--config", (run.daemon.dir() / "settings.toml").string()};
   if (with_conditions) argv.insert(argv.end(), {"--conditions", (run.daemon.dir() / "conditions.json").string()});
@@ -136,11 +147,7 @@ TEST_CASE("durability: a second tradingd on the same journal is refused", "[inte
 
 TEST_CASE("durability: an inconsistent or damaged journal stops start-up with exit 2", "[integration][durability]") {
   DaemonHarness h("bad-journal");
-  h.write_config();
-  const auto conditions = h.write("c.json", R"([{"id":"c1","coin":"BTC","direction":"LONG","trigger_type":"ABOVE",
-      "trigger_price":100,"position_size_usd":50,"valid_until":"2030-01-01T00:00:00Z","created_at":1764158400000}])");
-  const auto ticks = h.write("t.csv", "ts_ms,coin,price\n1764158400000,BTC,100\n1764158401000,BTC,102\n");
-  REQUIRE(h.replay(conditions, ticks).exit_code == 0);
+  const auto ticks = replay_one_closed_trade(h);
   REQUIRE(h.query("SELECT status FROM trades") == "CLOSED");
   // With --replay, a daemon that wrongly started would also end by itself.
   const std::vector<std::string> args = {"--config", (h.dir() / "settings.toml").string(), "--replay", ticks.string()};
@@ -176,11 +183,7 @@ TEST_CASE("durability: an inconsistent or damaged journal stops start-up with ex
 TEST_CASE("durability: a journal of an older schema is migrated at start-up, keeping a backup",
           "[integration][durability][schema]") {
   DaemonHarness h("old-schema");
-  h.write_config();
-  const auto conditions = h.write("c.json", R"([{"id":"c1","coin":"BTC","direction":"LONG","trigger_type":"ABOVE",
-      "trigger_price":100,"position_size_usd":50,"valid_until":"2030-01-01T00:00:00Z","created_at":1764158400000}])");
-  const auto ticks = h.write("t.csv", "ts_ms,coin,price\n1764158400000,BTC,100\n1764158401000,BTC,102\n");
-  REQUIRE(h.replay(conditions, ticks).exit_code == 0);
+  const auto ticks = replay_one_closed_trade(h);
   const double balance = h.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1");
   {
     // Back to version 1 as an older tradingd left it.

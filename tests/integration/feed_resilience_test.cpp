@@ -18,7 +18,9 @@ constexpr const char* standard_path =
     "0,BTCUSDT,103\n0,BTCUSDT,100\n0,ETHUSDT,1999.5\n0,BTCUSDT,98.9\n0,BTCUSDT,99.5\n0,BTCUSDT,101.5\n"
     "0,ETHUSDT,2000\n0,BTCUSDT,101\n";
 
-void standard_conditions(const LiveRun& run) {
+// The standard path and its two conditions: LONG takes profit at 103, SHORT stops out at 101.5.
+void use_standard_path(const LiveRun& run) {
+  run.write_path(standard_path);
   run.write_conditions(
       {condition("long-1", "BTC", "LONG", "ABOVE", 101, 50), condition("short-1", "BTC", "SHORT", "BELOW", 99, 30)});
 }
@@ -43,8 +45,7 @@ std::vector<double> numbers_after(const std::string& text, const std::string& pr
 TEST_CASE("resilience: a silent link goes STALE, pauses trading and is recycled within the bound",
           "[integration][resilience]") {
   LiveRun run("silent", "bybit");
-  run.write_path(standard_path);
-  standard_conditions(run);
+  use_standard_path(run);
   run.daemon.set("health", "stale_after_ms", "300");
   run.daemon.set("feed", "reconnect_after_stale_ms", "1000");
   // Every connection goes silent (socket open) after 4 messages; the path waits for a client that listens.
@@ -68,8 +69,7 @@ TEST_CASE("resilience: a silent link goes STALE, pauses trading and is recycled 
 
 TEST_CASE("resilience: Bybit, no data and no pong after a ping means dead", "[integration][resilience]") {
   LiveRun run("no-pong", "bybit");
-  run.write_path(standard_path);
-  standard_conditions(run);
+  use_standard_path(run);
   run.daemon.set("feed", "ping_interval_ms", "200");
   run.daemon.set("feed", "pong_timeout_ms", "500");
   run.daemon.set("health", "stale_after_ms", "10000");  // so the dead-link rule is what acts
@@ -94,8 +94,7 @@ TEST_CASE("resilience: Bybit, no data and no pong after a ping means dead", "[in
 
 TEST_CASE("resilience: refused connections back off with jitter under the cap", "[integration][resilience]") {
   LiveRun run("refused", "bybit");
-  run.write_path(standard_path);
-  standard_conditions(run);
+  use_standard_path(run);
   run.daemon.set("feed", "backoff_initial_ms", "100");
   run.daemon.set("feed", "backoff_max_ms", "400");
   SimProcess sim(run.sim_args({"--refuse-for-ms", "3000"}), run.daemon.dir(), "sim");
@@ -212,8 +211,7 @@ TEST_CASE("resilience: a stop crossed during an outage closes at the first fresh
 
 TEST_CASE("resilience: delayed trades older than max_tick_age_ms never trade", "[integration][resilience]") {
   LiveRun run("delayed", "bybit");
-  run.write_path(standard_path);
-  standard_conditions(run);
+  use_standard_path(run);
   run.daemon.set("feed", "max_tick_age_ms", "5000");
   SimProcess sim(run.sim_args({"--delay-ms", "8000"}), run.daemon.dir(), "sim");
   run.point_at(sim);

@@ -56,12 +56,14 @@ struct FeedCounters {
   std::array<std::uint64_t, bad_frame_reasons> bad{};  // by BadFrame
 
   // Tick to decision: from a trade frame's arrival to the Sniper having acted
-  // on all its ticks, per frame. Cumulative buckets, Prometheus style.
+  // on all its ticks, per frame.
   // Powers of two from 250 ns, so one bucket is a factor of 2.
   static constexpr std::array<double, 15> latency_bounds_s = {250e-9, 500e-9, 1e-6,     2e-6,     4e-6,
                                                               8e-6,   16e-6,  32e-6,    64e-6,    128e-6,
                                                               256e-6, 512e-6, 1.024e-3, 4.096e-3, 16.384e-3};
-  std::array<std::uint64_t, latency_bounds_s.size()> latency_le{};  // frames at or under each bound
+  // Frames per bucket (not cumulative): the frame path touches one counter;
+  // the scrape adds them up.
+  std::array<std::uint64_t, latency_bounds_s.size() + 1> latency_in{};  // last: over every bound
   std::uint64_t latency_count = 0;
   double latency_sum_s = 0.0;
   [[nodiscard]] std::uint64_t bad_total() const;

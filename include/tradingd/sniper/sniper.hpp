@@ -96,6 +96,8 @@ class Sniper {
   // --- reading state -------------------------------------------------------
   [[nodiscard]] bool trading_enabled() const { return trading_enabled_; }
   [[nodiscard]] bool entries_halted() const { return entries_halted_; }
+  // Whether `id` was ever armed in this journal (ids are never reused).
+  [[nodiscard]] bool is_known_id(const std::string& id) const { return known_ids_.count(id) != 0; }
   [[nodiscard]] double balance() const { return balance_; }
   [[nodiscard]] std::size_t open_position_count() const { return open_count_; }
   [[nodiscard]] std::size_t active_condition_count() const { return armed_count_; }
