@@ -7,13 +7,17 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "tradingd/api/control_target.hpp"
 #include "tradingd/api/dashboard_page.hpp"
-#include "tradingd/app/condition_parser.hpp"
-#include "tradingd/app/config_error.hpp"
-#include "tradingd/app/trading_system.hpp"
+#include "tradingd/config/condition_parser.hpp"
+#include "tradingd/config/config_error.hpp"
+#include "tradingd/config/settings.hpp"
 #include "tradingd/domain/clock.hpp"
 #include "tradingd/domain/time_format.hpp"
+#include "tradingd/feed/feed_supervisor.hpp"
 #include "tradingd/journal/journal_reader.hpp"
+#include "tradingd/journal/trade_journal.hpp"
+#include "tradingd/sniper/sniper.hpp"
 
 namespace tradingd {
 namespace {
@@ -79,7 +83,7 @@ json position_json(const Position& p, const std::string& coin, std::optional<dou
 
 }  // namespace
 
-ApiRouter::ApiRouter(TradingSystem& system, std::string token)
+ApiRouter::ApiRouter(ControlTarget& system, std::string token)
     : system_(system), token_(std::move(token)), started_(std::chrono::steady_clock::now()) {}
 
 bool ApiRouter::authorized(std::string_view authorization) const {

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "tradingd/api/api_router.hpp"
-#include "tradingd/app/settings.hpp"
-#include "tradingd/app/trading_system.hpp"
+#include "tradingd/api/control_target.hpp"
+#include "tradingd/config/settings.hpp"
 #include "tradingd/domain/system_clock.hpp"
 
 namespace tradingd {
@@ -33,12 +33,12 @@ class Session;
 }  // namespace
 
 struct ControlApi::Impl {
-  Impl(net::io_context& io_context, const ApiSettings& api, TradingSystem& sys, std::string token)
+  Impl(net::io_context& io_context, const ApiSettings& api, ControlTarget& sys, std::string token)
       : io(io_context), settings(api), system(sys), router(sys, std::move(token)), acceptor(io_context), blocking(1) {}
 
   net::io_context& io;
   const ApiSettings& settings;
-  TradingSystem& system;
+  ControlTarget& system;
   ApiRouter router;
   tcp::acceptor acceptor;
   net::thread_pool blocking;  // journal reads for GET /trades
@@ -175,7 +175,7 @@ void ControlApi::Impl::accept() {
   });
 }
 
-ControlApi::ControlApi(net::io_context& io, const ApiSettings& settings, TradingSystem& system, std::string token)
+ControlApi::ControlApi(net::io_context& io, const ApiSettings& settings, ControlTarget& system, std::string token)
     : impl_(std::make_unique<Impl>(io, settings, system, std::move(token))) {
   beast::error_code ec;
   const auto address = net::ip::make_address(settings.listen, ec);

@@ -9,9 +9,9 @@
 #include <ostream>
 #include <stdexcept>
 
-#include "tradingd/app/config_error.hpp"
-#include "tradingd/app/config_loader.hpp"
-#include "tradingd/app/settings.hpp"
+#include "tradingd/config/config_error.hpp"
+#include "tradingd/config/config_loader.hpp"
+#include "tradingd/config/settings.hpp"
 #include "tradingd/domain/time_format.hpp"
 #include "tradingd/journal/journal_reader.hpp"
 #include "tradingd/journal/journal_summary.hpp"

@@ -10,9 +10,9 @@
 #include <iostream>
 
 #include "tradingd/app/command_line.hpp"
-#include "tradingd/app/condition_parser.hpp"
-#include "tradingd/app/config_error.hpp"
-#include "tradingd/app/config_loader.hpp"
+#include "tradingd/config/condition_parser.hpp"
+#include "tradingd/config/config_error.hpp"
+#include "tradingd/config/config_loader.hpp"
 #include "tradingd/app/journal_cli.hpp"
 #include "tradingd/app/logging.hpp"
 #include "tradingd/app/replay_source.hpp"

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <string>
 
-#include "tradingd/app/config_error.hpp"
+#include "tradingd/config/config_error.hpp"
 
 namespace tradingd {
 namespace {

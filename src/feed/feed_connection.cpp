@@ -14,7 +14,7 @@
 #include <stdexcept>
 #include <type_traits>
 
-#include "tradingd/app/settings.hpp"
+#include "tradingd/config/settings.hpp"
 #include "tradingd/feed/frame_parser.hpp"
 
 namespace tradingd {

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "tradingd/app/settings.hpp"
+#include "tradingd/config/settings.hpp"
 #include "tradingd/domain/time_format.hpp"
 
 namespace tradingd {

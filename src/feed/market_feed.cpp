@@ -8,7 +8,7 @@
 #include <random>
 #include <stdexcept>
 
-#include "tradingd/app/settings.hpp"
+#include "tradingd/config/settings.hpp"
 #include "tradingd/domain/clock.hpp"
 #include "tradingd/domain/time_format.hpp"
 

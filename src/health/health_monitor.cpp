@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "tradingd/app/settings.hpp"
+#include "tradingd/config/settings.hpp"
 #include "tradingd/domain/clock.hpp"
 #include "tradingd/journal/trade_journal.hpp"
 #include "tradingd/sniper/sniper.hpp"

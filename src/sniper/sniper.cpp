@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "tradingd/app/settings.hpp"
+#include "tradingd/config/settings.hpp"
 #include "tradingd/domain/clock.hpp"
 #include "tradingd/journal/record_sink.hpp"
 

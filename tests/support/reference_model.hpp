@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "tradingd/app/settings.hpp"
+#include "tradingd/config/settings.hpp"
 #include "tradingd/domain/trade_condition.hpp"
 
 namespace tradingd::test {

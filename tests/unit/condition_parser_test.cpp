@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "tradingd/app/condition_parser.hpp"
-#include "tradingd/app/config_error.hpp"
-#include "tradingd/app/settings.hpp"
+#include "tradingd/config/condition_parser.hpp"
+#include "tradingd/config/config_error.hpp"
+#include "tradingd/config/settings.hpp"
 #include "tradingd/domain/coin_table.hpp"
 
 using namespace tradingd;

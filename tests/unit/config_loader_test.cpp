@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "tradingd/app/config_error.hpp"
-#include "tradingd/app/config_loader.hpp"
+#include "tradingd/config/config_error.hpp"
+#include "tradingd/config/config_loader.hpp"
 
 using namespace tradingd;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "tradingd/feed/feed_url.hpp"
+#include "tradingd/config/feed_url.hpp"
 
 using tradingd::FeedUrl;
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "recording_sink.hpp"
-#include "tradingd/app/settings.hpp"
+#include "tradingd/config/settings.hpp"
 #include "tradingd/domain/coin_table.hpp"
 #include "tradingd/domain/manual_clock.hpp"
 #include "tradingd/sniper/sniper.hpp"

@@ -27,7 +27,7 @@
 
 namespace tradingd {
 
-class TradingSystem;
+class ControlTarget;
 
 struct ApiResponse {
   int status = 200;
@@ -37,7 +37,7 @@ struct ApiResponse {
 
 class ApiRouter {
  public:
-  ApiRouter(TradingSystem& system, std::string token);
+  ApiRouter(ControlTarget& system, std::string token);
 
   ApiResponse handle(std::string_view method, std::string_view target, std::string_view authorization,
                      std::string_view body);
@@ -59,7 +59,7 @@ class ApiRouter {
   ApiResponse flatten();
   ApiResponse metrics();
 
-  TradingSystem& system_;
+  ControlTarget& system_;
   const std::string token_;
   const std::chrono::steady_clock::time_point started_;
 };

@@ -19,7 +19,7 @@
 
 namespace tradingd {
 
-class TradingSystem;
+class ControlTarget;
 class ApiRouter;
 struct ApiSettings;
 
@@ -31,7 +31,7 @@ class ControlApi {
 
   // Binds at once; throws std::runtime_error (start-up: exit 2) when it
   // cannot, or when a non-loopback address has no token.
-  ControlApi(boost::asio::io_context& io, const ApiSettings& settings, TradingSystem& system, std::string token);
+  ControlApi(boost::asio::io_context& io, const ApiSettings& settings, ControlTarget& system, std::string token);
   ~ControlApi();
 
   void start();

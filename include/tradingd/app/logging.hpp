@@ -3,7 +3,7 @@
 // rotating file (<[log] dir>/trading.log, 10 MiB x 5). Any thread may log; the
 // writes happen on spdlog's own thread. setup/shutdown: main thread only.
 
-#include "tradingd/app/settings.hpp"
+#include "tradingd/config/settings.hpp"
 
 namespace tradingd {
 

@@ -19,9 +19,10 @@
 #include <optional>
 #include <string_view>
 
-#include "tradingd/app/condition_parser.hpp"
+#include "tradingd/api/control_target.hpp"
 #include "tradingd/app/replay_source.hpp"
-#include "tradingd/app/settings.hpp"
+#include "tradingd/config/condition_parser.hpp"
+#include "tradingd/config/settings.hpp"
 #include "tradingd/domain/coin_table.hpp"
 #include "tradingd/feed/feed_listener.hpp"
 #include "tradingd/feed/feed_supervisor.hpp"
@@ -44,7 +45,7 @@ struct RecoverySummary {
   std::size_t expired_while_down = 0;
 };
 
-class TradingSystem final : private FeedListener {
+class TradingSystem final : private FeedListener, public ControlTarget {
  public:
   TradingSystem(boost::asio::io_context& io, const Settings& settings, const Clock& clock);
   ~TradingSystem();
@@ -56,7 +57,7 @@ class TradingSystem final : private FeedListener {
   std::size_t arm_conditions(const ParsedConditions& parsed);
 
   // --- test-mode API: the same paths the feed and the control API use ------
-  std::optional<FieldError> inject_condition(const TradeCondition& condition);
+  std::optional<FieldError> inject_condition(const TradeCondition& condition) override;
   // False when the coin is not configured (nothing happens then).
   bool inject_price(std::string_view coin, double price, std::int64_t ts_ms);
 
@@ -77,16 +78,14 @@ class TradingSystem final : private FeedListener {
   void shutdown(std::string_view why);
 
   [[nodiscard]] const RecoverySummary& recovery() const { return recovery_; }
-  [[nodiscard]] Sniper& sniper() { return *sniper_; }
-  [[nodiscard]] TradeJournal& journal() { return *journal_; }
+  [[nodiscard]] Sniper& sniper() override { return *sniper_; }
+  [[nodiscard]] TradeJournal& journal() override { return *journal_; }
   [[nodiscard]] HealthMonitor& health() { return *health_; }
-  [[nodiscard]] const CoinTable& coins() const { return coins_; }
-  [[nodiscard]] const Settings& settings() const { return settings_; }
-  [[nodiscard]] const Clock& clock() const { return clock_; }
-  // The operator's kill switch: no new entries while halted (exits go on); audited.
-  void set_halted(bool halted);
-  // nullptr outside service mode.
-  [[nodiscard]] const FeedSupervisor* feeds() const { return feeds_.get(); }
+  [[nodiscard]] const CoinTable& coins() const override { return coins_; }
+  [[nodiscard]] const Settings& settings() const override { return settings_; }
+  [[nodiscard]] const Clock& clock() const override { return clock_; }
+  void set_halted(bool halted) override;
+  [[nodiscard]] const FeedSupervisor* feeds() const override { return feeds_.get(); }
 
  private:
   void recover();

@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "tradingd/feed/feed_url.hpp"
+#include "tradingd/config/feed_url.hpp"
 
 namespace boost::asio::ssl {
 class context;

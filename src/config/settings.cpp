@@ -1,4 +1,4 @@
-#include "tradingd/app/settings.hpp"
+#include "tradingd/config/settings.hpp"
 
 #include <charconv>
 #include <sstream>

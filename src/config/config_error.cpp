@@ -1,4 +1,4 @@
-#include "tradingd/app/config_error.hpp"
+#include "tradingd/config/config_error.hpp"
 
 namespace tradingd {
 namespace {

@@ -1,4 +1,4 @@
-#include "tradingd/app/condition_parser.hpp"
+#include "tradingd/config/condition_parser.hpp"
 
 #include <cmath>
 #include <fstream>
@@ -6,8 +6,8 @@
 #include <optional>
 #include <sstream>
 
-#include "tradingd/app/config_error.hpp"
-#include "tradingd/app/settings.hpp"
+#include "tradingd/config/config_error.hpp"
+#include "tradingd/config/settings.hpp"
 #include "tradingd/domain/coin_table.hpp"
 #include "tradingd/domain/time_format.hpp"
 

@@ -1,4 +1,4 @@
-#include "tradingd/feed/feed_url.hpp"
+#include "tradingd/config/feed_url.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "tradingd/app/config_loader.hpp"
+#include "tradingd/config/config_loader.hpp"
 
 #include <toml++/toml.h>
 #include <cmath>
@@ -6,8 +6,8 @@
 #include <set>
 #include <sstream>
 
-#include "tradingd/app/config_error.hpp"
-#include "tradingd/feed/feed_url.hpp"
+#include "tradingd/config/config_error.hpp"
+#include "tradingd/config/feed_url.hpp"
 
 namespace tradingd {
 namespace {

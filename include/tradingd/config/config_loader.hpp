@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string_view>
 
-#include "tradingd/app/settings.hpp"
+#include "tradingd/config/settings.hpp"
 
 namespace tradingd {
 
