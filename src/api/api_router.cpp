@@ -59,7 +59,15 @@ double unrealized_total(const Sniper& sniper) {
   return sum;
 }
 
-json position_json(const Position& p, const std::string& coin, std::optional<double> last) {
+json optional_number(std::optional<double> v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+// An open position as an operator watches it: its levels, where its stop is
+// now (fixed or trailing), the best price the trail follows, and its time left.
+json position_json(const Position& p, const std::string& coin, std::optional<double> last, std::int64_t now_ms) {
+  const auto stop = p.stop();
+  const auto limit = p.time_limit_ms();
   json j{{"id", p.id.view()},
          {"condition_id", p.condition_id.view()},
          {"coin", coin},
@@ -67,17 +75,25 @@ json position_json(const Position& p, const std::string& coin, std::optional<dou
          {"size_usd", p.size_usd},
          {"qty", p.qty},
          {"entry_price", p.entry_price},
+         {"entry_mark", p.entry_mark},
+         {"entry_fill", to_string(p.entry_fill)},
          {"entry_time", TimeFormat::to_iso8601(p.entry_ms)},
-         {"stop_loss_price", p.stop_loss_price},
-         {"take_profit_price", p.take_profit_price},
+         {"stop_loss_price", optional_number(p.stop_loss_price)},
+         {"take_profit_price", optional_number(p.take_profit_price)},
+         {"trailing_stop_pct", p.trailing_stop_pct > 0 ? json(p.trailing_stop_pct) : json(nullptr)},
+         {"trailing_activation_pct", p.trailing_stop_pct > 0 ? json(p.trailing_activation_pct) : json(nullptr)},
+         {"trail_active", p.trail_active()},
+         {"trailing_stop_price", optional_number(p.trailing_level())},
+         {"best_price", p.best_price},
+         {"stop_price", stop ? json(stop->price) : json(nullptr)},
+         {"stop_kind", stop ? json(stop->trailing ? "TRAILING_STOP" : "STOP_LOSS") : json(nullptr)},
+         {"max_hold_ms", p.max_hold_ms > 0 ? json(p.max_hold_ms) : json(nullptr)},
+         {"time_limit", limit ? json(TimeFormat::to_iso8601(*limit)) : json(nullptr)},
+         {"time_left_s",
+          limit ? json(static_cast<double>(std::max<std::int64_t>(0, *limit - now_ms)) / 1000.0) : json(nullptr)},
          {"strategy_id", p.strategy_id.view()}};
-  if (last) {
-    j["last_price"] = *last;
-    j["unrealized_pnl_usd"] = unrealized(p, *last);
-  } else {
-    j["last_price"] = nullptr;
-    j["unrealized_pnl_usd"] = nullptr;
-  }
+  j["last_price"] = optional_number(last);
+  j["unrealized_pnl_usd"] = last ? json(unrealized(p, *last)) : json(nullptr);
   return j;
 }
 
@@ -144,6 +160,7 @@ ApiResponse ApiRouter::status() {
   const Sniper& sniper = system_.sniper();
   const auto& coins = system_.coins();
   const double open_pnl = unrealized_total(sniper);
+  const auto& sc = sniper.counters();
   json feeds = json::array();
   std::string driver;
   if (const FeedSupervisor* f = system_.feeds()) {
@@ -169,8 +186,20 @@ ApiResponse ApiRouter::status() {
   for (std::size_t id = 0; id < coins.size(); ++id)
     if (const auto last = sniper.last_price(static_cast<CoinId>(id)))
       prices[coins.name(static_cast<CoinId>(id))] = *last;
+  // The quote slots fills read (DESIGN §4.4), with their age by the clock.
+  const PaperSettings& paper = system_.settings().paper;
+  const bool quotes_on = paper.fill_on == FillOn::Quote;
+  json quotes = json::object();
+  if (quotes_on) {
+    const auto now = system_.clock().now_ms();
+    for (std::size_t id = 0; id < coins.size(); ++id)
+      if (const auto q = sniper.quote(static_cast<CoinId>(id)))
+        quotes[coins.name(static_cast<CoinId>(id))] = {{"bid", q->has_bid ? json(q->bid) : json(nullptr)},
+                                                       {"ask", q->has_ask ? json(q->ask) : json(nullptr)},
+                                                       {"age_s", static_cast<double>(now - q->ts_ms) / 1000.0},
+                                                       {"fresh", now - q->ts_ms <= paper.max_quote_age_ms}};
+  }
   const JournalStats js = system_.journal().stats();
-  const auto& sc = sniper.counters();
   return reply(200,
                json{{"version", TRADINGD_VERSION},
                     {"uptime_s", std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()},
@@ -182,6 +211,16 @@ ApiResponse ApiRouter::status() {
                     {"balance", sniper.balance()},
                     {"equity", sniper.balance() + open_pnl},
                     {"prices", prices},
+                    {"fills",
+                     {{"fill_on", quotes_on ? "quote" : "trade"},
+                      {"slippage_bps", paper.slippage_bps},
+                      {"max_quote_age_ms", paper.max_quote_age_ms},
+                      {"by_basis",
+                       {{"trade", sc.fills[static_cast<std::size_t>(FillBasis::Trade)]},
+                        {"bid", sc.fills[static_cast<std::size_t>(FillBasis::Bid)]},
+                        {"ask", sc.fills[static_cast<std::size_t>(FillBasis::Ask)]}}},
+                      {"quote_fallbacks", sc.quote_fallbacks}}},
+                    {"quotes", quotes_on ? quotes : json(nullptr)},
                     {"ticks", {{"total", sc.ticks}, {"invalid", sc.invalid_ticks}, {"paused", sc.paused_ticks}}},
                     {"journal",
                      {{"healthy", js.healthy},
@@ -194,16 +233,21 @@ ApiResponse ApiRouter::conditions() {
   const Sniper& sniper = system_.sniper();
   json out = json::array();
   for (const auto& c : sniper.active_conditions()) {
-    out.push_back({{"id", c.id.view()},
-                   {"coin", system_.coins().name(c.coin)},
-                   {"direction", to_string(c.direction)},
-                   {"trigger_type", to_string(c.trigger_type)},
-                   {"trigger_price", c.trigger_price},
-                   {"position_size_usd", c.position_size_usd},
-                   {"stop_loss_pct", c.stop_loss_pct},
-                   {"take_profit_pct", c.take_profit_pct},
-                   {"valid_until", TimeFormat::to_iso8601(c.valid_until_ms)},
-                   {"strategy_id", c.strategy_id.view()}});
+    out.push_back(
+        {{"id", c.id.view()},
+         {"coin", system_.coins().name(c.coin)},
+         {"direction", to_string(c.direction)},
+         {"trigger_type", to_string(c.trigger_type)},
+         {"trigger_price", c.trigger_price},
+         {"position_size_usd", c.position_size_usd},
+         {"stop_loss_pct", c.stop_loss_pct},
+         {"take_profit_pct", c.take_profit_pct},
+         {"valid_until", TimeFormat::to_iso8601(c.valid_until_ms)},
+         {"strategy_id", c.strategy_id.view()},
+         {"trailing_stop_pct", c.trailing_stop_pct > 0 ? json(c.trailing_stop_pct) : json(nullptr)},
+         {"trailing_activation_pct", c.trailing_stop_pct > 0 ? json(c.trailing_activation_pct) : json(nullptr)},
+         {"max_hold_ms", c.max_hold_ms > 0 ? json(c.max_hold_ms) : json(nullptr)},
+         {"oco_group", c.oco ? json(sniper.oco_group_name(c.oco)) : json(nullptr)}});
   }
   return reply(200, out);
 }
@@ -241,8 +285,9 @@ ApiResponse ApiRouter::cancel(std::string_view id) {
 ApiResponse ApiRouter::positions() {
   const Sniper& sniper = system_.sniper();
   json out = json::array();
+  const auto now = system_.clock().now_ms();
   for (const auto& p : sniper.open_positions())
-    out.push_back(position_json(p, system_.coins().name(p.coin), sniper.last_price(p.coin)));
+    out.push_back(position_json(p, system_.coins().name(p.coin), sniper.last_price(p.coin), now));
   return reply(200, out);
 }
 
@@ -396,6 +441,19 @@ ApiResponse ApiRouter::metrics() {
   m.sample("tradingd_conditions_finished_total", static_cast<double>(sc.triggered), label("status", "TRIGGERED"));
   m.sample("tradingd_conditions_finished_total", static_cast<double>(sc.rejected), label("status", "REJECTED"));
   m.sample("tradingd_conditions_finished_total", static_cast<double>(sc.expired), label("status", "EXPIRED"));
+  m.family("tradingd_conditions_oco_cancelled_total", "counter",
+           "Conditions CANCELLED because another of their OCO group opened a position.");
+  m.sample("tradingd_conditions_oco_cancelled_total", static_cast<double>(sc.cancelled_oco));
+  m.family("tradingd_quotes_total", "counter", "Best bid/ask updates offered to the Sniper, by outcome.");
+  m.sample("tradingd_quotes_total", static_cast<double>(sc.quotes), label("outcome", "accepted"));
+  m.sample("tradingd_quotes_total", static_cast<double>(sc.invalid_quotes), label("outcome", "invalid"));
+  m.family("tradingd_fills_total", "counter", "Entry and exit fills, by what they were priced from.");
+  for (const auto b : {FillBasis::Trade, FillBasis::Bid, FillBasis::Ask})
+    m.sample("tradingd_fills_total", static_cast<double>(sc.fills[static_cast<std::size_t>(b)]),
+             label("basis", to_string(b)));
+  m.family("tradingd_fill_quote_fallbacks_total", "counter",
+           "Fills at the trade price because the coin had no fresh quote (fill_on = quote).");
+  m.sample("tradingd_fill_quote_fallbacks_total", static_cast<double>(sc.quote_fallbacks));
   m.family("tradingd_positions_closed_total", "counter", "Positions closed since start.");
   m.sample("tradingd_positions_closed_total", static_cast<double>(sc.closed));
   const double open_pnl = unrealized_total(sniper);

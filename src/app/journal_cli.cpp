@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <stdexcept>
@@ -12,6 +13,7 @@
 #include "tradingd/config/config_error.hpp"
 #include "tradingd/config/config_loader.hpp"
 #include "tradingd/config/settings.hpp"
+#include "tradingd/domain/position.hpp"
 #include "tradingd/domain/time_format.hpp"
 #include "tradingd/journal/journal_reader.hpp"
 #include "tradingd/journal/journal_summary.hpp"
@@ -67,16 +69,22 @@ std::string money(double v) {
 std::string signed_money(double v) {
   return fmt::format("{:+.4f}", v);
 }
+// Four decimals, and never "-0.0000" for a cost that rounds to nothing.
+std::string fixed4(double v) {
+  return fmt::format("{:.4f}", std::abs(v) < 0.00005 ? 0.0 : v);
+}
 std::string price(double v) {
   return fmt::format("{}", v);
 }
 
+// `in` and `out` say what each fill was priced from: the trade, the bid or the ask.
 void print_trades(const std::vector<TradeRow>& trades, std::ostream& out) {
-  TextTable t({"id", "coin", "dir", "size", "entry", "entry_time", "exit", "reason", "pnl", "status", "strategy"});
+  TextTable t(
+      {"id", "coin", "dir", "size", "entry", "in", "entry_time", "exit", "out", "reason", "pnl", "status", "strategy"});
   for (const auto& r : trades)
-    t.add({r.id, r.coin, r.direction, money(r.size_usd), price(r.entry_price), TimeFormat::to_iso8601(r.entry_ms),
-           r.exit_price ? price(*r.exit_price) : "", r.exit_reason, r.pnl_usd ? signed_money(*r.pnl_usd) : "", r.status,
-           r.strategy_id});
+    t.add({r.id, r.coin, r.direction, money(r.size_usd), price(r.entry_price), r.entry_fill,
+           TimeFormat::to_iso8601(r.entry_ms), r.exit_price ? price(*r.exit_price) : "", r.exit_fill, r.exit_reason,
+           r.pnl_usd ? signed_money(*r.pnl_usd) : "", r.status, r.strategy_id});
   t.print(out);
   out << trades.size() << " trades\n";
 }
@@ -84,11 +92,11 @@ void print_trades(const std::vector<TradeRow>& trades, std::ostream& out) {
 void print_summary(const JournalSummary& s, std::ostream& out) {
   auto table = [&](const char* title, const std::map<std::string, PerformanceRow>& rows) {
     out << title << "\n";
-    TextTable t({"", "closed", "open", "wins", "win_rate", "pnl", "fees", "max_drawdown"});
+    TextTable t({"", "closed", "open", "wins", "win_rate", "pnl", "fees", "fill_cost", "max_drawdown"});
     auto add = [&](const std::string& name, const PerformanceRow& r) {
       t.add({name, std::to_string(r.closed), std::to_string(r.open), std::to_string(r.wins),
              r.closed ? fmt::format("{:.1f}%", 100.0 * r.win_rate()) : "-", signed_money(r.pnl_usd),
-             fmt::format("{:.4f}", r.fees_usd), fmt::format("{:.4f}", r.max_drawdown_usd)});
+             fmt::format("{:.4f}", r.fees_usd), fixed4(r.fill_cost_usd), fmt::format("{:.4f}", r.max_drawdown_usd)});
     };
     for (const auto& [name, r] : rows) add(name, r);
     add("TOTAL", s.total);
@@ -97,15 +105,45 @@ void print_summary(const JournalSummary& s, std::ostream& out) {
   table("By strategy", s.by_strategy);
   out << "\n";
   table("By coin", s.by_coin);
+  out << "\nExits by strategy\n";
+  std::vector<std::string> header = {""};
+  constexpr ExitReason reasons[] = {ExitReason::StopLoss,  ExitReason::TakeProfit, ExitReason::TrailingStop,
+                                    ExitReason::TimeLimit, ExitReason::Manual,     ExitReason::Shutdown};
+  for (const auto r : reasons) header.emplace_back(to_string(r));
+  TextTable exits(header);
+  auto add = [&](const std::string& name, const PerformanceRow& row) {
+    std::vector<std::string> cells = {name};
+    for (const auto r : reasons) cells.push_back(std::to_string(row.exits[static_cast<std::size_t>(r)]));
+    exits.add(std::move(cells));
+  };
+  for (const auto& [name, r] : s.by_strategy) add(name, r);
+  add("TOTAL", s.total);
+  exits.print(out);
+  out << "fill_cost: USD the fills paid against the trade prices that decided them (spread and slippage)\n";
+}
+
+// "sl 2% tp 1.5% trail 1% from +0.5% hold 600 s": the exits a condition arms.
+std::string exits_of(const TradeCondition& c) {
+  std::string e;
+  auto add = [&](const std::string& part) { e += (e.empty() ? "" : " ") + part; };
+  auto pct = [](double v) { return fmt::format("{:.4g}%", v * 100); };
+  if (c.stop_loss_pct > 0) add("sl " + pct(c.stop_loss_pct));
+  if (c.take_profit_pct > 0) add("tp " + pct(c.take_profit_pct));
+  if (c.trailing_stop_pct) {
+    add("trail " + pct(*c.trailing_stop_pct));
+    if (c.trailing_activation_pct.value_or(0) > 0) add("from +" + pct(*c.trailing_activation_pct));
+  }
+  if (c.max_hold_ms) add("hold " + TimeFormat::seconds(std::chrono::milliseconds(*c.max_hold_ms)));
+  return e;
 }
 
 void print_conditions(const std::vector<ConditionRow>& rows, std::ostream& out) {
-  TextTable t({"id", "coin", "trigger", "dir", "size", "status", "reason", "valid_until", "strategy"});
+  TextTable t({"id", "coin", "trigger", "dir", "size", "exits", "oco", "status", "reason", "valid_until", "strategy"});
   for (const auto& r : rows) {
     const auto& c = r.condition;
     t.add({c.id.c_str(), c.coin.c_str(), std::string(to_string(c.trigger_type)) + " " + price(c.trigger_price),
-           std::string(to_string(c.direction)), money(c.position_size_usd), r.status, r.status_reason,
-           TimeFormat::to_iso8601(c.valid_until_ms), c.strategy_id.c_str()});
+           std::string(to_string(c.direction)), money(c.position_size_usd), exits_of(c), c.oco_group, r.status,
+           r.status_reason, TimeFormat::to_iso8601(c.valid_until_ms), c.strategy_id.c_str()});
   }
   t.print(out);
   out << rows.size() << " conditions\n";
@@ -157,7 +195,8 @@ std::string JournalCli::usage() {
   recent [--hours N]          trades entered in the last N hours (24)
   open                        open positions
   summary                     per strategy and per coin: closed and open trades, wins, win rate,
-                              P&L, fees and the maximum drawdown of realised P&L
+                              P&L, fees, fill cost (spread and slippage) and the maximum drawdown
+                              of realised P&L; exits by reason per strategy
   conditions [--status S]     every condition, or those with status S
                               (ACTIVE, TRIGGERED, REJECTED, EXPIRED, CANCELLED)
   export [--format csv|json] [--table trades|conditions|balance|events]

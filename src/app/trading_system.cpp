@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cmath>
 #include <csignal>
@@ -29,9 +30,16 @@ std::optional<Position> to_position(const TradeRow& row, const CoinTable& coins)
   p.size_usd = row.size_usd;
   p.qty = row.qty;
   p.entry_price = row.entry_price;
+  p.entry_mark = row.entry_mark;
+  p.entry_fill = parse_fill_basis(row.entry_fill).value_or(FillBasis::Trade);
   p.entry_ms = row.entry_ms;
   p.stop_loss_price = row.stop_loss_price;
   p.take_profit_price = row.take_profit_price;
+  p.trailing_stop_pct = row.trailing_stop_pct.value_or(0.0);
+  p.trailing_activation_pct = row.trailing_activation_pct.value_or(0.0);
+  p.max_hold_ms = row.max_hold_ms.value_or(0);
+  // The trail resumes from the last persisted best (DESIGN §4.2: at most a second old after a crash).
+  p.best_price = row.best_price.value_or(row.entry_price);
   p.entry_fee_usd = row.fees_usd;  // while open, fees_usd holds the entry fee
   return p;
 }
@@ -97,6 +105,8 @@ void TradingSystem::recover() {
                     row.id, row.coin);
     }
   }
+  for (const auto& [coin, exit_ms] : state.last_losing_stops)
+    if (const auto id = coins_.find(coin)) sniper_->restore_losing_stop(*id, exit_ms);
   for (const auto& c : state.active_conditions) {
     if (now > c.valid_until_ms) {
       journal_->submit(ConditionFinished{c.id, ConditionStatus::Expired, "expired while stopped", now});
@@ -166,6 +176,10 @@ void TradingSystem::on_price_tick(CoinId coin, double price, std::int64_t ts_ms)
   }
 }
 
+void TradingSystem::on_quote(CoinId coin, const Quote& quote) noexcept {
+  sniper_->on_quote(coin, quote);  // plain stores: nothing here can throw
+}
+
 void TradingSystem::install_signals() {
   signals_.add(SIGINT);
   signals_.add(SIGTERM);
@@ -211,13 +225,13 @@ void TradingSystem::on_feed_state(FeedProtocol exchange, FeedLinkState state) {
 
 void TradingSystem::start_replay(ReplaySource source, ManualClock& clock, double rate) {
   install_signals();
-  health_->set_expiry_sweep(false);
+  health_->set_sweep(false);
   health_->set_feed(FeedState::Ok, "replay");
   sniper_->set_trading_enabled(true);
   health_->start();
   const auto n = source.ticks().size();
   replay_.emplace(Replay{std::move(source), &clock, rate, 0, INT64_MIN, std::chrono::steady_clock::now()});
-  spdlog::info("Replaying {} ticks{}", n, rate > 0 ? fmt::format(" at {} ticks/s", rate) : std::string());
+  spdlog::info("Replaying {} rows{}", n, rate > 0 ? fmt::format(" at {} rows/s", rate) : std::string());
   boost::asio::post(io_, [this] { replay_step(); });
 }
 
@@ -235,17 +249,24 @@ void TradingSystem::replay_step() {
   for (std::size_t end = std::min(ticks.size(), r.next + budget); r.next < end; ++r.next) {
     const ReplayTick& t = ticks[r.next];
     r.clock->set(t.ts_ms);
+    // DESIGN §4.1: the sweep runs before the first row, trade or quote, of each new tick-time second.
     const std::int64_t second = t.ts_ms / sweep_period_ms;
     if (second != r.last_sweep_second) {
-      sniper_->sweep_expired(t.ts_ms);
+      sniper_->sweep(t.ts_ms);
       r.last_sweep_second = second;
     }
-    on_price_tick(t.coin, t.price, t.ts_ms);
+    if (t.has_quote) on_quote(t.coin, t.quote);  // the quote first, then the trade it came with
+    if (t.has_price) on_price_tick(t.coin, t.price, t.ts_ms);
   }
   journal_->pump();
   if (r.next >= ticks.size()) {
-    sniper_->sweep_expired(ticks.back().ts_ms);
-    spdlog::info("Replay finished: {} ticks ({} invalid)", ticks.size(), sniper_->counters().invalid_ticks);
+    sniper_->sweep(ticks.back().ts_ms);  // and once more after the last row
+    const auto& c = sniper_->counters();
+    const auto rows_with_quotes = static_cast<std::size_t>(
+        std::count_if(ticks.begin(), ticks.end(), [](const ReplayTick& t) { return t.has_quote; }));
+    spdlog::info(
+        "Replay finished: {} ticks ({} invalid){}", c.ticks, c.invalid_ticks,
+        rows_with_quotes ? fmt::format(", {} quotes ({} invalid)", rows_with_quotes, c.invalid_quotes) : std::string());
     shutdown("replay finished");
     return;
   }
@@ -275,6 +296,7 @@ void TradingSystem::shutdown(std::string_view why) {
     closed = before - left_open;
     if (left_open) spdlog::warn("{} positions stay open: no price seen for their coin since start-up", left_open);
   }
+  sniper_->persist_best_prices(clock_.now_ms());  // the next start trails from here (DESIGN §4.2)
   journal_->submit(AuditEvent{"SHUTDOWN", "",
                               nlohmann::json{{"reason", why},
                                              {"conditions_cancelled", cancelled},

@@ -27,7 +27,11 @@ constexpr std::string_view known_fields[] = {"id",
                                              "strategy_id",
                                              "reasoning",
                                              "valid_until",
-                                             "created_at"};
+                                             "created_at",
+                                             "trailing_stop_pct",
+                                             "trailing_activation_pct",
+                                             "max_hold_ms",
+                                             "oco_group"};
 
 // Field-level failure while reading one object; caught per condition.
 struct Refusal {
@@ -56,6 +60,23 @@ std::optional<double> number_field(const json& o, const char* key, bool required
   }
   if (!it->is_number()) refuse(key, "must be a number");
   return it->get<double>();
+}
+
+// A whole number (1000 or 1e3), within int64.
+std::optional<std::int64_t> integer_field(const json& o, const char* key) {
+  const auto it = o.find(key);
+  if (it == o.end()) return std::nullopt;
+  if (it->is_number_integer()) {
+    if (it->is_number_unsigned() && it->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+      refuse(key, "is too large");
+    return it->get<std::int64_t>();
+  }
+  if (it->is_number_float()) {
+    const double v = it->get<double>();
+    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9e18) refuse(key, "must be a whole number");
+    return static_cast<std::int64_t>(v);
+  }
+  refuse(key, "must be a whole number");
 }
 
 // ISO-8601 UTC text or epoch milliseconds.
@@ -104,6 +125,12 @@ TradeCondition read_condition(const json& o, const CoinTable& coins, const RiskS
   c.reasoning = string_field(o, "reasoning", false);
   c.valid_until_ms = *time_field(o, "valid_until", true);
   c.created_at_ms = time_field(o, "created_at", false).value_or(now_ms);
+  c.trailing_stop_pct = number_field(o, "trailing_stop_pct", false);
+  c.trailing_activation_pct = number_field(o, "trailing_activation_pct", false);
+  if (c.trailing_stop_pct && !c.trailing_activation_pct) c.trailing_activation_pct = 0.0;  // active from entry
+  c.max_hold_ms = integer_field(o, "max_hold_ms");
+  c.oco_group = string_field(o, "oco_group", false);
+  if (o.contains("oco_group") && c.oco_group.empty()) refuse("oco_group", "must be 1-64 characters");
   if (auto err = c.validate(coins)) throw Refusal{*err};
   return c;
 }

@@ -233,14 +233,21 @@ Settings read_settings(const toml::table& root, const std::string& file, std::ve
     r.integer("max_positions", s.risk.max_positions, 1, 10000);
     r.integer("max_position_per_coin", s.risk.max_position_per_coin, 1, 10000);
     r.number("max_exposure_pct", s.risk.max_exposure_pct, 0.0, false, 1.0, true);
-    r.number("default_stop_loss_pct", s.risk.default_stop_loss_pct, 0.0, false, 1.0, false);
-    r.number("default_take_profit_pct", s.risk.default_take_profit_pct, 0.0, false, 1.0, false);
+    // 0: conditions that name no level have none (DESIGN §3).
+    r.number("default_stop_loss_pct", s.risk.default_stop_loss_pct, 0.0, true, 1.0, false);
+    r.number("default_take_profit_pct", s.risk.default_take_profit_pct, 0.0, true, 1.0, false);
+    r.integer("cooldown_after_stop_ms", s.risk.cooldown_after_stop_ms, 0, 30LL * 86'400'000);
     r.finish();
   }
   {
     SectionReader r(top.table("paper"), "paper", file, errors);
     r.number("initial_balance", s.paper.initial_balance, 0.0, false, 1e15, true);
     r.number("fee_pct", s.paper.fee_pct, 0.0, true, 0.1, false);
+    std::string fill_on = "trade";
+    r.string("fill_on", fill_on, {"trade", "quote"});
+    s.paper.fill_on = fill_on == "quote" ? FillOn::Quote : FillOn::Trade;
+    r.number("slippage_bps", s.paper.slippage_bps, 0.0, true, 1000.0, true);
+    r.integer("max_quote_age_ms", s.paper.max_quote_age_ms, 1, 3'600'000);
     r.finish();
   }
   {

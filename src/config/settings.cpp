@@ -41,8 +41,11 @@ std::string Settings::to_toml() const {
   o << "[risk]\nmax_positions = " << risk.max_positions << "\nmax_position_per_coin = " << risk.max_position_per_coin
     << "\nmax_exposure_pct = " << num(risk.max_exposure_pct)
     << "\ndefault_stop_loss_pct = " << num(risk.default_stop_loss_pct)
-    << "\ndefault_take_profit_pct = " << num(risk.default_take_profit_pct) << "\n";
-  o << "[paper]\ninitial_balance = " << num(paper.initial_balance) << "\nfee_pct = " << num(paper.fee_pct) << "\n";
+    << "\ndefault_take_profit_pct = " << num(risk.default_take_profit_pct)
+    << "\ncooldown_after_stop_ms = " << risk.cooldown_after_stop_ms << "\n";
+  o << "[paper]\ninitial_balance = " << num(paper.initial_balance) << "\nfee_pct = " << num(paper.fee_pct)
+    << "\nfill_on = " << (paper.fill_on == FillOn::Quote ? "\"quote\"" : "\"trade\"")
+    << "\nslippage_bps = " << num(paper.slippage_bps) << "\nmax_quote_age_ms = " << paper.max_quote_age_ms << "\n";
   o << "[storage]\ndb_path = " << quoted(storage.db_path.string()) << "\n";
   o << "[log]\ndir = " << quoted(log.dir.string()) << "\nlevel = " << quoted(log.level) << "\n";
   o << "[health]\ninterval_ms = " << health.interval_ms << "\nstale_after_ms = " << health.stale_after_ms << "\n";

@@ -8,6 +8,10 @@ std::string_view to_string(ExitReason r) {
       return "STOP_LOSS";
     case ExitReason::TakeProfit:
       return "TAKE_PROFIT";
+    case ExitReason::TrailingStop:
+      return "TRAILING_STOP";
+    case ExitReason::TimeLimit:
+      return "TIME_LIMIT";
     case ExitReason::Manual:
       return "MANUAL";
     case ExitReason::Shutdown:
@@ -17,8 +21,27 @@ std::string_view to_string(ExitReason r) {
 }
 
 std::optional<ExitReason> parse_exit_reason(std::string_view s) {
-  for (auto r : {ExitReason::StopLoss, ExitReason::TakeProfit, ExitReason::Manual, ExitReason::Shutdown})
+  for (auto r : {ExitReason::StopLoss, ExitReason::TakeProfit, ExitReason::TrailingStop, ExitReason::TimeLimit,
+                 ExitReason::Manual, ExitReason::Shutdown})
     if (to_string(r) == s) return r;
+  return std::nullopt;
+}
+
+std::string_view to_string(FillBasis b) {
+  switch (b) {
+    case FillBasis::Trade:
+      return "trade";
+    case FillBasis::Bid:
+      return "bid";
+    case FillBasis::Ask:
+      return "ask";
+  }
+  return "?";
+}
+
+std::optional<FillBasis> parse_fill_basis(std::string_view s) {
+  for (auto b : {FillBasis::Trade, FillBasis::Bid, FillBasis::Ask})
+    if (to_string(b) == s) return b;
   return std::nullopt;
 }
 

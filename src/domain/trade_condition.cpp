@@ -61,21 +61,48 @@ bool positive_finite(double x) {
 bool open_fraction(double x) {
   return std::isfinite(x) && x > 0.0 && x < 1.0;
 }
+// 0 is allowed: "no such level" for stop-loss and take-profit, "from entry" for the activation.
+bool fraction_or_zero(double x) {
+  return std::isfinite(x) && x >= 0.0 && x < 1.0;
+}
+
+std::optional<FieldError> check_name(std::string_view field, std::string_view value) {
+  if (value.empty() || value.size() > TradeCondition::max_id_length)
+    return FieldError{std::string(field), "must be 1-64 characters"};
+  for (char c : value)
+    if (!id_char_ok(c)) return FieldError{std::string(field), "may contain only A-Z a-z 0-9 . _ : -"};
+  return std::nullopt;
+}
 
 }  // namespace
 
 std::optional<FieldError> TradeCondition::validate(const CoinTable& coins) const {
-  if (id.empty() || id.size() > max_id_length) return FieldError{"id", "must be 1-64 characters"};
-  for (char c : id)
-    if (!id_char_ok(c)) return FieldError{"id", "may contain only A-Z a-z 0-9 . _ : -"};
+  if (auto err = check_name("id", id)) return err;
   if (!coins.find(coin)) return FieldError{"coin", "'" + coin + "' is not one of the configured [trading] coins"};
   if (!positive_finite(trigger_price)) return FieldError{"trigger_price", "must be finite and > 0"};
-  if (!open_fraction(stop_loss_pct)) return FieldError{"stop_loss_pct", "must be between 0 and 1 (exclusive)"};
-  if (!open_fraction(take_profit_pct)) return FieldError{"take_profit_pct", "must be between 0 and 1 (exclusive)"};
+  if (!fraction_or_zero(stop_loss_pct))
+    return FieldError{"stop_loss_pct", "must be at least 0 (no stop-loss) and below 1"};
+  if (!fraction_or_zero(take_profit_pct))
+    return FieldError{"take_profit_pct", "must be at least 0 (no take-profit) and below 1"};
   if (!positive_finite(position_size_usd)) return FieldError{"position_size_usd", "must be finite and > 0"};
   if (strategy_id.size() > max_strategy_length) return FieldError{"strategy_id", "must be at most 64 characters"};
   if (reasoning.size() > max_reasoning_length) return FieldError{"reasoning", "must be at most 1024 characters"};
   if (valid_until_ms <= created_at_ms) return FieldError{"valid_until", "must be later than created_at"};
+  if (trailing_stop_pct && !open_fraction(*trailing_stop_pct))
+    return FieldError{"trailing_stop_pct", "must be between 0 and 1 (exclusive)"};
+  if (trailing_activation_pct) {
+    if (!trailing_stop_pct) return FieldError{"trailing_activation_pct", "needs trailing_stop_pct"};
+    if (!fraction_or_zero(*trailing_activation_pct))
+      return FieldError{"trailing_activation_pct", "must be at least 0 and below 1"};
+  }
+  if (max_hold_ms && (*max_hold_ms <= 0 || *max_hold_ms > max_hold_limit_ms))
+    return FieldError{"max_hold_ms", "must be a whole number of milliseconds > 0 and at most 10^12"};
+  if (!oco_group.empty())
+    if (auto err = check_name("oco_group", oco_group)) return err;
+  if (stop_loss_pct == 0.0 && take_profit_pct == 0.0 && !trailing_stop_pct && !max_hold_ms)
+    return FieldError{"stop_loss_pct",
+                      "is 0, as is take_profit_pct, and there is no trailing_stop_pct or max_hold_ms: a condition "
+                      "needs at least one exit"};
   return std::nullopt;
 }
 

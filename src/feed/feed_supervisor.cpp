@@ -29,6 +29,10 @@ void FeedSupervisor::Tap::on_price_tick(CoinId coin, double price, std::int64_t 
   if (index == supervisor.driver_) supervisor.listener_.on_price_tick(coin, price, ts_ms);
 }
 
+void FeedSupervisor::Tap::on_quote(CoinId coin, const Quote& quote) noexcept {
+  if (index == supervisor.driver_) supervisor.listener_.on_quote(coin, quote);
+}
+
 void FeedSupervisor::Tap::on_feed_state(FeedProtocol exchange, FeedLinkState state) {
   if (index == supervisor.driver_) supervisor.listener_.on_feed_state(exchange, state);
   if (supervisor.running_ && !supervisor.evaluating_) supervisor.evaluate();
@@ -36,7 +40,7 @@ void FeedSupervisor::Tap::on_feed_state(FeedProtocol exchange, FeedLinkState sta
 
 FeedSupervisor::FeedSupervisor(boost::asio::io_context& io, const Settings& settings, const SymbolTable& symbols,
                                const Clock& wall_clock, FeedListener& listener)
-    : settings_(settings), listener_(listener), taps_{Tap(*this, 0), Tap(*this, 1)}, timer_(io) {
+    : settings_(settings), symbols_(symbols), listener_(listener), taps_{Tap(*this, 0), Tap(*this, 1)}, timer_(io) {
   const FeedProtocol primary = protocol_of(settings.exchange.primary);
   std::optional<FeedProtocol> fallback;
   if (!settings.exchange.fallback.empty()) fallback = protocol_of(settings.exchange.fallback);
@@ -44,11 +48,12 @@ FeedSupervisor::FeedSupervisor(boost::asio::io_context& io, const Settings& sett
                        (fallback && url_of(settings, *fallback).rfind("wss://", 0) == 0);
   // Built before anything runs: a CA file that cannot be read stops start-up.
   auto tls = any_tls ? FeedConnection::make_tls_context(settings.tls) : nullptr;
+  const bool quotes = settings.paper.fill_on == FillOn::Quote;
   feeds_[0] = std::make_unique<MarketFeed>(io, primary, url_of(settings, primary), symbols, tls, settings.feed,
-                                           settings.health.stale_after_ms, wall_clock, taps_[0]);
+                                           settings.health.stale_after_ms, wall_clock, taps_[0], quotes);
   if (fallback)
     feeds_[1] = std::make_unique<MarketFeed>(io, *fallback, url_of(settings, *fallback), symbols, tls, settings.feed,
-                                             settings.health.stale_after_ms, wall_clock, taps_[1]);
+                                             settings.health.stale_after_ms, wall_clock, taps_[1], quotes);
 }
 
 FeedSupervisor::~FeedSupervisor() = default;
@@ -88,6 +93,13 @@ void FeedSupervisor::drive(std::size_t index, const std::string& why) {
   else
     spdlog::info("Failing back to {}: {}", to_string(f.protocol()), why);
   listener_.on_feed_state(f.protocol(), f.state());
+  // Fills now read the new driver's book: its latest quote per coin, or none
+  // (an empty quote clears the slot) rather than the other exchange's.
+  if (f.streams_quotes())
+    for (std::size_t c = 0; c < symbols_.size(); ++c) {
+      const Quote* q = f.quote(static_cast<CoinId>(c));
+      listener_.on_quote(static_cast<CoinId>(c), q ? *q : Quote{});
+    }
 }
 
 void FeedSupervisor::evaluate() {

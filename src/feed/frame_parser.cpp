@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "tradingd/feed/symbol_table.hpp"
@@ -28,6 +29,8 @@ std::string_view to_string(BadFrame reason) {
       return "bad_price";
     case BadFrame::UnknownSymbol:
       return "unknown_symbol";
+    case BadFrame::CrossedQuote:
+      return "crossed_quote";
   }
   return "?";
 }
@@ -67,7 +70,82 @@ struct FrameParser::Impl {
   od::parser json;
   std::unique_ptr<char[]> padded;
   std::vector<FeedTick> ticks;
+  FeedQuote quote;
   char id_text[24] = {};
+
+  // A quote whose sides are read: the symbol known, each side given a price,
+  // and not crossed.
+  FrameResult finish_quote(std::string_view symbol) {
+    const auto coin = symbols.find(symbol);
+    if (!coin) return bad(BadFrame::UnknownSymbol);
+    if (quote.has_bid && quote.has_ask && quote.bid > quote.ask) return bad(BadFrame::CrossedQuote);
+    quote.coin = *coin;
+    return FrameResult{FrameKind::Quote, {}, {}, {}};
+  }
+
+  // Bybit level 1: "b":[["16493.50","0.006"]] or "b":[] (an empty side). The
+  // arrays are read to their end: ondemand must never be left inside a child
+  // it is asked to skip later (on a truncated frame that walks off the end).
+  std::optional<BadFrame> read_level(od::object& data, const char* key, double& price, bool& has) {
+    od::array levels;
+    if (auto e = data.find_field_unordered(key).get_array().get(levels)) return classify(e);
+    has = false;
+    std::optional<BadFrame> problem;
+    for (auto level : levels) {
+      od::array pair;
+      if (auto e = level.get_array().get(pair)) return classify(e);
+      bool first = true;
+      for (auto item : pair) {
+        std::string_view text;
+        const auto e = item.get_string().get(text);
+        if (!first || has || problem) continue;  // the size, or a deeper level: not needed
+        first = false;
+        if (e)
+          problem = e == simdjson::INCORRECT_TYPE ? BadFrame::BadPrice : classify(e);
+        else if (!parse_price(text, price))
+          problem = BadFrame::BadPrice;
+        else
+          has = true;
+      }
+    }
+    return problem;
+  }
+
+  // {"topic":"orderbook.1.BTCUSDT","ts":...,"type":"snapshot","data":{"s":..,"b":[[p,q]],"a":[[p,q]],"u":..},"cts":..}
+  FrameResult parse_bybit_orderbook(od::object obj) {
+    quote = FeedQuote{};
+    // cts is the matching engine's time (comparable with a trade's T); ts the
+    // system's. Read before descending into "data": ondemand never comes back
+    // out of a child to its parent here.
+    std::int64_t ts = 0;
+    if (!obj.find_field_unordered("cts").get_int64().get(ts) || !obj.find_field_unordered("ts").get_int64().get(ts))
+      quote.ts_ms = ts;
+    od::object data;
+    if (auto e = obj.find_field_unordered("data").get_object().get(data)) return bad(classify(e));
+    std::string_view symbol;
+    if (auto e = data.find_field_unordered("s").get_string().get(symbol)) return bad(classify(e));
+    if (auto r = read_level(data, "b", quote.bid, quote.has_bid)) return bad(*r);
+    if (auto r = read_level(data, "a", quote.ask, quote.has_ask)) return bad(*r);
+    if (auto e = data.find_field_unordered("u").get_int64().get(quote.update_id); e && e != simdjson::NO_SUCH_FIELD)
+      return bad(classify(e));
+    return finish_quote(symbol);
+  }
+
+  // {"u":400900217,"s":"BNBUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}
+  FrameResult parse_book_ticker(od::object payload) {
+    quote = FeedQuote{};
+    std::string_view symbol, bid, ask;
+    if (auto e = payload.find_field_unordered("s").get_string().get(symbol)) return bad(classify(e));
+    if (auto e = payload.find_field_unordered("b").get_string().get(bid))
+      return bad(e == simdjson::INCORRECT_TYPE ? BadFrame::BadPrice : classify(e));
+    if (auto e = payload.find_field_unordered("a").get_string().get(ask))
+      return bad(e == simdjson::INCORRECT_TYPE ? BadFrame::BadPrice : classify(e));
+    if (auto e = payload.find_field_unordered("u").get_int64().get(quote.update_id); e && e != simdjson::NO_SUCH_FIELD)
+      return bad(classify(e));
+    if (!parse_price(bid, quote.bid) || !parse_price(ask, quote.ask)) return bad(BadFrame::BadPrice);
+    quote.has_bid = quote.has_ask = true;
+    return finish_quote(symbol);
+  }
 
   bool well_formed(od::document& doc, std::string_view frame) {
     doc.rewind();
@@ -109,6 +187,7 @@ struct FrameParser::Impl {
     std::string_view topic;
     const auto topic_err = obj.find_field_unordered("topic").get_string().get(topic);
     if (!topic_err) {
+      if (topic.rfind("orderbook.1.", 0) == 0) return parse_bybit_orderbook(obj);
       if (topic.rfind("publicTrade.", 0) != 0) return FrameResult{FrameKind::Ignored, {}, {}, {}};
       od::array data;
       if (auto e = obj.find_field_unordered("data").get_array().get(data)) return bad(classify(e));
@@ -141,8 +220,12 @@ struct FrameParser::Impl {
   FrameResult parse_binance_payload(od::object payload) {
     std::string_view event;
     if (auto e = payload.find_field_unordered("e").get_string().get(event)) {
-      // bookTicker has no "e"; nothing else we subscribe to lacks it.
-      return e == simdjson::NO_SUCH_FIELD ? FrameResult{FrameKind::Ignored, {}, {}, {}} : bad(classify(e));
+      if (e != simdjson::NO_SUCH_FIELD) return bad(classify(e));
+      // Spot bookTicker has no "e" (a raw /ws/ stream); nothing else we subscribe to lacks it.
+      std::string_view probe;
+      if (payload.find_field_unordered("b").get_string().get(probe) == simdjson::NO_SUCH_FIELD)
+        return FrameResult{FrameKind::Ignored, {}, {}, {}};
+      return parse_book_ticker(payload);
     }
     if (event == "trade" || event == "aggTrade") {
       if (auto reason = add_trade(payload, "s", "p", "T", event == "trade" ? "t" : "a")) return bad(*reason);
@@ -158,8 +241,9 @@ struct FrameParser::Impl {
     const auto stream_err = obj.find_field_unordered("stream").get_string().get(stream);
     if (!stream_err) {
       od::object payload;
+      const bool book_ticker = stream.size() > 11 && stream.substr(stream.size() - 11) == "@bookTicker";
       if (auto e = obj.find_field_unordered("data").get_object().get(payload)) return bad(classify(e));
-      return parse_binance_payload(payload);
+      return book_ticker ? parse_book_ticker(payload) : parse_binance_payload(payload);
     }
     if (stream_err != simdjson::NO_SUCH_FIELD) return bad(classify(stream_err));
 
@@ -192,6 +276,10 @@ std::span<const FeedTick> FrameParser::ticks() const {
   return impl_->ticks;
 }
 
+const FeedQuote& FrameParser::quote() const {
+  return impl_->quote;
+}
+
 FrameResult FrameParser::parse(std::string_view frame) {
   Impl& m = *impl_;
   m.ticks.clear();
@@ -203,17 +291,18 @@ FrameResult FrameParser::parse(std::string_view frame) {
   od::document doc;
   if (m.json.iterate(m.padded.get(), frame.size(), frame.size() + simdjson::SIMDJSON_PADDING).get(doc))
     return bad(BadFrame::InvalidJson);
+  // ondemand reads lazily, only what it is asked for, and trusts the
+  // structure: a frame that is not JSON past its useful part (truncated,
+  // doubled braces, a missing value) must be dropped instead of traded on,
+  // and one whose top level is not closed must never reach a field lookup
+  // (simdjson 3.0's find_field_unordered walks off the end of such a frame
+  // when it wraps around). So the structure is checked first, then read.
+  if (!m.well_formed(doc, frame)) return bad(BadFrame::InvalidJson);
+  doc.rewind();
   od::object obj;
   // Every exchange message is an object; anything else is not one of theirs.
   if (doc.get_object().get(obj)) return bad(BadFrame::InvalidJson);
   FrameResult r = protocol_ == FeedProtocol::Bybit ? m.parse_bybit(obj) : m.parse_binance(obj);
-  // ondemand reads lazily and only what was asked for: walk the rest so a
-  // frame that is not JSON after its useful part (truncated, doubled braces)
-  // is dropped instead of traded on.
-  // ondemand reads lazily, only what was asked for: check the rest of the
-  // frame too, so one that is not JSON past its useful part (truncated,
-  // doubled braces, a missing value) is dropped instead of traded on.
-  if (r.kind != FrameKind::Bad && !m.well_formed(doc, frame)) r = bad(BadFrame::InvalidJson);
   if (r.kind == FrameKind::Bad) m.ticks.clear();
   return r;
 }

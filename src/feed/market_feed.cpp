@@ -31,7 +31,8 @@ constexpr std::size_t bybit_args_per_request = 10;
 
 // Binance names every stream in the URL of one combined connection:
 //   wss://host:9443/stream?streams=btcusdt@trade/ethusdt@trade
-std::string binance_target(std::string path, const SymbolTable& symbols) {
+//   ...?streams=btcusdt@trade/btcusdt@bookTicker/ethusdt@trade/... with quotes.
+std::string binance_target(std::string path, const SymbolTable& symbols, bool quotes) {
   if (path.find('?') != std::string::npos) return path;  // the user chose the streams
   while (!path.empty() && path.back() == '/') path.pop_back();
   if (path.size() < 7 || path.compare(path.size() - 7, 7, "/stream") != 0) path += "/stream";
@@ -41,8 +42,14 @@ std::string binance_target(std::string path, const SymbolTable& symbols) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (id) path += '/';
     path += s + "@trade";
+    if (quotes) path += '/' + s + "@bookTicker";
   }
   return path;
+}
+
+// Bybit topics: a coin's trades, and its level-1 book when quotes are on.
+std::string bybit_topic(bool quote_topic, const std::string& symbol) {
+  return (quote_topic ? "orderbook.1." : "publicTrade.") + symbol;
 }
 
 std::string seconds(std::chrono::steady_clock::duration d) {
@@ -81,9 +88,13 @@ std::uint64_t FeedCounters::bad_total() const {
 // One connection and what it has been told. Its FeedConnection calls it; it
 // hands everything to the MarketFeed, which knows which role it plays.
 struct MarketFeed::Link final : FeedConnection::Handler {
+  struct Topic {
+    CoinId coin = 0;
+    bool quote = false;  // orderbook.1 rather than publicTrade
+  };
   struct PendingRequest {
     std::string req_id;
-    std::vector<CoinId> coins;
+    std::vector<Topic> topics;
   };
 
   Link(MarketFeed& f, std::uint64_t n) : feed(f), id(n), opened_at(Steady::now()), last_rx(opened_at) {}
@@ -111,7 +122,7 @@ struct MarketFeed::Link final : FeedConnection::Handler {
 MarketFeed::MarketFeed(boost::asio::io_context& io, FeedProtocol protocol, const std::string& url,
                        const SymbolTable& symbols, std::shared_ptr<boost::asio::ssl::context> tls,
                        const FeedSettings& settings, std::int64_t stale_after_ms, const Clock& wall_clock,
-                       FeedListener& listener)
+                       FeedListener& listener, bool quotes)
     : io_(io),
       protocol_(protocol),
       symbols_(symbols),
@@ -119,6 +130,7 @@ MarketFeed::MarketFeed(boost::asio::io_context& io, FeedProtocol protocol, const
       stale_after_(stale_after_ms),
       wall_clock_(wall_clock),
       listener_(listener),
+      quotes_on_(quotes),
       tls_(std::move(tls)),
       parser_(protocol, symbols),
       policy_(ReconnectPolicy::Limits{std::chrono::milliseconds(settings.backoff_initial_ms),
@@ -131,12 +143,14 @@ MarketFeed::MarketFeed(boost::asio::io_context& io, FeedProtocol protocol, const
       watchdog_timer_(io),
       coin_last_tick_(symbols.size()),
       coin_reported_stale_(symbols.size(), 0),
-      coin_last_seq_(symbols.size(), 0) {
+      coin_last_seq_(symbols.size(), 0),
+      coin_quote_(symbols.size()),
+      coin_last_quote_u_(symbols.size(), 0) {
   std::string error;
   auto parsed = FeedUrl::parse(url, &error);
   if (!parsed) throw std::invalid_argument(std::string(to_string(protocol)) + " url " + url + ": " + error);
   url_ = std::move(*parsed);
-  if (protocol_ == FeedProtocol::Binance) url_.target = binance_target(url_.target, symbols_);
+  if (protocol_ == FeedProtocol::Binance) url_.target = binance_target(url_.target, symbols_, quotes_on_);
 }
 
 MarketFeed::~MarketFeed() = default;
@@ -159,9 +173,13 @@ void MarketFeed::stop() {
   const auto& c = counters_;
   spdlog::info(
       "Feed {} stopped: {} ticks in {} frames, {} bad frames (invalid_json {}, missing_field {}, bad_price {}, "
-      "unknown_symbol {}), {} old ticks skipped, {} duplicates dropped, {} connection attempts, {} rotations",
-      to_string(protocol_), c.ticks, c.frames, c.bad_total(), c.bad[0], c.bad[1], c.bad[2], c.bad[3], c.old_ticks,
-      c.duplicate_ticks, c.connects, c.rotations);
+      "unknown_symbol {}, crossed_quote {}), {} old ticks skipped, {} duplicates dropped, {} connection attempts, {} "
+      "rotations{}",
+      to_string(protocol_), c.ticks, c.frames, c.bad_total(), c.bad[0], c.bad[1], c.bad[2], c.bad[3], c.bad[4],
+      c.old_ticks, c.duplicate_ticks, c.connects, c.rotations,
+      quotes_on_
+          ? fmt::format("; {} quotes ({} old, {} duplicates dropped)", c.quotes, c.old_quotes, c.duplicate_quotes)
+          : std::string());
 }
 
 void MarketFeed::set_state(FeedLinkState s) {
@@ -194,13 +212,19 @@ void MarketFeed::link_open(Link& link) {
     return link_live(link);
   }
   // At most 10 args a request (PROTOCOLS.md): a longer one is refused whole.
-  for (std::size_t first = 0; first < symbols_.size(); first += bybit_args_per_request) {
+  // With quotes, each coin's book topic follows its trade topic.
+  std::vector<Link::Topic> topics;
+  for (std::size_t id = 0; id < symbols_.size(); ++id) {
+    topics.push_back({static_cast<CoinId>(id), false});
+    if (quotes_on_) topics.push_back({static_cast<CoinId>(id), true});
+  }
+  for (std::size_t first = 0; first < topics.size(); first += bybit_args_per_request) {
     Link::PendingRequest req{fmt::format("sub-{}", ++request_seq_), {}};
     std::string args;
-    for (std::size_t id = first; id < std::min(symbols_.size(), first + bybit_args_per_request); ++id) {
+    for (std::size_t i = first; i < std::min(topics.size(), first + bybit_args_per_request); ++i) {
       if (!args.empty()) args += ',';
-      args += "\"publicTrade." + symbols_.symbol(static_cast<CoinId>(id)) + "\"";
-      req.coins.push_back(static_cast<CoinId>(id));
+      args += "\"" + bybit_topic(topics[i].quote, symbols_.symbol(topics[i].coin)) + "\"";
+      req.topics.push_back(topics[i]);
     }
     link.connection->send(fmt::format(R"({{"req_id":"{}","op":"subscribe","args":[{}]}})", req.req_id, args));
     link.pending.push_back(std::move(req));
@@ -216,20 +240,30 @@ void MarketFeed::on_subscribe_reply(Link& link, const FrameResult& r) {
       spdlog::warn("{} refused a request (req_id '{}'): {}", to_string(protocol_), r.req_id, r.message);
     return;
   }
+  // `subscribed` counts coins whose trades come: a refused book topic costs the coin its quotes only.
+  const auto trade_topics = static_cast<std::size_t>(
+      std::count_if(it->topics.begin(), it->topics.end(), [](const Link::Topic& t) { return !t.quote; }));
   if (r.kind == FrameKind::SubscribeAck) {
-    link.subscribed += it->coins.size();
+    link.subscribed += trade_topics;
   } else {
     // Bybit names the refused topics in ret_msg ("Invalid symbol :[publicTrade.XUSDT]"); when it names none,
     // the whole request was refused ("args size >10").
-    std::vector<CoinId> refused;
-    for (CoinId id : it->coins)
-      if (r.message.find("publicTrade." + symbols_.symbol(id)) != std::string_view::npos) refused.push_back(id);
-    if (refused.empty()) refused = it->coins;
-    link.subscribed += it->coins.size() - refused.size();
+    std::vector<Link::Topic> refused;
+    for (const auto& t : it->topics)
+      if (r.message.find(bybit_topic(t.quote, symbols_.symbol(t.coin)) + "]") != std::string_view::npos ||
+          r.message.find(bybit_topic(t.quote, symbols_.symbol(t.coin)) + ",") != std::string_view::npos)
+        refused.push_back(t);
+    if (refused.empty()) refused = it->topics;
+    link.subscribed +=
+        trade_topics - static_cast<std::size_t>(std::count_if(refused.begin(), refused.end(),
+                                                              [](const Link::Topic& t) { return !t.quote; }));
     if (&link == active_.get())  // not again for a rotation's replacement
-      for (CoinId id : refused)
-        spdlog::error("{} refused the subscription to publicTrade.{}: {}; {} gets no prices", to_string(protocol_),
-                      symbols_.symbol(id), r.message, symbols_.symbol(id));
+      for (const auto& t : refused) {
+        const std::string& symbol = symbols_.symbol(t.coin);
+        spdlog::error("{} refused the subscription to {}: {}; {} {}", to_string(protocol_),
+                      bybit_topic(t.quote, symbol), r.message, symbol,
+                      t.quote ? "gets no quotes: its fills use the trade price" : "gets no prices");
+      }
   }
   pending.erase(it);
   if (!pending.empty() || link.live) return;
@@ -276,6 +310,9 @@ void MarketFeed::link_frame(Link& link, std::string_view text) {
   switch (r.kind) {
     case FrameKind::Trades:
       deliver(link);
+      break;
+    case FrameKind::Quote:
+      deliver_quote();
       break;
     case FrameKind::Bad:
       ++counters_.bad[static_cast<std::size_t>(r.bad)];
@@ -355,6 +392,40 @@ void MarketFeed::deliver(Link& link) {
       ++old_unreported_;
     }
   }
+}
+
+const Quote* MarketFeed::quote(CoinId coin) const {
+  if (coin >= coin_quote_.size() || coin_quote_[coin].ts_ms == 0) return nullptr;
+  return &coin_quote_[coin];
+}
+
+void MarketFeed::deliver_quote() {
+  const FeedQuote& fq = parser_.quote();
+  // During a rotation both connections carry the book: an update older than
+  // one already taken is dropped. Outside one the id is only recorded (an
+  // exchange restart starts it again at 1: overwrite).
+  std::int64_t& last_u = coin_last_quote_u_[fq.coin];
+  if (fq.update_id > 0) {
+    if ((draining_ || next_) && fq.update_id < last_u) {
+      ++counters_.duplicate_quotes;
+      return;
+    }
+    last_u = fq.update_id;
+  }
+  const std::int64_t wall_ms = wall_clock_.now_ms();
+  // Bybit stamps its book with the matching engine's time: a delayed one is no best price now.
+  if (fq.ts_ms > 0 && wall_ms - fq.ts_ms > settings_.max_tick_age_ms) {
+    ++counters_.old_quotes;
+    return;
+  }
+  Quote& q = coin_quote_[fq.coin];
+  q.bid = fq.bid;
+  q.ask = fq.ask;
+  q.has_bid = fq.has_bid;
+  q.has_ask = fq.has_ask;
+  q.ts_ms = wall_ms;  // fills judge its age by the local clock (DESIGN §4.4)
+  ++counters_.quotes;
+  listener_.on_quote(fq.coin, q);
 }
 
 void MarketFeed::report_bad_frame(BadFrame reason, std::string_view text) {

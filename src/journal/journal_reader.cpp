@@ -10,7 +10,18 @@ namespace {
 
 constexpr const char* trade_columns =
     "id, condition_id, coin, direction, size_usd, qty, entry_price, entry_ms, stop_loss_price, "
-    "take_profit_price, exit_price, exit_ms, exit_reason, fees_usd, pnl_usd, status, strategy_id";
+    "take_profit_price, exit_price, exit_ms, exit_reason, fees_usd, pnl_usd, status, strategy_id, "
+    "entry_mark, exit_mark, entry_fill, exit_fill, trailing_stop_pct, trailing_activation_pct, max_hold_ms, "
+    "best_price";
+
+std::optional<double> optional_double(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getDouble();
+}
+std::optional<std::int64_t> optional_int(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getInt64();
+}
 
 TradeRow read_trade(SQLite::Statement& q) {
   TradeRow t;
@@ -22,21 +33,30 @@ TradeRow read_trade(SQLite::Statement& q) {
   t.qty = q.getColumn(5).getDouble();
   t.entry_price = q.getColumn(6).getDouble();
   t.entry_ms = q.getColumn(7).getInt64();
-  t.stop_loss_price = q.getColumn(8).getDouble();
-  t.take_profit_price = q.getColumn(9).getDouble();
-  if (!q.getColumn(10).isNull()) t.exit_price = q.getColumn(10).getDouble();
-  if (!q.getColumn(11).isNull()) t.exit_ms = q.getColumn(11).getInt64();
+  t.stop_loss_price = optional_double(q.getColumn(8));
+  t.take_profit_price = optional_double(q.getColumn(9));
+  t.exit_price = optional_double(q.getColumn(10));
+  t.exit_ms = optional_int(q.getColumn(11));
   t.exit_reason = q.getColumn(12).getString();
   t.fees_usd = q.getColumn(13).getDouble();
-  if (!q.getColumn(14).isNull()) t.pnl_usd = q.getColumn(14).getDouble();
+  t.pnl_usd = optional_double(q.getColumn(14));
   t.status = q.getColumn(15).getString();
   t.strategy_id = q.getColumn(16).getString();
+  t.entry_mark = q.getColumn(17).getDouble();
+  t.exit_mark = optional_double(q.getColumn(18));
+  t.entry_fill = q.getColumn(19).getString();
+  t.exit_fill = q.getColumn(20).getString();
+  t.trailing_stop_pct = optional_double(q.getColumn(21));
+  t.trailing_activation_pct = optional_double(q.getColumn(22));
+  t.max_hold_ms = optional_int(q.getColumn(23));
+  t.best_price = optional_double(q.getColumn(24));
   return t;
 }
 
 constexpr const char* condition_columns =
     "id, coin, direction, trigger_type, trigger_price, stop_loss_pct, take_profit_pct, position_size_usd, "
-    "strategy_id, reasoning, valid_until_ms, created_at_ms, status, status_reason, updated_ms";
+    "strategy_id, reasoning, valid_until_ms, created_at_ms, status, status_reason, updated_ms, trailing_stop_pct, "
+    "trailing_activation_pct, max_hold_ms, oco_group";
 
 ConditionRow read_condition(SQLite::Statement& q) {
   ConditionRow r;
@@ -56,6 +76,10 @@ ConditionRow read_condition(SQLite::Statement& q) {
   r.status = q.getColumn(12).getString();
   r.status_reason = q.getColumn(13).getString();
   r.updated_ms = q.getColumn(14).getInt64();
+  c.trailing_stop_pct = optional_double(q.getColumn(15));
+  c.trailing_activation_pct = optional_double(q.getColumn(16));
+  c.max_hold_ms = optional_int(q.getColumn(17));
+  c.oco_group = q.getColumn(18).getString();
   return r;
 }
 
@@ -86,6 +110,12 @@ RecoveredState JournalReader::load_state() const {
 
     SQLite::Statement ids(*db_, "SELECT id FROM conditions");
     while (ids.executeStep()) s.known_condition_ids.push_back(ids.getColumn(0).getString());
+
+    SQLite::Statement stops(*db_,
+                            "SELECT coin, max(exit_ms) FROM trades WHERE status = 'CLOSED' AND pnl_usd < 0 "
+                            "AND exit_reason IN ('STOP_LOSS', 'TRAILING_STOP') GROUP BY coin ORDER BY coin");
+    while (stops.executeStep())
+      s.last_losing_stops.emplace_back(stops.getColumn(0).getString(), stops.getColumn(1).getInt64());
   } catch (...) {
     db_->exec("ROLLBACK");
     throw;

@@ -77,8 +77,62 @@ constexpr const char* migrate_to_v2 = R"SQL(
 CREATE UNIQUE INDEX balance_once_per_trade ON balance(trade_id) WHERE trade_id IS NOT NULL;
 )SQL";
 
+// v2 -> v3 (DESIGN §5): exits beyond the fixed levels, OCO groups and fills
+// priced from quotes. `trades` is rebuilt because SQLite cannot loosen a
+// column's NOT NULL (a level may now be absent) or change a CHECK (the new exit
+// reasons); its rows keep their rowid, so entry order is unchanged. Old trades
+// were filled at the trade price: that is what their marks and fills say.
+constexpr const char* migrate_to_v3 = R"SQL(
+CREATE TABLE trades_v3 (
+  id                TEXT PRIMARY KEY,
+  condition_id      TEXT NOT NULL,
+  coin              TEXT NOT NULL,
+  direction         TEXT NOT NULL CHECK (direction IN ('LONG','SHORT')),
+  size_usd          REAL NOT NULL,
+  qty               REAL NOT NULL,
+  entry_price       REAL NOT NULL,
+  entry_ms          INTEGER NOT NULL,
+  stop_loss_price   REAL,
+  take_profit_price REAL,
+  exit_price        REAL,
+  exit_ms           INTEGER,
+  exit_reason       TEXT CHECK (exit_reason IN
+                    ('STOP_LOSS','TAKE_PROFIT','TRAILING_STOP','TIME_LIMIT','MANUAL','SHUTDOWN')),
+  fees_usd          REAL NOT NULL,
+  pnl_usd           REAL,
+  status            TEXT NOT NULL CHECK (status IN ('OPEN','CLOSED')),
+  strategy_id       TEXT NOT NULL DEFAULT '',
+  entry_mark        REAL NOT NULL,
+  exit_mark         REAL,
+  entry_fill        TEXT NOT NULL DEFAULT 'trade' CHECK (entry_fill IN ('trade','bid','ask')),
+  exit_fill         TEXT CHECK (exit_fill IN ('trade','bid','ask')),
+  trailing_stop_pct       REAL,
+  trailing_activation_pct REAL,
+  max_hold_ms             INTEGER,
+  best_price              REAL
+);
+INSERT INTO trades_v3 (rowid, id, condition_id, coin, direction, size_usd, qty, entry_price, entry_ms,
+                       stop_loss_price, take_profit_price, exit_price, exit_ms, exit_reason, fees_usd, pnl_usd,
+                       status, strategy_id, entry_mark, exit_mark, entry_fill, exit_fill, best_price)
+  SELECT rowid, id, condition_id, coin, direction, size_usd, qty, entry_price, entry_ms,
+         stop_loss_price, take_profit_price, exit_price, exit_ms, exit_reason, fees_usd, pnl_usd,
+         status, strategy_id, entry_price, exit_price, 'trade',
+         CASE WHEN exit_price IS NULL THEN NULL ELSE 'trade' END, NULL
+  FROM trades;
+DROP TABLE trades;
+ALTER TABLE trades_v3 RENAME TO trades;
+CREATE INDEX trades_by_status ON trades(status);
+CREATE INDEX trades_by_entry ON trades(entry_ms);
+
+ALTER TABLE conditions ADD COLUMN trailing_stop_pct REAL;
+ALTER TABLE conditions ADD COLUMN trailing_activation_pct REAL;
+ALTER TABLE conditions ADD COLUMN max_hold_ms INTEGER;
+ALTER TABLE conditions ADD COLUMN oco_group TEXT;
+CREATE INDEX conditions_by_oco_group ON conditions(oco_group) WHERE oco_group IS NOT NULL;
+)SQL";
+
 // migrations[v] takes a database from version v to v + 1 (0: empty to v1).
-constexpr const char* migrations[] = {schema_v1, migrate_to_v2};
+constexpr const char* migrations[] = {schema_v1, migrate_to_v2, migrate_to_v3};
 static_assert(std::size(migrations) == JournalSchema::current_version);
 
 void migrate(SQLite::Database& db, int from, int to) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tradingd/domain/position.hpp"
+
 namespace tradingd {
 namespace {
 
@@ -13,11 +15,13 @@ struct Curve {
 
 void add(PerformanceRow& row, Curve& curve, const TradeRow& t) {
   row.fees_usd += t.fees_usd;
+  row.fill_cost_usd += fill_cost_usd(t);
   if (t.status != "CLOSED") {
     ++row.open;
     return;
   }
   ++row.closed;
+  if (const auto reason = parse_exit_reason(t.exit_reason)) ++row.exits[static_cast<std::size_t>(*reason)];
   const double pnl = t.pnl_usd.value_or(0.0);
   if (pnl > 0) ++row.wins;
   row.pnl_usd += pnl;
@@ -27,6 +31,14 @@ void add(PerformanceRow& row, Curve& curve, const TradeRow& t) {
 }
 
 }  // namespace
+
+double fill_cost_usd(const TradeRow& t) {
+  const bool is_long = t.direction == "LONG";
+  double cost = is_long ? t.qty * (t.entry_price - t.entry_mark) : t.qty * (t.entry_mark - t.entry_price);
+  if (t.exit_price && t.exit_mark)
+    cost += is_long ? t.qty * (*t.exit_mark - *t.exit_price) : t.qty * (*t.exit_price - *t.exit_mark);
+  return cost;
+}
 
 JournalSummary JournalSummary::of(const std::vector<TradeRow>& trades) {
   std::vector<const TradeRow*> ordered;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "tradingd/domain/time_format.hpp"
 #include "tradingd/journal/journal_schema.hpp"
 
 namespace tradingd {
@@ -21,18 +22,22 @@ class TradeJournal::Writer {
       : insert_condition_(db,
                           "INSERT OR IGNORE INTO conditions (id, coin, direction, trigger_type, trigger_price, "
                           "stop_loss_pct, take_profit_pct, position_size_usd, strategy_id, reasoning, "
-                          "valid_until_ms, created_at_ms, status, status_reason, updated_ms) "
-                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'ACTIVE','',?)"),
+                          "valid_until_ms, created_at_ms, status, status_reason, updated_ms, trailing_stop_pct, "
+                          "trailing_activation_pct, max_hold_ms, oco_group) "
+                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'ACTIVE','',?,?,?,?,?)"),
         finish_condition_(db,
                           "UPDATE conditions SET status = ?, status_reason = ?, updated_ms = ? "
                           "WHERE id = ? AND status = 'ACTIVE'"),
         insert_trade_(db,
                       "INSERT OR IGNORE INTO trades (id, condition_id, coin, direction, size_usd, qty, "
                       "entry_price, entry_ms, stop_loss_price, take_profit_price, fees_usd, status, "
-                      "strategy_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,'OPEN',?)"),
+                      "strategy_id, entry_mark, entry_fill, trailing_stop_pct, trailing_activation_pct, "
+                      "max_hold_ms, best_price) VALUES (?,?,?,?,?,?,?,?,?,?,?,'OPEN',?,?,?,?,?,?,?)"),
         close_trade_(db,
                      "UPDATE trades SET exit_price = ?, exit_ms = ?, exit_reason = ?, fees_usd = ?, "
-                     "pnl_usd = ?, status = 'CLOSED' WHERE id = ? AND status = 'OPEN'"),
+                     "pnl_usd = ?, status = 'CLOSED', exit_mark = ?, exit_fill = ?, best_price = ? "
+                     "WHERE id = ? AND status = 'OPEN'"),
+        update_best_(db, "UPDATE trades SET best_price = ? WHERE id = ? AND status = 'OPEN'"),
         insert_balance_(db, "INSERT OR IGNORE INTO balance (ts_ms, balance, reason, trade_id) VALUES (?,?,?,?)"),
         insert_event_(db, "INSERT INTO events (ts_ms, kind, ref_id, detail) VALUES (?,?,?,?)") {}
 
@@ -46,11 +51,29 @@ class TradeJournal::Writer {
   static void log_committed(const JournalRecord& r) {
     if (const auto* o = std::get_if<PositionOpened>(&r)) {
       const Position& p = o->position;
-      spdlog::info("Opened {} {} {} at {} (${}, SL {:.8g}, TP {:.8g})", p.id.view(), to_string(p.direction),
-                   o->coin.view(), p.entry_price, p.size_usd, p.stop_loss_price, p.take_profit_price);
+      std::string exits;
+      if (p.stop_loss_price) exits += fmt::format(", SL {:.8g}", *p.stop_loss_price);
+      if (p.take_profit_price) exits += fmt::format(", TP {:.8g}", *p.take_profit_price);
+      if (p.trailing_stop_pct > 0)
+        exits +=
+            fmt::format(", trail {:.4g}%{}", p.trailing_stop_pct * 100,
+                        p.trailing_activation_pct > 0 ? fmt::format(" from +{:.4g}%", p.trailing_activation_pct * 100)
+                                                      : std::string());
+      if (p.max_hold_ms > 0)
+        exits += fmt::format(", time limit {}", TimeFormat::seconds(std::chrono::milliseconds(p.max_hold_ms)));
+      spdlog::info("Opened {} {} {} at {} ({}{}; ${}{})", p.id.view(), to_string(p.direction), o->coin.view(),
+                   p.entry_price, to_string(p.entry_fill),
+                   p.entry_fill == FillBasis::Trade && p.entry_price == p.entry_mark
+                       ? std::string()
+                       : fmt::format(", trade {}", p.entry_mark),
+                   p.size_usd, exits);
     } else if (const auto* c = std::get_if<PositionClosed>(&r)) {
-      spdlog::info("Closed {} {} at {}: P&L {:+.4f}, balance {:.2f}", c->trade_id.view(), to_string(c->reason),
-                   c->exit_price, c->pnl_usd, c->balance_after);
+      spdlog::info("Closed {} {} at {} ({}{}): P&L {:+.4f}, balance {:.2f}", c->trade_id.view(), to_string(c->reason),
+                   c->exit_price, to_string(c->exit_fill),
+                   c->exit_fill == FillBasis::Trade && c->exit_price == c->exit_mark
+                       ? std::string()
+                       : fmt::format(", trade {}", c->exit_mark),
+                   c->pnl_usd, c->balance_after);
     } else if (const auto* f = std::get_if<ConditionFinished>(&r)) {
       spdlog::info("Condition {} {}: {}", f->id.view(), to_string(f->status), f->reason.view());
     }
@@ -59,6 +82,13 @@ class TradeJournal::Writer {
  private:
   static void bind_text(SQLite::Statement& s, int i, std::string_view v) {
     s.bind(i, std::string(v));  // copies: the statement outlives the record
+  }
+  template <class T>
+  static void bind_optional(SQLite::Statement& s, int i, const std::optional<T>& v) {
+    if (v)
+      s.bind(i, *v);
+    else
+      s.bind(i);  // NULL: DESIGN §5, "NULL when absent"
   }
   static void run(SQLite::Statement& s) {
     try {
@@ -98,14 +128,23 @@ class TradeJournal::Writer {
     s.bind(11, static_cast<std::int64_t>(c.valid_until_ms));
     s.bind(12, static_cast<std::int64_t>(c.created_at_ms));
     s.bind(13, static_cast<std::int64_t>(r.ts_ms));
+    bind_optional(s, 14, c.trailing_stop_pct);
+    bind_optional(s, 15, c.trailing_activation_pct);
+    bind_optional(s, 16, c.max_hold_ms);
+    if (c.oco_group.empty())
+      s.bind(17);
+    else
+      s.bind(17, c.oco_group);
     run(s);
-    event(r.ts_ms, "CONDITION_ARMED", c.id,
-          nlohmann::json{{"coin", c.coin},
-                         {"direction", to_string(c.direction)},
-                         {"trigger_type", to_string(c.trigger_type)},
-                         {"trigger_price", c.trigger_price},
-                         {"position_size_usd", c.position_size_usd}}
-              .dump());
+    nlohmann::json detail{{"coin", c.coin},
+                          {"direction", to_string(c.direction)},
+                          {"trigger_type", to_string(c.trigger_type)},
+                          {"trigger_price", c.trigger_price},
+                          {"position_size_usd", c.position_size_usd}};
+    if (c.trailing_stop_pct) detail["trailing_stop_pct"] = *c.trailing_stop_pct;
+    if (c.max_hold_ms) detail["max_hold_ms"] = *c.max_hold_ms;
+    if (!c.oco_group.empty()) detail["oco_group"] = c.oco_group;
+    event(r.ts_ms, "CONDITION_ARMED", c.id, detail.dump());
   }
 
   void write(const ConditionFinished& r) {
@@ -137,16 +176,24 @@ class TradeJournal::Writer {
     s.bind(6, p.qty);
     s.bind(7, p.entry_price);
     s.bind(8, static_cast<std::int64_t>(p.entry_ms));
-    s.bind(9, p.stop_loss_price);
-    s.bind(10, p.take_profit_price);
+    bind_optional(s, 9, p.stop_loss_price);
+    bind_optional(s, 10, p.take_profit_price);
     s.bind(11, p.entry_fee_usd);
     bind_text(s, 12, p.strategy_id.view());
+    s.bind(13, p.entry_mark);
+    bind_text(s, 14, to_string(p.entry_fill));
+    bind_optional(s, 15, p.trailing_stop_pct > 0 ? std::optional<double>(p.trailing_stop_pct) : std::nullopt);
+    bind_optional(s, 16, p.trailing_stop_pct > 0 ? std::optional<double>(p.trailing_activation_pct) : std::nullopt);
+    bind_optional(s, 17, p.max_hold_ms > 0 ? std::optional<std::int64_t>(p.max_hold_ms) : std::nullopt);
+    s.bind(18, p.best_price);
     run(s);
     event(r.ts_ms, "POSITION_OPENED", p.id.view(),
           nlohmann::json{{"condition_id", p.condition_id.view()},
                          {"coin", r.coin.view()},
                          {"direction", to_string(p.direction)},
                          {"entry_price", p.entry_price},
+                         {"entry_mark", p.entry_mark},
+                         {"entry_fill", to_string(p.entry_fill)},
                          {"size_usd", p.size_usd}}
               .dump());
   }
@@ -158,7 +205,10 @@ class TradeJournal::Writer {
     bind_text(s, 3, to_string(r.reason));
     s.bind(4, r.fees_usd);
     s.bind(5, r.pnl_usd);
-    bind_text(s, 6, r.trade_id.view());
+    s.bind(6, r.exit_mark);
+    bind_text(s, 7, to_string(r.exit_fill));
+    s.bind(8, r.best_price);
+    bind_text(s, 9, r.trade_id.view());
     run(s);
 
     auto& b = insert_balance_;
@@ -171,9 +221,18 @@ class TradeJournal::Writer {
           nlohmann::json{{"coin", r.coin.view()},
                          {"exit_reason", to_string(r.reason)},
                          {"exit_price", r.exit_price},
+                         {"exit_mark", r.exit_mark},
+                         {"exit_fill", to_string(r.exit_fill)},
                          {"pnl_usd", r.pnl_usd},
                          {"balance", r.balance_after}}
               .dump());
+  }
+
+  void write(const BestPriceUpdate& r) {
+    auto& s = update_best_;
+    s.bind(1, r.best_price);
+    bind_text(s, 2, r.trade_id.view());
+    run(s);
   }
 
   void write(const BalanceSet& r) {
@@ -191,6 +250,7 @@ class TradeJournal::Writer {
   SQLite::Statement finish_condition_;
   SQLite::Statement insert_trade_;
   SQLite::Statement close_trade_;
+  SQLite::Statement update_best_;
   SQLite::Statement insert_balance_;
   SQLite::Statement insert_event_;
 };

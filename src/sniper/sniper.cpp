@@ -1,6 +1,7 @@
 #include "tradingd/sniper/sniper.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include "tradingd/config/settings.hpp"
@@ -11,6 +12,8 @@ namespace tradingd {
 
 std::string_view to_string(RiskReason r) {
   switch (r) {
+    case RiskReason::Cooldown:
+      return "cooldown";
     case RiskReason::MaxPositions:
       return "max_positions";
     case RiskReason::MaxPositionPerCoin:
@@ -26,23 +29,21 @@ std::string_view to_string(RiskReason r) {
 namespace {
 
 constexpr double exposure_tolerance = 1e-9;
-
-ArmedCondition to_armed(const TradeCondition& c) {
-  ArmedCondition a;
-  a.trigger_price = c.trigger_price;
-  a.position_size_usd = c.position_size_usd;
-  a.stop_loss_pct = c.stop_loss_pct;
-  a.take_profit_pct = c.take_profit_pct;
-  a.valid_until_ms = c.valid_until_ms;
-  a.trigger_type = c.trigger_type;
-  a.direction = c.direction;
-  a.id = c.id;
-  a.strategy_id = c.strategy_id;
-  return a;
-}
+constexpr std::int64_t no_stop = INT64_MIN;
 
 bool fires(const ArmedCondition& c, double price) {
   return c.trigger_type == TriggerType::Above ? price >= c.trigger_price : price <= c.trigger_price;
+}
+
+// "oco:<id>" without touching the heap.
+ReasonText oco_reason(const ConditionId& opener) {
+  char buf[ReasonText::capacity()];
+  constexpr std::string_view prefix = "oco:";
+  prefix.copy(buf, prefix.size());
+  const auto id = opener.view();
+  const std::size_t n = std::min(id.size(), sizeof buf - prefix.size());
+  id.copy(buf + prefix.size(), n);
+  return ReasonText(std::string_view(buf, prefix.size() + n));
 }
 
 }  // namespace
@@ -57,10 +58,14 @@ Sniper::Sniper(const CoinTable& coins, const RiskSettings& risk, const PaperSett
       armed_(coins.size()),
       positions_(coins.size()),
       last_price_(coins.size(), 0.0),
+      quotes_(coins.size()),
+      last_losing_stop_ms_(coins.size(), no_stop),
+      oco_names_{std::string()},
       balance_(paper.initial_balance) {
   // Room for the per-coin limit up front, so opening a position on the hot
-  // path does not grow a vector.
+  // path does not grow a vector; likewise the OCO scratch list.
   for (auto& v : positions_) v.reserve(static_cast<std::size_t>(risk.max_position_per_coin));
+  oco_scratch_.reserve(oco_scratch_reserve);
 }
 
 std::optional<FieldError> Sniper::arm(const TradeCondition& condition) {
@@ -80,8 +85,28 @@ void Sniper::restore_condition(const TradeCondition& condition) {
   add_armed(*coin, condition);
 }
 
+std::uint32_t Sniper::intern_oco(const std::string& group) {
+  if (group.empty()) return 0;
+  const auto [it, added] = oco_ids_.try_emplace(group, static_cast<std::uint32_t>(oco_names_.size()));
+  if (added) oco_names_.push_back(group);
+  return it->second;
+}
+
 void Sniper::add_armed(CoinId coin, const TradeCondition& condition) {
-  ArmedCondition a = to_armed(condition);
+  ArmedCondition a;
+  a.trigger_price = condition.trigger_price;
+  a.position_size_usd = condition.position_size_usd;
+  a.stop_loss_pct = condition.stop_loss_pct;
+  a.take_profit_pct = condition.take_profit_pct;
+  a.trailing_stop_pct = condition.trailing_stop_pct.value_or(0.0);
+  a.trailing_activation_pct = condition.trailing_activation_pct.value_or(0.0);
+  a.max_hold_ms = condition.max_hold_ms.value_or(0);
+  a.valid_until_ms = condition.valid_until_ms;
+  a.trigger_type = condition.trigger_type;
+  a.direction = condition.direction;
+  a.oco = intern_oco(condition.oco_group);
+  a.id = condition.id;
+  a.strategy_id = condition.strategy_id;
   a.seq = next_seq_++;
   a.coin = coin;
   armed_[coin].push_back(a);
@@ -90,8 +115,22 @@ void Sniper::add_armed(CoinId coin, const TradeCondition& condition) {
 
 void Sniper::restore_position(const Position& position) {
   if (position.coin >= positions_.size()) return;
-  positions_[position.coin].push_back(position);
+  // persisted_ms 0: the next sweep may persist an improvement at once.
+  positions_[position.coin].push_back(OpenPosition{position, next_open_seq_++, position.best_price, 0});
   ++open_count_;
+}
+
+void Sniper::restore_losing_stop(CoinId coin, std::int64_t exit_ms) {
+  if (coin < last_losing_stop_ms_.size()) last_losing_stop_ms_[coin] = std::max(last_losing_stop_ms_[coin], exit_ms);
+}
+
+void Sniper::on_quote(CoinId coin, const Quote& quote) {
+  if (coin >= quotes_.size() || !quote.valid()) {
+    ++counters_.invalid_quotes;
+    return;
+  }
+  if (quote.has_bid || quote.has_ask) ++counters_.quotes;  // an empty one only clears the slot (failover)
+  quotes_[coin] = quote;
 }
 
 void Sniper::on_price_tick(CoinId coin, double price, std::int64_t ts_ms) {
@@ -109,35 +148,28 @@ void Sniper::on_price_tick(CoinId coin, double price, std::int64_t ts_ms) {
   }
   last_price_[coin] = price;
 
-  // 1. Exits first, in opening order, with the levels fixed at entry.
+  // 1. Exits first, in opening order: the best price moves, then the stop
+  // (fixed or trailing), the take-profit and the time limit are checked.
   auto& open = positions_[coin];
   for (std::size_t i = 0; i < open.size();) {
-    const Position& p = open[i];
-    std::optional<ExitReason> exit;
-    if (p.direction == Direction::Long) {
-      if (price <= p.stop_loss_price)
-        exit = ExitReason::StopLoss;
-      else if (price >= p.take_profit_price)
-        exit = ExitReason::TakeProfit;
-    } else {
-      if (price >= p.stop_loss_price)
-        exit = ExitReason::StopLoss;
-      else if (price <= p.take_profit_price)
-        exit = ExitReason::TakeProfit;
-    }
-    if (exit)
+    Position& p = open[i].position;
+    p.observe(price);
+    if (const auto exit = p.exit_on(price, ts_ms))
       close(coin, i, price, *exit, ts_ms);  // removes open[i]; the next one moves into i
     else
       ++i;
   }
 
   // 2. Then entries, in arming order. Consumed conditions are compacted out in
-  // one pass so the order of the rest is kept.
+  // one pass so the order of the rest is kept: [0, keep) are the live ones
+  // kept so far, (i, end) the ones still to see.
   auto& armed = armed_[coin];
   if (armed.empty()) return;
   std::size_t keep = 0;
+  std::size_t flagged_below_keep = 0;  // OCO-cancelled members already kept: compacted out at the end
   for (std::size_t i = 0; i < armed.size(); ++i) {
     const ArmedCondition& c = armed[i];
+    if (c.oco_cancelled) continue;  // its CANCELLED record is written; it never fires
     if (ts_ms > c.valid_until_ms) {
       finish_condition(c, ConditionStatus::Expired, "valid_until passed", ts_ms);
       ++counters_.expired;
@@ -150,12 +182,13 @@ void Sniper::on_price_tick(CoinId coin, double price, std::int64_t ts_ms) {
         ++keep;
         continue;
       }
-      if (const auto reason = risk_check(coin, c.position_size_usd)) {
+      if (const auto reason = risk_check(coin, c.position_size_usd, ts_ms)) {
         finish_condition(c, ConditionStatus::Rejected, to_string(*reason), ts_ms);
         ++counters_.rejected;
       } else {
         open_position(coin, c, price, ts_ms);
         ++counters_.triggered;
+        if (c.oco != 0) flagged_below_keep += cancel_oco_siblings(c, coin, keep, i, ts_ms);
       }
     } else {
       if (keep != i) armed[keep] = armed[i];
@@ -164,21 +197,86 @@ void Sniper::on_price_tick(CoinId coin, double price, std::int64_t ts_ms) {
   }
   armed_count_ -= armed.size() - keep;
   armed.resize(keep);  // shrinking never allocates
+  if (flagged_below_keep != 0) {
+    std::erase_if(armed, [](const ArmedCondition& c) { return c.oco_cancelled; });
+    armed_count_ -= flagged_below_keep;
+  }
 }
 
-std::optional<RiskReason> Sniper::risk_check(CoinId coin, double size_usd) const {
+std::size_t Sniper::cancel_oco_siblings(const ArmedCondition& opener, CoinId coin, std::size_t kept,
+                                        std::size_t opener_index, std::int64_t ts_ms) {
+  const std::uint32_t group = opener.oco;
+  oco_scratch_.clear();
+  std::size_t flagged_below = 0;
+  for (CoinId k = 0; k < armed_.size(); ++k) {
+    auto& list = armed_[k];
+    for (std::size_t j = 0; j < list.size(); ++j) {
+      ArmedCondition& c = list[j];
+      if (c.oco != group || c.oco_cancelled) continue;
+      if (k == coin) {
+        if (j >= kept && j <= opener_index) continue;  // already consumed this tick, or the opener
+        c.oco_cancelled = true;
+        if (j < kept) ++flagged_below;
+      }
+      oco_scratch_.push_back(OcoSibling{c.seq, c.id});
+    }
+    if (k != coin) {
+      const std::size_t before = list.size();
+      std::erase_if(list, [group](const ArmedCondition& c) { return c.oco == group; });
+      armed_count_ -= before - list.size();
+    }
+  }
+  if (oco_scratch_.empty()) return 0;
+  std::sort(oco_scratch_.begin(), oco_scratch_.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  const ReasonText reason = oco_reason(opener.id);
+  for (const auto& s : oco_scratch_) sink_.submit(ConditionFinished{s.id, ConditionStatus::Cancelled, reason, ts_ms});
+  counters_.cancelled_oco += oco_scratch_.size();
+  return flagged_below;
+}
+
+std::optional<RiskReason> Sniper::risk_check(CoinId coin, double size_usd, std::int64_t ts_ms) const {
+  if (cooldown_until(coin, ts_ms)) return RiskReason::Cooldown;
   if (open_count_ >= static_cast<std::size_t>(risk_.max_positions)) return RiskReason::MaxPositions;
   if (positions_[coin].size() >= static_cast<std::size_t>(risk_.max_position_per_coin))
     return RiskReason::MaxPositionPerCoin;
   double exposure = 0.0;
   for (const auto& per_coin : positions_)
-    for (const auto& p : per_coin) exposure += p.size_usd;
+    for (const auto& p : per_coin) exposure += p.position.size_usd;
   if (exposure + size_usd > risk_.max_exposure_pct * balance_ + exposure_tolerance) return RiskReason::MaxExposure;
   if (exposure + size_usd > balance_) return RiskReason::InsufficientBalance;
   return std::nullopt;
 }
 
-void Sniper::open_position(CoinId coin, const ArmedCondition& c, double price, std::int64_t ts_ms) {
+std::optional<std::int64_t> Sniper::cooldown_until(CoinId coin, std::int64_t now_ms) const {
+  if (risk_.cooldown_after_stop_ms <= 0 || coin >= last_losing_stop_ms_.size()) return std::nullopt;
+  const std::int64_t last = last_losing_stop_ms_[coin];
+  // Less than cooldown_after_stop_ms after the losing stop: still cooling down.
+  if (last == no_stop || now_ms - last >= risk_.cooldown_after_stop_ms) return std::nullopt;
+  return last + risk_.cooldown_after_stop_ms;
+}
+
+Sniper::Fill Sniper::fill(CoinId coin, bool buy, double mark) {
+  Fill f{mark, FillBasis::Trade};
+  if (paper_.fill_on == FillOn::Quote) {
+    const Quote& q = quotes_[coin];
+    // Only a quote no older than max_quote_age_ms by the clock (tick time in a replay) is used.
+    if ((buy ? q.has_ask : q.has_bid) && clock_.now_ms() - q.ts_ms <= paper_.max_quote_age_ms)
+      f = buy ? Fill{q.ask, FillBasis::Ask} : Fill{q.bid, FillBasis::Bid};
+    else
+      ++counters_.quote_fallbacks;
+  }
+  if (paper_.slippage_bps != 0.0) {
+    const double slip = paper_.slippage_bps / 10'000.0;
+    f.price *= buy ? 1.0 + slip : 1.0 - slip;  // against the trader
+  }
+  ++counters_.fills[static_cast<std::size_t>(f.basis)];
+  return f;
+}
+
+void Sniper::open_position(CoinId coin, const ArmedCondition& c, double mark, std::int64_t ts_ms) {
+  const bool is_long = c.direction == Direction::Long;
+  const Fill f = fill(coin, /*buy=*/is_long, mark);
+  const double e = f.price;
   Position p;
   char id_buf[TradeId::capacity()];
   id_buf[0] = 'T';
@@ -191,35 +289,43 @@ void Sniper::open_position(CoinId coin, const ArmedCondition& c, double price, s
   p.coin = coin;
   p.direction = c.direction;
   p.size_usd = c.position_size_usd;
-  p.entry_price = price;
-  p.qty = c.position_size_usd / price;
+  p.entry_price = e;
+  p.entry_mark = mark;
+  p.entry_fill = f.basis;
+  p.qty = c.position_size_usd / e;
   p.entry_ms = ts_ms;
-  if (c.direction == Direction::Long) {
-    p.stop_loss_price = price * (1.0 - c.stop_loss_pct);
-    p.take_profit_price = price * (1.0 + c.take_profit_pct);
-  } else {
-    p.stop_loss_price = price * (1.0 + c.stop_loss_pct);
-    p.take_profit_price = price * (1.0 - c.take_profit_pct);
-  }
+  if (c.stop_loss_pct > 0.0) p.stop_loss_price = is_long ? e * (1.0 - c.stop_loss_pct) : e * (1.0 + c.stop_loss_pct);
+  if (c.take_profit_pct > 0.0)
+    p.take_profit_price = is_long ? e * (1.0 + c.take_profit_pct) : e * (1.0 - c.take_profit_pct);
+  p.trailing_stop_pct = c.trailing_stop_pct;
+  p.trailing_activation_pct = c.trailing_activation_pct;
+  p.max_hold_ms = c.max_hold_ms;
+  p.best_price = e;  // DESIGN §4: best starts at the entry fill
   p.entry_fee_usd = c.position_size_usd * paper_.fee_pct;
-  positions_[coin].push_back(p);
+  positions_[coin].push_back(OpenPosition{p, next_open_seq_++, e, ts_ms});
   ++open_count_;
   sink_.submit(PositionOpened{p, std::string_view(coins_.name(coin)), ts_ms});
 }
 
-void Sniper::close(CoinId coin, std::size_t index, double price, ExitReason reason, std::int64_t ts_ms) {
+void Sniper::close(CoinId coin, std::size_t index, double mark, ExitReason reason, std::int64_t ts_ms) {
   auto& open = positions_[coin];
-  const Position p = open[index];
+  const Position p = open[index].position;
   open.erase(open.begin() + static_cast<std::ptrdiff_t>(index));
   --open_count_;
-  const ClosedTrade t = settle(p, price, paper_.fee_pct);
+  const Fill f = fill(coin, /*buy=*/!p.is_long(), mark);
+  const ClosedTrade t = settle(p, f.price, paper_.fee_pct);
   balance_ += t.pnl_usd;
   ++counters_.closed;
+  if ((reason == ExitReason::StopLoss || reason == ExitReason::TrailingStop) && t.pnl_usd < 0.0)
+    last_losing_stop_ms_[coin] = std::max(last_losing_stop_ms_[coin], ts_ms);
   PositionClosed rec;
   rec.trade_id = p.id;
   rec.coin = std::string_view(coins_.name(coin));
   rec.reason = reason;
-  rec.exit_price = price;
+  rec.exit_price = f.price;
+  rec.exit_mark = mark;
+  rec.exit_fill = f.basis;
+  rec.best_price = p.best_price;
   rec.exit_ms = ts_ms;
   rec.fees_usd = t.fees_usd;
   rec.pnl_usd = t.pnl_usd;
@@ -254,11 +360,55 @@ std::size_t Sniper::finish_where(Pred pred, ConditionStatus status, std::string_
   return done.size();
 }
 
-std::size_t Sniper::sweep_expired(std::int64_t now_ms) {
-  const std::size_t n = finish_where([now_ms](const ArmedCondition& c) { return now_ms > c.valid_until_ms; },
-                                     ConditionStatus::Expired, "valid_until passed", now_ms);
-  counters_.expired += n;
-  return n;
+SweepResult Sniper::sweep(std::int64_t now_ms) {
+  SweepResult r;
+  r.expired = finish_where([now_ms](const ArmedCondition& c) { return now_ms > c.valid_until_ms; },
+                           ConditionStatus::Expired, "valid_until passed", now_ms);
+  counters_.expired += r.expired;
+
+  // Time limits on coins that went quiet: in opening order across coins, at
+  // each coin's exit fill for its last trade price. They wait while trading
+  // is paused, like every exit (DESIGN §4.1).
+  if (trading_enabled_) {
+    struct Due {
+      std::uint64_t seq;
+      CoinId coin;
+      TradeId id;
+    };
+    std::vector<Due> due;
+    for (CoinId coin = 0; coin < positions_.size(); ++coin) {
+      if (last_price_[coin] <= 0.0) continue;  // no price to close at yet
+      for (const auto& op : positions_[coin])
+        if (const auto limit = op.position.time_limit_ms(); limit && now_ms >= *limit)
+          due.push_back(Due{op.seq, coin, op.position.id});
+    }
+    std::sort(due.begin(), due.end(), [](const Due& a, const Due& b) { return a.seq < b.seq; });
+    for (const Due& d : due) {
+      auto& open = positions_[d.coin];
+      const auto it = std::find_if(open.begin(), open.end(), [&](const auto& op) { return op.position.id == d.id; });
+      close(d.coin, static_cast<std::size_t>(it - open.begin()), last_price_[d.coin], ExitReason::TimeLimit, now_ms);
+      ++r.time_limited;
+    }
+  }
+
+  for (auto& per_coin : positions_)
+    for (auto& op : per_coin)
+      if (op.position.best_price != op.persisted_best && now_ms - op.persisted_ms >= best_price_persist_ms) {
+        sink_.submit(BestPriceUpdate{op.position.id, op.position.best_price, now_ms});
+        op.persisted_best = op.position.best_price;
+        op.persisted_ms = now_ms;
+      }
+  return r;
+}
+
+void Sniper::persist_best_prices(std::int64_t now_ms) {
+  for (auto& per_coin : positions_)
+    for (auto& op : per_coin)
+      if (op.position.best_price != op.persisted_best) {
+        sink_.submit(BestPriceUpdate{op.position.id, op.position.best_price, now_ms});
+        op.persisted_best = op.position.best_price;
+        op.persisted_ms = now_ms;
+      }
 }
 
 bool Sniper::cancel(std::string_view condition_id, std::string_view reason) {
@@ -283,7 +433,7 @@ bool Sniper::close_position(std::string_view trade_id, ExitReason reason) {
   for (CoinId coin = 0; coin < positions_.size(); ++coin) {
     auto& open = positions_[coin];
     for (std::size_t i = 0; i < open.size(); ++i) {
-      if (open[i].id == trade_id) {
+      if (open[i].position.id == trade_id) {
         if (last_price_[coin] <= 0.0) return false;
         close(coin, i, last_price_[coin], reason, clock_.now_ms());
         return true;
@@ -307,8 +457,13 @@ std::size_t Sniper::close_all(ExitReason reason) {
 }
 
 std::vector<Position> Sniper::open_positions() const {
+  std::vector<const OpenPosition*> all;
+  for (const auto& per_coin : positions_)
+    for (const auto& op : per_coin) all.push_back(&op);
+  std::sort(all.begin(), all.end(), [](const auto* a, const auto* b) { return a->seq < b->seq; });
   std::vector<Position> out;
-  for (const auto& per_coin : positions_) out.insert(out.end(), per_coin.begin(), per_coin.end());
+  out.reserve(all.size());
+  for (const auto* op : all) out.push_back(op->position);
   return out;
 }
 
@@ -322,6 +477,16 @@ std::vector<ArmedCondition> Sniper::active_conditions() const {
 std::optional<double> Sniper::last_price(CoinId coin) const {
   if (coin >= last_price_.size() || last_price_[coin] <= 0.0) return std::nullopt;
   return last_price_[coin];
+}
+
+std::optional<Quote> Sniper::quote(CoinId coin) const {
+  if (coin >= quotes_.size() || (!quotes_[coin].has_bid && !quotes_[coin].has_ask && quotes_[coin].ts_ms == 0))
+    return std::nullopt;
+  return quotes_[coin];
+}
+
+std::string_view Sniper::oco_group_name(std::uint32_t oco) const {
+  return oco < oco_names_.size() ? std::string_view(oco_names_[oco]) : std::string_view();
 }
 
 }  // namespace tradingd

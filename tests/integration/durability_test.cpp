@@ -180,28 +180,64 @@ TEST_CASE("durability: an inconsistent or damaged journal stops start-up with ex
   }
 }
 
-TEST_CASE("durability: a journal of an older schema is migrated at start-up, keeping a backup",
+TEST_CASE("durability: a real v2 journal is migrated to v3 at start-up, keeping a backup; trading goes on from it",
           "[integration][durability][schema]") {
-  DaemonHarness h("old-schema");
-  const auto ticks = replay_one_closed_trade(h);
-  const double balance = h.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1");
-  {
-    // Back to version 1 as an older tradingd left it.
-    SQLite::Database db(h.db_path().string(), SQLite::OPEN_READWRITE);
-    db.exec("DROP INDEX balance_once_per_trade");
-    db.exec("PRAGMA user_version = 1");
-  }
-  const auto r = h.run({"--config", (h.dir() / "settings.toml").string(), "--replay", ticks.string()}, "migrate");
+  // Written by tradingd at commit 2fcc610 (tests/data/make-journal-v2.sh): BTC
+  // took profit, ETH stopped out at a loss at 12:00:07, SOL is open (SL 147,
+  // TP 152.25), v2-rej was rejected and v2-armed (BTC above 120) is armed.
+  DaemonHarness h("v2-journal");
+  std::filesystem::copy_file(TRADINGD_SOURCE_DIR "/tests/data/journal-v2.db", h.db_path());
+  h.set("risk", "max_exposure_pct", "0.5");
+  h.set("risk", "cooldown_after_stop_ms", "600000");
+  h.set("shutdown", "conditions", "\"keep\"");
+  h.write_config();
+  const auto conditions = h.write("c.json", R"([
+    {"id":"v3-eth","coin":"ETH","direction":"SHORT","trigger_type":"BELOW","trigger_price":2100,
+     "position_size_usd":20,"valid_until":"2030-01-01T00:00:00Z"},
+    {"id":"v3-sol","coin":"SOL","direction":"LONG","trigger_type":"ABOVE","trigger_price":153,"stop_loss_pct":0,
+     "take_profit_pct":0,"trailing_stop_pct":0.01,"position_size_usd":30,"valid_until":"2030-01-01T00:00:00Z"}])");
+  // A minute after the v2 run: ETH within the cooldown of its losing stop; SOL
+  // takes the old position's profit, then a trailing LONG opens at 153, its
+  // best reaches 156 (trail 154.44) and 154.4 stops it; v2-armed opens at 121
+  // and takes profit at 125.
+  const auto ticks = h.write("t.csv",
+                             "ts_ms,coin,price\n1764158460000,ETH,2030\n1764158461000,SOL,152.5\n"
+                             "1764158462000,BTC,121\n1764158463000,BTC,125\n1764158464000,SOL,153\n"
+                             "1764158465000,SOL,156\n1764158466000,SOL,154.4\n");
+  const auto r = h.replay(conditions, ticks, "migrate");
   INFO(r.out << r.err);
-  CHECK(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::Contains("migrated from schema version 1 to 2; the old journal is kept as " +
-                                    h.db_path().string() + ".bak-v1"));
-  CHECK(h.query("PRAGMA user_version") == "2");
-  SQLite::Database backup(h.db_path().string() + ".bak-v1", SQLite::OPEN_READONLY);
-  CHECK(backup.execAndGet("PRAGMA user_version").getInt() == 1);
-  CHECK(backup.execAndGet("SELECT count(*) FROM trades").getInt() == 1);
-  CHECK(h.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1") == balance);
-  CHECK_THAT(r.out, Catch::Contains("(recovered)"));
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("migrated from schema version 2 to 3; the old journal is kept as " +
+                                    h.db_path().string() + ".bak-v2"));
+  CHECK_THAT(r.out, Catch::Contains("balance 999.80 (recovered), 1 open positions, 1 armed conditions"));
+  CHECK(h.query("PRAGMA user_version") == "3");
+  {
+    SQLite::Database backup(h.db_path().string() + ".bak-v2", SQLite::OPEN_READONLY);
+    CHECK(backup.execAndGet("PRAGMA user_version").getInt() == 2);
+    CHECK(backup.execAndGet("SELECT count(*) FROM trades").getInt() == 3);
+    CHECK(backup.execAndGet("SELECT count(*) FROM conditions").getInt() == 5);
+  }
+  // The old rows, as v3 reads them: filled at the trade price, no new exits.
+  CHECK(h.query("SELECT entry_price || ' ' || entry_mark || ' ' || entry_fill || ' ' || exit_price || ' ' || "
+                "exit_mark || ' ' || exit_fill || ' ' || ifnull(best_price, 'NULL') || ' ' || stop_loss_price "
+                "FROM trades WHERE id = 'T-v2-tp'") == "100.0 100.0 trade 101.6 101.6 trade NULL 98.0");
+  CHECK(h.query("SELECT count(*) FROM conditions WHERE id LIKE 'v2-%' AND trailing_stop_pct IS NULL AND "
+                "trailing_activation_pct IS NULL AND max_hold_ms IS NULL AND oco_group IS NULL") == "5");
+  CHECK(h.query("SELECT status || ' ' || status_reason FROM conditions WHERE id = 'v2-rej'") ==
+        "REJECTED max_position_per_coin");
+  // The cooldown came from the journal: ETH stopped out at a loss 53 s before.
+  CHECK(h.query("SELECT status || ' ' || status_reason FROM conditions WHERE id = 'v3-eth'") == "REJECTED cooldown");
+  // The open v2 position closed at its v2 take-profit.
+  CHECK(h.query("SELECT exit_reason || ' ' || exit_price || ' ' || exit_fill FROM trades WHERE id = 'T-v2-open'") ==
+        "TAKE_PROFIT 152.5 trade");
+  const double qty = 20.0 / 150.0;
+  CHECK(h.query_double("SELECT pnl_usd FROM trades WHERE id = 'T-v2-open'") ==
+        Approx(qty * 2.5 - 20 * 0.001 - qty * 152.5 * 0.001).margin(1e-9));
+  CHECK(h.query("SELECT exit_reason || ' ' || exit_price FROM trades WHERE id = 'T-v2-armed'") == "TAKE_PROFIT 125.0");
+  CHECK(h.query("SELECT exit_reason || ' ' || exit_price || ' ' || best_price || ' ' || "
+                "ifnull(stop_loss_price, 'NULL') || ' ' || ifnull(take_profit_price, 'NULL') || ' ' || "
+                "trailing_stop_pct FROM trades WHERE id = 'T-v3-sol'") == "TRAILING_STOP 154.4 156.0 NULL NULL 0.01");
+  CHECK(h.invariant_violations(1000.0).empty());
 }
 
 namespace {

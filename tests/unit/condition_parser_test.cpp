@@ -84,9 +84,30 @@ TEST_CASE("each field rule refuses the condition and names the field; the others
       {"\"trigger_price\":0", "", "trigger_price: must be finite and > 0"},
       {"\"trigger_price\":-5", "", "trigger_price: must be finite and > 0"},
       {"\"trigger_price\":\"42000\"", "", "trigger_price: must be a number"},
-      {"\"stop_loss_pct\":1", "", "stop_loss_pct: must be between 0 and 1"},
-      {"\"stop_loss_pct\":0", "", "stop_loss_pct: must be between 0 and 1"},
-      {"\"take_profit_pct\":1.5", "", "take_profit_pct: must be between 0 and 1"},
+      {"\"stop_loss_pct\":1", "", "stop_loss_pct: must be at least 0 (no stop-loss) and below 1"},
+      {"\"stop_loss_pct\":-0.01", "", "stop_loss_pct: must be at least 0 (no stop-loss) and below 1"},
+      {"\"take_profit_pct\":1.5", "", "take_profit_pct: must be at least 0 (no take-profit) and below 1"},
+      {"\"stop_loss_pct\":0,\"take_profit_pct\":0", "",
+       "stop_loss_pct: is 0, as is take_profit_pct, and there is no trailing_stop_pct or max_hold_ms: a condition "
+       "needs at least one exit"},
+      {"\"trailing_stop_pct\":0", "", "trailing_stop_pct: must be between 0 and 1 (exclusive)"},
+      {"\"trailing_stop_pct\":1", "", "trailing_stop_pct: must be between 0 and 1 (exclusive)"},
+      {"\"trailing_stop_pct\":\"1%\"", "", "trailing_stop_pct: must be a number"},
+      {"\"trailing_activation_pct\":0.01", "", "trailing_activation_pct: needs trailing_stop_pct"},
+      {"\"trailing_stop_pct\":0.01,\"trailing_activation_pct\":1", "",
+       "trailing_activation_pct: must be at least 0 and below 1"},
+      {"\"trailing_stop_pct\":0.01,\"trailing_activation_pct\":-0.5", "",
+       "trailing_activation_pct: must be at least 0 and below 1"},
+      {"\"max_hold_ms\":0", "", "max_hold_ms: must be a whole number of milliseconds > 0"},
+      {"\"max_hold_ms\":-60000", "", "max_hold_ms: must be a whole number of milliseconds > 0"},
+      {"\"max_hold_ms\":1e13", "", "max_hold_ms: must be a whole number of milliseconds > 0 and at most 10^12"},
+      {"\"max_hold_ms\":1.5", "", "max_hold_ms: must be a whole number"},
+      {"\"max_hold_ms\":\"60s\"", "", "max_hold_ms: must be a whole number"},
+      {"\"max_hold_ms\":18446744073709551615", "", "max_hold_ms: is too large"},
+      {"\"oco_group\":\"pair 1\"", "", "oco_group: may contain only A-Z a-z 0-9 . _ : -"},
+      {"\"oco_group\":\"\"", "", "oco_group: must be 1-64 characters"},
+      {"\"oco_group\":\"" + std::string(65, 'g') + "\"", "", "oco_group: must be 1-64 characters"},
+      {"\"oco_group\":7", "", "oco_group: must be a string"},
       {"\"position_size_usd\":0", "", "position_size_usd: must be finite and > 0"},
       {"", "position_size_usd", "position_size_usd: is required"},
       {"\"strategy_id\":\"" + std::string(65, 's') + "\"", "", "strategy_id: must be at most 64"},
@@ -121,4 +142,37 @@ TEST_CASE("a conditions file that is not a JSON array of objects is a start-up e
   const auto r = f.parser.parse_text("[3]", "c.json", now);
   REQUIRE(r.refused.size() == 1);
   CHECK_THAT(r.refused[0], Catch::Contains("must be a JSON object"));
+}
+
+TEST_CASE("trailing stops, time limits and OCO groups are read; stop-loss or take-profit 0 means none",
+          "[unit][conditions]") {
+  Fixture f;
+  const auto r = f.parser.parse_text(
+      "[" +
+          with("\"id\":\"t1\",\"stop_loss_pct\":0,\"take_profit_pct\":0,\"trailing_stop_pct\":0.01,"
+               "\"trailing_activation_pct\":0.005,\"max_hold_ms\":600000,\"oco_group\":\"pair-1\"") +
+          "," + with("\"id\":\"t2\",\"stop_loss_pct\":0,\"trailing_stop_pct\":0.02") + "," +
+          with("\"id\":\"t3\",\"stop_loss_pct\":0,\"take_profit_pct\":0,\"max_hold_ms\":6e4") + "," +
+          with("\"id\":\"t4\"") + "]",
+      "c.json", now);
+  INFO((r.refused.empty() ? "" : r.refused[0]));
+  REQUIRE(r.accepted.size() == 4);
+  const TradeCondition& t1 = r.accepted[0];
+  CHECK(t1.stop_loss_pct == 0.0);
+  CHECK(t1.take_profit_pct == 0.0);
+  CHECK(t1.trailing_stop_pct == 0.01);
+  CHECK(t1.trailing_activation_pct == 0.005);
+  CHECK(t1.max_hold_ms == 600000);
+  CHECK(t1.oco_group == "pair-1");
+  const TradeCondition& t2 = r.accepted[1];
+  CHECK(t2.stop_loss_pct == 0.0);
+  CHECK(t2.take_profit_pct == 0.015);        // the [risk] default
+  CHECK(t2.trailing_activation_pct == 0.0);  // a trail without one is active from entry
+  CHECK_FALSE(t2.max_hold_ms.has_value());
+  CHECK(t2.oco_group.empty());
+  CHECK(r.accepted[2].max_hold_ms == 60000);
+  const TradeCondition& t4 = r.accepted[3];  // none of the new fields
+  CHECK_FALSE(t4.trailing_stop_pct.has_value());
+  CHECK_FALSE(t4.trailing_activation_pct.has_value());
+  CHECK_FALSE(t4.max_hold_ms.has_value());
 }

@@ -100,7 +100,7 @@ TEST_CASE("Binance: combined trade and aggTrade frames with 8-decimal padded pri
   CHECK(rig.binance.ticks()[0].price == 0.00001234);
 }
 
-TEST_CASE("Binance: raw stream payloads, serverShutdown, subscribe replies, bookTicker", "[feed]") {
+TEST_CASE("Binance: raw stream payloads, serverShutdown, subscribe replies, other streams", "[feed]") {
   ParserRig rig;
   auto r = rig.binance.parse(
       R"({"e":"trade","E":1,"s":"ETHUSDT","t":1,"p":"2000.10000000","q":"1","T":5,"m":true,"M":true})");
@@ -119,11 +119,6 @@ TEST_CASE("Binance: raw stream payloads, serverShutdown, subscribe replies, book
   CHECK(r.req_id == "2");
   CHECK(r.message == "Invalid request: invalid stream");
 
-  CHECK(
-      rig.binance
-          .parse(
-              R"({"stream":"bnbusdt@bookTicker","data":{"u":400900217,"s":"BNBUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}})")
-          .kind == FrameKind::Ignored);
   CHECK(
       rig.binance.parse(R"({"stream":"bnbusdt@miniTicker","data":{"e":"24hrMiniTicker","E":1,"s":"BNBUSDT","c":"1"}})")
           .kind == FrameKind::Ignored);
@@ -179,6 +174,13 @@ TEST_CASE("Bad frames are dropped whole and say why", "[feed]") {
        BadFrame::UnknownSymbol},
       {FeedProtocol::Binance, R"({"stream":"btcusdt@trade","data":7})", BadFrame::MissingField},
       {FeedProtocol::Binance, R"([1,2,3])", BadFrame::InvalidJson},
+      // The top level left open although the frame ends in '}': dropped before any field lookup.
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"T":5,"p":"100.5","s":"BTCUSDT"}],"x":{})",
+       BadFrame::InvalidJson},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","x":{})", BadFrame::InvalidJson},
+      {FeedProtocol::Binance, R"({"stream":"btcusdt@trade","data":{"e":"trade","s":"BTCUSDT","p":"1","T":1})",
+       BadFrame::InvalidJson},
+      {FeedProtocol::Binance, R"({"result":null,"id":1,"x":{})", BadFrame::InvalidJson},
   };
   for (const auto& c : cases) {
     INFO(c.frame);
@@ -187,6 +189,102 @@ TEST_CASE("Bad frames are dropped whole and say why", "[feed]") {
     CHECK(r.kind == FrameKind::Bad);
     CHECK(to_string(r.bad) == to_string(c.reason));
     CHECK(p.ticks().empty());
+  }
+}
+
+TEST_CASE("Quotes: Bybit orderbook.1 and Binance bookTicker from PROTOCOLS.md become best bid/ask", "[feed][quotes]") {
+  ParserRig rig;
+  auto r = rig.bybit.parse(
+      R"({"topic":"orderbook.1.BTCUSDT","ts":1672304484978,"type":"snapshot","data":{"s":"BTCUSDT","b":[["16493.50","0.006"]],"a":[["16611.00","0.029"]],"u":18521288,"seq":7961638724},"cts":1672304484976})");
+  REQUIRE(r.kind == FrameKind::Quote);
+  FeedQuote q = rig.bybit.quote();
+  CHECK(q.coin == btc);
+  CHECK((q.has_bid && q.bid == 16493.50));
+  CHECK((q.has_ask && q.ask == 16611.00));
+  CHECK(q.update_id == 18521288);
+  CHECK(q.ts_ms == 1672304484976);   // cts: the matching engine's time
+  CHECK(rig.bybit.ticks().empty());  // a quote is no trade
+
+  // One side empty: a thin book; the other side still counts.
+  r = rig.bybit.parse(
+      R"({"topic":"orderbook.1.ETHUSDT","ts":7,"type":"snapshot","data":{"s":"ETHUSDT","b":[["2000.5","1"]],"a":[],"u":1,"seq":2}})");
+  REQUIRE(r.kind == FrameKind::Quote);
+  q = rig.bybit.quote();
+  CHECK((q.coin == eth && q.has_bid && q.bid == 2000.5 && !q.has_ask));
+  CHECK(q.ts_ms == 7);  // no cts: ts
+
+  // Binance combined stream (routed by its name: spot bookTicker has no "e") and the raw form.
+  r = rig.binance.parse(
+      R"({"stream":"bnbusdt@bookTicker","data":{"u":400900217,"s":"BNBUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}})");
+  REQUIRE(r.kind == FrameKind::Quote);
+  q = rig.binance.quote();
+  CHECK((q.coin == bnb && q.bid == 25.3519 && q.ask == 25.3652 && q.has_bid && q.has_ask));
+  CHECK(q.update_id == 400900217);
+  CHECK(q.ts_ms == 0);  // none given: tradingd stamps its arrival
+  r = rig.binance.parse(R"({"u":5,"s":"PEPEUSDT","b":"0.00001230","B":"1","a":"0.00001240","A":"2"})");
+  REQUIRE(r.kind == FrameKind::Quote);
+  CHECK((rig.binance.quote().coin == pepe && rig.binance.quote().ask == 0.0000124));
+
+  // A locked book (bid == ask) is a valid quote.
+  CHECK(rig.binance
+            .parse(R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"10","B":"1","a":"10","A":"1"}})")
+            .kind == FrameKind::Quote);
+}
+
+TEST_CASE("Bad quotes are dropped as bad frames and say why", "[feed][quotes]") {
+  ParserRig rig;
+  struct Case {
+    FeedProtocol protocol;
+    const char* frame;
+    BadFrame reason;
+  };
+  const Case cases[] = {
+      {FeedProtocol::Bybit,
+       R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["101","1"]],"a":[["100","1"]],"u":3}})",
+       BadFrame::CrossedQuote},
+      {FeedProtocol::Bybit,
+       R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["0","1"]],"a":[["100","1"]]}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit,
+       R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["99","1"]],"a":[["-100","1"]]}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["abc","1"]],"a":[]}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[[99,"1"]],"a":[]}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["nan","1"]],"a":[]}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","a":[["100","1"]]}})",
+       BadFrame::MissingField},
+      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"b":[],"a":[]}})", BadFrame::MissingField},
+      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.XUSDT","data":{"s":"XUSDT","b":[["1","1"]],"a":[["2","1"]]}})",
+       BadFrame::UnknownSymbol},
+      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["1","1"]],"a":[["2","1"]]})",
+       BadFrame::InvalidJson},
+      {FeedProtocol::Binance,
+       R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"101","B":"1","a":"100","A":"1"}})",
+       BadFrame::CrossedQuote},
+      {FeedProtocol::Binance,
+       R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"0.00000000","B":"1","a":"100","A":"1"}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Binance,
+       R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"x","B":"1","a":"100","A":"1"}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Binance,
+       R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"","B":"1","a":"100","A":"1"}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Binance, R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"99","B":"1"}})",
+       BadFrame::MissingField},
+      {FeedProtocol::Binance,
+       R"({"stream":"zzzusdt@bookTicker","data":{"u":1,"s":"ZZZUSDT","b":"1","B":"1","a":"2","A":"1"}})",
+       BadFrame::UnknownSymbol},
+  };
+  for (const auto& c : cases) {
+    INFO(c.frame);
+    FrameParser& p = c.protocol == FeedProtocol::Bybit ? rig.bybit : rig.binance;
+    const auto r = p.parse(c.frame);
+    CHECK(r.kind == FrameKind::Bad);
+    CHECK(to_string(r.bad) == to_string(c.reason));
   }
 }
 

@@ -36,17 +36,23 @@ std::filesystem::path known_journal(const TempDir& dir) {
   SQLite::Database db(path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   JournalSchema::ensure(db);
   db.exec(R"SQL(
-    INSERT INTO conditions VALUES
-      ('c1','BTC','LONG','ABOVE',100,0.02,0.015,50,'brk','',1800000000000,1700000000000,'TRIGGERED','T-c1',1700000001000),
-      ('c2','ETH','SHORT','BELOW',2000,0.02,0.015,40,'brk','',1800000000000,1700000000000,'TRIGGERED','T-c2',1700000002000),
-      ('c3','BTC','LONG','ABOVE',110,0.02,0.015,30,'dip','',1800000000000,1700000000000,'TRIGGERED','T-c3',1700000003000),
-      ('c4','SOL','LONG','BELOW',150,0.02,0.015,20,'dip','',1800000000000,1700000000000,'TRIGGERED','T-c4',1700000004000),
-      ('c5','SOL','LONG','ABOVE',500,0.02,0.015,20,'dip','',1800000000000,1700000000000,'ACTIVE','',1700000000000);
-    INSERT INTO trades VALUES
-      ('T-c1','c1','BTC','LONG',50,0.5,100,1700000001000,98,101.5,101.5,1700000010000,'TAKE_PROFIT',0.10075,0.64925,'CLOSED','brk'),
-      ('T-c2','c2','ETH','SHORT',40,0.02,2000,1700000002000,2040,1970,2040,1700000020000,'STOP_LOSS',0.0808,-0.8808,'CLOSED','brk'),
-      ('T-c3','c3','BTC','LONG',30,0.2727272727,110,1700000003000,107.8,111.65,111.65,1700000030000,'TAKE_PROFIT',0.06045,0.38955,'CLOSED','dip'),
-      ('T-c4','c4','SOL','LONG',20,0.1333333333,150,1700000004000,147,152.25,NULL,NULL,NULL,0.02,NULL,'OPEN','dip');
+    INSERT INTO conditions (id, coin, direction, trigger_type, trigger_price, stop_loss_pct, take_profit_pct,
+                            position_size_usd, strategy_id, reasoning, valid_until_ms, created_at_ms, status,
+                            status_reason, updated_ms, trailing_stop_pct, trailing_activation_pct, max_hold_ms,
+                            oco_group) VALUES
+      ('c1','BTC','LONG','ABOVE',100,0.02,0.015,50,'brk','',1800000000000,1700000000000,'TRIGGERED','T-c1',1700000001000,NULL,NULL,NULL,'g1'),
+      ('c2','ETH','SHORT','BELOW',2000,0.02,0.015,40,'brk','',1800000000000,1700000000000,'TRIGGERED','T-c2',1700000002000,NULL,NULL,NULL,NULL),
+      ('c3','BTC','LONG','ABOVE',110,0.02,0,30,'dip','',1800000000000,1700000000000,'TRIGGERED','T-c3',1700000003000,0.01,0,NULL,NULL),
+      ('c4','SOL','LONG','BELOW',150,0.02,0.015,20,'dip','',1800000000000,1700000000000,'TRIGGERED','T-c4',1700000004000,0.01,0.005,600000,NULL),
+      ('c5','SOL','LONG','ABOVE',500,0.02,0.015,20,'dip','',1800000000000,1700000000000,'ACTIVE','',1700000000000,NULL,NULL,NULL,NULL);
+    INSERT INTO trades (id, condition_id, coin, direction, size_usd, qty, entry_price, entry_ms, stop_loss_price,
+                        take_profit_price, exit_price, exit_ms, exit_reason, fees_usd, pnl_usd, status, strategy_id,
+                        entry_mark, exit_mark, entry_fill, exit_fill, trailing_stop_pct, trailing_activation_pct,
+                        max_hold_ms, best_price) VALUES
+      ('T-c1','c1','BTC','LONG',50,0.5,100,1700000001000,98,101.5,101.5,1700000010000,'TAKE_PROFIT',0.10075,0.64925,'CLOSED','brk',99.9,101.6,'ask','bid',NULL,NULL,NULL,101.6),
+      ('T-c2','c2','ETH','SHORT',40,0.02,2000,1700000002000,2040,1970,2040,1700000020000,'STOP_LOSS',0.0808,-0.8808,'CLOSED','brk',2001,2039,'bid','ask',NULL,NULL,NULL,2000),
+      ('T-c3','c3','BTC','LONG',30,0.2727272727,110,1700000003000,107.8,NULL,111.65,1700000030000,'TRAILING_STOP',0.06045,0.38955,'CLOSED','dip',110,111.65,'trade','trade',0.01,0,NULL,112.8),
+      ('T-c4','c4','SOL','LONG',20,0.1333333333,150,1700000004000,147,152.25,NULL,NULL,NULL,0.02,NULL,'OPEN','dip',150,NULL,'trade',NULL,0.01,0.005,600000,151);
     INSERT INTO balance (ts_ms, balance, reason, trade_id) VALUES
       (1700000000000,1000,'INITIAL',NULL),
       (1700000010000,1000.64925,'TRADE_CLOSED','T-c1'),
@@ -54,6 +60,13 @@ std::filesystem::path known_journal(const TempDir& dir) {
       (1700000030000,1000.158,'TRADE_CLOSED','T-c3');
   )SQL");
   return path;
+}
+
+// The line of `text` that starts with `prefix`.
+std::string line_of(const std::string& text, const std::string& prefix) {
+  const auto at = text.find("\n" + prefix);
+  if (at == std::string::npos) return "";
+  return text.substr(at + 1, text.find('\n', at + 1) - at - 1);
 }
 
 std::string run_cli(std::vector<std::string> args, int expected_code = 0) {
@@ -101,26 +114,41 @@ TEST_CASE("tradingd journal summary prints the per-strategy and per-coin tables"
   const auto db = known_journal(dir).string();
   CHECK(run_cli({"--db", db, "summary"}) ==
         "By strategy\n"
-        "       closed  open  wins  win_rate  pnl      fees    max_drawdown\n"
-        "-----  ------  ----  ----  --------  -------  ------  ------------\n"
-        "brk         2     0     1     50.0%  -0.2316  0.1815        0.8808\n"
-        "dip         1     1     1    100.0%  +0.3896  0.0804        0.0000\n"
-        "TOTAL       3     1     2     66.7%  +0.1580  0.2620        0.8808\n"
+        "       closed  open  wins  win_rate  pnl      fees    fill_cost  max_drawdown\n"
+        "-----  ------  ----  ----  --------  -------  ------  ---------  ------------\n"
+        "brk         2     0     1     50.0%  -0.2316  0.1815     0.1400        0.8808\n"
+        "dip         1     1     1    100.0%  +0.3896  0.0804     0.0000        0.0000\n"
+        "TOTAL       3     1     2     66.7%  +0.1580  0.2620     0.1400        0.8808\n"
         "\n"
         "By coin\n"
-        "       closed  open  wins  win_rate  pnl      fees    max_drawdown\n"
-        "-----  ------  ----  ----  --------  -------  ------  ------------\n"
-        "BTC         2     0     2    100.0%  +1.0388  0.1612        0.0000\n"
-        "ETH         1     0     0      0.0%  -0.8808  0.0808        0.8808\n"
-        "SOL         0     1     0  -         +0.0000  0.0200        0.0000\n"
-        "TOTAL       3     1     2     66.7%  +0.1580  0.2620        0.8808\n");
+        "       closed  open  wins  win_rate  pnl      fees    fill_cost  max_drawdown\n"
+        "-----  ------  ----  ----  --------  -------  ------  ---------  ------------\n"
+        "BTC         2     0     2    100.0%  +1.0388  0.1612     0.1000        0.0000\n"
+        "ETH         1     0     0      0.0%  -0.8808  0.0808     0.0400        0.8808\n"
+        "SOL         0     1     0  -         +0.0000  0.0200     0.0000        0.0000\n"
+        "TOTAL       3     1     2     66.7%  +0.1580  0.2620     0.1400        0.8808\n"
+        "\n"
+        "Exits by strategy\n"
+        "       STOP_LOSS  TAKE_PROFIT  TRAILING_STOP  TIME_LIMIT  MANUAL  SHUTDOWN\n"
+        "-----  ---------  -----------  -------------  ----------  ------  --------\n"
+        "brk            1            1              0           0       0         0\n"
+        "dip            0            0              1           0       0         0\n"
+        "TOTAL          1            1              1           0       0         0\n"
+        "fill_cost: USD the fills paid against the trade prices that decided them (spread and slippage)\n");
 }
 
 TEST_CASE("tradingd journal: open, recent, conditions and export", "[journal][cli]") {
   TempDir dir("journal-cli");
   const auto db = known_journal(dir).string();
   const std::string open = run_cli({"--db", db, "open"});
-  CHECK(open.find("T-c4  SOL   LONG  20.00    150  2023-11-14T22:13:24.000Z") != std::string::npos);
+  INFO(open);
+  CHECK(open.find("T-c4  SOL   LONG  20.00    150  trade  2023-11-14T22:13:24.000Z") != std::string::npos);
+  const std::string recent = run_cli({"--db", db, "recent"});
+  INFO(recent);
+  CHECK(recent.find("T-c1  BTC   LONG   50.00    100  ask    2023-11-14T22:13:21.000Z   101.5  bid    TAKE_PROFIT") !=
+        std::string::npos);
+  CHECK(recent.find("T-c3  BTC   LONG   30.00    110  trade  2023-11-14T22:13:23.000Z  111.65  trade  TRAILING_STOP") !=
+        std::string::npos);
   CHECK(open.find("1 trades") != std::string::npos);
 
   // now = 1700000040000: the last 0.01 h (36 s) holds T-c2 (entered 38 s before), not T-c1 (39 s).
@@ -129,15 +157,22 @@ TEST_CASE("tradingd journal: open, recent, conditions and export", "[journal][cl
 
   const std::string active = run_cli({"--db", db, "conditions", "--status", "ACTIVE"});
   INFO(active);
-  CHECK(active.find("c5  SOL   ABOVE 500  LONG  20.00  ACTIVE") != std::string::npos);
+  CHECK(active.find("c5  SOL   ABOVE 500  LONG  20.00  sl 2% tp 1.5%       ACTIVE") != std::string::npos);
+  const std::string all = run_cli({"--db", db, "conditions"});
+  INFO(all);
+  CHECK(line_of(all, "c1 ").find("sl 2% tp 1.5%   ") != std::string::npos);
+  CHECK(line_of(all, "c1 ").find(" g1   TRIGGERED  T-c1 ") != std::string::npos);
+  CHECK(line_of(all, "c3 ").find(" sl 2% trail 1% ") != std::string::npos);
+  CHECK(line_of(all, "c4 ").find(" sl 2% tp 1.5% trail 1% from +0.5% hold 600 s ") != std::string::npos);
   CHECK(active.find("1 conditions") != std::string::npos);
 
   const std::string csv = run_cli({"--db", db, "export", "--format", "csv"});
+  INFO(csv);
   CHECK(csv.rfind("id,condition_id,coin,direction,size_usd,qty,entry_price,entry_ms,", 0) == 0);
   CHECK(csv.find("T-c2,c2,ETH,SHORT,40,0.02,2000,1700000002000,2040,1970,2040,1700000020000,STOP_LOSS,0.0808,-0.8808,"
-                 "CLOSED,brk\n") != std::string::npos);
-  CHECK(csv.find("T-c4,c4,SOL,LONG,20,0.1333333333,150,1700000004000,147,152.25,,,,0.02,,OPEN,dip\n") !=
-        std::string::npos);
+                 "CLOSED,brk,2001,2039,bid,ask,,,,2000\n") != std::string::npos);
+  CHECK(csv.find("T-c4,c4,SOL,LONG,20,0.1333333333,150,1700000004000,147,152.25,,,,0.02,,OPEN,dip,150,,trade,,0.01,"
+                 "0.005,600000,151\n") != std::string::npos);
   const auto json = nlohmann::json::parse(run_cli({"--db", db, "export", "--format", "json", "--table", "balance"}));
   REQUIRE(json.size() == 4);
   CHECK(json[3]["balance"].get<double>() == Approx(1000.158));

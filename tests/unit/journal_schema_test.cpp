@@ -22,16 +22,27 @@ int user_version(const std::string& path) {
   return db.execAndGet("PRAGMA user_version").getInt();
 }
 
-// One condition that fired and closed with a profit, as tradingd writes it.
+// One condition that fired and closed with a profit, as tradingd writes it,
+// in the columns every schema version has; from v3 on a trade has its marks
+// and fills too.
 void write_one_closed_trade(SQLite::Database& db) {
+  const bool v3 = db.execAndGet("PRAGMA user_version").getInt() >= 3;
   db.exec(R"SQL(
-    INSERT INTO conditions VALUES ('c1','BTC','LONG','ABOVE',100,0.02,0.015,50,'s','',1800000000000,1700000000000,
-                                   'TRIGGERED','T-c1',1700000001000);
-    INSERT INTO trades VALUES ('T-c1','c1','BTC','LONG',50,0.5,100,1700000001000,98,101.5,101.5,1700000010000,
-                               'TAKE_PROFIT',0.10075,0.64925,'CLOSED','s');
+    INSERT INTO conditions (id, coin, direction, trigger_type, trigger_price, stop_loss_pct, take_profit_pct,
+                            position_size_usd, strategy_id, reasoning, valid_until_ms, created_at_ms, status,
+                            status_reason, updated_ms)
+      VALUES ('c1','BTC','LONG','ABOVE',100,0.02,0.015,50,'s','',1800000000000,1700000000000,
+              'TRIGGERED','T-c1',1700000001000);
     INSERT INTO balance (ts_ms, balance, reason, trade_id) VALUES (1700000000000,1000,'INITIAL',NULL),
                                                                  (1700000010000,1000.64925,'TRADE_CLOSED','T-c1');
   )SQL");
+  db.exec(std::string(R"SQL(
+    INSERT INTO trades (id, condition_id, coin, direction, size_usd, qty, entry_price, entry_ms, stop_loss_price,
+                        take_profit_price, exit_price, exit_ms, exit_reason, fees_usd, pnl_usd, status, strategy_id)SQL") +
+          (v3 ? ", entry_mark, exit_mark, entry_fill, exit_fill" : "") + R"SQL()
+      VALUES ('T-c1','c1','BTC','LONG',50,0.5,100,1700000001000,98,101.5,101.5,1700000010000,
+              'TAKE_PROFIT',0.10075,0.64925,'CLOSED','s')SQL" +
+          (v3 ? ",100,101.5,'trade','trade'" : "") + ")");
 }
 
 }  // namespace

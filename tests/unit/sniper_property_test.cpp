@@ -57,7 +57,7 @@ TEST_CASE("the Sniper matches the reference model on 3000 random paths", "[unit]
     for (const auto& t : s.ticks) {
       if (t.ts / 1000 != last_second) {  // the once-a-second sweep, on tick time as --replay does
         last_second = t.ts / 1000;
-        rig.sniper.sweep_expired(t.ts);
+        rig.sniper.sweep(t.ts);
         model.sweep(t.ts);
       }
       rig.tick(t.coin, t.price, t.ts);

@@ -69,8 +69,8 @@ TEST_CASE("exit levels are fixed at entry and each side exits by its rule", "[un
     const Position p = rig.sniper.open_positions().at(0);
     const double sl = row.dir == Direction::Long ? 98.0 : 102.0;
     const double tp = row.dir == Direction::Long ? 101.5 : 98.5;
-    CHECK_THAT(p.stop_loss_price, WithinAbs(sl, 1e-9));
-    CHECK_THAT(p.take_profit_price, WithinAbs(tp, 1e-9));
+    CHECK_THAT(p.stop_loss_price.value_or(-1), WithinAbs(sl, 1e-9));
+    CHECK_THAT(p.take_profit_price.value_or(-1), WithinAbs(tp, 1e-9));
     rig.tick("SOL", row.next);
     const auto closed = rig.sink.all<PositionClosed>();
     if (row.exit) {
@@ -257,8 +257,8 @@ TEST_CASE("conditions expire by tick time and by the sweep", "[unit][sniper]") {
   CHECK(finished[0].ts_ms == SniperRig::t0 + 1001);
 
   // ETH never ticks: the sweep expires it.
-  CHECK(rig.sniper.sweep_expired(SniperRig::t0 + 1000) == 0);
-  CHECK(rig.sniper.sweep_expired(SniperRig::t0 + 2000) == 1);
+  CHECK(rig.sniper.sweep(SniperRig::t0 + 1000).expired == 0);
+  CHECK(rig.sniper.sweep(SniperRig::t0 + 2000).expired == 1);
   finished = rig.sink.all<ConditionFinished>();
   REQUIRE(finished.size() == 2);
   CHECK(finished[1].id == std::string_view("e2"));

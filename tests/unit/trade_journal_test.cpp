@@ -83,7 +83,7 @@ TEST_CASE("records written by the writer thread read back as rows", "[unit][jour
     REQUIRE(state.open_trades.size() == 1);
     CHECK(state.open_trades[0].id == "T-c1");
     CHECK(state.open_trades[0].fees_usd == 0.1);
-    CHECK_THAT(state.open_trades[0].stop_loss_price, WithinAbs(42001 * 0.98, 1e-9));
+    CHECK_THAT(state.open_trades[0].stop_loss_price.value_or(-1), WithinAbs(42001 * 0.98, 1e-9));
     REQUIRE(state.active_conditions.size() == 1);  // c1 became TRIGGERED with its trade
     CHECK(state.active_conditions[0].id == "c2");
     CHECK(state.active_conditions[0].reasoning == "why");
@@ -185,7 +185,7 @@ TEST_CASE("a restarted TradingSystem recovers balance, positions and conditions"
     const auto open = sys.sniper().open_positions();
     REQUIRE(open.size() == 1);
     CHECK(open[0].id == std::string_view("T-held"));
-    CHECK_THAT(open[0].stop_loss_price, WithinAbs(9.8, 1e-12));
+    CHECK_THAT(open[0].stop_loss_price.value_or(-1), WithinAbs(9.8, 1e-12));
     // ids are never reused, even for consumed conditions
     CHECK(sys.inject_condition(make_condition("won", "BTC", 1))->field == "id");
     // the recovered position still trades: its stop acts on the next price

@@ -4,9 +4,10 @@
 // (WAL readers never block the writer).
 //
 //   tradingd journal (--config FILE | --db FILE) COMMAND
-//     recent [--hours N]          trades entered in the last N hours (24)
+//     recent [--hours N]          trades entered in the last N hours (24), with what each fill was priced from
 //     open                        open positions
-//     summary                     per strategy and per coin: trades, win rate, P&L, fees, max drawdown
+//     summary                     per strategy and per coin: trades, win rate, P&L, fees, fill cost,
+//                                 max drawdown; exits by reason per strategy
 //     conditions [--status S]     every condition, or those with status S
 //     export [--format csv|json] [--table trades|conditions|balance|events]
 

@@ -64,6 +64,8 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   // The one entry from any feed into trading: exceptions are logged with the
   // tick and swallowed so the io loop goes on (DESIGN §8).
   void on_price_tick(CoinId coin, double price, std::int64_t ts_ms) noexcept override;
+  // Best bid/ask of the driving feed (or a replay row) into the Sniper's quote slot.
+  void on_quote(CoinId coin, const Quote& quote) noexcept override;
 
   // Live service: health timer, SIGINT/SIGTERM and the feeds ([exchange]
   // primary, then the fallback if it stays down). Trading is paused until a

@@ -35,11 +35,18 @@ struct RiskSettings {
   double max_exposure_pct = 0.10;
   double default_stop_loss_pct = 0.02;
   double default_take_profit_pct = 0.015;
+  std::int64_t cooldown_after_stop_ms = 0;  // no entry on a coin this long after a losing stop there; 0: off
 };
+
+// DESIGN §4.4: what a fill is priced from.
+enum class FillOn { Trade, Quote };
 
 struct PaperSettings {
   double initial_balance = 1000.0;
   double fee_pct = 0.001;
+  FillOn fill_on = FillOn::Trade;
+  double slippage_bps = 0.0;             // against the trader, on every fill
+  std::int64_t max_quote_age_ms = 2000;  // an older quote is not used: the fill falls back to the trade price
 };
 
 struct StorageSettings {

@@ -40,13 +40,22 @@ struct TradeCondition {
   std::string reasoning;
   std::int64_t valid_until_ms = 0;
   std::int64_t created_at_ms = 0;
+  // Exits beyond the fixed levels (DESIGN §4.2); absent: none. The parser
+  // resolves a missing activation to 0 when a trail is set.
+  std::optional<double> trailing_stop_pct;
+  std::optional<double> trailing_activation_pct;
+  std::optional<std::int64_t> max_hold_ms;
+  std::string oco_group;  // "" when the condition is in no group (DESIGN §4.3)
 
   static constexpr std::size_t max_id_length = 64;
   static constexpr std::size_t max_strategy_length = 64;
   static constexpr std::size_t max_reasoning_length = 1024;
+  // About 31 years: entry time plus the limit stays far from overflowing.
+  static constexpr std::int64_t max_hold_limit_ms = 1'000'000'000'000;
 
   // Checks every rule of DESIGN §3 except id uniqueness (the Sniper's and the
-  // journal's business); returns the first broken rule.
+  // journal's business); returns the first broken rule. A condition needs at
+  // least one exit: a stop-loss, a take-profit, a trail or a time limit.
   [[nodiscard]] std::optional<FieldError> validate(const CoinTable& coins) const;
 };
 

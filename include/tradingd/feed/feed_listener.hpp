@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "tradingd/domain/coin_table.hpp"
+#include "tradingd/domain/quote.hpp"
 #include "tradingd/feed/frame_parser.hpp"
 
 namespace tradingd {
@@ -22,6 +23,9 @@ class FeedListener {
  public:
   // Every trade, in exchange order: the hot path.
   virtual void on_price_tick(CoinId coin, double price, std::int64_t ts_ms) noexcept = 0;
+  // A coin's best bid/ask (only with [paper] fill_on = "quote"), stamped with
+  // the local clock at arrival; a quote never triggers anything.
+  virtual void on_quote(CoinId coin, const Quote& quote) noexcept = 0;
   virtual void on_feed_state(FeedProtocol exchange, FeedLinkState state) = 0;
 
  protected:

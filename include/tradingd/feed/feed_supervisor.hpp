@@ -46,6 +46,7 @@ class FeedSupervisor {
   struct Tap final : FeedListener {
     Tap(FeedSupervisor& s, std::size_t i) : supervisor(s), index(i) {}
     void on_price_tick(CoinId coin, double price, std::int64_t ts_ms) noexcept override;
+    void on_quote(CoinId coin, const Quote& quote) noexcept override;
     void on_feed_state(FeedProtocol exchange, FeedLinkState state) override;
     FeedSupervisor& supervisor;
     const std::size_t index;
@@ -56,6 +57,7 @@ class FeedSupervisor {
   void arm_timer();
 
   const Settings& settings_;
+  const SymbolTable& symbols_;
   FeedListener& listener_;
   std::array<Tap, 2> taps_;
   std::array<std::unique_ptr<MarketFeed>, 2> feeds_;  // [0] primary, [1] fallback (may be null)

@@ -8,7 +8,8 @@
 // A trade frame is all or nothing: if any trade in it is bad (missing field,
 // non-numeric or non-positive price, unknown symbol) the whole frame is
 // dropped and reported with the first reason, so a half-read frame never
-// trades. Owned by one connection on the io thread.
+// trades. Quote frames likewise: a side that is not a positive number, or a
+// bid above the ask, drops the frame. Owned by one connection on the io thread.
 
 #include <cstdint>
 #include <memory>
@@ -24,8 +25,9 @@ class SymbolTable;
 enum class FeedProtocol { Bybit, Binance };
 [[nodiscard]] std::string_view to_string(FeedProtocol p);
 
-enum class BadFrame : std::uint8_t { InvalidJson, MissingField, BadPrice, UnknownSymbol };
-inline constexpr std::size_t bad_frame_reasons = 4;
+// CrossedQuote: a best bid above the best ask (DESIGN §4.4), dropped like any bad frame.
+enum class BadFrame : std::uint8_t { InvalidJson, MissingField, BadPrice, UnknownSymbol, CrossedQuote };
+inline constexpr std::size_t bad_frame_reasons = 5;
 [[nodiscard]] std::string_view to_string(BadFrame reason);
 
 struct FeedTick {
@@ -38,8 +40,21 @@ struct FeedTick {
   std::int64_t seq = 0;
 };
 
+// A best bid/ask update (Bybit orderbook.1, Binance bookTicker). A side can be
+// missing (Bybit's empty level); a side given is finite and > 0, and bid <= ask.
+struct FeedQuote {
+  CoinId coin = 0;
+  double bid = 0.0;
+  double ask = 0.0;
+  bool has_bid = false;
+  bool has_ask = false;
+  std::int64_t update_id = 0;  // the order book update id "u"; 0 when absent
+  std::int64_t ts_ms = 0;      // Bybit: the matching engine's time (cts, else ts); Binance sends none: 0
+};
+
 enum class FrameKind {
   Trades,           // ticks() holds them, in order
+  Quote,            // quote() holds it
   SubscribeAck,     // req_id: which request
   SubscribeFailed,  // req_id, message: the exchange's words
   Pong,             // Bybit's answer to our ping
@@ -67,6 +82,8 @@ class FrameParser {
   FrameResult parse(std::string_view frame);
   // The ticks of the last Trades result.
   [[nodiscard]] std::span<const FeedTick> ticks() const;
+  // The quote of the last Quote result.
+  [[nodiscard]] const FeedQuote& quote() const;
   [[nodiscard]] FeedProtocol protocol() const { return protocol_; }
 
  private:

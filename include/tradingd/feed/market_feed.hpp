@@ -4,7 +4,10 @@
 // subscribes to `publicTrade.<COIN><QUOTE>` (Bybit, at most 10 args a request,
 // every ack checked) or names `<coin><quote>@trade` streams in the URL
 // (Binance, which then needs no request of ours), and turns each trade into a
-// tick for its FeedListener.
+// tick for its FeedListener. With quotes on ([paper] fill_on = "quote") it also
+// takes each coin's best bid/ask (Bybit `orderbook.1.<SYM>` in the same
+// requests, Binance `<sym>@bookTicker` in the same URL), keeps the latest per
+// coin, and hands each to the listener stamped with the local clock.
 //
 // It keeps the link honest (issue "Feed resilience"):
 //  * dead links: Bybit, no data and no pong within pong_timeout_ms of a ping
@@ -20,7 +23,8 @@
 //  * rotation, make-before-break: before rotate_after_ms of connection age, or
 //    on Binance's serverShutdown, a second connection opens; once it is live it
 //    takes over and the old one closes a second later. Trades seen on both are
-//    delivered once (by the exchange's per-symbol sequence).
+//    delivered once (by the exchange's per-symbol sequence); a quote older than
+//    one already taken (by its order book update id) is dropped.
 //
 // Bad frames are dropped, counted by reason and warned about at most once a
 // second; the connection stays up. All members: io thread only.
@@ -54,6 +58,9 @@ struct FeedCounters {
   std::uint64_t disconnects = 0;                       // connections lost or attempts failed
   std::uint64_t rotations = 0;                         // make-before-break switches
   std::array<std::uint64_t, bad_frame_reasons> bad{};  // by BadFrame
+  std::uint64_t quotes = 0;                            // best bid/ask updates delivered to the listener
+  std::uint64_t old_quotes = 0;                        // Bybit quotes older than max_tick_age_ms: not delivered
+  std::uint64_t duplicate_quotes = 0;                  // older than one already taken, during a rotation
 
   // Tick to decision: from a trade frame's arrival to the Sniper having acted
   // on all its ticks, per frame.
@@ -72,9 +79,10 @@ struct FeedCounters {
 class MarketFeed {
  public:
   // Throws std::invalid_argument when `url` is not a ws:// or wss:// URL.
+  // `quotes`: also stream each coin's best bid/ask.
   MarketFeed(boost::asio::io_context& io, FeedProtocol protocol, const std::string& url, const SymbolTable& symbols,
              std::shared_ptr<boost::asio::ssl::context> tls, const FeedSettings& settings, std::int64_t stale_after_ms,
-             const Clock& wall_clock, FeedListener& listener);
+             const Clock& wall_clock, FeedListener& listener, bool quotes = false);
   ~MarketFeed();
   MarketFeed(const MarketFeed&) = delete;
   MarketFeed& operator=(const MarketFeed&) = delete;
@@ -90,6 +98,9 @@ class MarketFeed {
   [[nodiscard]] double coin_silence_seconds(CoinId coin) const;
   // The URL connected to, with the streams (Binance) in it.
   [[nodiscard]] std::string url() const { return url_.to_string(); }
+  [[nodiscard]] bool streams_quotes() const { return quotes_on_; }
+  // The latest best bid/ask of `coin` on this exchange; nullptr before the first.
+  [[nodiscard]] const Quote* quote(CoinId coin) const;
 
  private:
   struct Link;
@@ -110,6 +121,7 @@ class MarketFeed {
   void arm_watchdog();
   void check_link(Link& link, Steady::time_point now);
   void deliver(Link& link);
+  void deliver_quote();
   void on_subscribe_reply(Link& link, const FrameResult& r);
   void report_bad_frame(BadFrame reason, std::string_view text);
 
@@ -120,6 +132,7 @@ class MarketFeed {
   const std::chrono::milliseconds stale_after_;
   const Clock& wall_clock_;
   FeedListener& listener_;
+  const bool quotes_on_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
   FeedUrl url_;
   FrameParser parser_;
@@ -143,6 +156,8 @@ class MarketFeed {
   std::vector<Steady::time_point> coin_last_tick_;
   std::vector<std::uint8_t> coin_reported_stale_;
   std::vector<std::int64_t> coin_last_seq_;
+  std::vector<Quote> coin_quote_;                // ts_ms 0: none yet
+  std::vector<std::int64_t> coin_last_quote_u_;  // order book update id of the last quote taken
 
   FeedCounters counters_;
   Steady::time_point last_bad_warning_{};

@@ -2,7 +2,7 @@
 // HealthMonitor: once every [health] interval_ms on the io thread, prints the
 // health line (DESIGN §7, contract)
 //   Conditions: 3 | Positions: 1 | Feed: OK (bybit) | Ticks/s: 412 | Balance: 1000.00
-// sweeps expired conditions against the clock, moves journal records that had
+// sweeps (DESIGN §4.1: expiry, time limits, best prices) against the clock, moves journal records that had
 // to wait into the journal's queue, and warns (at most once an interval) about
 // dropped invalid ticks, so the Sniper itself never logs per tick.
 // All members: io thread only.
@@ -31,8 +31,8 @@ class HealthMonitor {
   // The driving feed reports its state here (MarketFeed judges STALE, since it
   // sees every trade); `exchange` names it on the health line.
   void set_feed(FeedState state, std::string_view exchange);
-  // --replay sweeps expiry on tick time itself, so the wall-clock sweep is off.
-  void set_expiry_sweep(bool enabled) { sweep_enabled_ = enabled; }
+  // --replay sweeps on tick time itself, so the wall-clock sweep is off.
+  void set_sweep(bool enabled) { sweep_enabled_ = enabled; }
 
   void start();
   void stop();

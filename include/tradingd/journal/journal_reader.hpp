@@ -30,8 +30,8 @@ struct TradeRow {
   double qty = 0.0;
   double entry_price = 0.0;
   std::int64_t entry_ms = 0;
-  double stop_loss_price = 0.0;
-  double take_profit_price = 0.0;
+  std::optional<double> stop_loss_price;    // NULL when the level does not exist
+  std::optional<double> take_profit_price;  // likewise
   std::optional<double> exit_price;
   std::optional<std::int64_t> exit_ms;
   std::string exit_reason;
@@ -39,6 +39,14 @@ struct TradeRow {
   std::optional<double> pnl_usd;
   std::string status;
   std::string strategy_id;
+  double entry_mark = 0.0;  // the trade price that decided the entry
+  std::optional<double> exit_mark;
+  std::string entry_fill;  // trade, bid or ask
+  std::string exit_fill;   // "" while open
+  std::optional<double> trailing_stop_pct;
+  std::optional<double> trailing_activation_pct;
+  std::optional<std::int64_t> max_hold_ms;
+  std::optional<double> best_price;
 };
 
 // What a restart needs from the journal (DESIGN §5: the database is the truth).
@@ -47,6 +55,8 @@ struct RecoveredState {
   std::vector<TradeRow> open_trades;              // status OPEN, in entry order
   std::vector<TradeCondition> active_conditions;  // status ACTIVE, in arming order
   std::vector<std::string> known_condition_ids;   // every id ever armed
+  // Per coin, the last close at a loss by STOP_LOSS or TRAILING_STOP: where a cooldown starts.
+  std::vector<std::pair<std::string, std::int64_t>> last_losing_stops;
 };
 
 // One `conditions` row: the condition and where it ended up.

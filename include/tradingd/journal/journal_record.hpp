@@ -15,7 +15,8 @@
 
 namespace tradingd {
 
-using ReasonText = FixedString<48>;
+// Long enough for "oco:" and a 64-character condition id.
+using ReasonText = FixedString<80>;
 
 // A condition was armed: one new `conditions` row (ACTIVE) and an event.
 struct ConditionArmed {
@@ -46,11 +47,23 @@ struct PositionClosed {
   TradeId trade_id;
   CoinName coin;
   ExitReason reason = ExitReason::StopLoss;
-  double exit_price = 0.0;
+  double exit_price = 0.0;  // the exit fill `x`
+  double exit_mark = 0.0;   // the trade price that decided the exit
+  FillBasis exit_fill = FillBasis::Trade;
+  double best_price = 0.0;  // the best price since entry, persisted with the close (DESIGN §4.2)
   std::int64_t exit_ms = 0;
   double fees_usd = 0.0;
   double pnl_usd = 0.0;
   double balance_after = 0.0;
+};
+
+// An open position's best price improved (DESIGN §4.2): at most once a second
+// per position, and at shutdown, so a restart resumes its trail from here.
+// Updates the `trades` row only; no event (it is not a decision).
+struct BestPriceUpdate {
+  TradeId trade_id;
+  double best_price = 0.0;
+  std::int64_t ts_ms = 0;
 };
 
 // A balance row not caused by a trade (the INITIAL one on an empty journal).
@@ -68,7 +81,7 @@ struct AuditEvent {
   std::int64_t ts_ms = 0;
 };
 
-using JournalRecord =
-    std::variant<ConditionArmed, ConditionFinished, PositionOpened, PositionClosed, BalanceSet, AuditEvent>;
+using JournalRecord = std::variant<ConditionArmed, ConditionFinished, PositionOpened, PositionClosed, BestPriceUpdate,
+                                   BalanceSet, AuditEvent>;
 
 }  // namespace tradingd

@@ -11,9 +11,11 @@ namespace tradingd {
 // Versions (PRAGMA user_version), each a migration from the one before:
 //   1  the tables of DESIGN §5
 //   2  a close is credited to the balance at most once (unique balance.trade_id)
+//   3  trailing stops, time limits, OCO groups and quote fills: marks, fill
+//      bases and best prices on trades; optional levels; new exit reasons
 class JournalSchema {
  public:
-  static constexpr int current_version = 2;
+  static constexpr int current_version = 3;
   // Creates the schema on an empty database, or migrates an older one: first
   // a consistent copy to "<db>.bak-v<N>" (VACUUM INTO), then every migration
   // in one transaction, so a failure leaves the old version intact. Throws

@@ -1,9 +1,11 @@
 #pragma once
 // JournalSummary: how a set of trades did, per strategy and per coin: closed
-// and open trades, wins, win rate, P&L, fees and the maximum drawdown of the
-// realised P&L curve (closed trades in exit order). Pure computation over
-// TradeRows; the journal CLI prints it.
+// and open trades, wins, win rate, P&L, fees, what the fills cost against the
+// trade prices that decided them (spread and slippage), the exits by reason,
+// and the maximum drawdown of the realised P&L curve (closed trades in exit
+// order). Pure computation over TradeRows; the journal CLI prints it.
 
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -19,8 +21,17 @@ struct PerformanceRow {
   double pnl_usd = 0.0;
   double fees_usd = 0.0;          // entry and exit fees of closed trades, entry fees of open ones
   double max_drawdown_usd = 0.0;  // the largest fall of cumulative P&L from a previous peak
+  // USD paid against the marks: entry and exit fills vs the trade prices that
+  // decided them (spread and slippage; negative when a fill was better).
+  double fill_cost_usd = 0.0;
+  std::array<std::size_t, 6> exits{};  // closed trades by ExitReason
   [[nodiscard]] double win_rate() const { return closed ? static_cast<double>(wins) / static_cast<double>(closed) : 0; }
 };
+
+// One trade's fill cost in USD (DESIGN §4.4): LONG pays qty x (entry fill -
+// entry mark) going in and qty x (exit mark - exit fill) going out; SHORT the
+// other way round. An open trade has its entry cost only.
+[[nodiscard]] double fill_cost_usd(const TradeRow& t);
 
 struct JournalSummary {
   std::map<std::string, PerformanceRow> by_strategy;

@@ -1,23 +1,27 @@
 #pragma once
 // Sniper: the trading state and DESIGN §4's semantics (contract). Armed
-// conditions, open positions and the realised balance live here, owned by the
-// io thread: every member function must be called on that thread, so nothing
-// here takes a lock.
+// conditions, open positions, each coin's best bid/ask slot and the realised
+// balance live here, owned by the io thread: every member function must be
+// called on that thread, so nothing here takes a lock.
 //
-// Hot path: on_price_tick() indexes per-coin arrays by CoinId, allocates
-// nothing, logs nothing and never blocks; decisions leave as journal records
-// built from inline strings.
+// Hot path: on_price_tick() and on_quote() index per-coin arrays by CoinId,
+// allocate nothing, log nothing and never block; decisions leave as journal
+// records built from inline strings. (One bounded exception: an OCO group with
+// more than `oco_scratch_reserve` active members grows a scratch vector once.)
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "tradingd/domain/coin_table.hpp"
 #include "tradingd/domain/fixed_string.hpp"
 #include "tradingd/domain/position.hpp"
+#include "tradingd/domain/quote.hpp"
 #include "tradingd/domain/trade_condition.hpp"
 
 namespace tradingd {
@@ -28,7 +32,7 @@ struct RiskSettings;
 struct PaperSettings;
 
 // Why a fired condition was refused, in the order the checks run (DESIGN §4).
-enum class RiskReason : std::uint8_t { MaxPositions, MaxPositionPerCoin, MaxExposure, InsufficientBalance };
+enum class RiskReason : std::uint8_t { Cooldown, MaxPositions, MaxPositionPerCoin, MaxExposure, InsufficientBalance };
 [[nodiscard]] std::string_view to_string(RiskReason r);
 
 struct SniperCounters {
@@ -40,7 +44,12 @@ struct SniperCounters {
   std::uint64_t triggered = 0;
   std::uint64_t rejected = 0;
   std::uint64_t expired = 0;
+  std::uint64_t cancelled_oco = 0;  // cancelled by a sibling of their OCO group opening
   std::uint64_t closed = 0;
+  std::uint64_t quotes = 0;                       // best bid/ask updates taken into the quote slots
+  std::uint64_t invalid_quotes = 0;               // dropped: a side <= 0 or not finite, or bid > ask
+  std::array<std::uint64_t, fill_bases> fills{};  // entry and exit fills, by FillBasis
+  std::uint64_t quote_fallbacks = 0;              // fill_on = "quote", but no fresh quote: the trade price
 };
 
 // An armed condition as the hot path needs it: the numbers first, then the ids
@@ -48,19 +57,33 @@ struct SniperCounters {
 struct ArmedCondition {
   double trigger_price = 0.0;
   double position_size_usd = 0.0;
-  double stop_loss_pct = 0.0;
-  double take_profit_pct = 0.0;
+  double stop_loss_pct = 0.0;    // 0: no stop-loss
+  double take_profit_pct = 0.0;  // 0: no take-profit
+  double trailing_stop_pct = 0.0;
+  double trailing_activation_pct = 0.0;
+  std::int64_t max_hold_ms = 0;
   std::int64_t valid_until_ms = 0;
   TriggerType trigger_type = TriggerType::Above;
   Direction direction = Direction::Long;
-  std::uint64_t seq = 0;  // arming order across all coins
+  bool oco_cancelled = false;  // cancelled by its OCO group earlier on this tick: never fires
+  std::uint32_t oco = 0;       // OCO group, interned (0: none); see Sniper::oco_group_name
+  std::uint64_t seq = 0;       // arming order across all coins
   CoinId coin = 0;
   ConditionId id;
   StrategyId strategy_id;
 };
 
+// What a sweep did (DESIGN §4.1).
+struct SweepResult {
+  std::size_t expired = 0;
+  std::size_t time_limited = 0;  // positions closed with TIME_LIMIT
+};
+
 class Sniper {
  public:
+  static constexpr std::int64_t best_price_persist_ms = 1000;  // DESIGN §4.2
+  static constexpr std::size_t oco_scratch_reserve = 64;
+
   Sniper(const CoinTable& coins, const RiskSettings& risk, const PaperSettings& paper, const Clock& clock,
          RecordSink& sink);
 
@@ -72,17 +95,30 @@ class Sniper {
   void restore_balance(double balance) { balance_ = balance; }
   void restore_known_id(std::string id) { known_ids_.insert(std::move(id)); }
   void restore_condition(const TradeCondition& condition);  // already journaled as ACTIVE
-  void restore_position(const Position& position);          // already journaled as OPEN
+  void restore_position(const Position& position);          // already journaled as OPEN, best_price included
+  // The last close on `coin` at a loss by STOP_LOSS or TRAILING_STOP (the cooldown's start).
+  void restore_losing_stop(CoinId coin, std::int64_t exit_ms);
 
   // --- the hot path --------------------------------------------------------
   void on_price_tick(CoinId coin, double price, std::int64_t ts_ms);
+  // A best bid/ask update for `coin`'s quote slot: it decides fill prices
+  // (fill_on = "quote") and never triggers anything. An invalid one is
+  // dropped and counted.
+  void on_quote(CoinId coin, const Quote& quote);
 
   // --- timers and control --------------------------------------------------
-  // Expires every armed condition with now_ms > valid_until (the 1-second sweep).
-  std::size_t sweep_expired(std::int64_t now_ms);
+  // The once-a-second sweep (DESIGN §4.1) at `now_ms`: expires conditions past
+  // valid_until, then, while trading is enabled, closes positions whose time
+  // limit is due at their coin's exit fill, in opening order; then persists
+  // best prices that improved (at most once a second per position).
+  SweepResult sweep(std::int64_t now_ms);
+  // Journals every open position's best price that changed since it was last
+  // persisted, whenever that was (shutdown).
+  void persist_best_prices(std::int64_t now_ms);
   bool cancel(std::string_view condition_id, std::string_view reason);
   std::size_t cancel_all(std::string_view reason);
-  // Closes at the coin's last valid price; false if unknown id or no price yet.
+  // Closes at the coin's exit fill for its last trade price; false if unknown
+  // id or no price yet.
   bool close_position(std::string_view trade_id, ExitReason reason);
   // Closes every position that has a last price; returns how many stay open.
   std::size_t close_all(ExitReason reason);
@@ -101,18 +137,50 @@ class Sniper {
   [[nodiscard]] double balance() const { return balance_; }
   [[nodiscard]] std::size_t open_position_count() const { return open_count_; }
   [[nodiscard]] std::size_t active_condition_count() const { return armed_count_; }
-  [[nodiscard]] std::vector<Position> open_positions() const;           // in opening order per coin
+  [[nodiscard]] std::vector<Position> open_positions() const;           // in opening order
   [[nodiscard]] std::vector<ArmedCondition> active_conditions() const;  // in arming order
   [[nodiscard]] std::optional<double> last_price(CoinId coin) const;
+  // The coin's quote slot, if it ever held a valid quote (stale or not).
+  [[nodiscard]] std::optional<Quote> quote(CoinId coin) const;
+  [[nodiscard]] std::string_view oco_group_name(std::uint32_t oco) const;
+  // Until when entries on `coin` are refused for cooldown (none when not cooling down at `now_ms`).
+  [[nodiscard]] std::optional<std::int64_t> cooldown_until(CoinId coin, std::int64_t now_ms) const;
   [[nodiscard]] const SniperCounters& counters() const { return counters_; }
   [[nodiscard]] const CoinTable& coins() const { return coins_; }
 
  private:
-  [[nodiscard]] std::optional<RiskReason> risk_check(CoinId coin, double size_usd) const;
-  void open_position(CoinId coin, const ArmedCondition& c, double price, std::int64_t ts_ms);
-  void close(CoinId coin, std::size_t index, double price, ExitReason reason, std::int64_t ts_ms);
+  // A position with the Sniper's bookkeeping: opening order across coins, and
+  // what of its best price the journal already has.
+  struct OpenPosition {
+    Position position;
+    std::uint64_t seq = 0;
+    double persisted_best = 0.0;
+    std::int64_t persisted_ms = 0;
+  };
+  struct Fill {
+    double price = 0.0;
+    FillBasis basis = FillBasis::Trade;
+  };
+  struct OcoSibling {
+    std::uint64_t seq = 0;
+    ConditionId id;
+  };
+
+  [[nodiscard]] std::optional<RiskReason> risk_check(CoinId coin, double size_usd, std::int64_t ts_ms) const;
+  // DESIGN §4.4: the price a buy or a sell of `coin` fills at when `mark` is the deciding trade price.
+  Fill fill(CoinId coin, bool buy, double mark);
+  void open_position(CoinId coin, const ArmedCondition& c, double mark, std::int64_t ts_ms);
+  void close(CoinId coin, std::size_t index, double mark, ExitReason reason, std::int64_t ts_ms);
   void finish_condition(const ArmedCondition& c, ConditionStatus status, std::string_view reason, std::int64_t ts_ms);
+  // DESIGN §4.3: `opener` of group `opener.oco` opened on `coin`: every other
+  // ACTIVE member is CANCELLED. On `coin` itself only [0, kept) and
+  // (opener_index, end) are live (on_price_tick compacts as it goes): those
+  // members are flagged, and on_price_tick drops them; on other coins they are
+  // removed at once. Returns how many on `coin` below `kept` were flagged.
+  std::size_t cancel_oco_siblings(const ArmedCondition& opener, CoinId coin, std::size_t kept, std::size_t opener_index,
+                                  std::int64_t ts_ms);
   void add_armed(CoinId coin, const TradeCondition& condition);
+  std::uint32_t intern_oco(const std::string& group);
   // Finishes every armed condition that `pred` selects, across coins, in
   // arming order (so the journal lists them as a user armed them).
   template <typename Pred>
@@ -124,14 +192,20 @@ class Sniper {
   const Clock& clock_;
   RecordSink& sink_;
 
-  std::vector<std::vector<ArmedCondition>> armed_;  // by CoinId, in arming order
-  std::vector<std::vector<Position>> positions_;    // by CoinId, in opening order
-  std::vector<double> last_price_;                  // by CoinId; 0 = none yet
-  std::unordered_set<std::string> known_ids_;       // arm path only, never per tick
+  std::vector<std::vector<ArmedCondition>> armed_;          // by CoinId, in arming order
+  std::vector<std::vector<OpenPosition>> positions_;        // by CoinId, in opening order
+  std::vector<double> last_price_;                          // by CoinId; 0 = none yet
+  std::vector<Quote> quotes_;                               // by CoinId; the slot fills read
+  std::vector<std::int64_t> last_losing_stop_ms_;           // by CoinId; INT64_MIN = none
+  std::vector<OcoSibling> oco_scratch_;                     // reserved: an OCO cancel does not allocate
+  std::unordered_set<std::string> known_ids_;               // arm path only, never per tick
+  std::unordered_map<std::string, std::uint32_t> oco_ids_;  // arm path only
+  std::vector<std::string> oco_names_;                      // by interned id; [0] = ""
   double balance_;
   std::size_t open_count_ = 0;
   std::size_t armed_count_ = 0;
   std::uint64_t next_seq_ = 0;
+  std::uint64_t next_open_seq_ = 0;
   bool trading_enabled_ = true;
   bool entries_halted_ = false;
   SniperCounters counters_;
