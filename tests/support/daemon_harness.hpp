@@ -155,23 +155,51 @@ inline std::string conditions_json(const std::vector<TradeCondition>& conditions
     std::snprintf(buf, sizeof buf,
                   R"({"id":"%s","coin":"%s","direction":"%s","trigger_type":"%s","trigger_price":%.17g,)"
                   R"("stop_loss_pct":%.17g,"take_profit_pct":%.17g,"position_size_usd":%.17g,)"
-                  R"("strategy_id":"%s","reasoning":"test","valid_until":%lld,"created_at":%lld})",
+                  R"("strategy_id":"%s","reasoning":"test","valid_until":%lld,"created_at":%lld)",
                   c.id.c_str(), c.coin.c_str(), c.direction == Direction::Long ? "LONG" : "SHORT",
                   c.trigger_type == TriggerType::Above ? "ABOVE" : "BELOW", c.trigger_price, c.stop_loss_pct,
                   c.take_profit_pct, c.position_size_usd, c.strategy_id.c_str(),
                   static_cast<long long>(c.valid_until_ms), static_cast<long long>(c.created_at_ms));
     out += buf;
-    out += i + 1 < conditions.size() ? ",\n" : "\n";
+    if (c.trailing_stop_pct) {
+      std::snprintf(buf, sizeof buf, R"(,"trailing_stop_pct":%.17g,"trailing_activation_pct":%.17g)",
+                    *c.trailing_stop_pct, c.trailing_activation_pct.value_or(0.0));
+      out += buf;
+    }
+    if (c.max_hold_ms) out += ",\"max_hold_ms\":" + std::to_string(*c.max_hold_ms);
+    if (!c.oco_group.empty()) out += ",\"oco_group\":\"" + c.oco_group + "\"";
+    out += i + 1 < conditions.size() ? "},\n" : "}\n";
   }
   return out + "]\n";
 }
 
+// Three columns while no row has a quote (the old format), else five:
+// ts_ms,coin,price,bid,ask with empty cells for what a row does not carry.
 inline std::string ticks_csv(const std::vector<ScenarioTick>& ticks) {
-  std::string out = "ts_ms,coin,price\n";
-  char buf[128];
+  bool quotes = false;
+  for (const auto& t : ticks) quotes = quotes || t.has_quote();
+  std::string out = quotes ? "ts_ms,coin,price,bid,ask\n" : "ts_ms,coin,price\n";
+  char buf[160];
   for (const auto& t : ticks) {
-    std::snprintf(buf, sizeof buf, "%lld,%s,%.17g\n", static_cast<long long>(t.ts), t.coin.c_str(), t.price);
+    std::snprintf(buf, sizeof buf, "%lld,%s,", static_cast<long long>(t.ts), t.coin.c_str());
     out += buf;
+    if (t.has_price) {
+      std::snprintf(buf, sizeof buf, "%.17g", t.price);
+      out += buf;
+    }
+    if (quotes) {
+      out += ',';
+      if (t.has_bid) {
+        std::snprintf(buf, sizeof buf, "%.17g", t.bid);
+        out += buf;
+      }
+      out += ',';
+      if (t.has_ask) {
+        std::snprintf(buf, sizeof buf, "%.17g", t.ask);
+        out += buf;
+      }
+    }
+    out += '\n';
   }
   return out;
 }
