@@ -87,6 +87,18 @@ SimOptions SimOptions::parse(const std::vector<std::string>& args) {
       o.close_code = number<int>(a, value());
     else if (a == "--delay-ms")
       o.delay_ms = number<std::int64_t>(a, value());
+    else if (a == "--spread-bps")
+      o.spread_bps = number<double>(a, value());
+    else if (a == "--crossed-quote-every")
+      o.crossed_quote_every = number<std::uint64_t>(a, value());
+    else if (a == "--zero-quote-every")
+      o.zero_quote_every = number<std::uint64_t>(a, value());
+    else if (a == "--bad-quote-every")
+      o.bad_quote_every = number<std::uint64_t>(a, value());
+    else if (a == "--one-sided-quote-every")
+      o.one_sided_quote_every = number<std::uint64_t>(a, value());
+    else if (a == "--quotes-stop-after")
+      o.quotes_stop_after = number<std::uint64_t>(a, value());
     else if (a == "--refuse-for-ms")
       o.refuse_for_ms = number<std::int64_t>(a, value());
     else if (a == "--outage-after")
@@ -101,6 +113,7 @@ SimOptions SimOptions::parse(const std::vector<std::string>& args) {
   if ((o.cert.empty()) != (o.key.empty())) throw std::invalid_argument("--cert and --key go together");
   if (o.silent_for_ms && !o.silent_after) throw std::invalid_argument("--silent-for-ms needs --silent-after");
   if (o.close_code < 1000 || o.close_code > 4999) throw std::invalid_argument("--close-code: 1000 to 4999");
+  if (o.spread_bps > 10000) throw std::invalid_argument("--spread-bps: at most 10000");
   if ((o.outage_after == 0) != (o.outage_ms == 0))
     throw std::invalid_argument("--outage-after and --outage-ms go together");
   return o;
@@ -134,6 +147,13 @@ faults, per connection, counted in data messages sent:
   --bad-price-every N      add a trade with a non-numeric price after every N messages
   --unknown-symbol-every N add a trade for an unlisted symbol after every N messages
   --shutdown-after N       Binance: send serverShutdown after N messages, close 1 s later
+quotes, to clients subscribed to orderbook.1.<SYM> (Bybit) or <sym>@bookTicker (Binance):
+  --spread-bps N           a best bid/ask N bps apart around each trade's price, sent before it (10)
+  --crossed-quote-every N  add a quote with the bid above the ask after every N messages' good quote
+  --zero-quote-every N     ... with a bid of 0
+  --bad-quote-every N      ... with a non-numeric bid
+  --one-sided-quote-every N ... with no ask (Bybit: an empty level; Binance: an empty string)
+  --quotes-stop-after N    send no quote after N messages (they go stale; trades go on)
   --ping-interval-ms N     Binance server ping period (20000)
 faults of the whole server:
   --refuse-for-ms M        refuse connections for M ms after start

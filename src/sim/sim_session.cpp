@@ -49,14 +49,21 @@ std::string upper(std::string s) {
   return s;
 }
 
-// "btcusdt@trade" -> "BTCUSDT"; "" for a stream kind the sim does not play.
-std::string trade_stream_symbol(std::string_view stream) {
+// A Binance stream the sim plays: "btcusdt@trade" (or aggTrade) or "btcusdt@bookTicker".
+struct Stream {
+  std::string symbol;  // "BTCUSDT"; "" for a stream kind the sim does not play
+  bool quote = false;
+};
+Stream parse_stream(std::string_view stream) {
   const auto at = stream.find('@');
-  if (at == std::string_view::npos) return "";
+  if (at == std::string_view::npos) return {};
   const auto kind = stream.substr(at + 1);
-  if (kind != "trade" && kind != "aggTrade") return "";
-  return upper(std::string(stream.substr(0, at)));
+  if (kind != "trade" && kind != "aggTrade" && kind != "bookTicker") return {};
+  return {upper(std::string(stream.substr(0, at))), kind == "bookTicker"};
 }
+
+// What a quote frame carries: the good quote, or one of the faults.
+enum class QuoteKind { Good, Crossed, ZeroBid, BadBid, OneSided };
 
 template <class Ws>
 class WsSimSession final : public SimSession, public std::enable_shared_from_this<WsSimSession<Ws>> {
@@ -101,6 +108,18 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
       return false;
     }
     const auto ts = now_ms() - options_.delay_ms;
+    // The book around this message's price first, so a trade finds its quote.
+    const std::uint64_t n = sent_ + 1;
+    if (std::find(quote_symbols_.begin(), quote_symbols_.end(), trades.front().symbol) != quote_symbols_.end() &&
+        !(options_.quotes_stop_after && sent_ >= options_.quotes_stop_after)) {
+      const SimTrade& t = trades.front();
+      send(quote_frame(t, ts, QuoteKind::Good));
+      auto every = [n](std::uint64_t k) { return k && n % k == 0; };
+      if (every(options_.crossed_quote_every)) send(quote_frame(t, ts, QuoteKind::Crossed));
+      if (every(options_.zero_quote_every)) send(quote_frame(t, ts, QuoteKind::ZeroBid));
+      if (every(options_.bad_quote_every)) send(quote_frame(t, ts, QuoteKind::BadBid));
+      if (every(options_.one_sided_quote_every)) send(quote_frame(t, ts, QuoteKind::OneSided));
+    }
     if (protocol_ == Protocol::Bybit) {
       send(bybit_frame(trades, ts, nullptr));
     } else {
@@ -199,14 +218,15 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
     for (std::size_t start = 0; start <= list.size();) {
       auto end = list.find('/', start);
       if (end == std::string::npos) end = list.size();
-      const std::string symbol = trade_stream_symbol(std::string_view(list).substr(start, end - start));
-      if (!symbol.empty() && server_.listed(symbol)) subscribe(symbol);
+      const Stream stream = parse_stream(std::string_view(list).substr(start, end - start));
+      if (!stream.symbol.empty() && server_.listed(stream.symbol)) subscribe(stream.symbol, stream.quote);
       start = end + 1;
     }
   }
 
-  void subscribe(const std::string& symbol) {
-    if (std::find(symbols_.begin(), symbols_.end(), symbol) == symbols_.end()) symbols_.push_back(symbol);
+  void subscribe(const std::string& symbol, bool quote) {
+    auto& list = quote ? quote_symbols_ : symbols_;
+    if (std::find(list.begin(), list.end(), symbol) == list.end()) list.push_back(symbol);
   }
 
   void on_open() {
@@ -269,9 +289,12 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
     std::vector<std::string> invalid;
     for (const auto& a : args) {
       const std::string topic = a.is_string() ? a.get<std::string>() : std::string();
-      const std::string symbol = topic.rfind("publicTrade.", 0) == 0 ? topic.substr(12) : std::string();
+      const bool quote = topic.rfind("orderbook.1.", 0) == 0;
+      const std::string symbol = topic.rfind("publicTrade.", 0) == 0 ? topic.substr(12)
+                                 : quote                             ? topic.substr(12)
+                                                                     : std::string();
       if (!symbol.empty() && server_.listed(symbol))
-        subscribe(symbol);
+        subscribe(symbol, quote);
       else
         invalid.push_back(topic);
     }
@@ -293,12 +316,15 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
           nlohmann::json{{"error", {{"code", 2}, {"msg", "Invalid request: unsupported method"}}}, {"id", id}}.dump());
     }
     for (const auto& p : j["params"]) {
-      const std::string symbol = p.is_string() ? trade_stream_symbol(p.get<std::string>()) : "";
-      if (symbol.empty() || !server_.listed(symbol))
+      const Stream stream = p.is_string() ? parse_stream(p.get<std::string>()) : Stream{};
+      if (stream.symbol.empty() || !server_.listed(stream.symbol))
         return send(
             nlohmann::json{{"error", {{"code", 2}, {"msg", "Invalid request: invalid stream"}}}, {"id", id}}.dump());
     }
-    for (const auto& p : j["params"]) subscribe(trade_stream_symbol(p.get<std::string>()));
+    for (const auto& p : j["params"]) {
+      const Stream stream = parse_stream(p.get<std::string>());
+      subscribe(stream.symbol, stream.quote);
+    }
     send(nlohmann::json{{"result", nullptr}, {"id", id}}.dump());
   }
 
@@ -327,6 +353,36 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
                     symbol, id, price, ts, id % 2 ? "true" : "false");
     if (protocol_ == Protocol::BinanceRaw) return payload;
     return fmt::format(R"({{"stream":"{}@trade","data":{}}})", lower(symbol), payload);
+  }
+
+  // A best bid/ask around `t`'s price, spread_bps apart, in the exchange's
+  // shape: Bybit orderbook.1 (shortest decimals, [price, size] levels) or
+  // Binance bookTicker (padded to 8 decimals; no event time on spot).
+  std::string quote_frame(const SimTrade& t, std::int64_t ts, QuoteKind kind) {
+    const double half = options_.spread_bps / 2.0 / 10'000.0;
+    double bid = t.price * (1.0 - half), ask = t.price * (1.0 + half);
+    if (kind == QuoteKind::Crossed) {  // the bid above the ask, even with no spread
+      std::swap(bid, ask);
+      bid *= 1.001;
+    }
+    const bool bybit = protocol_ == Protocol::Bybit;
+    auto text = [bybit](double v) { return bybit ? fmt::format("{}", v) : fmt::format("{:.8f}", v); };
+    std::string bid_text = text(bid), ask_text = text(ask);
+    if (kind == QuoteKind::ZeroBid) bid_text = bybit ? "0" : "0.00000000";
+    if (kind == QuoteKind::BadBid) bid_text = "abc";
+    const bool one_sided = kind == QuoteKind::OneSided;
+    if (bybit) {
+      return fmt::format(
+          R"({{"topic":"orderbook.1.{}","ts":{},"type":"snapshot","data":{{"s":"{}","b":[["{}","1.5"]],"a":[{}],"u":{},"seq":{}}},"cts":{}}})",
+          t.symbol, ts, t.symbol, bid_text, one_sided ? std::string() : fmt::format(R"(["{}","2.5"])", ask_text), t.id,
+          7961638724ULL + t.id, ts);
+    }
+    if (one_sided) ask_text.clear();
+    const std::string payload =
+        fmt::format(R"({{"u":{},"s":"{}","b":"{}","B":"1.50000000","a":"{}","A":"2.50000000"}})", t.id, t.symbol,
+                    bid_text, ask_text);
+    if (protocol_ == Protocol::BinanceRaw) return payload;
+    return fmt::format(R"({{"stream":"{}@bookTicker","data":{}}})", lower(t.symbol), payload);
   }
 
   std::string frame(const SimTrade& t, std::int64_t ts, const char* price, const char* symbol) {
@@ -415,7 +471,8 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
   std::deque<std::string> outbox_;
   websocket::close_reason close_reason_;
   Protocol protocol_ = Protocol::Bybit;
-  std::vector<std::string> symbols_;
+  std::vector<std::string> symbols_;        // subscribed trades
+  std::vector<std::string> quote_symbols_;  // subscribed quotes
   std::uint64_t sent_ = 0;
   bool open_ = false;
   bool writing_ = false;  // a write is in flight: Beast allows one

@@ -38,6 +38,17 @@ struct SimOptions {
   int close_code = 1001;             // WebSocket close code of --close-after
   std::int64_t delay_ms = 0;         // stamp trades this much in the past (delayed data)
 
+  // Quotes (Bybit orderbook.1, Binance bookTicker) for clients that subscribe
+  // to them: before each trade message, a best bid/ask around its price.
+  double spread_bps = 10.0;  // ask - bid, in basis points of the price
+  // Quote faults, per connection, counted in data messages sent: an extra
+  // quote after the good one, before the trade.
+  std::uint64_t crossed_quote_every = 0;    // bid above the ask
+  std::uint64_t zero_quote_every = 0;       // a bid of 0
+  std::uint64_t bad_quote_every = 0;        // a non-numeric bid
+  std::uint64_t one_sided_quote_every = 0;  // no ask (Bybit: an empty level; Binance has none: an empty string)
+  std::uint64_t quotes_stop_after = 0;      // no quote after this many messages: they go stale
+
   // Faults of the whole server.
   std::int64_t refuse_for_ms = 0;  // refuse connections for this long after start
   std::uint64_t outage_after = 0;  // after this many path messages: drop every client ...
