@@ -132,6 +132,46 @@ TEST_CASE("durability: kill -9 at random moments, 50 times; every restart finds 
   CHECK(run.log().find("(recovered)") != std::string::npos);
 }
 
+TEST_CASE("durability: kill -9 mid-trail; the restart trails from the best price the journal kept",
+          "[integration][durability][trailing]") {
+  LiveRun run("kill-trail", "bybit");
+  run.daemon.set("shutdown", "positions", "\"keep\"");
+  // LONG at 100 with a 3 % trail: the best climbs to 120 (trail 116.4).
+  run.write_path("ts_ms,symbol,price\n0,BTCUSDT,99\n0,BTCUSDT,100\n0,BTCUSDT,110\n0,BTCUSDT,120\n0,BTCUSDT,119\n");
+  std::string long_trail = condition("trail", "BTC", "LONG", "ABOVE", 100, 40);
+  long_trail.pop_back();
+  run.write_conditions({long_trail + R"(,"stop_loss_pct":0.05,"take_profit_pct":0,"trailing_stop_pct":0.03})"});
+  {
+    SimProcess sim(run.sim_args({}), run.daemon.dir(), "sim1");
+    run.point_at(sim);
+    TestProcess p = start_daemon(run, true, "tradingd-1");
+    // The best is kept in memory on every tick and reaches the journal within a second.
+    const auto best_persisted = [&] {
+      try {
+        return run.daemon.query_double("SELECT ifnull(max(best_price), 0) FROM trades") == 120.0;
+      } catch (const std::exception&) {
+        return false;  // no journal yet
+      }
+    };
+    if (!wait_until(best_persisted, std::chrono::seconds(20)))
+      FAIL("the best price never reached the journal\n" << run.log());
+    p.signal(SIGKILL);
+    REQUIRE(p.wait(std::chrono::seconds(5)) == 128 + SIGKILL);
+  }
+  REQUIRE(run.daemon.query("SELECT status FROM trades WHERE id = 'T-trail'") == "OPEN");
+  // From the entry alone the trail would be at 97: 117 and 116.3 would do nothing.
+  run.write_path("ts_ms,symbol,price\n0,BTCUSDT,117\n0,BTCUSDT,116.3\n0,BTCUSDT,115\n", "path2.csv");
+  SimProcess sim(run.sim_args({}, "path2.csv", "sim2-ca.pem"), run.daemon.dir(), "sim2");
+  run.daemon.set("tls", "ca_file", "\"sim2-ca.pem\"");
+  run.point_at(sim);
+  TestProcess p = start_daemon(run, false, "tradingd-2");
+  run.require_trades_closed(sim, 1);
+  CHECK(stop(p) == 0);
+  CHECK(run.daemon.query("SELECT exit_reason || ' ' || exit_price || ' ' || best_price FROM trades") ==
+        "TRAILING_STOP 116.3 120.0");
+  CHECK(run.daemon.invariant_violations(1000.0).empty());
+}
+
 TEST_CASE("durability: a second tradingd on the same journal is refused", "[integration][durability]") {
   DaemonHarness h("second-daemon");
   h.write_config();

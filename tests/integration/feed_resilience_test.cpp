@@ -6,6 +6,8 @@
 #include <regex>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "live_run.hpp"
 
 using namespace tradingd::test;
@@ -150,12 +152,35 @@ TEST_CASE("resilience: the primary dies, the fallback trades, the primary return
   SimProcess fallback(run.sim_args({"--plain", "--loop"}, "binance.csv"), run.daemon.dir(), "sim-binance");
   run.point_at(primary, "bybit");
   run.point_at(fallback, "binance");
+  const bool quotes = GENERATE(false, true);
+  INFO("fill_on = " << (quotes ? "quote" : "trade"));
+  if (quotes) {
+    run.daemon.set("paper", "fill_on", "\"quote\"");
+    run.daemon.write_config();
+  }
   CHECK(run.trade_through(primary) == 0);
 
-  CHECK(trade_summary(run) == "T-a-long:TAKE_PROFIT@103.0 T-b-short:STOP_LOSS@2030.0");
-  CHECK(run.daemon.query("SELECT entry_price FROM trades WHERE id='T-a-long'") == "101.0");    // bybit
-  CHECK(run.daemon.query("SELECT entry_price FROM trades WHERE id='T-b-short'") == "1989.0");  // binance
-  CHECK(run.daemon.query("SELECT status FROM conditions WHERE id='trap'") == "CANCELLED");     // never fired
+  if (!quotes) {
+    CHECK(trade_summary(run) == "T-a-long:TAKE_PROFIT@103.0 T-b-short:STOP_LOSS@2030.0");
+    CHECK(run.daemon.query("SELECT entry_price FROM trades WHERE id='T-a-long'") == "101.0");    // bybit
+    CHECK(run.daemon.query("SELECT entry_price FROM trades WHERE id='T-b-short'") == "1989.0");  // binance
+  } else {
+    // Each fill at the driving exchange's book (the sim's 10 bps around its
+    // trade; Binance pads to 8 decimals): a failover hands the fallback's
+    // quotes to the fills, a failback the primary's.
+    auto q = [](double trade, double side, bool binance) {
+      const double v = trade * (1 + side * 0.0005);
+      return binance ? std::stod(fmt::format("{:.8f}", v)) : v;
+    };
+    const std::string a = " FROM trades WHERE id='T-a-long'", b = " FROM trades WHERE id='T-b-short'";
+    CHECK(run.daemon.query("SELECT entry_fill || exit_fill || exit_reason" + a) == "askbidTAKE_PROFIT");
+    CHECK(run.daemon.query_double("SELECT entry_price" + a) == Approx(q(101, +1, false)).margin(1e-9));  // bybit
+    CHECK(run.daemon.query_double("SELECT exit_price" + a) == Approx(q(103, -1, true)).margin(1e-9));    // binance
+    CHECK(run.daemon.query("SELECT entry_fill || exit_fill || exit_reason" + b) == "bidaskSTOP_LOSS");
+    CHECK(run.daemon.query_double("SELECT entry_price" + b) == Approx(q(1989, -1, true)).margin(1e-9));  // binance
+    CHECK(run.daemon.query_double("SELECT exit_price" + b) == Approx(q(2030, +1, false)).margin(1e-9));  // bybit
+  }
+  CHECK(run.daemon.query("SELECT status FROM conditions WHERE id='trap'") == "CANCELLED");  // never fired
   const std::string log = run.log();
   const auto failover = numbers_after(log, "Failing over to binance: bybit has not been live for ");
   REQUIRE(failover.size() == 1);
@@ -177,6 +202,8 @@ TEST_CASE("resilience: planned rotation by age is make-before-break: no trade mi
   run.write_conditions({condition("idle", "BTC", "LONG", "ABOVE", 1000, 10)});
   run.daemon.set("feed", "rotate_after_ms", "1000");
   run.daemon.set("feed", "coin_stale_after_ms", "500");
+  const bool quotes = GENERATE(false, true);  // with the book streams on both connections too
+  if (quotes) run.daemon.set("paper", "fill_on", "\"quote\"");
   SimProcess sim(run.sim_args({}), run.daemon.dir(), "sim");
   run.point_at(sim);
   TestProcess daemon = run.start();
@@ -188,6 +215,12 @@ TEST_CASE("resilience: planned rotation by age is make-before-break: no trade mi
   CHECK(log.find("Disconnected") == std::string::npos);
   CHECK(log.find("Feed bybit stopped: 160 ticks") != std::string::npos);    // each trade exactly once
   CHECK(log.find("bybit: no trade on ETHUSDT for ") != std::string::npos);  // a silent coin is reported
+  if (quotes) {
+    // Every message's quote arrived (a rotation may deliver one twice: it is the same book).
+    std::smatch m;
+    REQUIRE(std::regex_search(log, m, std::regex(R"(rotations; ([0-9]+) quotes \(0 old, )")));
+    CHECK(std::stoi(m[1]) >= 160);
+  }
 }
 
 TEST_CASE("resilience: a stop crossed during an outage closes at the first fresh price", "[integration][resilience]") {

@@ -165,3 +165,42 @@ TEST_CASE("quotes over wss: once quotes stop, fills fall back to the trade price
     }
   }
 }
+
+TEST_CASE(
+    "quotes for 20 coins: Bybit subscribes in requests of at most 10 topics; Binance names both streams of "
+    "each coin in one URL",
+    "[integration][feed][quotes]") {
+  const std::vector<std::string> coins = {"BTC", "ETH", "SOL",  "BNB", "XRP", "DOGE", "ADA",  "AVAX",  "LINK", "DOT",
+                                          "POL", "UNI", "ATOM", "LTC", "BCH", "PEPE", "SHIB", "FLOKI", "WIF",  "BONK"};
+  for (const std::string exchange : {"bybit", "binance"}) {
+    SECTION(exchange) {
+      LiveRun run("quotes-20-" + exchange, exchange);
+      std::string list, path = "ts_ms,symbol,price\n";
+      for (const auto& c : coins) {
+        list += (list.empty() ? "\"" : ", \"") + c + "\"";
+        path += "0," + c + "USDT,10\n";
+      }
+      run.daemon.set("trading", "coins", "[" + list + "]");
+      run.daemon.set("paper", "fill_on", "\"quote\"");
+      run.write_path(path);
+      run.write_conditions({condition("bonk", "BONK", "LONG", "ABOVE", 9, 20)});
+      // exchange-sim refuses a Bybit request of more than 10 args whole ("args size >10").
+      SimProcess sim(run.sim_args({}), run.daemon.dir(), "sim");
+      run.point_at(sim);
+      TestProcess daemon = run.start();
+      REQUIRE(wait_until([&] { return run.count("SELECT count(*) FROM trades") == 1; }));
+      wait_path_sent(sim);
+      CHECK(stop(daemon) == 0);
+      const std::string log = run.log();
+      INFO(log);
+      CHECK_THAT(log, Catch::Contains("subscribed to 20 coins"));
+      CHECK(log.find("refused the subscription") == std::string::npos);
+      CHECK_THAT(log, Catch::Contains("Feed " + exchange + " stopped: 20 ticks"));
+      CHECK_THAT(log, Catch::Contains("; 20 quotes (0 old, 0 duplicates dropped)"));
+      if (exchange == "binance")
+        CHECK_THAT(log, Catch::Contains("/stream?streams=btcusdt@trade/btcusdt@bookTicker/ethusdt@trade/"
+                                        "ethusdt@bookTicker/"));
+      CHECK(run.daemon.query("SELECT entry_fill FROM trades") == "ask");
+    }
+  }
+}

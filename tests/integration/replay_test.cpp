@@ -207,9 +207,10 @@ TEST_CASE("the same ticks and conditions on an empty journal give the same journ
   }
 }
 
-TEST_CASE("trades and quotes with trailing stops, time limits, OCO groups and cooldowns replay to the same journal, "
-          "the model's to 1e-9",
-          "[integration][replay][property]") {
+TEST_CASE(
+    "trades and quotes with trailing stops, time limits, OCO groups and cooldowns replay to the same journal, "
+    "the model's to 1e-9",
+    "[integration][replay][property]") {
   for (std::uint32_t seed : {5u, 6u, 7u}) {
     INFO("seed " << seed);
     const Scenario s = make_rich_scenario(seed, 4000, 150, t0);

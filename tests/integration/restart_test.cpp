@@ -119,3 +119,48 @@ TEST_CASE("kill -9 mid-run leaves a consistent journal that a restart trades on"
   CHECK(h.query("SELECT count(*) FROM conditions WHERE status = 'ACTIVE'") == "0");  // cancelled at shutdown
   CHECK(h.query("SELECT count(*) FROM (SELECT id FROM trades GROUP BY id HAVING count(*) > 1)") == "0");
 }
+
+TEST_CASE("a restart mid-trail resumes the trail from the persisted best price; time limits survive too",
+          "[integration][restart][trailing]") {
+  DaemonHarness h("restart-trail");
+  h.set("shutdown", "conditions", "\"keep\"");
+  h.set("shutdown", "positions", "\"keep\"");
+  h.write_config();
+  const auto conditions = h.write("conditions.json", R"([
+    {"id":"up","coin":"BTC","direction":"LONG","trigger_type":"ABOVE","trigger_price":100,"stop_loss_pct":0.05,
+     "take_profit_pct":0,"trailing_stop_pct":0.03,"position_size_usd":40,"valid_until":"2030-01-01T00:00:00Z"},
+    {"id":"down","coin":"ETH","direction":"SHORT","trigger_type":"BELOW","trigger_price":50,"stop_loss_pct":0,
+     "take_profit_pct":0,"trailing_stop_pct":0.02,"trailing_activation_pct":0.1,"position_size_usd":30,
+     "valid_until":"2030-01-01T00:00:00Z"},
+    {"id":"timed","coin":"SOL","direction":"LONG","trigger_type":"ABOVE","trigger_price":20,"stop_loss_pct":0,
+     "take_profit_pct":0,"max_hold_ms":60000,"position_size_usd":20,"valid_until":"2030-01-01T00:00:00Z"}])");
+  // run 1: BTC opens at 100, best 120 (trail 116.4); ETH opens at 50, best 40
+  // (active below 45: trail 40.8); SOL opens at 21 with a minute to live.
+  const auto r1 = h.replay(
+      conditions,
+      h.write(
+          "t1.csv",
+          csv(t0, {{"BTC", 100}, {"BTC", 120}, {"BTC", 118}, {"ETH", 50}, {"ETH", 40}, {"ETH", 40.5}, {"SOL", 21}})),
+      "run1");
+  INFO(r1.out << r1.err);
+  REQUIRE(r1.exit_code == 0);
+  CHECK(h.query("SELECT best_price FROM trades WHERE id = 'T-up'") == "120.0");
+  CHECK(h.query("SELECT best_price FROM trades WHERE id = 'T-down'") == "40.0");
+  CHECK(h.query("SELECT status FROM trades") == "OPEN");
+
+  // run 2: from the entry alone the trails would sit at 97 and nowhere (ETH
+  // never reached its activation): only the persisted best makes 117 safe and
+  // 116.3 (under 116.4) a TRAILING_STOP, and 40.9 (over 40.8) one for ETH.
+  // SOL's minute has passed by the first row: its next tick closes it.
+  const auto t2 =
+      h.write("t2.csv", csv(t0 + 61'000, {{"BTC", 117}, {"ETH", 40.7}, {"SOL", 22}, {"BTC", 116.3}, {"ETH", 40.9}}));
+  const auto r2 = h.run({"--config", (h.dir() / "settings.toml").string(), "--replay", t2.string()}, "run2");
+  INFO(r2.out << r2.err);
+  REQUIRE(r2.exit_code == 0);
+  CHECK_THAT(r2.out, Catch::Contains("3 open positions"));
+  CHECK(h.query("SELECT exit_reason || ' ' || exit_price || ' ' || exit_ms FROM trades WHERE id = 'T-up'") ==
+        "TRAILING_STOP 116.3 " + std::to_string(t0 + 61'400));
+  CHECK(h.query("SELECT exit_reason || ' ' || exit_price FROM trades WHERE id = 'T-down'") == "TRAILING_STOP 40.9");
+  CHECK(h.query("SELECT exit_reason || ' ' || exit_price FROM trades WHERE id = 'T-timed'") == "TIME_LIMIT 22.0");
+  CHECK(h.invariant_violations(1000.0).empty());
+}

@@ -82,7 +82,7 @@ inline std::vector<ScenarioTick> walk(std::mt19937_64& rng, std::size_t n_ticks,
         else if (odd < 0.10)
           std::swap(row.bid, row.ask), row.bid += price[k] * 0.001;  // crossed: dropped
         else if (odd < 0.11)
-          row.bid = 0.0;  // zero: dropped
+          row.bid = 0.0;                          // zero: dropped
         if (u(rng) < 0.3) row.has_price = false;  // a quote-only row
       }
     }
@@ -119,7 +119,8 @@ inline Scenario make_scenario(std::uint32_t seed, std::size_t n_ticks, std::size
   Scenario s;
   s.ticks = detail::walk(rng, n_ticks, start_ms, false);
   const std::int64_t span = s.ticks.back().ts - start_ms + 1;
-  for (std::size_t i = 0; i < n_conditions; ++i) s.conditions.push_back(detail::base_condition(rng, seed, i, start_ms, span));
+  for (std::size_t i = 0; i < n_conditions; ++i)
+    s.conditions.push_back(detail::base_condition(rng, seed, i, start_ms, span));
   s.risk.max_positions = 4;
   s.risk.max_position_per_coin = 2;
   s.risk.max_exposure_pct = 0.15;
