@@ -241,3 +241,96 @@ TEST_CASE("api: at most 64 connections at once, and a client that sends nothing 
   CHECK(http(run.port, "GET", "/health").status == 200);  // trading went on throughout
   CHECK(stop(daemon) == 0);
 }
+
+TEST_CASE("api: quote fills, trails, time limits and OCO groups as an operator sees them",
+          "[integration][api][quotes]") {
+  ApiRun run("api-quotes");
+  run.daemon.set("paper", "fill_on", "\"quote\"");
+  run.daemon.set("paper", "slippage_bps", "2");
+  SimProcess sim(run.sim_args({"--plain", "--rate", "40", "--loop"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess& daemon = run.start_with(true);
+  auto with = [](std::string c, const std::string& extra) {
+    c.pop_back();
+    return c + "," + extra + "}";
+  };
+
+  // Each new field is checked as the conditions file checks it, the field named; nothing is armed.
+  struct Bad {
+    std::string extra, message;
+  };
+  const Bad bad[] = {
+      {R"("trailing_stop_pct":0)", "trailing_stop_pct: must be between 0 and 1"},
+      {R"("trailing_activation_pct":0.1)", "trailing_activation_pct: needs trailing_stop_pct"},
+      {R"("max_hold_ms":"1h")", "max_hold_ms: must be a whole number"},
+      {R"("oco_group":"a b")", "oco_group: may contain only"},
+      {R"("stop_loss_pct":0,"take_profit_pct":0)", "a condition needs at least one exit"},
+  };
+  for (const auto& b : bad) {
+    INFO(b.extra);
+    const auto r = http(run.port, "POST", "/conditions", with(run.condition_body("bad", 101.5), b.extra), {auth});
+    CHECK(r.status == 400);
+    CHECK_THAT(r.body, Catch::Contains(b.message));
+  }
+  CHECK(json::parse(http(run.port, "GET", "/conditions").body).empty());
+
+  // A LONG with a 5 % trail (active from entry, never reached on the 100-103 loop) and a
+  // one-hour time limit, in an OCO pair with a SHORT far below.
+  const std::string pair =
+      "[" +
+      with(
+          run.condition_body("trail-long", 101.5),
+          R"("stop_loss_pct":0,"take_profit_pct":0,"trailing_stop_pct":0.05,"max_hold_ms":3600000,"oco_group":"pair")") +
+      "," + with(condition("far-short", "BTC", "SHORT", "BELOW", 50, 20), R"("oco_group":"pair")") + "]";
+  auto r = http(run.port, "POST", "/conditions", pair, {auth});
+  CHECK(r.status == 201);
+  const auto listed = json::parse(http(run.port, "GET", "/conditions").body);
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0]["trailing_stop_pct"] == 0.05);
+  CHECK(listed[0]["max_hold_ms"] == 3600000);
+  CHECK(listed[0]["oco_group"] == "pair");
+  CHECK(listed[1]["trailing_stop_pct"].is_null());
+
+  REQUIRE(wait_until([&] { return run.count("SELECT count(*) FROM trades WHERE id = 'T-trail-long'") == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // 103 comes round: the best moves
+  const auto positions = json::parse(http(run.port, "GET", "/positions").body);
+  REQUIRE(positions.size() == 1);
+  const auto& p = positions[0];
+  INFO(p.dump());
+  CHECK(p["entry_fill"] == "ask");
+  CHECK(p["entry_price"].get<double>() > p["entry_mark"].get<double>());  // the ask, and slippage on top
+  CHECK(p["stop_loss_price"].is_null());
+  CHECK(p["take_profit_price"].is_null());
+  CHECK(p["trail_active"] == true);
+  CHECK(p["stop_kind"] == "TRAILING_STOP");
+  CHECK(p["best_price"] == 103.0);
+  CHECK(p["stop_price"].get<double>() == Approx(103 * 0.95).margin(1e-9));
+  CHECK(p["trailing_stop_price"] == p["stop_price"]);
+  CHECK(p["time_left_s"].get<double>() > 3590);
+  CHECK(p["time_left_s"].get<double>() <= 3600);
+  CHECK(p["time_limit"].is_string());
+  CHECK(run.daemon.query("SELECT status || ' ' || status_reason FROM conditions WHERE id = 'far-short'") ==
+        "CANCELLED oco:trail-long");
+  CHECK(json::parse(http(run.port, "GET", "/conditions").body).empty());
+
+  const auto status = json::parse(http(run.port, "GET", "/status").body);
+  INFO(status.dump());
+  CHECK(status["fills"]["fill_on"] == "quote");
+  CHECK(status["fills"]["slippage_bps"] == 2.0);
+  CHECK(status["fills"]["by_basis"]["ask"] == 1);
+  const auto& btc = status["quotes"]["BTC"];
+  CHECK(btc["bid"].get<double>() < btc["ask"].get<double>());
+  CHECK(btc["fresh"] == true);
+  CHECK(btc["age_s"].get<double>() < 1.0);
+
+  const std::string metrics = http(run.port, "GET", "/metrics").body;
+  CHECK_THAT(metrics, Catch::Contains("tradingd_fills_total{basis=\"ask\"} 1\n"));
+  CHECK_THAT(metrics, Catch::Contains("tradingd_conditions_oco_cancelled_total 1\n"));
+  CHECK(std::regex_search(metrics, std::regex(R"(tradingd_quotes_total\{outcome="accepted"\} [1-9][0-9]*\n)")));
+
+  CHECK(http(run.port, "POST", "/positions/T-trail-long/close", "", {auth}).status == 200);
+  REQUIRE(wait_until([&] { return run.closed_trades() == 1; }));
+  CHECK(run.daemon.query("SELECT exit_reason || ' ' || exit_fill FROM trades") == "MANUAL bid");
+  CHECK(stop(daemon) == 0);
+  CHECK(run.daemon.invariant_violations(1000.0).empty());
+}
