@@ -330,6 +330,13 @@ ApiResponse ApiRouter::trades(const std::filesystem::path& db_path, std::string_
            {"status", t.status},
            {"strategy_id", t.strategy_id},
            {"fees_usd", t.fees_usd}};
+    j["entry_mark"] = t.entry_mark;
+    j["entry_fill"] = t.entry_fill;
+    j["exit_mark"] = optional_number(t.exit_mark);
+    j["exit_fill"] = t.exit_fill.empty() ? json(nullptr) : json(t.exit_fill);
+    j["stop_loss_price"] = optional_number(t.stop_loss_price);
+    j["take_profit_price"] = optional_number(t.take_profit_price);
+    j["best_price"] = optional_number(t.best_price);
     j["exit_price"] = t.exit_price ? json(*t.exit_price) : json(nullptr);
     j["exit_ms"] = t.exit_ms ? json(*t.exit_ms) : json(nullptr);
     j["exit_reason"] = t.exit_reason.empty() ? json(nullptr) : json(t.exit_reason);

@@ -54,11 +54,11 @@ constexpr std::string_view page = R"HTML(<!doctype html>
     <h2>Feeds</h2>
     <table><thead><tr><th>exchange</th><th>state</th><th class="n">ticks</th><th class="n">bad frames</th><th class="n">connects</th></tr></thead><tbody id="feeds"></tbody></table>
     <h2 style="margin-top:12px">Prices</h2>
-    <table><thead><tr><th>coin</th><th class="n">last</th></tr></thead><tbody id="prices"></tbody></table>
+    <table><thead><tr><th>coin</th><th class="n">last</th><th class="n">bid</th><th class="n">ask</th></tr></thead><tbody id="prices"></tbody></table>
   </section>
   <section class="wide">
     <h2>Open positions</h2>
-    <table><thead><tr><th>id</th><th>coin</th><th>dir</th><th class="n">entry</th><th class="n">last</th><th class="n">SL</th><th class="n">TP</th><th class="n">P&amp;L</th></tr></thead><tbody id="positions"></tbody></table>
+    <table><thead><tr><th>id</th><th>coin</th><th>dir</th><th class="n">entry</th><th class="n">last</th><th class="n">stop</th><th>trail</th><th class="n">TP</th><th class="n">time left</th><th class="n">P&amp;L</th></tr></thead><tbody id="positions"></tbody></table>
   </section>
   <section>
     <h2>Armed conditions</h2>
@@ -67,6 +67,7 @@ constexpr std::string_view page = R"HTML(<!doctype html>
   <section class="wide">
     <h2>Recent trades (24 h)</h2>
     <table><thead><tr><th>id</th><th>coin</th><th>dir</th><th class="n">entry</th><th class="n">exit</th><th>reason</th><th class="n">P&amp;L</th></tr></thead><tbody id="trades"></tbody></table>
+    <p class="dim" style="margin:6px 0 0">Fills: <i>a</i> at the ask, <i>b</i> at the bid, <i>t</i> at the trade price.</p>
   </section>
 </main>
 <script>
@@ -79,6 +80,8 @@ const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({"&":"&amp;","<":"&lt;",
 const rows = (el, items, cells) => { $(el).innerHTML = items.length ? items.map((x) => "<tr>" + cells(x).join("") + "</tr>").join("") : '<tr><td class="dim" colspan="9">none</td></tr>'; };
 const td = (v, c = "") => `<td class="${c}">${v}</td>`;
 const equity = [];   // [time ms, equity] samples seen by this page
+const basis = (b) => b === "ask" ? " <i class=\"dim\">a</i>" : b === "bid" ? " <i class=\"dim\">b</i>" : b ? " <i class=\"dim\">t</i>" : "";
+const left = (s) => s === null || s === undefined ? "–" : s >= 3600 ? (s / 3600).toFixed(1) + " h" : s >= 60 ? Math.floor(s / 60) + " m " + Math.round(s % 60) + " s" : s.toFixed(1) + " s";
 
 async function get(path) {
   const r = await fetch(path, {cache: "no-store"});
@@ -125,9 +128,17 @@ async function refresh() {
     rows("feeds", status.feed.exchanges, (f) => [td(esc(f.exchange) + (f.driving ? " ★" : "")),
       td(esc(f.state), f.state === "live" ? "up" : "down"), td(f.ticks, "n"), td(f.bad_frames, "n"), td(f.connection_attempts, "n")]);
     const prices = status.prices;
-    rows("prices", Object.keys(prices).sort(), (c) => [td(esc(c)), td(px(prices[c]), "n")]);
-    rows("positions", positions, (p) => [td(esc(p.id)), td(esc(p.coin)), td(p.direction), td(px(p.entry_price), "n"),
-      td(px(p.last_price), "n"), td(px(p.stop_loss_price), "n"), td(px(p.take_profit_price), "n"),
+    const quotes = status.quotes || {};
+    rows("prices", Object.keys(prices).sort(), (c) => {
+      const q = quotes[c], stale = q && !q.fresh ? " dim" : "";
+      return [td(esc(c)), td(px(prices[c]), "n"), td(q ? px(q.bid) : "–", "n" + stale), td(q ? px(q.ask) : "–", "n" + stale)];
+    });
+    // The stop as it stands: the fixed stop-loss or the trail, whichever is tighter.
+    rows("positions", positions, (p) => [td(esc(p.id)), td(esc(p.coin)), td(p.direction),
+      td(px(p.entry_price) + basis(p.entry_fill), "n"), td(px(p.last_price), "n"),
+      td(p.stop_price === null ? "–" : px(p.stop_price) + (p.stop_kind === "TRAILING_STOP" ? " ↟" : ""), "n"),
+      td(p.trailing_stop_pct === null ? "–" : (p.trail_active ? "on" : "waits") + " · best " + px(p.best_price)),
+      td(px(p.take_profit_price), "n"), td(left(p.time_left_s), "n"),
       td(fmt(p.unrealized_pnl_usd, 4), "n " + cls(p.unrealized_pnl_usd))]);
     rows("conditions", conditions, (c) => {
       const last = prices[c.coin];
@@ -136,8 +147,8 @@ async function refresh() {
         td(fmt(c.position_size_usd), "n"), td(dist === null ? "–" : (dist > 0 ? "+" : "") + dist.toFixed(2) + "%", "n")];
     });
     const recent = trades.slice().reverse().slice(0, 20);
-    rows("trades", recent, (t) => [td(esc(t.id)), td(esc(t.coin)), td(t.direction), td(px(t.entry_price), "n"),
-      td(px(t.exit_price), "n"), td(esc(t.exit_reason || "OPEN")), td(t.pnl_usd === null ? "–" : fmt(t.pnl_usd, 4), "n " + cls(t.pnl_usd))]);
+    rows("trades", recent, (t) => [td(esc(t.id)), td(esc(t.coin)), td(t.direction), td(px(t.entry_price) + basis(t.entry_fill), "n"),
+      td(px(t.exit_price) + basis(t.exit_fill), "n"), td(esc(t.exit_reason || "OPEN")), td(t.pnl_usd === null ? "–" : fmt(t.pnl_usd, 4), "n " + cls(t.pnl_usd))]);
     equity.push([Date.now(), status.equity]);
     if (equity.length > 3600) equity.shift();
     drawCurve(trades, status.balance);

@@ -160,16 +160,20 @@ TEST_CASE("api: /metrics is valid Prometheus exposition and counts what happened
   CHECK(stop(daemon) == 0);
 }
 
-TEST_CASE("dashboard: headless Chromium shows live prices, a position and an equity curve",
-          "[integration][api][browser]") {
+TEST_CASE(
+    "dashboard: headless Chromium shows live prices and quotes, a position with its trail and time left, "
+    "and an equity curve",
+    "[integration][api][browser]") {
   ApiRun run("dashboard");
+  run.daemon.set("paper", "fill_on", "\"quote\"");
   SimProcess sim(run.sim_args({"--plain", "--rate", "20", "--loop"}), run.daemon.dir(), "sim");
   run.point_at(sim);
   TestProcess& daemon = run.start_with(true);
-  // A LONG that opens at 103 and stays open (wide levels), so the page has a position to show.
+  // A LONG that opens at the ask of 103 and stays open (a wide trail, active
+  // from entry, and a one-hour time limit), so the page has a position to show.
   const std::string wide = R"({"id":"dash-long","coin":"BTC","direction":"LONG","trigger_type":"ABOVE",)"
                            R"("trigger_price":102.5,"position_size_usd":20,"stop_loss_pct":0.5,"take_profit_pct":0.5,)"
-                           R"("valid_until":"2099-01-01T00:00:00Z"})";
+                           R"("trailing_stop_pct":0.3,"max_hold_ms":3600000,"valid_until":"2099-01-01T00:00:00Z"})";
   REQUIRE(http(run.port, "POST", "/conditions", wide, {auth}).status == 201);
   REQUIRE(wait_until([&] { return run.count("SELECT count(*) FROM trades") == 1; }));
   const auto page = http(run.port, "GET", "/");
@@ -196,9 +200,14 @@ TEST_CASE("dashboard: headless Chromium shows live prices, a position and an equ
   REQUIRE(dom.wait(std::chrono::seconds(90)) == 0);
   const std::string html = dom.stdout_text();
   INFO(html.substr(0, 4000));
-  CHECK(html.find("<td class=\"\">T-dash-long</td>") != std::string::npos);            // the open position
-  CHECK(html.find("<td class=\"\">BTC</td><td class=\"n\">10") != std::string::npos);  // a live BTC price
-  CHECK(html.find("<path d=\"M") != std::string::npos);                                // the equity curve
+  CHECK(html.find("<td class=\"\">T-dash-long</td>") != std::string::npos);  // the open position
+  CHECK(html.find("<i class=\"dim\">a</i>") != std::string::npos);           // filled at the ask
+  CHECK(html.find(" ↟</td>") != std::string::npos);                          // the stop is the trail
+  CHECK(html.find("<td class=\"\">on · best 10") != std::string::npos);      // the trail and its best price
+  CHECK(html.find("<td class=\"n\">59 m ") != std::string::npos);            // time left
+  // BTC's last price, bid and ask
+  CHECK(std::regex_search(html, std::regex(R"(<td class="">BTC</td>(<td class="n">[0-9.]+</td>){3})")));
+  CHECK(html.find("<path d=\"M") != std::string::npos);  // the equity curve
   CHECK(html.find("HEALTHY") != std::string::npos);
 
   const auto dir = std::filesystem::path(TRADINGD_ARTIFACT_DIR);
