@@ -2,9 +2,12 @@
 # The demo: installs what is missing, builds, starts exchange-sim (the bundled
 # loopback exchange) playing config/demo-path.csv over wss://, and runs tradingd
 # on config/demo.toml with config/demo-conditions.json in the foreground.
-# Within seconds a breakout takes profit and a breakdown stops out; the health
-# line shows every second. Ctrl-C stops tradingd cleanly, then the sim, and
-# prints what the journal recorded.
+# Within about 11 s, with fills at the sim's best bid/ask: a breakout takes
+# profit, a trailing stop follows BTC up and closes on the pull-back, a
+# breakdown stops out, a scalp hits its time limit, and an OCO pair on SOL
+# fills one leg and cancels the other; the health line shows every second.
+# Ctrl-C stops tradingd cleanly, then the sim, and prints what the journal
+# recorded.
 #
 # DEMO_SECONDS=N stops it by itself after N seconds (for scripted runs).
 set -euo pipefail

@@ -73,8 +73,10 @@ std::string signed_money(double v) {
 std::string fixed4(double v) {
   return fmt::format("{:.4f}", std::abs(v) < 0.00005 ? 0.0 : v);
 }
+// Ten significant digits: a fill with spread and slippage in it stays readable
+// (97165.41915, 0.00001234); `export` keeps every digit.
 std::string price(double v) {
-  return fmt::format("{}", v);
+  return fmt::format("{:.10g}", v);
 }
 
 // `in` and `out` say what each fill was priced from: the trade, the bid or the ask.
