@@ -61,18 +61,19 @@ class TradeJournal::Writer {
                                                       : std::string());
       if (p.max_hold_ms > 0)
         exits += fmt::format(", time limit {}", TimeFormat::seconds(std::chrono::milliseconds(p.max_hold_ms)));
-      spdlog::info("Opened {} {} {} at {} ({}{}; ${}{})", p.id.view(), to_string(p.direction), o->coin.view(),
+      // Prices to 10 significant digits for people; the journal keeps every digit.
+      spdlog::info("Opened {} {} {} at {:.10g} ({}{}; ${}{})", p.id.view(), to_string(p.direction), o->coin.view(),
                    p.entry_price, to_string(p.entry_fill),
                    p.entry_fill == FillBasis::Trade && p.entry_price == p.entry_mark
                        ? std::string()
-                       : fmt::format(", trade {}", p.entry_mark),
+                       : fmt::format(", trade {:.10g}", p.entry_mark),
                    p.size_usd, exits);
     } else if (const auto* c = std::get_if<PositionClosed>(&r)) {
-      spdlog::info("Closed {} {} at {} ({}{}): P&L {:+.4f}, balance {:.2f}", c->trade_id.view(), to_string(c->reason),
-                   c->exit_price, to_string(c->exit_fill),
+      spdlog::info("Closed {} {} at {:.10g} ({}{}): P&L {:+.4f}, balance {:.2f}", c->trade_id.view(),
+                   to_string(c->reason), c->exit_price, to_string(c->exit_fill),
                    c->exit_fill == FillBasis::Trade && c->exit_price == c->exit_mark
                        ? std::string()
-                       : fmt::format(", trade {}", c->exit_mark),
+                       : fmt::format(", trade {:.10g}", c->exit_mark),
                    c->pnl_usd, c->balance_after);
     } else if (const auto* f = std::get_if<ConditionFinished>(&r)) {
       spdlog::info("Condition {} {}: {}", f->id.view(), to_string(f->status), f->reason.view());
