@@ -137,18 +137,31 @@ TEST_CASE("a missing config file is an error naming it", "[unit][config]") {
                     Catch::Contains("/nonexistent/tradingd.toml: cannot open config file"));
 }
 
-TEST_CASE("the shipped config/settings.toml is valid and equals the defaults", "[unit][config]") {
-  const Settings s = ConfigLoader::load_file(TRADINGD_SOURCE_DIR "/config/settings.toml");
+TEST_CASE("the shipped config/settings.toml is valid and equals the defaults but for quote fills with slippage",
+          "[unit][config]") {
+  Settings s = ConfigLoader::load_file(TRADINGD_SOURCE_DIR "/config/settings.toml");
   const Settings d =
       ConfigLoader::load_string("", TRADINGD_SOURCE_DIR "/config/settings.toml", TRADINGD_SOURCE_DIR "/config");
+  CHECK(s.paper.fill_on == FillOn::Quote);
+  CHECK(s.paper.slippage_bps == 2.0);
+  CHECK(d.paper.fill_on == FillOn::Trade);  // the defaults of DESIGN §6
+  CHECK(d.paper.slippage_bps == 0.0);
+  s.paper.fill_on = d.paper.fill_on;
+  s.paper.slippage_bps = d.paper.slippage_bps;
   CHECK(s.to_toml() == d.to_toml());
 }
 
 TEST_CASE("the --check-config printout is itself a config that loads to the same settings", "[unit][config]") {
-  const Settings s =
-      ConfigLoader::load_string("[risk]\nmax_exposure_pct = 0.3\n[paper]\nfee_pct = 0\n", "t.toml", "/b");
+  const Settings s = ConfigLoader::load_string(
+      "[risk]\nmax_exposure_pct = 0.3\ncooldown_after_stop_ms = 5000\n[paper]\nfee_pct = 0\nfill_on = \"quote\"\n"
+      "slippage_bps = 1.5\nmax_quote_age_ms = 750\n",
+      "t.toml", "/b");
   const Settings again = ConfigLoader::load_string(s.to_toml(), "t.toml", "/b");
   CHECK(again.to_toml() == s.to_toml());
   CHECK(again.risk.max_exposure_pct == 0.3);
   CHECK(again.paper.fee_pct == 0.0);
+  CHECK(again.risk.cooldown_after_stop_ms == 5000);
+  CHECK(again.paper.fill_on == FillOn::Quote);
+  CHECK(again.paper.slippage_bps == 1.5);
+  CHECK(again.paper.max_quote_age_ms == 750);
 }
