@@ -124,7 +124,7 @@ TEST_CASE("Binance: raw stream payloads, serverShutdown, subscribe replies, othe
           .kind == FrameKind::Ignored);
 }
 
-TEST_CASE("Bad frames are dropped whole and say why", "[feed]") {
+TEST_CASE("Bad frames, trades and quotes, are dropped whole and say why", "[feed][quotes]") {
   ParserRig rig;
   struct Case {
     FeedProtocol protocol;
@@ -181,6 +181,46 @@ TEST_CASE("Bad frames are dropped whole and say why", "[feed]") {
       {FeedProtocol::Binance, R"({"stream":"btcusdt@trade","data":{"e":"trade","s":"BTCUSDT","p":"1","T":1})",
        BadFrame::InvalidJson},
       {FeedProtocol::Binance, R"({"result":null,"id":1,"x":{})", BadFrame::InvalidJson},
+      // Quotes: a side that is not a positive number, a missing side, a bid above the ask.
+      {FeedProtocol::Bybit,
+       R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["101","1"]],"a":[["100","1"]],"u":3}})",
+       BadFrame::CrossedQuote},
+      {FeedProtocol::Bybit,
+       R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["0","1"]],"a":[["100","1"]]}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit,
+       R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["99","1"]],"a":[["-100","1"]]}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["abc","1"]],"a":[]}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[[99,"1"]],"a":[]}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["nan","1"]],"a":[]}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","a":[["100","1"]]}})",
+       BadFrame::MissingField},
+      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"b":[],"a":[]}})", BadFrame::MissingField},
+      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.XUSDT","data":{"s":"XUSDT","b":[["1","1"]],"a":[["2","1"]]}})",
+       BadFrame::UnknownSymbol},
+      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["1","1"]],"a":[["2","1"]]})",
+       BadFrame::InvalidJson},
+      {FeedProtocol::Binance,
+       R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"101","B":"1","a":"100","A":"1"}})",
+       BadFrame::CrossedQuote},
+      {FeedProtocol::Binance,
+       R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"0.00000000","B":"1","a":"100","A":"1"}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Binance,
+       R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"x","B":"1","a":"100","A":"1"}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Binance,
+       R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"","B":"1","a":"100","A":"1"}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Binance, R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"99","B":"1"}})",
+       BadFrame::MissingField},
+      {FeedProtocol::Binance,
+       R"({"stream":"zzzusdt@bookTicker","data":{"u":1,"s":"ZZZUSDT","b":"1","B":"1","a":"2","A":"1"}})",
+       BadFrame::UnknownSymbol},
   };
   for (const auto& c : cases) {
     INFO(c.frame);
@@ -229,63 +269,6 @@ TEST_CASE("Quotes: Bybit orderbook.1 and Binance bookTicker from PROTOCOLS.md be
   CHECK(rig.binance
             .parse(R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"10","B":"1","a":"10","A":"1"}})")
             .kind == FrameKind::Quote);
-}
-
-TEST_CASE("Bad quotes are dropped as bad frames and say why", "[feed][quotes]") {
-  ParserRig rig;
-  struct Case {
-    FeedProtocol protocol;
-    const char* frame;
-    BadFrame reason;
-  };
-  const Case cases[] = {
-      {FeedProtocol::Bybit,
-       R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["101","1"]],"a":[["100","1"]],"u":3}})",
-       BadFrame::CrossedQuote},
-      {FeedProtocol::Bybit,
-       R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["0","1"]],"a":[["100","1"]]}})",
-       BadFrame::BadPrice},
-      {FeedProtocol::Bybit,
-       R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["99","1"]],"a":[["-100","1"]]}})",
-       BadFrame::BadPrice},
-      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["abc","1"]],"a":[]}})",
-       BadFrame::BadPrice},
-      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[[99,"1"]],"a":[]}})",
-       BadFrame::BadPrice},
-      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["nan","1"]],"a":[]}})",
-       BadFrame::BadPrice},
-      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","a":[["100","1"]]}})",
-       BadFrame::MissingField},
-      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"b":[],"a":[]}})", BadFrame::MissingField},
-      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.XUSDT","data":{"s":"XUSDT","b":[["1","1"]],"a":[["2","1"]]}})",
-       BadFrame::UnknownSymbol},
-      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["1","1"]],"a":[["2","1"]]})",
-       BadFrame::InvalidJson},
-      {FeedProtocol::Binance,
-       R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"101","B":"1","a":"100","A":"1"}})",
-       BadFrame::CrossedQuote},
-      {FeedProtocol::Binance,
-       R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"0.00000000","B":"1","a":"100","A":"1"}})",
-       BadFrame::BadPrice},
-      {FeedProtocol::Binance,
-       R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"x","B":"1","a":"100","A":"1"}})",
-       BadFrame::BadPrice},
-      {FeedProtocol::Binance,
-       R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"","B":"1","a":"100","A":"1"}})",
-       BadFrame::BadPrice},
-      {FeedProtocol::Binance, R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"99","B":"1"}})",
-       BadFrame::MissingField},
-      {FeedProtocol::Binance,
-       R"({"stream":"zzzusdt@bookTicker","data":{"u":1,"s":"ZZZUSDT","b":"1","B":"1","a":"2","A":"1"}})",
-       BadFrame::UnknownSymbol},
-  };
-  for (const auto& c : cases) {
-    INFO(c.frame);
-    FrameParser& p = c.protocol == FeedProtocol::Bybit ? rig.bybit : rig.binance;
-    const auto r = p.parse(c.frame);
-    CHECK(r.kind == FrameKind::Bad);
-    CHECK(to_string(r.bad) == to_string(c.reason));
-  }
 }
 
 TEST_CASE("A frame with one bad trade among good ones delivers none of them", "[feed]") {
