@@ -241,10 +241,12 @@ void MarketFeed::on_subscribe_reply(Link& link, const FrameResult& r) {
     return;
   }
   // `subscribed` counts coins whose trades come: a refused book topic costs the coin its quotes only.
-  const auto trade_topics = static_cast<std::size_t>(
-      std::count_if(it->topics.begin(), it->topics.end(), [](const Link::Topic& t) { return !t.quote; }));
+  const auto trade_topics = [](const std::vector<Link::Topic>& topics) {
+    return static_cast<std::size_t>(
+        std::count_if(topics.begin(), topics.end(), [](const Link::Topic& t) { return !t.quote; }));
+  };
   if (r.kind == FrameKind::SubscribeAck) {
-    link.subscribed += trade_topics;
+    link.subscribed += trade_topics(it->topics);
   } else {
     // Bybit names the refused topics in ret_msg ("Invalid symbol :[publicTrade.XUSDT]"); when it names none,
     // the whole request was refused ("args size >10").
@@ -254,9 +256,7 @@ void MarketFeed::on_subscribe_reply(Link& link, const FrameResult& r) {
           r.message.find(bybit_topic(t.quote, symbols_.symbol(t.coin)) + ",") != std::string_view::npos)
         refused.push_back(t);
     if (refused.empty()) refused = it->topics;
-    link.subscribed +=
-        trade_topics - static_cast<std::size_t>(std::count_if(refused.begin(), refused.end(),
-                                                              [](const Link::Topic& t) { return !t.quote; }));
+    link.subscribed += trade_topics(it->topics) - trade_topics(refused);
     if (&link == active_.get())  // not again for a rotation's replacement
       for (const auto& t : refused) {
         const std::string& symbol = symbols_.symbol(t.coin);

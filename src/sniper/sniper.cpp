@@ -391,20 +391,19 @@ SweepResult Sniper::sweep(std::int64_t now_ms) {
     }
   }
 
-  for (auto& per_coin : positions_)
-    for (auto& op : per_coin)
-      if (op.position.best_price != op.persisted_best && now_ms - op.persisted_ms >= best_price_persist_ms) {
-        sink_.submit(BestPriceUpdate{op.position.id, op.position.best_price, now_ms});
-        op.persisted_best = op.position.best_price;
-        op.persisted_ms = now_ms;
-      }
+  persist_bests(now_ms, /*whenever_last=*/false);
   return r;
 }
 
 void Sniper::persist_best_prices(std::int64_t now_ms) {
+  persist_bests(now_ms, /*whenever_last=*/true);
+}
+
+void Sniper::persist_bests(std::int64_t now_ms, bool whenever_last) {
   for (auto& per_coin : positions_)
     for (auto& op : per_coin)
-      if (op.position.best_price != op.persisted_best) {
+      if (op.position.best_price != op.persisted_best &&
+          (whenever_last || now_ms - op.persisted_ms >= best_price_persist_ms)) {
         sink_.submit(BestPriceUpdate{op.position.id, op.position.best_price, now_ms});
         op.persisted_best = op.position.best_price;
         op.persisted_ms = now_ms;

@@ -179,6 +179,9 @@ class Sniper {
   // removed at once. Returns how many on `coin` below `kept` were flagged.
   std::size_t cancel_oco_siblings(const ArmedCondition& opener, CoinId coin, std::size_t kept, std::size_t opener_index,
                                   std::int64_t ts_ms);
+  // Journals each open position's best price that changed since it was last
+  // written: at most once a second each (DESIGN §4.2), or whenever_last (shutdown).
+  void persist_bests(std::int64_t now_ms, bool whenever_last);
   void add_armed(CoinId coin, const TradeCondition& condition);
   std::uint32_t intern_oco(const std::string& group);
   // Finishes every armed condition that `pred` selects, across coins, in
