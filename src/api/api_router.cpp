@@ -25,7 +25,7 @@ namespace {
 using json = nlohmann::json;
 
 ApiResponse reply(int status, const json& body) {
-  return ApiResponse{status, body.dump(), "application/json"};
+  return ApiResponse{status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json"};
 }
 ApiResponse error(int status, std::string message) {
   return reply(status, json{{"error", std::move(message)}});
@@ -253,27 +253,19 @@ ApiResponse ApiRouter::conditions() {
 }
 
 ApiResponse ApiRouter::arm(std::string_view body) {
+  constexpr std::string_view origin = "request body";
   ParsedConditions parsed;
   try {
     parsed = ConditionParser(system_.coins(), system_.settings().risk)
-                 .parse_text(body, "request body", system_.clock().now_ms());
+                 .parse_text(body, origin, system_.clock().now_ms());
   } catch (const ConfigError& e) {
+    // Nothing armed; the refusal is journaled like any other.
+    system_.arm_conditions(ParsedConditions{{}, e.errors()}, origin);
     return reply(400, json{{"error", "not a condition or an array of conditions"}, {"details", e.errors()}});
   }
-  json armed = json::array(), refused = json::array();
-  bool duplicate = false;
-  for (const auto& msg : parsed.refused) refused.push_back(msg);
-  for (const auto& c : parsed.accepted) {
-    const bool known = system_.sniper().is_known_id(c.id);
-    if (auto err = system_.inject_condition(c)) {
-      duplicate = duplicate || known;
-      refused.push_back(fmt::format("condition {} refused: {}: {}", c.id, err->field, err->message));
-    } else {
-      armed.push_back(c.id);
-    }
-  }
-  const int code = !armed.empty() ? 201 : duplicate ? 409 : 400;
-  return reply(code, json{{"armed", armed}, {"refused", refused}});
+  const ArmOutcome outcome = system_.arm_conditions(parsed, origin);
+  const int code = !outcome.armed.empty() ? 201 : outcome.duplicate ? 409 : 400;
+  return reply(code, json{{"armed", outcome.armed}, {"refused", outcome.refused}});
 }
 
 ApiResponse ApiRouter::cancel(std::string_view id) {

@@ -123,7 +123,7 @@ class Session : public std::enable_shared_from_this<Session> {
     send(std::move(r), version, keep_alive);
   }
 
-  static std::string error_json(const std::string& what) { return nlohmann::json{{"error", what}}.dump(); }
+  static std::string error_json(const std::string& what) { return nlohmann::json{{"error", what}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
   void send(ApiResponse r, unsigned version, bool keep_alive) {
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);

@@ -14,6 +14,7 @@
 #include "tradingd/config/config_loader.hpp"
 #include "tradingd/config/settings.hpp"
 #include "tradingd/domain/position.hpp"
+#include "tradingd/domain/text_guard.hpp"
 #include "tradingd/domain/time_format.hpp"
 #include "tradingd/journal/journal_reader.hpp"
 #include "tradingd/journal/journal_summary.hpp"
@@ -36,7 +37,13 @@ bool is_number(const std::string& cell) {
 class TextTable {
  public:
   explicit TextTable(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
-  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  // Every cell is text from the journal, which anything could have written:
+  // control characters (an ANSI escape, a newline) are shown escaped, never
+  // sent to the terminal, and a cell is at most 200 bytes wide.
+  void add(std::vector<std::string> row) {
+    for (auto& cell : row) cell = TextGuard::printable(cell, 200);
+    rows_.push_back(std::move(row));
+  }
   void print(std::ostream& out) const {
     std::vector<std::size_t> width(rows_.front().size(), 0);
     for (const auto& r : rows_)
@@ -155,7 +162,8 @@ std::string csv_field(const TableDump::Cell& cell) {
   if (std::holds_alternative<std::monostate>(cell)) return "";
   if (const auto* i = std::get_if<std::int64_t>(&cell)) return std::to_string(*i);
   if (const auto* d = std::get_if<double>(&cell)) return fmt::format("{}", *d);
-  const std::string& s = std::get<std::string>(cell);
+  // Exported whole, but with no control character a terminal would act on.
+  const std::string s = TextGuard::printable(std::get<std::string>(cell), SIZE_MAX, true);
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string quoted = "\"";
   for (char ch : s) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
@@ -187,7 +195,7 @@ void export_table(const TableDump& d, const std::string& format, std::ostream& o
           row[i]);
     rows.push_back(std::move(o));
   }
-  out << rows.dump(2) << "\n";
+  out << rows.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 }  // namespace

@@ -53,9 +53,9 @@ int run(const tradingd::CommandLine& cl) {
   boost::asio::io_context io(1);
   TradingSystem system(io, settings, clock);
   if (parsed) {
-    const auto armed = system.arm_conditions(*parsed);
-    spdlog::info("{}: {} conditions armed, {} refused", cl.conditions->string(), armed,
-                 parsed->accepted.size() + parsed->refused.size() - armed);
+    const auto outcome = system.arm_conditions(*parsed, cl.conditions->string());
+    spdlog::info("{}: {} conditions armed, {} refused", cl.conditions->string(), outcome.armed.size(),
+                 outcome.refused.size());
   }
   if (replay)
     system.start_replay(std::move(*replay), replay_clock, cl.replay_rate);

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "tradingd/config/config_error.hpp"
+#include "tradingd/config/input_file.hpp"
+#include "tradingd/domain/text_guard.hpp"
 
 namespace tradingd {
 namespace {
@@ -24,23 +26,55 @@ bool number(std::string_view text, double& out) {
   return r.ec == std::errc{} && r.ptr == text.data() + text.size();
 }
 
+// A row is a few dozen bytes; a longer line is cut here rather than read whole
+// into memory (a file of no newlines at all would otherwise be).
+constexpr std::size_t max_line_bytes = 4096;
+
+// The next line without its '\n' into `line`; false at the end of input.
+// `too_long` says the line was longer than max_line_bytes (the rest is skipped).
+bool next_line(std::streambuf& in, std::string& line, bool& too_long) {
+  line.clear();
+  too_long = false;
+  int c = in.sbumpc();
+  if (c == std::char_traits<char>::eof()) return false;
+  for (; c != std::char_traits<char>::eof() && c != '\n'; c = in.sbumpc()) {
+    if (line.size() < max_line_bytes)
+      line.push_back(static_cast<char>(c));
+    else
+      too_long = true;
+  }
+  return true;
+}
+
+// Epoch milliseconds from 1970 to the end of year 9999, as tick times.
+constexpr std::int64_t max_ts_ms = 253'402'300'799'999;
+
 }  // namespace
 
 ReplaySource ReplaySource::load(const std::filesystem::path& path, const CoinTable& coins) {
-  std::ifstream in(path);
+  InputFile::require_regular(path, "replay file");  // a FIFO or /dev/zero would never end
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError({path.string() + ": cannot open replay file"});
   ReplaySource src;
   std::vector<std::string> errors;
   std::string line;
   std::size_t line_no = 0;
   std::int64_t last_ts = INT64_MIN;
-  while (std::getline(in, line)) {
+  bool too_long = false;
+  while (next_line(*in.rdbuf(), line, too_long)) {
     ++line_no;
-    const std::string_view l = trim(line);
-    if (l.empty() || l.front() == '#') continue;
     auto fail = [&](const std::string& msg) {
       if (errors.size() < 20) errors.push_back(path.string() + ":" + std::to_string(line_no) + ": " + msg);
     };
+    std::string_view l = line;
+    if (line_no == 1 && l.substr(0, 3) == "\xEF\xBB\xBF") l.remove_prefix(3);  // a UTF-8 byte order mark
+    l = trim(l);
+    if (too_long) {
+      fail("the line is longer than " + std::to_string(max_line_bytes) + " bytes");
+      continue;
+    }
+    if (l.empty() || l.front() == '#') continue;
+    const auto show = [](std::string_view field) { return TextGuard::printable(field, 32); };
     std::array<std::string_view, 5> f;
     std::size_t n = 0;
     for (std::size_t start = 0;; ++n) {
@@ -58,18 +92,22 @@ ReplaySource ReplaySource::load(const std::filesystem::path& path, const CoinTab
     const auto ts_res = std::from_chars(f[0].data(), f[0].data() + f[0].size(), t.ts_ms);
     if (ts_res.ec != std::errc{} || ts_res.ptr != f[0].data() + f[0].size()) {
       if (line_no == 1 && src.ticks_.empty()) continue;  // a header line
-      fail("ts_ms: '" + std::string(f[0]) + "' is not an integer of epoch milliseconds");
+      fail("ts_ms: '" + show(f[0]) + "' is not an integer of epoch milliseconds");
+      continue;
+    }
+    if (t.ts_ms < 0 || t.ts_ms > max_ts_ms) {
+      fail("ts_ms: " + std::to_string(t.ts_ms) + " is not a time from 1970 to 9999 in epoch milliseconds");
       continue;
     }
     const auto coin = coins.find(f[1]);
     if (!coin) {
-      fail("coin: '" + std::string(f[1]) + "' is not one of the configured [trading] coins");
+      fail("coin: '" + show(f[1]) + "' is not one of the configured [trading] coins");
       continue;
     }
     t.coin = *coin;
     t.has_price = !f[2].empty() || n == 3;
     if (t.has_price && !number(f[2], t.price)) {
-      fail("price: '" + std::string(f[2]) + "' is not a number");
+      fail("price: '" + show(f[2]) + "' is not a number");
       continue;
     }
     if (n == 5) {
@@ -78,11 +116,11 @@ ReplaySource ReplaySource::load(const std::filesystem::path& path, const CoinTab
       q.has_ask = !f[4].empty();
       q.ts_ms = t.ts_ms;
       if (q.has_bid && !number(f[3], q.bid)) {
-        fail("bid: '" + std::string(f[3]) + "' is not a number");
+        fail("bid: '" + show(f[3]) + "' is not a number");
         continue;
       }
       if (q.has_ask && !number(f[4], q.ask)) {
-        fail("ask: '" + std::string(f[4]) + "' is not a number");
+        fail("ask: '" + show(f[4]) + "' is not a number");
         continue;
       }
       t.has_quote = q.has_bid || q.has_ask;

@@ -124,7 +124,7 @@ void TradingSystem::recover() {
                                              {"balance", recovery_.balance},
                                              {"open_positions", recovery_.positions},
                                              {"active_conditions", recovery_.conditions}}
-                                  .dump(),
+                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                               now});
   spdlog::info("Journal {}: balance {:.2f} ({}), {} open positions, {} armed conditions{}",
                settings_.storage.db_path.string(), recovery_.balance,
@@ -133,19 +133,34 @@ void TradingSystem::recover() {
                                             : std::string());
 }
 
-std::size_t TradingSystem::arm_conditions(const ParsedConditions& parsed) {
-  for (const auto& msg : parsed.refused) {
-    spdlog::warn("{}", msg);
-    journal_->submit(AuditEvent{"CONDITION_REFUSED", "", nlohmann::json{{"message", msg}}.dump(), clock_.now_ms()});
-  }
-  std::size_t armed = 0;
+ArmOutcome TradingSystem::arm_conditions(const ParsedConditions& parsed, std::string_view origin) {
+  // The journal keeps every refusal; the log shows the first few of a batch and
+  // a count, so a file of 100,000 bad conditions cannot overrun the log queue.
+  constexpr std::size_t logged_per_batch = 20;
+  ArmOutcome out;
+  const auto now = clock_.now_ms();
+  const auto refuse = [&](const std::string& subject, std::string message) {
+    journal_->submit(AuditEvent{"CONDITION_REFUSED", subject,
+                                nlohmann::json{{"message", message}, {"origin", origin}}.dump(
+                                    -1, ' ', false, nlohmann::json::error_handler_t::replace),
+                                now});
+    if (out.refused.size() < logged_per_batch) spdlog::warn("{}", message);
+    out.refused.push_back(std::move(message));
+  };
+  for (const auto& msg : parsed.refused) refuse("", msg);
   for (const auto& c : parsed.accepted) {
-    if (auto err = inject_condition(c))
-      spdlog::warn("Condition {} refused: {}: {}", c.id, err->field, err->message);
-    else
-      ++armed;
+    const bool known = sniper_->is_known_id(c.id);
+    if (auto err = inject_condition(c)) {
+      out.duplicate = out.duplicate || known;
+      refuse(c.id, fmt::format("{}: condition \"{}\" refused: {}: {}", origin, c.id, err->field, err->message));
+    } else {
+      out.armed.push_back(c.id);
+    }
   }
-  return armed;
+  if (out.refused.size() > logged_per_batch)
+    spdlog::warn("{}: {} more conditions refused; every refusal is in the journal's events table (CONDITION_REFUSED)",
+                 origin, out.refused.size() - logged_per_batch);
+  return out;
 }
 
 std::optional<FieldError> TradingSystem::inject_condition(const TradeCondition& condition) {
@@ -304,7 +319,7 @@ void TradingSystem::shutdown(std::string_view why) {
                                              {"positions_closed", closed},
                                              {"positions_kept", left_open},
                                              {"balance", sniper_->balance()}}
-                                  .dump(),
+                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                               clock_.now_ms()});
   journal_->stop();  // flushes everything above, then joins the writer
   const JournalStats js = journal_->stats();

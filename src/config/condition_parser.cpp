@@ -1,14 +1,14 @@
 #include "tradingd/config/condition_parser.hpp"
 
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 
 #include "tradingd/config/config_error.hpp"
+#include "tradingd/config/input_file.hpp"
 #include "tradingd/config/settings.hpp"
 #include "tradingd/domain/coin_table.hpp"
+#include "tradingd/domain/text_guard.hpp"
 #include "tradingd/domain/time_format.hpp"
 
 namespace tradingd {
@@ -33,6 +33,14 @@ constexpr std::string_view known_fields[] = {"id",
                                              "max_hold_ms",
                                              "oco_group"};
 
+// A condition is an object of scalars inside an array: depth 2. The margin is for
+// a clear "unknown field" message; a deeper document is refused before nlohmann
+// parses or copies it (both recurse once per level).
+constexpr std::size_t max_json_depth = 16;
+
+// Times are between the epoch and the end of year 9999, as ISO-8601 prints them.
+constexpr std::int64_t max_time_ms = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+
 // Field-level failure while reading one object; caught per condition.
 struct Refusal {
   FieldError error;
@@ -49,7 +57,16 @@ std::string string_field(const json& o, const char* key, bool required) {
     return {};
   }
   if (!it->is_string()) refuse(key, "must be a string");
-  return it->get<std::string>();
+  const auto& v = it->get_ref<const std::string&>();
+  // Labels and ids reach logs, terminals and the wire: no control characters
+  // (free text, the reasoning, may have line breaks and tabs).
+  const bool free_text = std::string_view(key) == "reasoning";
+  for (const char ch : v) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && !(free_text && (c == '\n' || c == '\t'))) || c == 0x7F)
+      refuse(key, "must not contain control characters");
+  }
+  return v;
 }
 
 std::optional<double> number_field(const json& o, const char* key, bool required) {
@@ -86,14 +103,21 @@ std::optional<std::int64_t> time_field(const json& o, const char* key, bool requ
     if (required) refuse(key, "is required");
     return std::nullopt;
   }
-  if (it->is_number_integer()) return it->get<std::int64_t>();
+  const auto in_range = [&](double ms) {
+    if (ms < 0 || ms > static_cast<double>(max_time_ms))
+      refuse(key, "must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z");
+    return static_cast<std::int64_t>(ms);
+  };
+  if (it->is_number_unsigned()) return in_range(static_cast<double>(it->get<std::uint64_t>()));
+  if (it->is_number_integer()) return in_range(static_cast<double>(it->get<std::int64_t>()));
   if (it->is_number()) {
     const double v = it->get<double>();
     if (!std::isfinite(v) || v != std::floor(v)) refuse(key, "epoch milliseconds must be a whole number");
-    return static_cast<std::int64_t>(v);
+    return in_range(v);
   }
   if (it->is_string()) {
-    if (auto ms = TimeFormat::parse_iso8601_ms(it->get<std::string>())) return ms;
+    if (auto ms = TimeFormat::parse_iso8601_ms(it->get_ref<const std::string&>()))
+      return in_range(static_cast<double>(*ms));
     refuse(key, "must be ISO-8601 UTC such as \"2026-11-26T12:05:00Z\" or epoch milliseconds");
   }
   refuse(key, "must be an ISO-8601 UTC string or epoch milliseconds");
@@ -104,18 +128,18 @@ TradeCondition read_condition(const json& o, const CoinTable& coins, const RiskS
   for (const auto& [key, value] : o.items()) {
     bool known = false;
     for (auto f : known_fields) known = known || f == key;
-    if (!known) refuse(key, "is not a condition field (typo?)");
+    if (!known) refuse(TextGuard::printable(key), "is not a condition field (typo?)");
   }
   TradeCondition c;
   c.id = string_field(o, "id", true);
   c.coin = string_field(o, "coin", true);
   const std::string dir = string_field(o, "direction", true);
   const auto d = parse_direction(dir);
-  if (!d) refuse("direction", "must be \"LONG\" or \"SHORT\", got \"" + dir + "\"");
+  if (!d) refuse("direction", "must be \"LONG\" or \"SHORT\", got \"" + TextGuard::printable(dir) + "\"");
   c.direction = *d;
   const std::string trig = string_field(o, "trigger_type", true);
   const auto t = parse_trigger_type(trig);
-  if (!t) refuse("trigger_type", "must be \"ABOVE\" or \"BELOW\", got \"" + trig + "\"");
+  if (!t) refuse("trigger_type", "must be \"ABOVE\" or \"BELOW\", got \"" + TextGuard::printable(trig) + "\"");
   c.trigger_type = *t;
   c.trigger_price = *number_field(o, "trigger_price", true);
   c.stop_loss_pct = number_field(o, "stop_loss_pct", false).value_or(risk.default_stop_loss_pct);
@@ -139,7 +163,8 @@ std::string describe(std::string_view source, std::size_t index, const json& o) 
   std::string label = std::string(source) + ": condition #" + std::to_string(index + 1);
   if (o.is_object()) {
     const auto it = o.find("id");
-    if (it != o.end() && it->is_string()) label += " (id \"" + it->get<std::string>().substr(0, 80) + "\")";
+    if (it != o.end() && it->is_string())
+      label += " (id \"" + TextGuard::printable(it->get_ref<const std::string&>(), TradeCondition::max_id_length) + "\")";
   }
   return label;
 }
@@ -148,11 +173,29 @@ std::string describe(std::string_view source, std::size_t index, const json& o) 
 
 ParsedConditions ConditionParser::parse_text(std::string_view text, std::string_view source,
                                              std::int64_t now_ms) const {
+  const std::string where(source);
+  if (const auto bad = TextGuard::invalid_utf8_at(text))
+    throw ConfigError({where + ":" + std::to_string(TextGuard::line_of(text, *bad)) + ": not UTF-8 (byte " +
+                       std::to_string(*bad + 1) + ")"});
+  if (TextGuard::json_depth(text, max_json_depth) > max_json_depth)
+    throw ConfigError({where + ": JSON nests deeper than " + std::to_string(max_json_depth) +
+                       " levels; conditions are an array of flat objects"});
   json doc;
+  std::string last_key;  // names the field a syntax error is in, e.g. a number that overflows (1e309)
   try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw ConfigError({std::string(source) + ": not valid JSON: " + e.what()});
+    doc = json::parse(text, [&](int, json::parse_event_t event, json& parsed) {
+      if (event == json::parse_event_t::key) last_key = parsed.get<std::string>();
+      return true;
+    });
+  } catch (const json::exception& e) {
+    // A syntax error knows its byte; a number too large for a double (1e309,
+    // out_of_range) knows only the field it came after.
+    const auto* syntax = dynamic_cast<const json::parse_error*>(&e);
+    const std::string line =
+        syntax ? ":" + std::to_string(TextGuard::line_of(text, syntax->byte > 0 ? syntax->byte - 1 : 0)) : "";
+    const std::string field =
+        last_key.empty() ? "" : " (after field \"" + TextGuard::printable(last_key, 64) + "\")";
+    throw ConfigError({where + line + ": not valid JSON" + field + ": " + TextGuard::printable(e.what(), 200)});
   }
   if (doc.is_object()) doc = json::array({doc});  // one condition on its own is accepted too
   if (!doc.is_array()) throw ConfigError({std::string(source) + ": expected a JSON array of conditions"});
@@ -169,11 +212,7 @@ ParsedConditions ConditionParser::parse_text(std::string_view text, std::string_
 }
 
 ParsedConditions ConditionParser::parse_file(const std::filesystem::path& path, std::int64_t now_ms) const {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError({path.string() + ": cannot open conditions file"});
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return parse_text(buf.str(), path.string(), now_ms);
+  return parse_text(InputFile::read(path, InputFile::max_conditions_bytes, "conditions file"), path.string(), now_ms);
 }
 
 }  // namespace tradingd

@@ -1,23 +1,125 @@
 #include "tradingd/config/config_loader.hpp"
 
+#include <arpa/inet.h>
+
 #include <toml++/toml.h>
+#include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include "tradingd/config/config_error.hpp"
 #include "tradingd/config/feed_url.hpp"
+#include "tradingd/config/input_file.hpp"
+#include "tradingd/domain/text_guard.hpp"
 
 namespace tradingd {
 namespace {
+
+// One problem with the file; line 0 when no line holds it (a missing key).
+struct Problem {
+  std::size_t line;
+  std::string message;
+};
+
+// Settings are at most three levels deep ([exchange.bybit] url); anything much
+// deeper is an unknown key anyway. Checked before toml++ sees the text, because
+// toml++ recurses once per level of a dotted key, a table header or an inline
+// value, and a file of nothing but dots would overflow the stack.
+constexpr std::size_t max_toml_depth = 16;
+
+// Scans TOML for its deepest nesting: key segments (a.b.c), header segments
+// ([a.b.c]), arrays and inline tables, strings and comments skipped. Returns the
+// 1-based line where max_toml_depth is first exceeded, or 0.
+std::size_t toml_too_deep_at(std::string_view t) {
+  struct Open {
+    char kind;          // '[' array or '{' inline table
+    std::size_t level;  // nesting of the values inside it
+  };
+  std::vector<Open> stack;
+  std::size_t line = 1, level = 0, key_dots = 0;
+  bool key = true, header = false, line_start = true;
+  const auto deeper = [&](std::size_t l) { return l > max_toml_depth; };
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    if (c == '\n') {
+      ++line;
+      line_start = true;
+      if (stack.empty()) {  // a new key/value line or header (a header never spans lines)
+        key = true;
+        key_dots = 0;
+        header = false;
+      }
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') continue;
+    const bool at_start = line_start;
+    line_start = false;
+    if (c == '#') {
+      while (i + 1 < t.size() && t[i + 1] != '\n') ++i;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      const bool multi = t.substr(i, 3) == std::string_view(c == '"' ? "\"\"\"" : "'''");
+      const std::string_view close = multi ? t.substr(i, 3) : t.substr(i, 1);
+      i += close.size();
+      while (i < t.size() && t.substr(i, close.size()) != close) {
+        if (t[i] == '\\' && c == '"') ++i;
+        if (i < t.size() && t[i] == '\n') ++line;
+        ++i;
+      }
+      i += close.size() - 1;
+      continue;
+    }
+    if (at_start && stack.empty() && c == '[') {  // [table] or [[array.of.tables]]
+      header = true;
+      key = true;
+      key_dots = 0;
+      level = 0;
+      if (i + 1 < t.size() && t[i + 1] == '[') ++i;
+      continue;
+    }
+    if (key) {
+      if (c == '.') {
+        if (deeper(level + ++key_dots + 1)) return line;
+      } else if (c == ']' && header) {
+        header = false;
+        key = false;
+        level += key_dots + 1;
+        if (i + 1 < t.size() && t[i + 1] == ']') ++i;
+      } else if (c == '=') {
+        key = false;
+      } else if (c == '}' && !stack.empty()) {  // an empty inline table
+        stack.pop_back();
+        key = false;
+      }
+      continue;
+    }
+    const std::size_t here = stack.empty() ? level : stack.back().level;
+    if (c == '[' || c == '{') {
+      const std::size_t inner = (stack.empty() || stack.back().kind == '{') ? here + key_dots + 2 : here + 1;
+      if (deeper(inner)) return line;
+      stack.push_back(Open{c, inner});
+      if (c == '{') {
+        key = true;
+        key_dots = 0;
+      }
+    } else if ((c == ']' || c == '}') && !stack.empty()) {
+      stack.pop_back();
+    } else if (c == ',' && !stack.empty() && stack.back().kind == '{') {
+      key = true;
+      key_dots = 0;
+    }
+  }
+  return 0;
+}
 
 // Reads one TOML table against a fixed set of keys. Every key it is asked for is
 // marked as known; finish() reports the ones nobody asked for. Errors are
 // collected, never thrown, so one run reports everything wrong with the file.
 class SectionReader {
  public:
-  SectionReader(const toml::table* table, std::string name, const std::string& file, std::vector<std::string>& errors)
+  SectionReader(const toml::table* table, std::string name, const std::string& file, std::vector<Problem>& errors)
       : table_(table), name_(std::move(name)), file_(file), errors_(errors) {}
 
   void integer(std::string_view key, std::int64_t& out, std::int64_t lo, std::int64_t hi) {
@@ -71,7 +173,7 @@ class SectionReader {
         found = found || a == v;
         list += (list.empty() ? "" : ", ") + ("\"" + std::string(a) + "\"");
       }
-      if (!found) return error(*n, key, "must be one of " + list + ", got \"" + v + "\"");
+      if (!found) return error(*n, key, "must be one of " + list + ", got \"" + TextGuard::printable(v) + "\"");
     }
     out = std::move(v);
   }
@@ -110,7 +212,7 @@ class SectionReader {
   void finish() {
     if (!table_) return;
     for (auto&& [k, v] : *table_) {
-      if (known_.count(std::string(k.str())) == 0) error(v, k.str(), "unknown key");
+      if (known_.count(std::string(k.str())) == 0) error(v, TextGuard::printable(k.str()), "unknown key");
     }
   }
 
@@ -120,7 +222,7 @@ class SectionReader {
     if (n)
       error(*n, key, message);
     else
-      errors_.push_back(file_ + ": " + qualified(key) + ": " + message);
+      errors_.push_back(Problem{0, file_ + ": " + qualified(key) + ": " + message});
   }
 
   [[nodiscard]] const std::string& name() const { return name_; }
@@ -137,7 +239,8 @@ class SectionReader {
 
   void error(const toml::node& n, std::string_view key, const std::string& message) {
     const auto& src = n.source();
-    errors_.push_back(file_ + ":" + std::to_string(src.begin.line) + ": " + qualified(key) + ": " + message);
+    errors_.push_back(
+        Problem{src.begin.line, file_ + ":" + std::to_string(src.begin.line) + ": " + qualified(key) + ": " + message});
   }
 
   static std::string type_name(const toml::node& n) {
@@ -162,7 +265,7 @@ class SectionReader {
   const toml::table* table_;
   std::string name_;
   const std::string& file_;
-  std::vector<std::string>& errors_;
+  std::vector<Problem>& errors_;
   std::set<std::string> known_;
 };
 
@@ -185,7 +288,15 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::file
   return (base / p).lexically_normal();
 }
 
-Settings read_settings(const toml::table& root, const std::string& file, std::vector<std::string>& errors) {
+// The address the control API will bind: an IPv4 or IPv6 literal, as
+// boost::asio::ip::make_address takes it ("localhost" is a name, not an address).
+bool ip_literal(const std::string& s) {
+  unsigned char buf[sizeof(struct in6_addr)];
+  return ::inet_pton(AF_INET, s.c_str(), buf) == 1 || ::inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+Settings read_settings(const toml::table& root, const std::string& file, const std::filesystem::path& base_dir,
+                       std::vector<Problem>& errors) {
   Settings s;
   SectionReader top(&root, "", file, errors);
 
@@ -212,6 +323,19 @@ Settings read_settings(const toml::table& root, const std::string& file, std::ve
     std::string ca;
     r.string("ca_file", ca);
     s.tls.ca_file = ca;
+    const auto url_of = [&](const std::string& exchange) {
+      return exchange == "bybit" ? s.exchange.bybit_url : exchange == "binance" ? s.exchange.binance_url : "";
+    };
+    const bool any_tls = url_of(s.exchange.primary).rfind("wss://", 0) == 0 ||
+                         url_of(s.exchange.fallback).rfind("wss://", 0) == 0;
+    if (!ca.empty() && any_tls) {
+      // Checked now, as the feed will load it at start-up, so that --check-config
+      // fails on what would stop start-up.
+      std::error_code ec;
+      const auto path = resolve(base_dir, ca);
+      if (!std::filesystem::is_regular_file(path, ec))
+        r.value_error("ca_file", TextGuard::printable(path.string(), 256) + " is not a readable file");
+    }
     r.boolean("verify", s.tls.verify);
     r.finish();
   }
@@ -222,8 +346,10 @@ Settings read_settings(const toml::table& root, const std::string& file, std::ve
     if (s.trading.coins.empty()) r.value_error("coins", "must list at least one coin");
     std::set<std::string> seen;
     for (const auto& c : s.trading.coins) {
-      if (!coin_name_ok(c)) r.value_error("coins", "\"" + c + "\" is not an upper-case coin name such as \"BTC\"");
-      if (!seen.insert(c).second) r.value_error("coins", "\"" + c + "\" is listed twice");
+      if (!coin_name_ok(c))
+        r.value_error("coins", "\"" + TextGuard::printable(c) + "\" is not an upper-case coin name such as \"BTC\"");
+      else if (!seen.insert(c).second)
+        r.value_error("coins", "\"" + c + "\" is listed twice");
     }
     if (!coin_name_ok(s.trading.quote)) r.value_error("quote", "must be an upper-case asset name such as \"USDT\"");
     r.finish();
@@ -293,7 +419,9 @@ Settings read_settings(const toml::table& root, const std::string& file, std::ve
     r.string("listen", s.api.listen);
     r.integer("port", s.api.port, 0, 65535);
     r.string("token_env", s.api.token_env);
-    if (s.api.listen.empty()) r.value_error("listen", "must not be empty");
+    if (!ip_literal(s.api.listen))
+      r.value_error("listen", "must be an IP address such as \"127.0.0.1\" or \"::1\", got \"" +
+                                  TextGuard::printable(s.api.listen) + "\"");
     if (s.api.token_env.empty()) r.value_error("token_env", "must name an environment variable");
     r.finish();
   }
@@ -315,15 +443,30 @@ Settings read_settings(const toml::table& root, const std::string& file, std::ve
 Settings ConfigLoader::load_string(std::string_view text, const std::filesystem::path& source_name,
                                    const std::filesystem::path& base_dir) {
   const std::string file = source_name.string();
+  if (const auto bad = TextGuard::invalid_utf8_at(text))
+    throw ConfigError({file + ":" + std::to_string(TextGuard::line_of(text, *bad)) + ": not UTF-8 (byte " +
+                       std::to_string(*bad + 1) + ")"});
+  if (const auto line = toml_too_deep_at(text))
+    throw ConfigError({file + ":" + std::to_string(line) + ": keys, tables or values nest deeper than " +
+                       std::to_string(max_toml_depth) + " levels (tradingd's settings are at most 3 deep)"});
   toml::table root;
   try {
     root = toml::parse(text, file);
   } catch (const toml::parse_error& err) {
-    throw ConfigError({file + ":" + std::to_string(err.source().begin.line) + ": " + std::string(err.description())});
+    throw ConfigError({file + ":" + std::to_string(err.source().begin.line) + ": " +
+                       TextGuard::printable(err.description(), 200)});
   }
-  std::vector<std::string> errors;
-  Settings s = read_settings(root, file, errors);
-  if (!errors.empty()) throw ConfigError(std::move(errors));
+  std::vector<Problem> problems;
+  Settings s = read_settings(root, file, base_dir, problems);
+  if (!problems.empty()) {
+    // In line order, as a user reads the file; problems with no line (a missing key) last.
+    std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
+      return (a.line ? a.line : SIZE_MAX) < (b.line ? b.line : SIZE_MAX);
+    });
+    std::vector<std::string> errors;
+    for (auto& p : problems) errors.push_back(std::move(p.message));
+    throw ConfigError(std::move(errors));
+  }
   s.source = source_name;
   s.tls.ca_file = resolve(base_dir, s.tls.ca_file);
   s.storage.db_path = resolve(base_dir, s.storage.db_path);
@@ -332,12 +475,9 @@ Settings ConfigLoader::load_string(std::string_view text, const std::filesystem:
 }
 
 Settings ConfigLoader::load_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError({path.string() + ": cannot open config file"});
-  std::ostringstream buf;
-  buf << in.rdbuf();
+  const std::string text = InputFile::read(path, InputFile::max_config_bytes, "config file");
   const auto base = std::filesystem::absolute(path).parent_path();
-  return load_string(buf.str(), path, base);
+  return load_string(text, path, base);
 }
 
 }  // namespace tradingd

@@ -10,6 +10,14 @@ std::optional<FeedUrl> FeedUrl::parse(std::string_view url, std::string* error) 
     if (error) *error = why;
     return std::nullopt;
   };
+  // The host and target go into the WebSocket request line and Host header as
+  // they are: a space, CR/LF or any byte outside printable ASCII would let a
+  // config file write its own request or header.
+  for (const char ch : url) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c >= 0x7F)
+      return fail("may contain only printable ASCII without spaces (percent-encode anything else)");
+  }
   FeedUrl u;
   if (url.rfind("wss://", 0) == 0) {
     u.tls = true;

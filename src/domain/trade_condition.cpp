@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "tradingd/domain/coin_table.hpp"
+#include "tradingd/domain/text_guard.hpp"
 
 namespace tradingd {
 
@@ -78,13 +79,19 @@ std::optional<FieldError> check_name(std::string_view field, std::string_view va
 
 std::optional<FieldError> TradeCondition::validate(const CoinTable& coins) const {
   if (auto err = check_name("id", id)) return err;
-  if (!coins.find(coin)) return FieldError{"coin", "'" + coin + "' is not one of the configured [trading] coins"};
-  if (!positive_finite(trigger_price)) return FieldError{"trigger_price", "must be finite and > 0"};
+  if (!coins.find(coin))
+    return FieldError{"coin", "'" + TextGuard::printable(coin, 16) + "' is not one of the configured [trading] coins"};
+  if (!positive_finite(trigger_price) || trigger_price > max_amount)
+    return FieldError{"trigger_price", "must be finite, > 0 and at most 1e12"};
   if (!fraction_or_zero(stop_loss_pct))
     return FieldError{"stop_loss_pct", "must be at least 0 (no stop-loss) and below 1"};
   if (!fraction_or_zero(take_profit_pct))
     return FieldError{"take_profit_pct", "must be at least 0 (no take-profit) and below 1"};
-  if (!positive_finite(position_size_usd)) return FieldError{"position_size_usd", "must be finite and > 0"};
+  // A cent at least: a smaller size (or a subnormal one, 1e-310) buys a quantity
+  // that rounds to nothing and books a position no exchange would fill.
+  if (!std::isfinite(position_size_usd) || position_size_usd < min_position_size_usd ||
+      position_size_usd > max_amount)
+    return FieldError{"position_size_usd", "must be at least 0.01 and at most 1e12"};
   if (strategy_id.size() > max_strategy_length) return FieldError{"strategy_id", "must be at most 64 characters"};
   if (reasoning.size() > max_reasoning_length) return FieldError{"reasoning", "must be at most 1024 characters"};
   if (valid_until_ms <= created_at_ms) return FieldError{"valid_until", "must be later than created_at"};

@@ -1,5 +1,7 @@
 #include "tradingd/feed/market_feed.hpp"
 
+#include "tradingd/domain/text_guard.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -237,7 +239,8 @@ void MarketFeed::on_subscribe_reply(Link& link, const FrameResult& r) {
   const auto it = std::find_if(pending.begin(), pending.end(), [&](const auto& p) { return p.req_id == r.req_id; });
   if (it == pending.end()) {
     if (r.kind == FrameKind::SubscribeFailed)
-      spdlog::warn("{} refused a request (req_id '{}'): {}", to_string(protocol_), r.req_id, r.message);
+      spdlog::warn("{} refused a request (req_id '{}'): {}", to_string(protocol_), TextGuard::printable(r.req_id),
+                   TextGuard::printable(r.message, 200));
     return;
   }
   // `subscribed` counts coins whose trades come: a refused book topic costs the coin its quotes only.
@@ -261,7 +264,7 @@ void MarketFeed::on_subscribe_reply(Link& link, const FrameResult& r) {
       for (const auto& t : refused) {
         const std::string& symbol = symbols_.symbol(t.coin);
         spdlog::error("{} refused the subscription to {}: {}; {} {}", to_string(protocol_),
-                      bybit_topic(t.quote, symbol), r.message, symbol,
+                      bybit_topic(t.quote, symbol), TextGuard::printable(r.message, 200), symbol,
                       t.quote ? "gets no quotes: its fills use the trade price" : "gets no prices");
       }
   }
@@ -438,8 +441,9 @@ void MarketFeed::report_bad_frame(BadFrame reason, std::string_view text) {
   last_bad_warning_ = now;
   const std::string more = bad_unreported_ ? fmt::format(" ({} more since the last warning)", bad_unreported_) : "";
   bad_unreported_ = 0;
-  spdlog::warn("{}: dropped a bad frame ({}){}: {}{}", to_string(protocol_), to_string(reason), more,
-               text.substr(0, bad_frame_excerpt), text.size() > bad_frame_excerpt ? "..." : "");
+  // The excerpt is network text: escaped, so a frame cannot write log lines of its own.
+  spdlog::warn("{}: dropped a bad frame ({}){}: {}", to_string(protocol_), to_string(reason), more,
+               TextGuard::printable(text, bad_frame_excerpt));
 }
 
 void MarketFeed::start_rotation(const std::string& why) {

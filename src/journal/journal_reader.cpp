@@ -1,5 +1,7 @@
 #include "tradingd/journal/journal_reader.hpp"
 
+#include "tradingd/config/input_file.hpp"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cmath>
@@ -85,8 +87,16 @@ ConditionRow read_condition(SQLite::Statement& q) {
 
 }  // namespace
 
+namespace {
+// SQLite would block opening a FIFO: only a regular file is opened.
+const std::filesystem::path& regular(const std::filesystem::path& p) {
+  InputFile::require_regular(p, "journal");
+  return p;
+}
+}  // namespace
+
 JournalReader::JournalReader(const std::filesystem::path& db_path)
-    : db_(std::make_unique<SQLite::Database>(db_path.string(), SQLite::OPEN_READONLY)) {
+    : db_(std::make_unique<SQLite::Database>(regular(db_path).string(), SQLite::OPEN_READONLY)) {
   db_->setBusyTimeout(5000);
 }
 

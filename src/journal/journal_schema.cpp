@@ -171,6 +171,16 @@ void JournalSchema::ensure(SQLite::Database& db) {
                                ": has tables but no journal schema version; not a tradingd journal?");
     return migrate(db, 0, current_version);
   }
+  // Every version has these four tables; a database without them is not a
+  // journal, whatever its user_version says, and is left untouched.
+  for (const char* table : {"conditions", "trades", "balance", "events"}) {
+    SQLite::Statement q(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?");
+    q.bind(1, table);
+    q.executeStep();
+    if (q.getColumn(0).getInt() == 0)
+      throw std::runtime_error(db.getFilename() + ": journal schema version " + std::to_string(version) +
+                               " but no table '" + table + "'; not a tradingd journal, or a damaged one");
+  }
   // An older journal: keep a consistent copy of it as it was, then migrate.
   const std::string backup = db.getFilename() + ".bak-v" + std::to_string(version);
   if (std::filesystem::exists(backup))
@@ -178,7 +188,13 @@ void JournalSchema::ensure(SQLite::Database& db) {
   SQLite::Statement vacuum(db, "VACUUM INTO ?");
   vacuum.bind(1, backup);
   vacuum.exec();
-  migrate(db, version, current_version);
+  try {
+    migrate(db, version, current_version);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(db.getFilename() + ": migrating the journal from schema version " +
+                             std::to_string(version) + " failed (" + e.what() +
+                             "); it is unchanged, and a copy is kept as " + backup);
+  }
   spdlog::info("journal {}: migrated from schema version {} to {}; the old journal is kept as {}", db.getFilename(),
                version, current_version, backup);
 }

@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "tradingd/domain/time_format.hpp"
+#include "tradingd/config/input_file.hpp"
 #include "tradingd/journal/journal_schema.hpp"
 
 namespace tradingd {
@@ -145,7 +147,7 @@ class TradeJournal::Writer {
     if (c.trailing_stop_pct) detail["trailing_stop_pct"] = *c.trailing_stop_pct;
     if (c.max_hold_ms) detail["max_hold_ms"] = *c.max_hold_ms;
     if (!c.oco_group.empty()) detail["oco_group"] = c.oco_group;
-    event(r.ts_ms, "CONDITION_ARMED", c.id, detail.dump());
+    event(r.ts_ms, "CONDITION_ARMED", c.id, detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
 
   void write(const ConditionFinished& r) {
@@ -156,7 +158,7 @@ class TradeJournal::Writer {
     bind_text(s, 4, r.id.view());
     run(s);
     event(r.ts_ms, "CONDITION_" + std::string(to_string(r.status)), r.id.view(),
-          nlohmann::json{{"reason", r.reason.view()}}.dump());
+          nlohmann::json{{"reason", r.reason.view()}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
 
   void write(const PositionOpened& r) {
@@ -196,7 +198,7 @@ class TradeJournal::Writer {
                          {"entry_mark", p.entry_mark},
                          {"entry_fill", to_string(p.entry_fill)},
                          {"size_usd", p.size_usd}}
-              .dump());
+              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
 
   void write(const PositionClosed& r) {
@@ -226,7 +228,7 @@ class TradeJournal::Writer {
                          {"exit_fill", to_string(r.exit_fill)},
                          {"pnl_usd", r.pnl_usd},
                          {"balance", r.balance_after}}
-              .dump());
+              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
 
   void write(const BestPriceUpdate& r) {
@@ -260,9 +262,20 @@ TradeJournal::TradeJournal(std::filesystem::path db_path, std::size_t capacity)
     : path_(std::move(db_path)), queue_(capacity) {
   if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
   lock_ = std::make_unique<JournalLock>(path_);
-  db_ = std::make_unique<SQLite::Database>(path_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-  JournalSchema::configure_writer(*db_);
-  JournalSchema::ensure(*db_);
+  // A FIFO or a device would block SQLite's open or be written over.
+  if (std::filesystem::exists(path_)) InputFile::require_regular(path_, "journal");
+  try {
+    db_ = std::make_unique<SQLite::Database>(path_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db_->setBusyTimeout(5000);
+    JournalSchema::ensure(*db_);  // refuses a foreign database before anything is written to it
+    JournalSchema::configure_writer(*db_);
+    // Every statement the writer thread will run is prepared once here, on the
+    // starting thread: a journal missing a table or column is refused at
+    // start-up (exit 2) rather than failing on the writer thread later.
+    Writer probe(*db_);
+  } catch (const SQLite::Exception& e) {
+    throw std::runtime_error(path_.string() + ": cannot use the journal: " + e.what());
+  }
 }
 
 TradeJournal::~TradeJournal() {
@@ -345,6 +358,21 @@ std::vector<TradeRow> TradeJournal::get_recent(double hours, std::int64_t now_ms
 }
 
 void TradeJournal::writer_main() {
+  try {
+    write_loop();
+  } catch (const std::exception& e) {
+    // Write failures are retried inside the loop; what reaches here is a
+    // broken invariant (out of memory, say). An exception escaping a thread
+    // would abort with a core dump; instead the daemon stops with exit 2 and
+    // the file named. Committed transactions are intact on disk.
+    spdlog::critical("journal {}: the writer thread failed: {}; tradingd stops (exit 2)", path_.string(), e.what());
+    spdlog::shutdown();
+    std::fprintf(stderr, "tradingd: error: journal %s: the writer thread failed: %s\n", path_.c_str(), e.what());
+    std::_Exit(2);
+  }
+}
+
+void TradeJournal::write_loop() {
   // From here on this thread owns db_ (handed over by start(); the io thread no
   // longer touches it).
   std::unique_ptr<SQLite::Database> db = std::move(db_);

@@ -56,7 +56,7 @@ TEST_CASE("bad start-up inputs exit 2 and say what and where", "[integration][cl
   auto r =
       h.run({"--config", cfg, "--conditions", h.write("c.json", "[{\"id\": ").string(), "--replay", ticks}, "badjson");
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.err, Catch::Contains("c.json: not valid JSON"));
+  CHECK_THAT(r.err, Catch::Contains("c.json:1: not valid JSON"));
   CHECK_FALSE(std::filesystem::exists(h.db_path()));  // refused before the journal opened
 
   const auto good = h.write("good.json", "[]").string();
@@ -86,7 +86,7 @@ TEST_CASE("a bad condition is refused naming the field while the others load", "
   const auto r = h.replay(conditions, h.write("t.csv", "1764158400000,BTC,50\n"));
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::Contains("condition #2 (id \"bad\") refused: trigger_price: must be finite and > 0"));
+  CHECK_THAT(r.out, Catch::Contains("condition #2 (id \"bad\") refused: trigger_price: must be finite, > 0 and at most 1e12"));
   CHECK(h.query("SELECT group_concat(id) FROM conditions") == "good");
   CHECK(h.query("SELECT count(*) FROM events WHERE kind = 'CONDITION_REFUSED'") == "1");
 }

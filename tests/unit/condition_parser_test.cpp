@@ -136,7 +136,7 @@ TEST_CASE("each field rule refuses the condition and names the field; the others
 TEST_CASE("a conditions file that is not a JSON array of objects is a start-up error", "[unit][conditions]") {
   Fixture f;
   CHECK_THROWS_AS(f.parser.parse_text("[{", "c.json", now), ConfigError);
-  CHECK_THROWS_WITH(f.parser.parse_text("[{", "c.json", now), Catch::Contains("c.json: not valid JSON"));
+  CHECK_THROWS_WITH(f.parser.parse_text("[{", "c.json", now), Catch::Contains("c.json:1: not valid JSON"));
   CHECK_THROWS_WITH(f.parser.parse_text("42", "c.json", now), Catch::Contains("expected a JSON array"));
   CHECK_THROWS_WITH(f.parser.parse_file("/nonexistent.json", now), Catch::Contains("cannot open conditions file"));
   const auto r = f.parser.parse_text("[3]", "c.json", now);

@@ -5,7 +5,11 @@
 // for the io thread.
 
 #include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
+#include "tradingd/config/condition_parser.hpp"
 #include "tradingd/domain/trade_condition.hpp"
 
 namespace tradingd {
@@ -17,6 +21,13 @@ class Sniper;
 class TradeJournal;
 struct Settings;
 
+// What became of a batch of conditions (a conditions file or one API request).
+struct ArmOutcome {
+  std::vector<std::string> armed;    // ids, in the order given
+  std::vector<std::string> refused;  // one message per refused condition, naming it and the field
+  bool duplicate = false;            // some refusal was for an id already used
+};
+
 class ControlTarget {
  public:
   [[nodiscard]] virtual Sniper& sniper() = 0;
@@ -26,9 +37,11 @@ class ControlTarget {
   [[nodiscard]] virtual const Clock& clock() const = 0;
   // nullptr outside service mode.
   [[nodiscard]] virtual const FeedSupervisor* feeds() const = 0;
-  // Arms a validated condition (the same path as the conditions file); the
-  // broken rule when refused.
-  virtual std::optional<FieldError> inject_condition(const TradeCondition& condition) = 0;
+  // Arms every accepted condition of a batch; every refusal, the parser's and
+  // the Sniper's (a duplicate id, shutting down), is journaled as a
+  // CONDITION_REFUSED event and logged (the first few of a batch: a burst of
+  // refusals cannot flood the log). `origin` labels messages.
+  virtual ArmOutcome arm_conditions(const ParsedConditions& parsed, std::string_view origin) = 0;
   // The operator's kill switch: no new entries while halted (exits go on); audited.
   virtual void set_halted(bool halted) = 0;
 

@@ -52,12 +52,12 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   TradingSystem(const TradingSystem&) = delete;
   TradingSystem& operator=(const TradingSystem&) = delete;
 
-  // Arms every condition of a parsed file; refusals are logged and audited.
-  // Returns how many were armed.
-  std::size_t arm_conditions(const ParsedConditions& parsed);
+  ArmOutcome arm_conditions(const ParsedConditions& parsed, std::string_view origin) override;
 
   // --- test-mode API: the same paths the feed and the control API use ------
-  std::optional<FieldError> inject_condition(const TradeCondition& condition) override;
+  // Arms one validated condition; the broken rule when refused (not journaled:
+  // arm_conditions does that for the files and the API).
+  std::optional<FieldError> inject_condition(const TradeCondition& condition);
   // False when the coin is not configured (nothing happens then).
   bool inject_price(std::string_view coin, double price, std::int64_t ts_ms);
 

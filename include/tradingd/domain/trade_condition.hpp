@@ -52,6 +52,9 @@ struct TradeCondition {
   static constexpr std::size_t max_reasoning_length = 1024;
   // About 31 years: entry time plus the limit stays far from overflowing.
   static constexpr std::int64_t max_hold_limit_ms = 1'000'000'000'000;
+  // Prices and sizes beyond any market: bounded so quantities stay normal numbers.
+  static constexpr double max_amount = 1e12;
+  static constexpr double min_position_size_usd = 0.01;
 
   // Checks every rule of DESIGN §3 except id uniqueness (the Sniper's and the
   // journal's business); returns the first broken rule. A condition needs at

@@ -24,7 +24,9 @@ class JournalSchema {
   static void ensure(SQLite::Database& db);
   // For tests: an empty database brought to exactly `version`.
   static void create_at(SQLite::Database& db, int version);
-  // Connection settings every writer connection uses (WAL, busy timeout).
+  // Nothing is written before the database is known to be a journal (or empty).
+  // Connection settings every writer connection uses (WAL, busy timeout): after
+  // ensure(), so a foreign database is never switched to WAL.
   static void configure_writer(SQLite::Database& db);
 };
 

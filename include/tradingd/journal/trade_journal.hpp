@@ -91,7 +91,8 @@ class TradeJournal final : public RecordSink {
   class Writer;
 
   void enqueue_blocking(Message&& m);  // io thread, start-up/shutdown only
-  void writer_main();                  // writer thread
+  void writer_main();                  // writer thread: write_loop(), a failure ends the process with exit 2
+  void write_loop();                   // writer thread
 
   std::filesystem::path path_;
   std::unique_ptr<JournalLock> lock_;     // held for the journal's life: one daemon per database
