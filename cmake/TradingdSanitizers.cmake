@@ -1,7 +1,13 @@
-# TRADINGD_SANITIZE=ON builds every target with AddressSanitizer and
-# UndefinedBehaviorSanitizer (the `asan` preset); UBSan findings abort the test.
-option(TRADINGD_SANITIZE "Build with ASan + UBSan" OFF)
-if(TRADINGD_SANITIZE)
+# TRADINGD_SANITIZE builds every target with sanitizers:
+#   ON (or "address")  AddressSanitizer + UndefinedBehaviorSanitizer (the `asan`
+#                      and `fuzz` presets); UBSan findings abort the test.
+#   "thread"           ThreadSanitizer (the `tsan` preset): the io thread, the
+#                      journal writer, the log thread and the API helper thread.
+set(TRADINGD_SANITIZE OFF CACHE STRING "Sanitizers: OFF, ON/address (ASan + UBSan) or thread (TSan)")
+if(TRADINGD_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(TRADINGD_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined
                       -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)

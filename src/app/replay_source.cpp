@@ -55,6 +55,10 @@ ReplaySource ReplaySource::load(const std::filesystem::path& path, const CoinTab
   InputFile::require_regular(path, "replay file");  // a FIFO or /dev/zero would never end
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError({path.string() + ": cannot open replay file"});
+  return parse(in, path.string(), coins);
+}
+
+ReplaySource ReplaySource::parse(std::istream& in, std::string_view name, const CoinTable& coins) {
   ReplaySource src;
   std::vector<std::string> errors;
   std::string line;
@@ -64,7 +68,7 @@ ReplaySource ReplaySource::load(const std::filesystem::path& path, const CoinTab
   while (next_line(*in.rdbuf(), line, too_long)) {
     ++line_no;
     auto fail = [&](const std::string& msg) {
-      if (errors.size() < 20) errors.push_back(path.string() + ":" + std::to_string(line_no) + ": " + msg);
+      if (errors.size() < 20) errors.push_back(std::string(name) + ":" + std::to_string(line_no) + ": " + msg);
     };
     std::string_view l = line;
     if (line_no == 1 && l.substr(0, 3) == "\xEF\xBB\xBF") l.remove_prefix(3);  // a UTF-8 byte order mark
@@ -137,7 +141,7 @@ ReplaySource ReplaySource::load(const std::filesystem::path& path, const CoinTab
     src.ticks_.push_back(t);
   }
   if (!errors.empty()) throw ConfigError(std::move(errors));
-  if (src.ticks_.empty()) throw ConfigError({path.string() + ": no ticks"});
+  if (src.ticks_.empty()) throw ConfigError({std::string(name) + ": no ticks"});
   return src;
 }
 

@@ -25,7 +25,7 @@ constexpr auto idle_poll = std::chrono::milliseconds(5);
 }  // namespace
 
 SimServer::SimServer(net::io_context& io, const SimOptions& options, PricePath path, const SimCertificate* cert)
-    : io_(io), options_(options), path_(std::move(path)), acceptor_(io), timer_(io), refuse_timer_(io) {
+    : options_(options), path_(std::move(path)), acceptor_(io), timer_(io), refuse_timer_(io) {
   if (options_.tls) {
     if (!cert) throw std::logic_error("TLS needs a certificate");
     tls_ = std::make_shared<net::ssl::context>(net::ssl::context::tls_server);

@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <istream>
+#include <string_view>
 #include <vector>
 
 #include "tradingd/domain/coin_table.hpp"
@@ -28,6 +30,8 @@ struct ReplayTick {
 class ReplaySource {
  public:
   [[nodiscard]] static ReplaySource load(const std::filesystem::path& path, const CoinTable& coins);
+  // The same from any stream; `name` labels messages ("name:line: ...").
+  [[nodiscard]] static ReplaySource parse(std::istream& in, std::string_view name, const CoinTable& coins);
 
   [[nodiscard]] const std::vector<ReplayTick>& ticks() const { return ticks_; }
 

@@ -49,7 +49,6 @@ class SimServer {
   void step();
   void schedule(std::chrono::steady_clock::duration delay);
 
-  boost::asio::io_context& io_;
   const SimOptions& options_;
   PricePath path_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
