@@ -1,22 +1,55 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds (release preset) and runs
-# every test: unit, integration and perf. Exit code is ctest's.
-#   PRESET=asan bash scripts/test.sh    # the same under ASan + UBSan
+# The test command (README; .ci/run calls it): installs what is missing, then
+# for each stage builds its preset and runs its tests:
+#   release  GCC Release (-O3): every test (unit, integration, perf, fuzz corpora, install)
+#   asan     GCC Debug with ASan + UBSan, halting on the first report: every test
+#   tsan     GCC RelWithDebInfo with ThreadSanitizer: the unit and journal tests and the
+#            live feed tests (tradingd's threads: io, journal writer, log, API helper)
+#   clang    Clang 14: every test; the fuzz targets are real libFuzzer binaries here
+# STAGES="release clang" bash scripts/test.sh runs some of them; PRESET=asan runs one.
+# Exit code: the first failing stage's ctest code; the time of each stage is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-preset="${PRESET:-release}"
+stages="${STAGES:-${PRESET:-release asan tsan clang}}"
 
 bash scripts/install-deps.sh
 # Test-only tools: promtool (Debian's prometheus package) checks /metrics;
-# headless Chromium loads the dashboard.
+# headless Chromium loads the dashboard; clang-14 and its runtime (libFuzzer)
+# build the clang stage.
 missing=()
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v chromium >/dev/null || missing+=(chromium)
+if [[ " $stages " == *" clang "* ]]; then
+  command -v clang++-14 >/dev/null || missing+=(clang-14)
+  dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "install ok installed" ||
+    missing+=(libclang-rt-14-dev)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} for the tests"
   if [ "$(id -u)" -eq 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
-  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y --no-install-recommends "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq --no-install-recommends "${missing[@]}"
 fi
-cmake --preset "$preset"
-cmake --build --preset "$preset"
-ctest --preset "$preset" --output-on-failure --timeout 600 -j "$(nproc)"
+
+summary=()
+for stage in $stages; do
+  start=$(date +%s)
+  echo "=== test.sh: stage ${stage} ==="
+  cmake --preset "$stage"
+  cmake --build --preset "$stage"
+  built=$(date +%s)
+  selection=()
+  # TSan: the threads' own tests; the API, browser and load tests add time, not threads.
+  if [[ "$stage" == tsan ]]; then selection=(-R "^(unit: |integration:( live| resilience))"); fi
+  set +e
+  ctest --preset "$stage" --output-on-failure --timeout 900 -j "$(nproc)" "${selection[@]}"
+  code=$?
+  set -e
+  end=$(date +%s)
+  summary+=("${stage}: build $((built - start)) s, tests $((end - built)) s, ctest exit ${code}")
+  if [[ $code -ne 0 ]]; then
+    printf 'test.sh: %s\n' "${summary[@]}"
+    exit "$code"
+  fi
+done
+printf 'test.sh: %s\n' "${summary[@]}"

@@ -12,6 +12,7 @@
 #include "tradingd/api/control_api.hpp"
 #include "tradingd/domain/manual_clock.hpp"
 #include "tradingd/domain/time_format.hpp"
+#include "tradingd/journal/journal_id_history.hpp"
 #include "tradingd/journal/journal_reader.hpp"
 
 namespace tradingd {
@@ -60,7 +61,10 @@ TradingSystem::TradingSystem(boost::asio::io_context& io, const Settings& settin
       signals_(io),
       replay_timer_(io) {
   journal_ = std::make_unique<TradeJournal>(settings_.storage.db_path);
-  sniper_ = std::make_unique<Sniper>(coins_, settings_.risk, settings_.paper, clock_, *journal_);
+  // Ids ever armed are looked up in the journal, not held in memory: memory
+  // stays flat however many conditions a long-lived journal has seen.
+  ids_ = std::make_unique<JournalIdHistory>(settings_.storage.db_path, *journal_);
+  sniper_ = std::make_unique<Sniper>(coins_, settings_.risk, settings_.paper, clock_, *journal_, ids_.get());
   health_ = std::make_unique<HealthMonitor>(io_, settings_.health, *sniper_, *journal_, clock_);
   recover();
   journal_->start();
@@ -94,7 +98,6 @@ void TradingSystem::recover() {
     journal_->submit(BalanceSet{recovery_.balance, "INITIAL", now});
   }
   sniper_->restore_balance(recovery_.balance);
-  for (const auto& id : state.known_condition_ids) sniper_->restore_known_id(id);
 
   for (const auto& row : state.open_trades) {
     if (auto p = to_position(row, coins_)) {

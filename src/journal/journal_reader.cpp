@@ -118,9 +118,6 @@ RecoveredState JournalReader::load_state() const {
         *db_, std::string("SELECT ") + condition_columns + " FROM conditions WHERE status = 'ACTIVE' ORDER BY rowid");
     while (active.executeStep()) s.active_conditions.push_back(read_condition(active).condition);
 
-    SQLite::Statement ids(*db_, "SELECT id FROM conditions");
-    while (ids.executeStep()) s.known_condition_ids.push_back(ids.getColumn(0).getString());
-
     SQLite::Statement stops(*db_,
                             "SELECT coin, max(exit_ms) FROM trades WHERE status = 'CLOSED' AND pnl_usd < 0 "
                             "AND exit_reason IN ('STOP_LOSS', 'TRAILING_STOP') GROUP BY coin ORDER BY coin");

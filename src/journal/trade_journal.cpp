@@ -293,6 +293,7 @@ void TradeJournal::start() {
 }
 
 void TradeJournal::submit(JournalRecord&& record) {
+  ++submitted_;
   Message m{std::move(record)};
   if (spill_.empty() && queue_.try_push(m)) return;
   // Full: keep it in order behind anything already waiting. Allocation here is
@@ -412,7 +413,8 @@ void TradeJournal::write_loop() {
                 .count(),
             std::memory_order_relaxed);
         for (const auto& rec : batch) Writer::log_committed(rec);
-        committed_.fetch_add(batch.size(), std::memory_order_relaxed);
+        // release: a reader that sees the count sees the commit (JournalIdHistory).
+        committed_.fetch_add(batch.size(), std::memory_order_release);
         batches_.fetch_add(1, std::memory_order_relaxed);
         if (!healthy_.exchange(true)) spdlog::info("journal: writes succeed again; {} records committed", batch.size());
         batch.clear();

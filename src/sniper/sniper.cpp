@@ -49,7 +49,7 @@ ReasonText oco_reason(const ConditionId& opener) {
 }  // namespace
 
 Sniper::Sniper(const CoinTable& coins, const RiskSettings& risk, const PaperSettings& paper, const Clock& clock,
-               RecordSink& sink)
+               RecordSink& sink, IdHistory* ids)
     : coins_(coins),
       risk_(risk),
       paper_(paper),
@@ -61,6 +61,8 @@ Sniper::Sniper(const CoinTable& coins, const RiskSettings& risk, const PaperSett
       quotes_(coins.size()),
       last_losing_stop_ms_(coins.size(), no_stop),
       oco_names_{std::string()},
+      own_ids_(ids ? nullptr : std::make_unique<MemoryIdHistory>()),
+      ids_(ids ? *ids : *own_ids_),
       balance_(paper.initial_balance) {
   // Room for the per-coin limit up front, so opening a position on the hot
   // path does not grow a vector; likewise the OCO scratch list.
@@ -70,9 +72,9 @@ Sniper::Sniper(const CoinTable& coins, const RiskSettings& risk, const PaperSett
 
 std::optional<FieldError> Sniper::arm(const TradeCondition& condition) {
   if (auto err = condition.validate(coins_)) return err;
-  if (known_ids_.count(condition.id) != 0)
+  if (ids_.contains(condition.id))
     return FieldError{"id", "'" + condition.id + "' is already in the journal (ids are never reused)"};
-  known_ids_.insert(condition.id);
+  ids_.add(condition.id);
   add_armed(*coins_.find(condition.coin), condition);
   sink_.submit(ConditionArmed{condition, clock_.now_ms()});
   return std::nullopt;
@@ -81,7 +83,7 @@ std::optional<FieldError> Sniper::arm(const TradeCondition& condition) {
 void Sniper::restore_condition(const TradeCondition& condition) {
   const auto coin = coins_.find(condition.coin);
   if (!coin) return;  // the caller reports coins that are no longer configured
-  known_ids_.insert(condition.id);
+  if (own_ids_) own_ids_->add(condition.id);  // a journal-backed history finds it in the journal
   add_armed(*coin, condition);
 }
 

@@ -87,7 +87,6 @@ TEST_CASE("records written by the writer thread read back as rows", "[unit][jour
     REQUIRE(state.active_conditions.size() == 1);  // c1 became TRIGGERED with its trade
     CHECK(state.active_conditions[0].id == "c2");
     CHECK(state.active_conditions[0].reasoning == "why");
-    CHECK(state.known_condition_ids.size() == 2);
 
     PositionClosed closed;
     closed.trade_id = "T-c1";

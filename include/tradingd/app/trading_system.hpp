@@ -36,6 +36,7 @@ namespace tradingd {
 class Clock;
 class ManualClock;
 class ControlApi;
+class JournalIdHistory;
 
 struct RecoverySummary {
   double balance = 0.0;
@@ -103,6 +104,7 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   CoinTable coins_;
   SymbolTable symbols_;
   std::unique_ptr<TradeJournal> journal_;
+  std::unique_ptr<JournalIdHistory> ids_;  // io thread; read-only connection to the journal
   std::unique_ptr<Sniper> sniper_;
   std::unique_ptr<HealthMonitor> health_;
   std::unique_ptr<FeedSupervisor> feeds_;

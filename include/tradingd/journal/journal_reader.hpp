@@ -54,7 +54,6 @@ struct RecoveredState {
   std::optional<double> balance;                  // the last balance row, if any
   std::vector<TradeRow> open_trades;              // status OPEN, in entry order
   std::vector<TradeCondition> active_conditions;  // status ACTIVE, in arming order
-  std::vector<std::string> known_condition_ids;   // every id ever armed
   // Per coin, the last close at a loss by STOP_LOSS or TRAILING_STOP: where a cooldown starts.
   std::vector<std::pair<std::string, std::int64_t>> last_losing_stops;
 };

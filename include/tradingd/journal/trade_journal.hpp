@@ -76,6 +76,10 @@ class TradeJournal final : public RecordSink {
   void stop();
 
   [[nodiscard]] JournalStats stats() const;
+  // io thread: records submitted so far, and records committed so far. Records
+  // commit in submission order, so record n is on disk once committed >= n.
+  [[nodiscard]] std::uint64_t submitted_records() const { return submitted_; }
+  [[nodiscard]] std::uint64_t committed_records() const { return committed_.load(std::memory_order_acquire); }
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
   // Trades entered in the last `hours`, read on a separate read-only
@@ -99,6 +103,7 @@ class TradeJournal final : public RecordSink {
   std::unique_ptr<SQLite::Database> db_;  // handed to the writer thread by start()
   SpscQueue<Message> queue_;
   std::deque<Message> spill_;  // io thread only
+  std::uint64_t submitted_ = 0;  // io thread only
   std::thread writer_thread_;
   bool started_ = false;  // io thread
   bool stopped_ = false;  // io thread

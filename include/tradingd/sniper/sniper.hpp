@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
+#include <memory>
 #include <vector>
 
 #include "tradingd/domain/coin_table.hpp"
@@ -23,6 +23,7 @@
 #include "tradingd/domain/position.hpp"
 #include "tradingd/domain/quote.hpp"
 #include "tradingd/domain/trade_condition.hpp"
+#include "tradingd/sniper/memory_id_history.hpp"
 
 namespace tradingd {
 
@@ -84,8 +85,10 @@ class Sniper {
   static constexpr std::int64_t best_price_persist_ms = 1000;  // DESIGN §4.2
   static constexpr std::size_t oco_scratch_reserve = 64;
 
+  // `ids`: the history of ids ever armed (JournalIdHistory in the daemon);
+  // nullptr keeps one in memory (tests, benchmarks).
   Sniper(const CoinTable& coins, const RiskSettings& risk, const PaperSettings& paper, const Clock& clock,
-         RecordSink& sink);
+         RecordSink& sink, IdHistory* ids = nullptr);
 
   // --- arming and start-up -------------------------------------------------
   // Validates (DESIGN §3 plus id uniqueness over the journal's lifetime), arms,
@@ -93,7 +96,7 @@ class Sniper {
   std::optional<FieldError> arm(const TradeCondition& condition);
   // Start-up recovery from the journal; writes no records.
   void restore_balance(double balance) { balance_ = balance; }
-  void restore_known_id(std::string id) { known_ids_.insert(std::move(id)); }
+  void restore_known_id(const std::string& id) { ids_.add(id); }
   void restore_condition(const TradeCondition& condition);  // already journaled as ACTIVE
   void restore_position(const Position& position);          // already journaled as OPEN, best_price included
   // The last close on `coin` at a loss by STOP_LOSS or TRAILING_STOP (the cooldown's start).
@@ -133,7 +136,7 @@ class Sniper {
   [[nodiscard]] bool trading_enabled() const { return trading_enabled_; }
   [[nodiscard]] bool entries_halted() const { return entries_halted_; }
   // Whether `id` was ever armed in this journal (ids are never reused).
-  [[nodiscard]] bool is_known_id(const std::string& id) const { return known_ids_.count(id) != 0; }
+  [[nodiscard]] bool is_known_id(const std::string& id) const { return ids_.contains(id); }
   [[nodiscard]] double balance() const { return balance_; }
   [[nodiscard]] std::size_t open_position_count() const { return open_count_; }
   [[nodiscard]] std::size_t active_condition_count() const { return armed_count_; }
@@ -201,9 +204,10 @@ class Sniper {
   std::vector<Quote> quotes_;                               // by CoinId; the slot fills read
   std::vector<std::int64_t> last_losing_stop_ms_;           // by CoinId; INT64_MIN = none
   std::vector<OcoSibling> oco_scratch_;                     // reserved: an OCO cancel does not allocate
-  std::unordered_set<std::string> known_ids_;               // arm path only, never per tick
   std::unordered_map<std::string, std::uint32_t> oco_ids_;  // arm path only
   std::vector<std::string> oco_names_;                      // by interned id; [0] = ""
+  std::unique_ptr<MemoryIdHistory> own_ids_;  // when no history was given
+  IdHistory& ids_;                            // arm path only, never per tick
   double balance_;
   std::size_t open_count_ = 0;
   std::size_t armed_count_ = 0;
