@@ -40,7 +40,7 @@ for stage in $stages; do
   built=$(date +%s)
   selection=()
   # TSan: the threads' own tests; the API, browser and load tests add time, not threads.
-  if [[ "$stage" == tsan ]]; then selection=(-R "^(unit: |integration:( live| resilience))"); fi
+  if [[ "$stage" == tsan ]]; then selection=(-R "^(unit:|integration:(live|resilience))"); fi
   set +e
   ctest --preset "$stage" --output-on-failure --timeout 900 -j "$(nproc)" "${selection[@]}"
   code=$?

@@ -72,7 +72,7 @@ Settled settled(const DaemonHarness& h) {
 
 }  // namespace
 
-TEST_CASE("durability: kill -9 at random moments, 50 times; every restart finds a consistent journal",
+TEST_CASE("durability: kill -9 at random moments, 50 times, every restart finds a consistent journal",
           "[integration][durability][crash]") {
   LiveRun run("crash-loop", "bybit");
   run.daemon.set("trading", "coins", R"(["BTC", "ETH", "SOL"])");
@@ -132,7 +132,7 @@ TEST_CASE("durability: kill -9 at random moments, 50 times; every restart finds 
   CHECK(run.log().find("(recovered)") != std::string::npos);
 }
 
-TEST_CASE("durability: kill -9 mid-trail; the restart trails from the best price the journal kept",
+TEST_CASE("durability: kill -9 mid-trail, the restart trails from the best price the journal kept",
           "[integration][durability][trailing]") {
   LiveRun run("kill-trail", "bybit");
   run.daemon.set("shutdown", "positions", "\"keep\"");
@@ -220,7 +220,7 @@ TEST_CASE("durability: an inconsistent or damaged journal stops start-up with ex
   }
 }
 
-TEST_CASE("durability: a real v2 journal is migrated to v3 at start-up, keeping a backup; trading goes on from it",
+TEST_CASE("durability: a real v2 journal is migrated to v3 at start-up, keeping a backup, trading goes on from it",
           "[integration][durability][schema]") {
   // Written by tradingd at commit 2fcc610 (tests/data/make-journal-v2.sh): BTC
   // took profit, ETH stopped out at a loss at 12:00:07, SOL is open (SL 147,
@@ -322,7 +322,7 @@ void check_nothing_lost(const LiveRun& run) {
 
 }  // namespace
 
-TEST_CASE("durability: the database locked by another process; trading goes on and everything is written after",
+TEST_CASE("durability: the database locked by another process, trading goes on and everything is written after",
           "[integration][durability][storage]") {
   LiveRun run("db-locked", "bybit");
   write_busy_path(run);
@@ -344,7 +344,7 @@ TEST_CASE("durability: the database locked by another process; trading goes on a
   check_nothing_lost(run);
 }
 
-TEST_CASE("durability: a full disk (file-size limit); trading goes on and everything is written once it clears",
+TEST_CASE("durability: a full disk (file-size limit), trading goes on and everything is written once it clears",
           "[integration][durability][storage]") {
   LiveRun run("disk-full", "bybit");
   write_busy_path(run);
@@ -369,7 +369,7 @@ TEST_CASE("durability: a full disk (file-size limit); trading goes on and everyt
   check_nothing_lost(run);
 }
 
-TEST_CASE("durability: a read-only journal file; trading goes on and everything is written once it is writable",
+TEST_CASE("durability: a read-only journal file, trading goes on and everything is written once it is writable",
           "[integration][durability][storage]") {
   // The daemon runs as an unprivileged user (root ignores file permissions),
   // on a journal it has written before.

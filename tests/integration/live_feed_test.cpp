@@ -88,7 +88,7 @@ TEST_CASE("live over wss: LONG takes profit, SHORT stops out, SIGTERM exits 0", 
   }
 }
 
-TEST_CASE("live: bad frames mixed in are dropped and counted; the trades are the same", "[integration][feed]") {
+TEST_CASE("live: bad frames mixed in are dropped and counted, the trades are the same", "[integration][feed]") {
   for (const std::string exchange : {"bybit", "binance"}) {
     SECTION(exchange) {
       PathRun run("bad-frames-" + exchange, exchange);
@@ -101,7 +101,7 @@ TEST_CASE("live: bad frames mixed in are dropped and counted; the trades are the
       const std::string log = run.log();
       CHECK(log.find("Feed " + exchange + " stopped: " + std::to_string(path_messages) + " ticks in " +
                      std::to_string(path_messages + 9 + (exchange == "bybit" ? 1 : 0)) +
-                     " frames, 9 bad frames (invalid_json 4, missing_field 0, bad_price 3, unknown_symbol 2)") !=
+                     " frames, 9 bad frames (invalid_json 4, missing_field 0, bad_price 3, unknown_symbol 2, crossed_quote 0)") !=
             std::string::npos);
       CHECK(log.find(exchange + ": dropped a bad frame (invalid_json)") != std::string::npos);
       CHECK(log.find("Disconnected") == std::string::npos);  // the connection stayed up
@@ -109,7 +109,7 @@ TEST_CASE("live: bad frames mixed in are dropped and counted; the trades are the
   }
 }
 
-TEST_CASE("live: the sim closes the connection mid-path; tradingd reconnects, resubscribes, finishes",
+TEST_CASE("live: the sim closes the connection mid-path, tradingd reconnects, resubscribes, finishes",
           "[integration][feed]") {
   for (const std::string exchange : {"bybit", "binance"}) {
     SECTION(exchange) {
@@ -175,7 +175,7 @@ TEST_CASE("live: Bybit subscriptions go out 10 args at a time and a refused symb
   CHECK(log.find("args size") == std::string::npos);  // no request had more than 10
 }
 
-TEST_CASE("live: a certificate from the wrong CA fails the TLS handshake; tradingd retries and never trades",
+TEST_CASE("live: a certificate from the wrong CA fails the TLS handshake, tradingd retries and never trades",
           "[integration][feed]") {
   PathRun run("wrong-ca", "bybit");
   SimProcess sim(run.sim_args({}), run.daemon.dir(), "sim");

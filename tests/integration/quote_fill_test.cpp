@@ -125,7 +125,7 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("quotes over wss: crossed, zero and non-numeric quotes are bad frames, counted by reason; fills unchanged",
+TEST_CASE("quotes over wss: crossed, zero and non-numeric quotes are bad frames, counted by reason, fills unchanged",
           "[integration][feed][quotes]") {
   for (const std::string exchange : {"bybit", "binance"}) {
     SECTION(exchange) {
@@ -167,7 +167,7 @@ TEST_CASE("quotes over wss: once quotes stop, fills fall back to the trade price
 }
 
 TEST_CASE(
-    "quotes for 20 coins: Bybit subscribes in requests of at most 10 topics; Binance names both streams of "
+    "quotes for 20 coins: Bybit subscribes in requests of at most 10 topics, Binance names both streams of "
     "each coin in one URL",
     "[integration][feed][quotes]") {
   const std::vector<std::string> coins = {"BTC", "ETH", "SOL",  "BNB", "XRP", "DOGE", "ADA",  "AVAX",  "LINK", "DOT",

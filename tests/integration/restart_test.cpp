@@ -120,7 +120,7 @@ TEST_CASE("kill -9 mid-run leaves a consistent journal that a restart trades on"
   CHECK(h.query("SELECT count(*) FROM (SELECT id FROM trades GROUP BY id HAVING count(*) > 1)") == "0");
 }
 
-TEST_CASE("a restart mid-trail resumes the trail from the persisted best price; time limits survive too",
+TEST_CASE("a restart mid-trail resumes the trail from the persisted best price, time limits survive too",
           "[integration][restart][trailing]") {
   DaemonHarness h("restart-trail");
   h.set("shutdown", "conditions", "\"keep\"");

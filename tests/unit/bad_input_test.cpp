@@ -223,7 +223,7 @@ TEST_CASE("conditions: values no market has are refused naming the field", "[uni
   CHECK(coin.size() < 400);
 }
 
-TEST_CASE("replay: a byte order mark keeps the first tick; negative times and endless lines are refused",
+TEST_CASE("replay: a byte order mark keeps the first tick, negative times and endless lines are refused",
           "[unit][input][replay]") {
   TempDir dir("replay-input");
   const CoinTable coins({"BTC"});
@@ -242,7 +242,7 @@ TEST_CASE("replay: a byte order mark keeps the first tick; negative times and en
   CHECK_THAT(ctl, Catch::Contains("coin: 'BT\\u{1B}[2JC'"));
 }
 
-TEST_CASE("journal: a foreign database is refused untouched; a damaged journal is refused at start-up",
+TEST_CASE("journal: a foreign database is refused untouched, a damaged journal is refused at start-up",
           "[unit][input][journal]") {
   TempDir dir("foreign-journal");
   const auto foreign = dir / "notes.db";

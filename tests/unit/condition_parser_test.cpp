@@ -67,7 +67,7 @@ TEST_CASE("times are ISO-8601 UTC or epoch milliseconds", "[unit][conditions]") 
   CHECK(r.accepted[0].valid_until_ms == now + 300'000);
 }
 
-TEST_CASE("each field rule refuses the condition and names the field; the others load", "[unit][conditions]") {
+TEST_CASE("each field rule refuses the condition and names the field, the others load", "[unit][conditions]") {
   struct Row {
     std::string extra, without, field;
   };
@@ -81,8 +81,8 @@ TEST_CASE("each field rule refuses the condition and names the field; the others
       {"\"coin\":\"DOGE\"", "", "coin: 'DOGE' is not one of the configured"},
       {"\"direction\":\"UP\"", "", "direction: must be \"LONG\" or \"SHORT\""},
       {"\"trigger_type\":\"OVER\"", "", "trigger_type: must be \"ABOVE\" or \"BELOW\""},
-      {"\"trigger_price\":0", "", "trigger_price: must be finite and > 0"},
-      {"\"trigger_price\":-5", "", "trigger_price: must be finite and > 0"},
+      {"\"trigger_price\":0", "", "trigger_price: must be finite, > 0 and at most 1e12"},
+      {"\"trigger_price\":-5", "", "trigger_price: must be finite, > 0 and at most 1e12"},
       {"\"trigger_price\":\"42000\"", "", "trigger_price: must be a number"},
       {"\"stop_loss_pct\":1", "", "stop_loss_pct: must be at least 0 (no stop-loss) and below 1"},
       {"\"stop_loss_pct\":-0.01", "", "stop_loss_pct: must be at least 0 (no stop-loss) and below 1"},
@@ -108,7 +108,7 @@ TEST_CASE("each field rule refuses the condition and names the field; the others
       {"\"oco_group\":\"\"", "", "oco_group: must be 1-64 characters"},
       {"\"oco_group\":\"" + std::string(65, 'g') + "\"", "", "oco_group: must be 1-64 characters"},
       {"\"oco_group\":7", "", "oco_group: must be a string"},
-      {"\"position_size_usd\":0", "", "position_size_usd: must be finite and > 0"},
+      {"\"position_size_usd\":0", "", "position_size_usd: must be at least 0.01 and at most 1e12"},
       {"", "position_size_usd", "position_size_usd: is required"},
       {"\"strategy_id\":\"" + std::string(65, 's') + "\"", "", "strategy_id: must be at most 64"},
       {"\"reasoning\":\"" + std::string(1025, 'r') + "\"", "", "reasoning: must be at most 1024"},
@@ -144,7 +144,7 @@ TEST_CASE("a conditions file that is not a JSON array of objects is a start-up e
   CHECK_THAT(r.refused[0], Catch::Contains("must be a JSON object"));
 }
 
-TEST_CASE("trailing stops, time limits and OCO groups are read; stop-loss or take-profit 0 means none",
+TEST_CASE("trailing stops, time limits and OCO groups are read, stop-loss or take-profit 0 means none",
           "[unit][conditions]") {
   Fixture f;
   const auto r = f.parser.parse_text(

@@ -284,7 +284,7 @@ TEST_CASE("A frame with one bad trade among good ones delivers none of them", "[
   CHECK(rig.bybit.ticks()[0].price == 102.0);
 }
 
-TEST_CASE("Symbols map to coin ids in any case; unknown ones do not", "[feed]") {
+TEST_CASE("Symbols map to coin ids in any case, unknown ones do not", "[feed]") {
   const CoinTable coins({"BTC", "ETH", "SOL",  "BNB", "XRP", "DOGE", "ADA",  "AVAX",  "LINK", "DOT",
                          "POL", "UNI", "ATOM", "LTC", "BCH", "PEPE", "SHIB", "FLOKI", "WIF",  "BONK"});
   const SymbolTable symbols(coins, "USDT");

@@ -402,7 +402,7 @@ TEST_CASE("OCO: when one of a group opens, its ACTIVE siblings on any coin are C
   CHECK(rig.sink.all<PositionOpened>().size() == 3);
 }
 
-TEST_CASE("OCO: a rejected or expired member cancels nothing; a lone member opens normally", "[unit][sniper]") {
+TEST_CASE("OCO: a rejected or expired member cancels nothing, a lone member opens normally", "[unit][sniper]") {
   RiskSettings risk = wide_risk();
   risk.max_exposure_pct = 0.1;
   SniperRig rig(risk);
