@@ -92,10 +92,14 @@ struct FrameParser::Impl {
     has = false;
     std::optional<BadFrame> problem;
     for (auto level : levels) {
+      if (level.error()) return classify(level.error());
       od::array pair;
       if (auto e = level.get_array().get(pair)) return classify(e);
       bool first = true;
       for (auto item : pair) {
+        // An error of the iteration itself (a missing comma) ends it: ondemand
+        // cannot step past one, and going on reads through a dead iterator.
+        if (item.error()) return classify(item.error());
         std::string_view text;
         const auto e = item.get_string().get(text);
         if (!first || has || problem) continue;  // the size, or a deeper level: not needed
@@ -192,6 +196,7 @@ struct FrameParser::Impl {
       od::array data;
       if (auto e = obj.find_field_unordered("data").get_array().get(data)) return bad(classify(e));
       for (auto element : data) {
+        if (element.error()) return bad(classify(element.error()));
         od::object trade;
         if (auto e = element.get_object().get(trade)) return bad(classify(e));
         if (auto reason = add_trade(trade, "s", "p", "T", "seq")) return bad(*reason);

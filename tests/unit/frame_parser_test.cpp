@@ -302,3 +302,17 @@ TEST_CASE("Symbols map to coin ids in any case, unknown ones do not", "[feed]") 
   CHECK_FALSE(symbols.find("MATICUSDT"));
   CHECK_FALSE(symbols.find(""));
 }
+
+TEST_CASE("Bybit: a book level missing a comma is a bad frame, not a walk past the end (fuzz finding)", "[feed]") {
+  ParserRig rig;
+  // Found by fuzz_bybit_frame: iterating on after the error read through a dead
+  // iterator (UBSan: member access within null pointer of type ondemand::parser).
+  const auto r = rig.bybit.parse(R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["1""",1]],"a":[["2","1"]]}})");
+  CHECK(r.kind == FrameKind::Bad);
+  const auto t = rig.bybit.parse(R"({"topic":"publicTrade.BTCUSDT","data":[{"s":"BTCUSDT","p":"1","T":1} {"s":"x"}]})");
+  CHECK(t.kind == FrameKind::Bad);
+  // The parser is whole again for the next frame.
+  REQUIRE(rig.bybit.parse(R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["1","1"]],"a":[["2","1"]]}})")
+              .kind == FrameKind::Quote);
+  CHECK(rig.bybit.quote().bid == 1.0);
+}
