@@ -310,8 +310,18 @@ ApiResponse ApiRouter::trades(const std::filesystem::path& db_path, std::string_
     if (ec != std::errc() || p != v.data() + v.size() || !(hours > 0))
       return error(400, "hours must be a positive number");
   }
+  // Bounded: the answer (and the JSON built for it) never grows with the
+  // journal. `tradingd journal export` has every row.
+  std::int64_t limit = default_trades_limit;
+  if (const auto q = target.find("limit="); q != std::string_view::npos) {
+    const auto v = target.substr(q + 6, target.find('&', q) - q - 6);
+    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
+    if (ec != std::errc() || p != v.data() + v.size() || limit < 1 || limit > max_trades_limit)
+      return error(400, "limit must be a whole number from 1 to " + std::to_string(max_trades_limit));
+  }
   json out = json::array();
-  for (const auto& t : JournalReader(db_path).trades_since(now_ms - static_cast<std::int64_t>(hours * 3'600'000))) {
+  for (const auto& t :
+       JournalReader(db_path).trades_since(now_ms - static_cast<std::int64_t>(hours * 3'600'000), limit)) {
     json j{{"id", t.id},
            {"condition_id", t.condition_id},
            {"coin", t.coin},

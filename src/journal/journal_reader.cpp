@@ -131,10 +131,13 @@ RecoveredState JournalReader::load_state() const {
   return s;
 }
 
-std::vector<TradeRow> JournalReader::trades_since(std::int64_t since_ms) const {
-  SQLite::Statement q(
-      *db_, std::string("SELECT ") + trade_columns + " FROM trades WHERE entry_ms >= ? ORDER BY entry_ms, rowid");
+std::vector<TradeRow> JournalReader::trades_since(std::int64_t since_ms, std::int64_t limit) const {
+  // The newest `limit` (-1: all), returned oldest first.
+  SQLite::Statement q(*db_, std::string("SELECT * FROM (SELECT ") + trade_columns +
+                                ", rowid AS r FROM trades WHERE entry_ms >= ? ORDER BY entry_ms DESC, rowid DESC "
+                                "LIMIT ?) ORDER BY entry_ms, r");
   q.bind(1, static_cast<std::int64_t>(since_ms));
+  q.bind(2, limit);
   std::vector<TradeRow> rows;
   while (q.executeStep()) rows.push_back(read_trade(q));
   return rows;

@@ -59,6 +59,12 @@ TEST_CASE("api: arm a condition, watch it fire from sim prices, close it, halt a
 
   const auto trades = json::parse(http(run.port, "GET", "/trades?hours=1").body);
   CHECK(trades.size() == 2);
+  // Bounded answers: the newest `limit` trades, oldest first.
+  const auto newest = json::parse(http(run.port, "GET", "/trades?hours=1&limit=1").body);
+  REQUIRE(newest.size() == 1);
+  CHECK(newest[0]["id"] == trades[1]["id"]);
+  CHECK(http(run.port, "GET", "/trades?limit=0").status == 400);
+  CHECK(http(run.port, "GET", "/trades?limit=10001").status == 400);
   CHECK(stop(daemon) == 0);
   const std::string log = run.log();
   CHECK(log.find("HALTED by the operator") != std::string::npos);

@@ -43,7 +43,10 @@ class ApiRouter {
                      std::string_view body);
   [[nodiscard]] bool read_only() const { return token_.empty(); }
 
-  // GET /trades?hours=N, from the journal on disk: any thread but the io thread.
+  // GET /trades answers at most `limit` trades (the newest): 1000 unless asked, 10000 at most.
+  static constexpr std::int64_t default_trades_limit = 1000;
+  static constexpr std::int64_t max_trades_limit = 10000;
+  // GET /trades?hours=N&limit=M, from the journal on disk: any thread but the io thread.
   static ApiResponse trades(const std::filesystem::path& db_path, std::string_view target, std::int64_t now_ms);
 
  private:

@@ -88,7 +88,8 @@ class JournalReader {
   // credited once). Start-up refuses a journal with problems.
   [[nodiscard]] std::vector<std::string> integrity_problems() const;
   // Trades entered at or after `since_ms`, oldest first.
-  [[nodiscard]] std::vector<TradeRow> trades_since(std::int64_t since_ms) const;
+  // Trades entered at or after since_ms, oldest first; with a limit, only the newest `limit`.
+  [[nodiscard]] std::vector<TradeRow> trades_since(std::int64_t since_ms, std::int64_t limit = -1) const;
   [[nodiscard]] std::vector<TradeRow> open_trades() const;
   // Every condition, in arming order; only those with `status` when it is not empty.
   [[nodiscard]] std::vector<ConditionRow> conditions(const std::string& status = "") const;
