@@ -89,7 +89,7 @@ TEST_CASE("ids are never reused: the journal remembers them, memory keeps only t
     // Not committed yet: known from memory.
     CHECK(sys.inject_condition(far_condition("a"))->field == "id");
     sys.journal().flush().wait();
-    // Committed: known from the journal, and no longer held in memory.
+    // Committed: still known, now from the journal.
     CHECK(sys.sniper().is_known_id("a"));
     REQUIRE(sys.sniper().cancel("a", "consumed"));
     CHECK(sys.inject_condition(far_condition("a"))->field == "id");
