@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <optional>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -95,6 +96,22 @@ json position_json(const Position& p, const std::string& coin, std::optional<dou
   j["last_price"] = optional_number(last);
   j["unrealized_pnl_usd"] = last ? json(unrealized(p, *last)) : json(nullptr);
   return j;
+}
+
+// The value of `key` in the target's query ("/trades?hours=2&limit=5"), or nullopt.
+std::optional<std::string_view> query_param(std::string_view target, std::string_view key) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (pair.size() > key.size() && pair.substr(0, key.size()) == key && pair[key.size()] == '=')
+      return pair.substr(key.size() + 1);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -304,19 +321,17 @@ ApiResponse ApiRouter::flatten() {
 
 ApiResponse ApiRouter::trades(const std::filesystem::path& db_path, std::string_view target, std::int64_t now_ms) {
   double hours = 24;
-  if (const auto q = target.find("hours="); q != std::string_view::npos) {
-    const auto v = target.substr(q + 6, target.find('&', q) - q - 6);
-    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), hours);
-    if (ec != std::errc() || p != v.data() + v.size() || !(hours > 0))
+  if (const auto v = query_param(target, "hours")) {
+    const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), hours);
+    if (ec != std::errc() || p != v->data() + v->size() || !(hours > 0))
       return error(400, "hours must be a positive number");
   }
   // Bounded: the answer (and the JSON built for it) never grows with the
   // journal. `tradingd journal export` has every row.
   std::int64_t limit = default_trades_limit;
-  if (const auto q = target.find("limit="); q != std::string_view::npos) {
-    const auto v = target.substr(q + 6, target.find('&', q) - q - 6);
-    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
-    if (ec != std::errc() || p != v.data() + v.size() || limit < 1 || limit > max_trades_limit)
+  if (const auto v = query_param(target, "limit")) {
+    const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), limit);
+    if (ec != std::errc() || p != v->data() + v->size() || limit < 1 || limit > max_trades_limit)
       return error(400, "limit must be a whole number from 1 to " + std::to_string(max_trades_limit));
   }
   json out = json::array();

@@ -8,6 +8,7 @@
 #include "tradingd/config/config_error.hpp"
 #include "tradingd/config/input_file.hpp"
 #include "tradingd/domain/text_guard.hpp"
+#include "tradingd/domain/time_format.hpp"
 
 namespace tradingd {
 namespace {
@@ -45,9 +46,6 @@ bool next_line(std::streambuf& in, std::string& line, bool& too_long) {
   }
   return true;
 }
-
-// Epoch milliseconds from 1970 to the end of year 9999, as tick times.
-constexpr std::int64_t max_ts_ms = 253'402'300'799'999;
 
 }  // namespace
 
@@ -99,7 +97,7 @@ ReplaySource ReplaySource::parse(std::istream& in, std::string_view name, const 
       fail("ts_ms: '" + show(f[0]) + "' is not an integer of epoch milliseconds");
       continue;
     }
-    if (t.ts_ms < 0 || t.ts_ms > max_ts_ms) {
+    if (t.ts_ms < 0 || t.ts_ms > TimeFormat::max_epoch_ms) {
       fail("ts_ms: " + std::to_string(t.ts_ms) + " is not a time from 1970 to 9999 in epoch milliseconds");
       continue;
     }

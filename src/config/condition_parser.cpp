@@ -38,9 +38,6 @@ constexpr std::string_view known_fields[] = {"id",
 // parses or copies it (both recurse once per level).
 constexpr std::size_t max_json_depth = 16;
 
-// Times are between the epoch and the end of year 9999, as ISO-8601 prints them.
-constexpr std::int64_t max_time_ms = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
-
 // Field-level failure while reading one object; caught per condition.
 struct Refusal {
   FieldError error;
@@ -104,7 +101,7 @@ std::optional<std::int64_t> time_field(const json& o, const char* key, bool requ
     return std::nullopt;
   }
   const auto in_range = [&](double ms) {
-    if (ms < 0 || ms > static_cast<double>(max_time_ms))
+    if (ms < 0 || ms > static_cast<double>(TimeFormat::max_epoch_ms))
       refuse(key, "must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z");
     return static_cast<std::int64_t>(ms);
   };

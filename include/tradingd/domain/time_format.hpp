@@ -13,6 +13,10 @@ namespace tradingd {
 
 class TimeFormat {
  public:
+  // The last millisecond ISO-8601 prints with four year digits: 9999-12-31T23:59:59.999Z.
+  // Times from outside (conditions, replay rows) are refused beyond it.
+  static constexpr std::int64_t max_epoch_ms = 253'402'300'799'999;
+
   [[nodiscard]] static std::optional<std::int64_t> parse_iso8601_ms(std::string_view text);
   [[nodiscard]] static std::string to_iso8601(std::int64_t epoch_ms);
   // Millisecond precision, shortest form: "0.5 s", "30 s", "1.234 s".
