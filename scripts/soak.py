@@ -279,7 +279,7 @@ def main():
 [exchange]
 primary = "bybit"
 fallback = "binance"
-failover_after_ms = 3000
+failover_after_ms = 8000
 failback_after_ms = 15000
 [exchange.bybit]
 url = "wss://127.0.0.1:{primary.port}/v5/public/spot"

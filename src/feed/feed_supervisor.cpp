@@ -111,29 +111,55 @@ void FeedSupervisor::evaluate() {
   const auto now = Steady::now();
   MarketFeed& primary = *feeds_[0];
   const bool primary_live = primary.state() == FeedLinkState::Live;
+  const auto failover_after = std::chrono::milliseconds(settings_.exchange.failover_after_ms);
+  const auto failback_after = std::chrono::milliseconds(settings_.exchange.failback_after_ms);
   if (primary_live) {
-    primary_down_since_.reset();
-    if (!primary_live_since_) primary_live_since_ = now;
+    if (!primary_live_since_) {
+      primary_live_since_ = now;
+      if (primary_down_since_ && primary_ever_live_) {
+        primary_down_before_ += now - *primary_down_since_;
+        ++primary_short_lives_;
+      }
+      primary_down_since_.reset();
+      primary_ever_live_ = true;
+    }
+    // A primary that comes back is trusted again only once it has stayed live
+    // as long as the failover clock. Until then its down time adds up across
+    // reconnects: one that connects, sends a burst and stalls again (flapping)
+    // is failed over however briefly it looks live each time.
+    if (now - *primary_live_since_ >= failover_after) {
+      primary_down_before_ = Steady::duration::zero();
+      primary_short_lives_ = 0;
+    }
   } else {
     primary_live_since_.reset();
     if (!primary_down_since_) primary_down_since_ = now;
   }
   if (!feeds_[1]) return;
   MarketFeed& fallback = *feeds_[1];
-  const auto failover_after = std::chrono::milliseconds(settings_.exchange.failover_after_ms);
-  const auto failback_after = std::chrono::milliseconds(settings_.exchange.failback_after_ms);
 
   if (driver_ == 0) {
-    if (primary_live || !primary_down_since_ || now - *primary_down_since_ < failover_after) return;
+    const auto down = primary_down_before_ + (primary_down_since_ ? now - *primary_down_since_ : Steady::duration{});
+    if (primary_live && primary_down_before_ == Steady::duration::zero() && fallback_running_) {
+      // The primary proved itself before the fallback took over.
+      spdlog::info("{} is live again before {} took over: {} stopped", to_string(primary.protocol()),
+                   to_string(fallback.protocol()), to_string(fallback.protocol()));
+      fallback_running_ = false;
+      fallback.stop();
+    }
+    if (primary_live || down < failover_after) return;
+    const std::string why =
+        primary_short_lives_ == 0
+            ? fmt::format("{} has not been live for {}", to_string(primary.protocol()), seconds(down))
+            : fmt::format("{} has been down {} in all since it last stayed live for {} ({} short-lived connection{})",
+                          to_string(primary.protocol()), seconds(down), seconds(failover_after),
+                          primary_short_lives_, primary_short_lives_ == 1 ? "" : "s");
     if (!fallback_running_) {
-      spdlog::warn("{} has not been live for {}: connecting to the fallback {}", to_string(primary.protocol()),
-                   seconds(now - *primary_down_since_), to_string(fallback.protocol()));
+      spdlog::warn("{}: connecting to the fallback {}", why, to_string(fallback.protocol()));
       fallback_running_ = true;
       fallback.start();
     }
-    if (fallback.state() == FeedLinkState::Live)
-      drive(1, fmt::format("{} has not been live for {}", to_string(primary.protocol()),
-                           seconds(now - *primary_down_since_)));
+    if (fallback.state() == FeedLinkState::Live) drive(1, why);
     return;
   }
 

@@ -89,9 +89,32 @@ void Sniper::restore_condition(const TradeCondition& condition) {
 
 std::uint32_t Sniper::intern_oco(const std::string& group) {
   if (group.empty()) return 0;
+  if (oco_names_.size() >= oco_compact_at_ && !oco_ids_.contains(group)) compact_oco_groups();
   const auto [it, added] = oco_ids_.try_emplace(group, static_cast<std::uint32_t>(oco_names_.size()));
   if (added) oco_names_.push_back(group);
   return it->second;
+}
+
+// Groups are interned on arming and never looked up per tick, so nothing
+// frees a name when its last condition leaves. A strategist that arms a fresh
+// group for every pair would grow the table without bound: once it doubles
+// what armed conditions use, it is rebuilt from them (arm path, amortised O(1)).
+void Sniper::compact_oco_groups() {
+  std::vector<std::uint32_t> renumber(oco_names_.size(), 0);
+  std::vector<std::string> names{std::string()};
+  for (auto& list : armed_)
+    for (auto& c : list) {
+      if (c.oco == 0) continue;
+      if (renumber[c.oco] == 0) {
+        renumber[c.oco] = static_cast<std::uint32_t>(names.size());
+        names.push_back(std::move(oco_names_[c.oco]));
+      }
+      c.oco = renumber[c.oco];
+    }
+  oco_names_ = std::move(names);
+  oco_ids_.clear();
+  for (std::size_t i = 1; i < oco_names_.size(); ++i) oco_ids_.emplace(oco_names_[i], static_cast<std::uint32_t>(i));
+  oco_compact_at_ = std::max(oco_compact_floor, 2 * oco_names_.size());
 }
 
 void Sniper::add_armed(CoinId coin, const TradeCondition& condition) {

@@ -192,6 +192,37 @@ TEST_CASE("resilience: the primary dies, the fallback trades, the primary return
   CHECK(run.daemon.invariant_violations(1000.0).empty());
 }
 
+TEST_CASE("resilience: a flapping primary (connects, sends a burst, stalls) is failed over",
+          "[integration][resilience][failover]") {
+  LiveRun run("flapping", "bybit");
+  run.daemon.set("exchange", "fallback", "\"binance\"");
+  run.daemon.set("exchange", "failover_after_ms", "1500");
+  run.daemon.set("health", "stale_after_ms", "300");
+  run.daemon.set("feed", "reconnect_after_stale_ms", "500");
+  // Every Bybit connection goes silent after 3 messages: about 0.4 s live
+  // (until STALE) in every second, never down for 1.5 s at a stretch. Only
+  // Binance's prices reach the LONG's trigger.
+  std::string bybit = "ts_ms,symbol,price\n";
+  for (int i = 0; i < 200; ++i) bybit += "0,BTCUSDT,100\n0,ETHUSDT,2000\n";
+  run.write_path(bybit, "bybit.csv");
+  run.write_path("ts_ms,symbol,price\n0,BTCUSDT,100\n0,ETHUSDT,2000\n0,BTCUSDT,101\n0,BTCUSDT,103\n", "binance.csv");
+  run.write_conditions({condition("a-long", "BTC", "LONG", "ABOVE", 101, 50)});
+  SimProcess primary(run.sim_args({"--plain", "--silent-after", "3"}, "bybit.csv"), run.daemon.dir(), "sim-bybit");
+  SimProcess fallback(run.sim_args({"--plain", "--loop"}, "binance.csv"), run.daemon.dir(), "sim-binance");
+  run.point_at(primary, "bybit");
+  run.point_at(fallback, "binance");
+  CHECK(run.trade_through(fallback, 1) == 0);
+  CHECK(trade_summary(run) == "T-a-long:TAKE_PROFIT@103.0");
+  const std::string log = run.log();
+  const auto down = numbers_after(log, "Failing over to binance: bybit has been down ");
+  REQUIRE(down.size() == 1);
+  CHECK(down[0] >= 1.5);  // failover_after_ms, summed over the stalls
+  CHECK(down[0] <= 2.0);
+  CHECK(log.find(" in all since it last stayed live for 1.5 s (") != std::string::npos);
+  CHECK(log.find(" short-lived connections)") != std::string::npos);
+  CHECK(run.daemon.invariant_violations(1000.0).empty());
+}
+
 TEST_CASE("resilience: planned rotation by age is make-before-break: no trade missed or doubled",
           "[integration][resilience]") {
   LiveRun run("rotation", "bybit");

@@ -115,7 +115,9 @@ TEST_CASE("memory: arming and consuming 1,000,000 conditions leaves RSS flat", "
   long rss_after_warm_up = 0, rss_peak = 0;
   for (int i = 0; i < total; ++i) {
     const std::string id = "m-" + std::to_string(i);
-    if (sys.inject_condition(far_condition(id))) FAIL("refused " << id);
+    TradeCondition c = far_condition(id);
+    c.oco_group = "bracket-" + std::to_string(i);  // a fresh group each time, as a bracketing strategist arms
+    if (sys.inject_condition(c)) FAIL("refused " << id);
     if (!sys.sniper().cancel(id, "consumed")) FAIL("not armed " << id);
     if ((i + 1) % pace == 0) {
       // A strategist's pace: the writer keeps up (a test of memory, not of a queue

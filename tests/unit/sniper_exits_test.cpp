@@ -442,6 +442,37 @@ TEST_CASE("OCO groups are restored from the journal", "[unit][sniper]") {
   CHECK(finished[0].reason == std::string_view("oco:a"));
 }
 
+TEST_CASE("OCO: group names of finished conditions are let go, armed groups keep their names and siblings",
+          "[unit][sniper]") {
+  SniperRig rig(wide_risk());
+  auto grouped = [&](const std::string& id, TriggerType trig, double price, const std::string& group) {
+    TradeCondition c = rig.condition(id, "BTC", Direction::Long, trig, price);
+    c.oco_group = group;
+    return c;
+  };
+  // A pair that stays armed throughout, then 100,000 one-off groups, each
+  // armed and cancelled as a strategist re-arming fresh brackets would.
+  rig.arm(grouped("keep-up", TriggerType::Above, 200, "kept"));
+  rig.arm(grouped("keep-down", TriggerType::Below, 50, "kept"));
+  std::size_t most = 0;
+  for (int i = 0; i < 100'000; ++i) {
+    const std::string id = "x-" + std::to_string(i);
+    rig.arm(grouped(id, TriggerType::Above, 500, "g-" + std::to_string(i)));
+    REQUIRE(rig.sniper.cancel(id, "re-armed"));
+    most = std::max(most, rig.sniper.oco_groups_interned());
+  }
+  CHECK(most <= Sniper::oco_compact_floor);  // bounded by what is armed, not by what was ever armed
+  const auto active = rig.sniper.active_conditions();
+  REQUIRE(active.size() == 2);
+  for (const auto& c : active) CHECK(rig.sniper.oco_group_name(c.oco) == "kept");
+  rig.tick("BTC", 201);  // keep-up opens; its sibling is cancelled by group after the renumbering
+  const auto finished = rig.sink.all<ConditionFinished>();
+  REQUIRE_FALSE(finished.empty());
+  CHECK(finished.back().id == std::string_view("keep-down"));
+  CHECK(finished.back().reason == std::string_view("oco:keep-up"));
+  CHECK(rig.sniper.active_condition_count() == 0);
+}
+
 TEST_CASE(
     "fills: buys at the ask, sells at the bid, the trade price without a fresh quote, slippage against the "
     "trader",

@@ -67,6 +67,11 @@ class FeedSupervisor {
   bool evaluating_ = false;  // starting or stopping a feed reports back into evaluate()
   std::optional<Steady::time_point> primary_down_since_;
   std::optional<Steady::time_point> primary_live_since_;
+  // Down time of the primary since it last stayed live for failover_after_ms,
+  // summed over the stretches before the current one (primary_down_since_).
+  Steady::duration primary_down_before_{};
+  int primary_short_lives_ = 0;  // reconnects in that time that did not last
+  bool primary_ever_live_ = false;  // the start-up connect is not a drop
   boost::asio::steady_timer timer_;
 };
 

@@ -84,6 +84,7 @@ class Sniper {
  public:
   static constexpr std::int64_t best_price_persist_ms = 1000;  // DESIGN §4.2
   static constexpr std::size_t oco_scratch_reserve = 64;
+  static constexpr std::size_t oco_compact_floor = 1024;  // fewer interned groups are never compacted
 
   // `ids`: the history of ids ever armed (JournalIdHistory in the daemon);
   // nullptr keeps one in memory (tests, benchmarks).
@@ -146,6 +147,9 @@ class Sniper {
   // The coin's quote slot, if it ever held a valid quote (stale or not).
   [[nodiscard]] std::optional<Quote> quote(CoinId coin) const;
   [[nodiscard]] std::string_view oco_group_name(std::uint32_t oco) const;
+  // OCO group names held (the groups of armed conditions, and up to as many
+  // again of finished ones until the next compaction).
+  [[nodiscard]] std::size_t oco_groups_interned() const { return oco_names_.size() - 1; }
   // Until when entries on `coin` are refused for cooldown (none when not cooling down at `now_ms`).
   [[nodiscard]] std::optional<std::int64_t> cooldown_until(CoinId coin, std::int64_t now_ms) const;
   [[nodiscard]] const SniperCounters& counters() const { return counters_; }
@@ -187,6 +191,7 @@ class Sniper {
   void persist_bests(std::int64_t now_ms, bool whenever_last);
   void add_armed(CoinId coin, const TradeCondition& condition);
   std::uint32_t intern_oco(const std::string& group);
+  void compact_oco_groups();
   // Finishes every armed condition that `pred` selects, across coins, in
   // arming order (so the journal lists them as a user armed them).
   template <typename Pred>
@@ -206,6 +211,7 @@ class Sniper {
   std::vector<OcoSibling> oco_scratch_;                     // reserved: an OCO cancel does not allocate
   std::unordered_map<std::string, std::uint32_t> oco_ids_;  // arm path only
   std::vector<std::string> oco_names_;                      // by interned id; [0] = ""
+  std::size_t oco_compact_at_ = oco_compact_floor;          // table size that triggers compact_oco_groups()
   std::unique_ptr<MemoryIdHistory> own_ids_;  // when no history was given
   IdHistory& ids_;                            // arm path only, never per tick
   double balance_;
