@@ -152,8 +152,8 @@ void FeedSupervisor::evaluate() {
         primary_short_lives_ == 0
             ? fmt::format("{} has not been live for {}", to_string(primary.protocol()), seconds(down))
             : fmt::format("{} has been down {} in all since it last stayed live for {} ({} short-lived connection{})",
-                          to_string(primary.protocol()), seconds(down), seconds(failover_after),
-                          primary_short_lives_, primary_short_lives_ == 1 ? "" : "s");
+                          to_string(primary.protocol()), seconds(down), seconds(failover_after), primary_short_lives_,
+                          primary_short_lives_ == 1 ? "" : "s");
     if (!fallback_running_) {
       spdlog::warn("{}: connecting to the fallback {}", why, to_string(fallback.protocol()));
       fallback_running_ = true;

@@ -31,10 +31,6 @@ namespace {
 constexpr double exposure_tolerance = 1e-9;
 constexpr std::int64_t no_stop = INT64_MIN;
 
-bool fires(const ArmedCondition& c, double price) {
-  return c.trigger_type == TriggerType::Above ? price >= c.trigger_price : price <= c.trigger_price;
-}
-
 // "oco:<id>" without touching the heap.
 ReasonText oco_reason(const ConditionId& opener) {
   char buf[ReasonText::capacity()];
@@ -55,12 +51,11 @@ Sniper::Sniper(const CoinTable& coins, const RiskSettings& risk, const PaperSett
       paper_(paper),
       clock_(clock),
       sink_(sink),
-      armed_(coins.size()),
+      book_(coins.size()),
       positions_(coins.size()),
       last_price_(coins.size(), 0.0),
       quotes_(coins.size()),
       last_losing_stop_ms_(coins.size(), no_stop),
-      oco_names_{std::string()},
       own_ids_(ids ? nullptr : std::make_unique<MemoryIdHistory>()),
       ids_(ids ? *ids : *own_ids_),
       balance_(paper.initial_balance) {
@@ -68,6 +63,7 @@ Sniper::Sniper(const CoinTable& coins, const RiskSettings& risk, const PaperSett
   // path does not grow a vector; likewise the OCO scratch list.
   for (auto& v : positions_) v.reserve(static_cast<std::size_t>(risk.max_position_per_coin));
   oco_scratch_.reserve(oco_scratch_reserve);
+  due_.reserve(due_reserve);
 }
 
 std::optional<FieldError> Sniper::arm(const TradeCondition& condition) {
@@ -82,39 +78,9 @@ std::optional<FieldError> Sniper::arm(const TradeCondition& condition) {
 
 void Sniper::restore_condition(const TradeCondition& condition) {
   const auto coin = coins_.find(condition.coin);
-  if (!coin) return;  // the caller reports coins that are no longer configured
+  if (!coin) return;                          // the caller reports coins that are no longer configured
   if (own_ids_) own_ids_->add(condition.id);  // a journal-backed history finds it in the journal
   add_armed(*coin, condition);
-}
-
-std::uint32_t Sniper::intern_oco(const std::string& group) {
-  if (group.empty()) return 0;
-  if (oco_names_.size() >= oco_compact_at_ && !oco_ids_.contains(group)) compact_oco_groups();
-  const auto [it, added] = oco_ids_.try_emplace(group, static_cast<std::uint32_t>(oco_names_.size()));
-  if (added) oco_names_.push_back(group);
-  return it->second;
-}
-
-// Groups are interned on arming and never looked up per tick, so nothing
-// frees a name when its last condition leaves. A strategist that arms a fresh
-// group for every pair would grow the table without bound: once it doubles
-// what armed conditions use, it is rebuilt from them (arm path, amortised O(1)).
-void Sniper::compact_oco_groups() {
-  std::vector<std::uint32_t> renumber(oco_names_.size(), 0);
-  std::vector<std::string> names{std::string()};
-  for (auto& list : armed_)
-    for (auto& c : list) {
-      if (c.oco == 0) continue;
-      if (renumber[c.oco] == 0) {
-        renumber[c.oco] = static_cast<std::uint32_t>(names.size());
-        names.push_back(std::move(oco_names_[c.oco]));
-      }
-      c.oco = renumber[c.oco];
-    }
-  oco_names_ = std::move(names);
-  oco_ids_.clear();
-  for (std::size_t i = 1; i < oco_names_.size(); ++i) oco_ids_.emplace(oco_names_[i], static_cast<std::uint32_t>(i));
-  oco_compact_at_ = std::max(oco_compact_floor, 2 * oco_names_.size());
 }
 
 void Sniper::add_armed(CoinId coin, const TradeCondition& condition) {
@@ -129,13 +95,11 @@ void Sniper::add_armed(CoinId coin, const TradeCondition& condition) {
   a.valid_until_ms = condition.valid_until_ms;
   a.trigger_type = condition.trigger_type;
   a.direction = condition.direction;
-  a.oco = intern_oco(condition.oco_group);
   a.id = condition.id;
   a.strategy_id = condition.strategy_id;
   a.seq = next_seq_++;
   a.coin = coin;
-  armed_[coin].push_back(a);
-  ++armed_count_;
+  book_.add(a, condition.oco_group);
 }
 
 void Sniper::restore_position(const Position& position) {
@@ -161,7 +125,7 @@ void Sniper::on_quote(CoinId coin, const Quote& quote) {
 void Sniper::on_price_tick(CoinId coin, double price, std::int64_t ts_ms) {
   ++counters_.ticks;
   // `!(price > 0)` is also true for NaN.
-  if (!(price > 0.0) || !std::isfinite(price) || coin >= armed_.size()) {
+  if (!(price > 0.0) || !std::isfinite(price) || coin >= positions_.size()) {
     ++counters_.invalid_ticks;
     counters_.last_invalid_coin = coin;
     counters_.last_invalid_price = price;
@@ -185,78 +149,47 @@ void Sniper::on_price_tick(CoinId coin, double price, std::int64_t ts_ms) {
       ++i;
   }
 
-  // 2. Then entries, in arming order. Consumed conditions are compacted out in
-  // one pass so the order of the rest is kept: [0, keep) are the live ones
-  // kept so far, (i, end) the ones still to see.
-  auto& armed = armed_[coin];
-  if (armed.empty()) return;
-  std::size_t keep = 0;
-  std::size_t flagged_below_keep = 0;  // OCO-cancelled members already kept: compacted out at the end
-  for (std::size_t i = 0; i < armed.size(); ++i) {
-    const ArmedCondition& c = armed[i];
-    if (c.oco_cancelled) continue;  // its CANCELLED record is written; it never fires
-    if (ts_ms > c.valid_until_ms) {
+  // 2. Then entries: the conditions that fire or have expired, in arming
+  // order. Most ticks have none, and the book says so in O(1).
+  if (book_.quiet(coin, price, ts_ms)) return;
+  due_.clear();
+  book_.due(coin, price, ts_ms, due_);
+  for (const ArmedBook::Slot slot : due_) {
+    if (!book_.armed(slot)) continue;  // cancelled by an OCO sibling that opened earlier on this tick
+    const ArmedCondition& c = book_.at(slot);
+    if (c.expired_at(ts_ms)) {
       finish_condition(c, ConditionStatus::Expired, "valid_until passed", ts_ms);
       ++counters_.expired;
-    } else if (fires(c, price)) {
-      if (sink_.congested() || entries_halted_) {
-        // Journal backpressure: stay armed rather than open a position whose
-        // record could not be queued in order (see TradeJournal). Halted by
-        // the operator: stay armed until resumed.
-        if (keep != i) armed[keep] = armed[i];
-        ++keep;
-        continue;
-      }
-      if (const auto reason = risk_check(coin, c.position_size_usd, ts_ms)) {
-        finish_condition(c, ConditionStatus::Rejected, to_string(*reason), ts_ms);
-        ++counters_.rejected;
-      } else {
-        open_position(coin, c, price, ts_ms);
-        ++counters_.triggered;
-        if (c.oco != 0) flagged_below_keep += cancel_oco_siblings(c, coin, keep, i, ts_ms);
-      }
+    } else if (sink_.congested() || entries_halted_) {
+      // Journal backpressure: stay armed rather than open a position whose
+      // record could not be queued in order (see TradeJournal). Halted by the
+      // operator: stay armed until resumed.
+      continue;
+    } else if (const auto reason = risk_check(coin, c.position_size_usd, ts_ms)) {
+      finish_condition(c, ConditionStatus::Rejected, to_string(*reason), ts_ms);
+      ++counters_.rejected;
     } else {
-      if (keep != i) armed[keep] = armed[i];
-      ++keep;
+      open_position(coin, c, price, ts_ms);
+      ++counters_.triggered;
+      if (c.oco != 0) cancel_oco_siblings(slot, ts_ms);
     }
-  }
-  armed_count_ -= armed.size() - keep;
-  armed.resize(keep);  // shrinking never allocates
-  if (flagged_below_keep != 0) {
-    std::erase_if(armed, [](const ArmedCondition& c) { return c.oco_cancelled; });
-    armed_count_ -= flagged_below_keep;
+    book_.remove(slot);
   }
 }
 
-std::size_t Sniper::cancel_oco_siblings(const ArmedCondition& opener, CoinId coin, std::size_t kept,
-                                        std::size_t opener_index, std::int64_t ts_ms) {
-  const std::uint32_t group = opener.oco;
+void Sniper::cancel_oco_siblings(ArmedBook::Slot opener, std::int64_t ts_ms) {
+  const ArmedCondition& o = book_.at(opener);
   oco_scratch_.clear();
-  std::size_t flagged_below = 0;
-  for (CoinId k = 0; k < armed_.size(); ++k) {
-    auto& list = armed_[k];
-    for (std::size_t j = 0; j < list.size(); ++j) {
-      ArmedCondition& c = list[j];
-      if (c.oco != group || c.oco_cancelled) continue;
-      if (k == coin) {
-        if (j >= kept && j <= opener_index) continue;  // already consumed this tick, or the opener
-        c.oco_cancelled = true;
-        if (j < kept) ++flagged_below;
-      }
-      oco_scratch_.push_back(OcoSibling{c.seq, c.id});
-    }
-    if (k != coin) {
-      const std::size_t before = list.size();
-      std::erase_if(list, [group](const ArmedCondition& c) { return c.oco == group; });
-      armed_count_ -= before - list.size();
-    }
-  }
-  if (oco_scratch_.empty()) return 0;
+  for (const ArmedBook::Slot m : book_.group_members(o.oco))
+    if (m != opener) oco_scratch_.push_back(OcoSibling{book_.at(m).seq, m});
+  if (oco_scratch_.empty()) return;
   std::sort(oco_scratch_.begin(), oco_scratch_.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
-  const ReasonText reason = oco_reason(opener.id);
-  for (const auto& s : oco_scratch_) sink_.submit(ConditionFinished{s.id, ConditionStatus::Cancelled, reason, ts_ms});
+  const ReasonText reason = oco_reason(o.id);
+  for (const auto& s : oco_scratch_) {
+    sink_.submit(ConditionFinished{book_.at(s.slot).id, ConditionStatus::Cancelled, reason, ts_ms});
+    book_.remove(s.slot);
+  }
   counters_.cancelled_oco += oco_scratch_.size();
-  return flagged_below;
 }
 
 std::optional<RiskReason> Sniper::risk_check(CoinId coin, double size_usd, std::int64_t ts_ms) const {
@@ -366,29 +299,25 @@ void Sniper::finish_condition(const ArmedCondition& c, ConditionStatus status, s
 template <typename Pred>
 std::size_t Sniper::finish_where(Pred pred, ConditionStatus status, std::string_view reason, std::int64_t ts_ms) {
   // Timer and control path, not the tick path: allocating here is fine.
-  std::vector<ArmedCondition> done;
-  for (auto& armed : armed_) {
-    std::size_t keep = 0;
-    for (std::size_t i = 0; i < armed.size(); ++i) {
-      if (pred(armed[i])) {
-        done.push_back(armed[i]);
-      } else {
-        if (keep != i) armed[keep] = armed[i];
-        ++keep;
-      }
-    }
-    armed.resize(keep);
+  std::size_t n = 0;
+  for (const ArmedBook::Slot slot : book_.in_arming_order()) {
+    if (!pred(book_.at(slot))) continue;
+    finish_condition(book_.at(slot), status, reason, ts_ms);
+    book_.remove(slot);
+    ++n;
   }
-  std::sort(done.begin(), done.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
-  for (const auto& c : done) finish_condition(c, status, reason, ts_ms);
-  armed_count_ -= done.size();
-  return done.size();
+  return n;
 }
 
 SweepResult Sniper::sweep(std::int64_t now_ms) {
   SweepResult r;
-  r.expired = finish_where([now_ms](const ArmedCondition& c) { return now_ms > c.valid_until_ms; },
-                           ConditionStatus::Expired, "valid_until passed", now_ms);
+  // Only coins whose earliest valid_until has passed are looked at: a sweep
+  // that expires nothing costs O(coins), not O(armed), on the io thread.
+  for (const ArmedBook::Slot slot : book_.expired(now_ms)) {
+    finish_condition(book_.at(slot), ConditionStatus::Expired, "valid_until passed", now_ms);
+    book_.remove(slot);
+    ++r.expired;
+  }
   counters_.expired += r.expired;
 
   // Time limits on coins that went quiet: in opening order across coins, at
@@ -436,17 +365,11 @@ void Sniper::persist_bests(std::int64_t now_ms, bool whenever_last) {
 }
 
 bool Sniper::cancel(std::string_view condition_id, std::string_view reason) {
-  for (auto& armed : armed_) {
-    for (auto it = armed.begin(); it != armed.end(); ++it) {
-      if (it->id == condition_id) {
-        finish_condition(*it, ConditionStatus::Cancelled, reason, clock_.now_ms());
-        armed.erase(it);
-        --armed_count_;
-        return true;
-      }
-    }
-  }
-  return false;
+  const auto slot = book_.find(condition_id);
+  if (!slot) return false;
+  finish_condition(book_.at(*slot), ConditionStatus::Cancelled, reason, clock_.now_ms());
+  book_.remove(*slot);
+  return true;
 }
 
 std::size_t Sniper::cancel_all(std::string_view reason) {
@@ -493,8 +416,8 @@ std::vector<Position> Sniper::open_positions() const {
 
 std::vector<ArmedCondition> Sniper::active_conditions() const {
   std::vector<ArmedCondition> out;
-  for (const auto& per_coin : armed_) out.insert(out.end(), per_coin.begin(), per_coin.end());
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  out.reserve(book_.size());
+  for (const ArmedBook::Slot slot : book_.in_arming_order()) out.push_back(book_.at(slot));
   return out;
 }
 
@@ -510,7 +433,7 @@ std::optional<Quote> Sniper::quote(CoinId coin) const {
 }
 
 std::string_view Sniper::oco_group_name(std::uint32_t oco) const {
-  return oco < oco_names_.size() ? std::string_view(oco_names_[oco]) : std::string_view();
+  return book_.group_name(oco);
 }
 
 }  // namespace tradingd

@@ -369,3 +369,54 @@ TEST_CASE("a congested journal pauses new entries but never exits", "[unit][snip
   rig.tick("ETH", 100);
   CHECK(rig.sink.all<PositionOpened>().size() == 2);
 }
+
+TEST_CASE("indexed triggers: what fires on one tick goes in arming order, whatever the trigger prices and sides",
+          "[unit][sniper]") {
+  RiskSettings risk = wide_risk();
+  risk.max_positions = 10;
+  risk.max_position_per_coin = 10;
+  SniperRig rig(risk);
+  auto armed = [&](const std::string& id, TriggerType trig, double price, const char* coin = "BTC") {
+    rig.arm(rig.condition(id, coin, Direction::Long, trig, price, 10.0));
+  };
+  armed("a-105", TriggerType::Above, 105);
+  armed("b-120", TriggerType::Above, 120);  // not reached
+  armed("c-101", TriggerType::Above, 101);
+  armed("d-below-200", TriggerType::Below, 200);  // fires at any price up to 200
+  armed("e-101-tie", TriggerType::Above, 101);
+  armed("f-101-cancelled", TriggerType::Above, 101);
+  armed("g-below-50", TriggerType::Below, 50);  // not reached
+  armed("h-110", TriggerType::Above, 110);
+  armed("i-eth", TriggerType::Above, 1, "ETH");           // another coin: a BTC tick never fires it
+  REQUIRE(rig.sniper.cancel("f-101-cancelled", "test"));  // out of the middle of equal triggers
+  rig.tick("BTC", 99);                                    // nothing above fires; d fires
+  rig.tick("BTC", 110);
+  std::vector<std::string> opened;
+  for (const auto& o : rig.sink.all<PositionOpened>()) opened.push_back(o.position.condition_id.str());
+  CHECK(opened == std::vector<std::string>{"d-below-200", "a-105", "c-101", "e-101-tie", "h-110"});
+  std::vector<std::string> left;
+  for (const auto& c : rig.sniper.active_conditions()) left.push_back(c.id.str());
+  CHECK(left == std::vector<std::string>{"b-120", "g-below-50", "i-eth"});
+  rig.tick("BTC", 49.5);  // below 50 fires; 120 never did
+  CHECK(rig.sink.all<PositionOpened>().size() == 6);
+  CHECK(rig.sniper.active_condition_count() == 2);
+}
+
+TEST_CASE("indexed triggers: journal backpressure keeps fired conditions armed, in order, until it clears",
+          "[unit][sniper]") {
+  RiskSettings risk = wide_risk();
+  risk.max_position_per_coin = 5;
+  SniperRig rig(risk);
+  rig.arm(rig.condition("x-102", "BTC", Direction::Long, TriggerType::Above, 102, 10.0));
+  rig.arm(rig.condition("y-101", "BTC", Direction::Long, TriggerType::Above, 101, 10.0));
+  rig.sink.congested_flag = true;
+  for (int i = 0; i < 3; ++i) rig.tick("BTC", 103);
+  CHECK(rig.sink.all<PositionOpened>().empty());
+  CHECK(rig.sniper.active_condition_count() == 2);
+  rig.sink.congested_flag = false;
+  rig.tick("BTC", 103);
+  const auto opened = rig.sink.all<PositionOpened>();
+  REQUIRE(opened.size() == 2);
+  CHECK(opened[0].position.condition_id == std::string_view("x-102"));
+  CHECK(opened[1].position.condition_id == std::string_view("y-101"));
+}

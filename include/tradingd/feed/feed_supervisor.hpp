@@ -70,7 +70,7 @@ class FeedSupervisor {
   // Down time of the primary since it last stayed live for failover_after_ms,
   // summed over the stretches before the current one (primary_down_since_).
   Steady::duration primary_down_before_{};
-  int primary_short_lives_ = 0;  // reconnects in that time that did not last
+  int primary_short_lives_ = 0;     // reconnects in that time that did not last
   bool primary_ever_live_ = false;  // the start-up connect is not a drop
   boost::asio::steady_timer timer_;
 };

@@ -6,16 +6,18 @@
 //
 // Hot path: on_price_tick() and on_quote() index per-coin arrays by CoinId,
 // allocate nothing, log nothing and never block; decisions leave as journal
-// records built from inline strings. (One bounded exception: an OCO group with
-// more than `oco_scratch_reserve` active members grows a scratch vector once.)
+// records built from inline strings. A tick that fires and expires nothing
+// costs O(1) in the number of armed conditions (ArmedBook). (One bounded
+// exception to "allocate nothing": more than `due_reserve` conditions firing on
+// one tick, or an OCO group with more than `oco_scratch_reserve` armed
+// members, grows a scratch vector once.)
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <memory>
 #include <vector>
 
 #include "tradingd/domain/coin_table.hpp"
@@ -23,6 +25,7 @@
 #include "tradingd/domain/position.hpp"
 #include "tradingd/domain/quote.hpp"
 #include "tradingd/domain/trade_condition.hpp"
+#include "tradingd/sniper/armed_book.hpp"
 #include "tradingd/sniper/memory_id_history.hpp"
 
 namespace tradingd {
@@ -53,27 +56,6 @@ struct SniperCounters {
   std::uint64_t quote_fallbacks = 0;              // fill_on = "quote", but no fresh quote: the trade price
 };
 
-// An armed condition as the hot path needs it: the numbers first, then the ids
-// copied into records when it fires.
-struct ArmedCondition {
-  double trigger_price = 0.0;
-  double position_size_usd = 0.0;
-  double stop_loss_pct = 0.0;    // 0: no stop-loss
-  double take_profit_pct = 0.0;  // 0: no take-profit
-  double trailing_stop_pct = 0.0;
-  double trailing_activation_pct = 0.0;
-  std::int64_t max_hold_ms = 0;
-  std::int64_t valid_until_ms = 0;
-  TriggerType trigger_type = TriggerType::Above;
-  Direction direction = Direction::Long;
-  bool oco_cancelled = false;  // cancelled by its OCO group earlier on this tick: never fires
-  std::uint32_t oco = 0;       // OCO group, interned (0: none); see Sniper::oco_group_name
-  std::uint64_t seq = 0;       // arming order across all coins
-  CoinId coin = 0;
-  ConditionId id;
-  StrategyId strategy_id;
-};
-
 // What a sweep did (DESIGN §4.1).
 struct SweepResult {
   std::size_t expired = 0;
@@ -84,7 +66,7 @@ class Sniper {
  public:
   static constexpr std::int64_t best_price_persist_ms = 1000;  // DESIGN §4.2
   static constexpr std::size_t oco_scratch_reserve = 64;
-  static constexpr std::size_t oco_compact_floor = 1024;  // fewer interned groups are never compacted
+  static constexpr std::size_t due_reserve = 256;
 
   // `ids`: the history of ids ever armed (JournalIdHistory in the daemon);
   // nullptr keeps one in memory (tests, benchmarks).
@@ -140,16 +122,15 @@ class Sniper {
   [[nodiscard]] bool is_known_id(const std::string& id) const { return ids_.contains(id); }
   [[nodiscard]] double balance() const { return balance_; }
   [[nodiscard]] std::size_t open_position_count() const { return open_count_; }
-  [[nodiscard]] std::size_t active_condition_count() const { return armed_count_; }
+  [[nodiscard]] std::size_t active_condition_count() const { return book_.size(); }
   [[nodiscard]] std::vector<Position> open_positions() const;           // in opening order
   [[nodiscard]] std::vector<ArmedCondition> active_conditions() const;  // in arming order
   [[nodiscard]] std::optional<double> last_price(CoinId coin) const;
   // The coin's quote slot, if it ever held a valid quote (stale or not).
   [[nodiscard]] std::optional<Quote> quote(CoinId coin) const;
   [[nodiscard]] std::string_view oco_group_name(std::uint32_t oco) const;
-  // OCO group names held (the groups of armed conditions, and up to as many
-  // again of finished ones until the next compaction).
-  [[nodiscard]] std::size_t oco_groups_interned() const { return oco_names_.size() - 1; }
+  // OCO groups with an armed member (a group's name is let go with its last member).
+  [[nodiscard]] std::size_t oco_groups_interned() const { return book_.group_count(); }
   // Until when entries on `coin` are refused for cooldown (none when not cooling down at `now_ms`).
   [[nodiscard]] std::optional<std::int64_t> cooldown_until(CoinId coin, std::int64_t now_ms) const;
   [[nodiscard]] const SniperCounters& counters() const { return counters_; }
@@ -170,7 +151,7 @@ class Sniper {
   };
   struct OcoSibling {
     std::uint64_t seq = 0;
-    ConditionId id;
+    ArmedBook::Slot slot = 0;
   };
 
   [[nodiscard]] std::optional<RiskReason> risk_check(CoinId coin, double size_usd, std::int64_t ts_ms) const;
@@ -179,19 +160,13 @@ class Sniper {
   void open_position(CoinId coin, const ArmedCondition& c, double mark, std::int64_t ts_ms);
   void close(CoinId coin, std::size_t index, double mark, ExitReason reason, std::int64_t ts_ms);
   void finish_condition(const ArmedCondition& c, ConditionStatus status, std::string_view reason, std::int64_t ts_ms);
-  // DESIGN §4.3: `opener` of group `opener.oco` opened on `coin`: every other
-  // ACTIVE member is CANCELLED. On `coin` itself only [0, kept) and
-  // (opener_index, end) are live (on_price_tick compacts as it goes): those
-  // members are flagged, and on_price_tick drops them; on other coins they are
-  // removed at once. Returns how many on `coin` below `kept` were flagged.
-  std::size_t cancel_oco_siblings(const ArmedCondition& opener, CoinId coin, std::size_t kept, std::size_t opener_index,
-                                  std::int64_t ts_ms);
+  // DESIGN §4.3: the condition in `opener` opened: every other armed member
+  // of its group is CANCELLED, in arming order, and leaves the book.
+  void cancel_oco_siblings(ArmedBook::Slot opener, std::int64_t ts_ms);
   // Journals each open position's best price that changed since it was last
   // written: at most once a second each (DESIGN §4.2), or whenever_last (shutdown).
   void persist_bests(std::int64_t now_ms, bool whenever_last);
   void add_armed(CoinId coin, const TradeCondition& condition);
-  std::uint32_t intern_oco(const std::string& group);
-  void compact_oco_groups();
   // Finishes every armed condition that `pred` selects, across coins, in
   // arming order (so the journal lists them as a user armed them).
   template <typename Pred>
@@ -203,20 +178,17 @@ class Sniper {
   const Clock& clock_;
   RecordSink& sink_;
 
-  std::vector<std::vector<ArmedCondition>> armed_;          // by CoinId, in arming order
-  std::vector<std::vector<OpenPosition>> positions_;        // by CoinId, in opening order
-  std::vector<double> last_price_;                          // by CoinId; 0 = none yet
-  std::vector<Quote> quotes_;                               // by CoinId; the slot fills read
-  std::vector<std::int64_t> last_losing_stop_ms_;           // by CoinId; INT64_MIN = none
-  std::vector<OcoSibling> oco_scratch_;                     // reserved: an OCO cancel does not allocate
-  std::unordered_map<std::string, std::uint32_t> oco_ids_;  // arm path only
-  std::vector<std::string> oco_names_;                      // by interned id; [0] = ""
-  std::size_t oco_compact_at_ = oco_compact_floor;          // table size that triggers compact_oco_groups()
-  std::unique_ptr<MemoryIdHistory> own_ids_;  // when no history was given
-  IdHistory& ids_;                            // arm path only, never per tick
+  ArmedBook book_;                                    // the armed conditions
+  std::vector<ArmedBook::Slot> due_;                  // reserved: this tick's firing and expired
+  std::vector<std::vector<OpenPosition>> positions_;  // by CoinId, in opening order
+  std::vector<double> last_price_;                    // by CoinId; 0 = none yet
+  std::vector<Quote> quotes_;                         // by CoinId; the slot fills read
+  std::vector<std::int64_t> last_losing_stop_ms_;     // by CoinId; INT64_MIN = none
+  std::vector<OcoSibling> oco_scratch_;               // reserved: an OCO cancel does not allocate
+  std::unique_ptr<MemoryIdHistory> own_ids_;          // when no history was given
+  IdHistory& ids_;                                    // arm path only, never per tick
   double balance_;
   std::size_t open_count_ = 0;
-  std::size_t armed_count_ = 0;
   std::uint64_t next_seq_ = 0;
   std::uint64_t next_open_seq_ = 0;
   bool trading_enabled_ = true;
