@@ -10,13 +10,13 @@
 #include <iostream>
 
 #include "tradingd/app/command_line.hpp"
-#include "tradingd/config/condition_parser.hpp"
-#include "tradingd/config/config_error.hpp"
-#include "tradingd/config/config_loader.hpp"
 #include "tradingd/app/journal_cli.hpp"
 #include "tradingd/app/logging.hpp"
 #include "tradingd/app/replay_source.hpp"
 #include "tradingd/app/trading_system.hpp"
+#include "tradingd/config/condition_parser.hpp"
+#include "tradingd/config/config_error.hpp"
+#include "tradingd/config/config_loader.hpp"
 #include "tradingd/domain/manual_clock.hpp"
 #include "tradingd/domain/system_clock.hpp"
 
@@ -37,12 +37,18 @@ int run(const tradingd::CommandLine& cl) {
   spdlog::info("tradingd {} starting with {}", TRADINGD_VERSION, cl.config.string());
 
   const CoinTable coins(settings.trading.coins);
+  // A replay is read as it is replayed; its first row is read now, so a file
+  // that starts badly stops start-up before the journal opens.
   std::optional<ReplaySource> replay;
-  if (cl.replay) replay = ReplaySource::load(*cl.replay, coins);
+  ReplayTick first_row;
+  if (cl.replay) {
+    replay = ReplaySource::open(*cl.replay, coins);
+    if (!replay->next(first_row)) throw ConfigError({cl.replay->string() + ": no ticks"});
+  }
 
   // Replay runs on tick time, starting at the first tick; live runs on the wall clock.
   SystemClock system_clock;
-  ManualClock replay_clock(replay ? replay->ticks().front().ts_ms : 0);
+  ManualClock replay_clock(replay ? first_row.ts_ms : 0);
   const Clock& clock = replay ? static_cast<const Clock&>(replay_clock) : system_clock;
 
   // Parse the conditions before the journal opens: a file that cannot be used
@@ -58,10 +64,14 @@ int run(const tradingd::CommandLine& cl) {
                  outcome.refused.size());
   }
   if (replay)
-    system.start_replay(std::move(*replay), replay_clock, cl.replay_rate);
+    system.start_replay(std::move(*replay), first_row, replay_clock, cl.replay_rate);
   else
     system.start_service();
   io.run();
+  if (system.replay_error()) {
+    std::cerr << "tradingd: error: " << *system.replay_error() << "\n";
+    return exit_startup_error;
+  }
   return exit_ok;
 }
 

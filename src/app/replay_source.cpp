@@ -1,9 +1,11 @@
 #include "tradingd/app/replay_source.hpp"
 
+#include <zlib.h>
+
 #include <array>
 #include <charconv>
-#include <fstream>
-#include <string>
+#include <cstring>
+#include <utility>
 
 #include "tradingd/config/config_error.hpp"
 #include "tradingd/config/input_file.hpp"
@@ -12,6 +14,10 @@
 
 namespace tradingd {
 namespace {
+
+// Big enough that a line of max_line_bytes always fits behind a partial one,
+// small enough to stay out of the RSS budget.
+constexpr std::size_t buffer_bytes = 1 << 20;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -27,56 +33,150 @@ bool number(std::string_view text, double& out) {
   return r.ec == std::errc{} && r.ptr == text.data() + text.size();
 }
 
-// A row is a few dozen bytes; a longer line is cut here rather than read whole
-// into memory (a file of no newlines at all would otherwise be).
-constexpr std::size_t max_line_bytes = 4096;
-
-// The next line without its '\n' into `line`; false at the end of input.
-// `too_long` says the line was longer than max_line_bytes (the rest is skipped).
-bool next_line(std::streambuf& in, std::string& line, bool& too_long) {
-  line.clear();
-  too_long = false;
-  int c = in.sbumpc();
-  if (c == std::char_traits<char>::eof()) return false;
-  for (; c != std::char_traits<char>::eof() && c != '\n'; c = in.sbumpc()) {
-    if (line.size() < max_line_bytes)
-      line.push_back(static_cast<char>(c));
-    else
-      too_long = true;
-  }
-  return true;
+std::string show(std::string_view field) {
+  return TextGuard::printable(field, 32);
 }
 
 }  // namespace
 
-ReplaySource ReplaySource::load(const std::filesystem::path& path, const CoinTable& coins) {
-  InputFile::require_regular(path, "replay file");  // a FIFO or /dev/zero would never end
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError({path.string() + ": cannot open replay file"});
-  return parse(in, path.string(), coins);
+ReplaySource::ReplaySource(std::string name, const CoinTable& coins)
+    : name_(std::move(name)), coins_(&coins), buf_(buffer_bytes) {}
+
+ReplaySource::ReplaySource(ReplaySource&& other) noexcept
+    : name_(std::move(other.name_)),
+      coins_(other.coins_),
+      gz_(std::exchange(other.gz_, nullptr)),
+      text_(std::move(other.text_)),
+      text_pos_(other.text_pos_),
+      buf_(std::move(other.buf_)),
+      begin_(other.begin_),
+      end_(other.end_),
+      eof_(other.eof_),
+      line_no_(other.line_no_),
+      last_ts_(other.last_ts_),
+      any_row_(other.any_row_),
+      last_coin_(std::move(other.last_coin_)),
+      last_coin_id_(other.last_coin_id_) {}
+
+ReplaySource& ReplaySource::operator=(ReplaySource&& other) noexcept {
+  if (this != &other) {
+    close();
+    name_ = std::move(other.name_);
+    coins_ = other.coins_;
+    gz_ = std::exchange(other.gz_, nullptr);
+    text_ = std::move(other.text_);
+    text_pos_ = other.text_pos_;
+    buf_ = std::move(other.buf_);
+    begin_ = other.begin_;
+    end_ = other.end_;
+    eof_ = other.eof_;
+    line_no_ = other.line_no_;
+    last_ts_ = other.last_ts_;
+    any_row_ = other.any_row_;
+    last_coin_ = std::move(other.last_coin_);
+    last_coin_id_ = other.last_coin_id_;
+  }
+  return *this;
 }
 
-ReplaySource ReplaySource::parse(std::istream& in, std::string_view name, const CoinTable& coins) {
-  ReplaySource src;
-  std::vector<std::string> errors;
-  std::string line;
-  std::size_t line_no = 0;
-  std::int64_t last_ts = INT64_MIN;
-  bool too_long = false;
-  while (next_line(*in.rdbuf(), line, too_long)) {
-    ++line_no;
-    auto fail = [&](const std::string& msg) {
-      if (errors.size() < 20) errors.push_back(std::string(name) + ":" + std::to_string(line_no) + ": " + msg);
-    };
-    std::string_view l = line;
-    if (line_no == 1 && l.substr(0, 3) == "\xEF\xBB\xBF") l.remove_prefix(3);  // a UTF-8 byte order mark
-    l = trim(l);
-    if (too_long) {
-      fail("the line is longer than " + std::to_string(max_line_bytes) + " bytes");
-      continue;
+ReplaySource::~ReplaySource() {
+  close();
+}
+
+void ReplaySource::close() {
+  if (gz_) gzclose(gz_);
+  gz_ = nullptr;
+}
+
+ReplaySource ReplaySource::open(const std::filesystem::path& path, const CoinTable& coins) {
+  InputFile::require_regular(path, "replay file");  // a FIFO or /dev/zero would never end
+  ReplaySource src(path.string(), coins);
+  src.gz_ = gzopen(path.c_str(), "rb");
+  if (!src.gz_) throw ConfigError({path.string() + ": cannot open replay file: " + std::strerror(errno)});
+  gzbuffer(src.gz_, 128 * 1024);
+  return src;
+}
+
+ReplaySource ReplaySource::from_text(std::string text, std::string_view name, const CoinTable& coins) {
+  ReplaySource src{std::string(name), coins};
+  src.text_ = std::move(text);
+  return src;
+}
+
+void ReplaySource::fail(const std::string& message) const {
+  throw ConfigError({name_ + ":" + std::to_string(line_no_) + ": " + message});
+}
+
+void ReplaySource::fill() {
+  char* const at = buf_.data() + end_;
+  const std::size_t room = buf_.size() - end_;
+  std::size_t got = 0;
+  if (gz_) {
+    const int n = gzread(gz_, at, static_cast<unsigned>(room));
+    if (n < 0) {
+      int code = 0;
+      const char* what = gzerror(gz_, &code);
+      fail(std::string("cannot read: ") + (code == Z_ERRNO ? std::strerror(errno) : what));
     }
+    got = static_cast<std::size_t>(n);
+  } else {
+    got = std::min(room, text_.size() - text_pos_);
+    std::memcpy(at, text_.data() + text_pos_, got);
+    text_pos_ += got;
+  }
+  end_ += got;
+  if (got == 0) eof_ = true;
+}
+
+bool ReplaySource::next_line(std::string_view& line, bool& too_long) {
+  too_long = false;
+  for (;;) {
+    const char* b = buf_.data() + begin_;
+    const std::size_t avail = end_ - begin_;
+    if (const auto* nl = static_cast<const char*>(std::memchr(b, '\n', avail))) {
+      const auto len = static_cast<std::size_t>(nl - b);
+      line = std::string_view(b, len);
+      too_long = len > max_line_bytes;
+      begin_ += len + 1;
+      return true;
+    }
+    if (eof_) {
+      if (avail == 0) return false;
+      line = std::string_view(b, avail);  // the last line has no '\n'
+      too_long = avail > max_line_bytes;
+      begin_ = end_;
+      return true;
+    }
+    if (avail > max_line_bytes) {
+      // Too long already: drop the rest of it unread into memory.
+      too_long = true;
+      line = {};
+      for (;;) {
+        begin_ = end_ = 0;
+        fill();
+        if (eof_) return true;
+        if (const auto* nl = static_cast<const char*>(std::memchr(buf_.data(), '\n', end_))) {
+          begin_ = static_cast<std::size_t>(nl - buf_.data()) + 1;
+          return true;
+        }
+      }
+    }
+    std::memmove(buf_.data(), b, avail);  // the partial line to the front, then more behind it
+    begin_ = 0;
+    end_ = avail;
+    fill();
+  }
+}
+
+bool ReplaySource::next(ReplayTick& out) {
+  std::string_view l;
+  bool too_long = false;
+  while (next_line(l, too_long)) {
+    ++line_no_;
+    if (too_long) fail("the line is longer than " + std::to_string(max_line_bytes) + " bytes");
+    if (line_no_ == 1 && l.substr(0, 3) == "\xEF\xBB\xBF") l.remove_prefix(3);  // a UTF-8 byte order mark
+    l = trim(l);
     if (l.empty() || l.front() == '#') continue;
-    const auto show = [](std::string_view field) { return TextGuard::printable(field, 32); };
     std::array<std::string_view, 5> f;
     std::size_t n = 0;
     for (std::size_t start = 0;; ++n) {
@@ -86,61 +186,42 @@ ReplaySource ReplaySource::parse(std::istream& in, std::string_view name, const 
       start = comma + 1;
     }
     ++n;
-    if (n != 3 && n != 5) {
-      fail("expected 3 fields ts_ms,coin,price or 5 fields ts_ms,coin,price,bid,ask");
-      continue;
-    }
+    if (n != 3 && n != 5) fail("expected 3 fields ts_ms,coin,price or 5 fields ts_ms,coin,price,bid,ask");
     ReplayTick t;
     const auto ts_res = std::from_chars(f[0].data(), f[0].data() + f[0].size(), t.ts_ms);
     if (ts_res.ec != std::errc{} || ts_res.ptr != f[0].data() + f[0].size()) {
-      if (line_no == 1 && src.ticks_.empty()) continue;  // a header line
+      if (line_no_ == 1) continue;  // a header line
       fail("ts_ms: '" + show(f[0]) + "' is not an integer of epoch milliseconds");
-      continue;
     }
-    if (t.ts_ms < 0 || t.ts_ms > TimeFormat::max_epoch_ms) {
+    if (t.ts_ms < 0 || t.ts_ms > TimeFormat::max_epoch_ms)
       fail("ts_ms: " + std::to_string(t.ts_ms) + " is not a time from 1970 to 9999 in epoch milliseconds");
-      continue;
+    if (!any_row_ || f[1] != last_coin_) {
+      const auto coin = coins_->find(f[1]);
+      if (!coin) fail("coin: '" + show(f[1]) + "' is not one of the configured [trading] coins");
+      last_coin_.assign(f[1]);
+      last_coin_id_ = *coin;
     }
-    const auto coin = coins.find(f[1]);
-    if (!coin) {
-      fail("coin: '" + show(f[1]) + "' is not one of the configured [trading] coins");
-      continue;
-    }
-    t.coin = *coin;
+    t.coin = last_coin_id_;
     t.has_price = !f[2].empty() || n == 3;
-    if (t.has_price && !number(f[2], t.price)) {
-      fail("price: '" + show(f[2]) + "' is not a number");
-      continue;
-    }
+    if (t.has_price && !number(f[2], t.price)) fail("price: '" + show(f[2]) + "' is not a number");
     if (n == 5) {
       Quote& q = t.quote;
       q.has_bid = !f[3].empty();
       q.has_ask = !f[4].empty();
       q.ts_ms = t.ts_ms;
-      if (q.has_bid && !number(f[3], q.bid)) {
-        fail("bid: '" + show(f[3]) + "' is not a number");
-        continue;
-      }
-      if (q.has_ask && !number(f[4], q.ask)) {
-        fail("ask: '" + show(f[4]) + "' is not a number");
-        continue;
-      }
+      if (q.has_bid && !number(f[3], q.bid)) fail("bid: '" + show(f[3]) + "' is not a number");
+      if (q.has_ask && !number(f[4], q.ask)) fail("ask: '" + show(f[4]) + "' is not a number");
       t.has_quote = q.has_bid || q.has_ask;
-      if (!t.has_price && !t.has_quote) {
-        fail("the row has no price, no bid and no ask");
-        continue;
-      }
+      if (!t.has_price && !t.has_quote) fail("the row has no price, no bid and no ask");
     }
-    if (t.ts_ms < last_ts) {
-      fail("ts_ms goes backwards (" + std::to_string(t.ts_ms) + " after " + std::to_string(last_ts) + ")");
-      continue;
-    }
-    last_ts = t.ts_ms;
-    src.ticks_.push_back(t);
+    if (t.ts_ms < last_ts_)
+      fail("ts_ms goes backwards (" + std::to_string(t.ts_ms) + " after " + std::to_string(last_ts_) + ")");
+    last_ts_ = t.ts_ms;
+    any_row_ = true;
+    out = t;
+    return true;
   }
-  if (!errors.empty()) throw ConfigError(std::move(errors));
-  if (src.ticks_.empty()) throw ConfigError({std::string(name) + ": no ticks"});
-  return src;
+  return false;
 }
 
 }  // namespace tradingd

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tradingd/api/control_api.hpp"
+#include "tradingd/config/config_error.hpp"
 #include "tradingd/domain/manual_clock.hpp"
 #include "tradingd/domain/time_format.hpp"
 #include "tradingd/journal/journal_id_history.hpp"
@@ -241,50 +242,63 @@ void TradingSystem::on_feed_state(FeedProtocol exchange, FeedLinkState state) {
   sniper_->set_trading_enabled(live);
 }
 
-void TradingSystem::start_replay(ReplaySource source, ManualClock& clock, double rate) {
+void TradingSystem::start_replay(ReplaySource source, const ReplayTick& first, ManualClock& clock, double rate) {
   install_signals();
   health_->set_sweep(false);
   health_->set_feed(FeedState::Ok, "replay");
   sniper_->set_trading_enabled(true);
   health_->start();
-  const auto n = source.ticks().size();
-  replay_.emplace(Replay{std::move(source), &clock, rate, 0, INT64_MIN, std::chrono::steady_clock::now()});
-  spdlog::info("Replaying {} rows{}", n, rate > 0 ? fmt::format(" at {} rows/s", rate) : std::string());
+  spdlog::info("Replaying {}{}", source.name(), rate > 0 ? fmt::format(" at {} rows/s", rate) : std::string());
+  replay_.emplace(
+      Replay{std::move(source), first, &clock, rate, 0, 0, first.ts_ms, INT64_MIN, std::chrono::steady_clock::now()});
   boost::asio::post(io_, [this] { replay_step(); });
 }
 
 void TradingSystem::replay_step() {
   if (!replay_ || shut_down_) return;
   Replay& r = *replay_;
-  const auto& ticks = r.source.ticks();
   std::size_t budget = replay_chunk;
   if (r.rate > 0) {
     // Catch up to where the rate says we should be by now.
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - r.started).count();
-    const auto due = static_cast<std::size_t>(std::min(elapsed * r.rate, static_cast<double>(ticks.size())));
-    budget = due > r.next ? due - r.next : 0;
+    const auto due = static_cast<std::size_t>(elapsed * r.rate);
+    budget = due > r.rows ? due - r.rows : 0;
   }
-  for (std::size_t end = std::min(ticks.size(), r.next + budget); r.next < end; ++r.next) {
-    const ReplayTick& t = ticks[r.next];
-    r.clock->set(t.ts_ms);
-    // DESIGN §4.1: the sweep runs before the first row, trade or quote, of each new tick-time second.
-    const std::int64_t second = t.ts_ms / sweep_period_ms;
-    if (second != r.last_sweep_second) {
-      sniper_->sweep(t.ts_ms);
-      r.last_sweep_second = second;
+  bool more = true;
+  try {
+    for (; budget > 0 && more; --budget) {
+      const ReplayTick& t = r.pending;
+      r.clock->set(t.ts_ms);
+      // DESIGN §4.1: the sweep runs before the first row, trade or quote, of each new tick-time second.
+      const std::int64_t second = t.ts_ms / sweep_period_ms;
+      if (second != r.last_sweep_second) {
+        sniper_->sweep(t.ts_ms);
+        r.last_sweep_second = second;
+      }
+      if (t.has_quote) {
+        on_quote(t.coin, t.quote);  // the quote first, then the trade it came with
+        ++r.quote_rows;
+      }
+      if (t.has_price) on_price_tick(t.coin, t.price, t.ts_ms);
+      r.last_ts = t.ts_ms;
+      ++r.rows;
+      more = r.source.next(r.pending);
     }
-    if (t.has_quote) on_quote(t.coin, t.quote);  // the quote first, then the trade it came with
-    if (t.has_price) on_price_tick(t.coin, t.price, t.ts_ms);
+  } catch (const ConfigError& e) {
+    // A bad row after trading began: everything before it stays journaled,
+    // the run stops with a clean shutdown and main() exits 2 naming the row.
+    replay_error_ = e.errors().front();
+    spdlog::error("Replay stopped: {} ({} rows replayed before it)", *replay_error_, r.rows);
+    shutdown("replay stopped at a bad row");
+    return;
   }
   journal_->pump();
-  if (r.next >= ticks.size()) {
-    sniper_->sweep(ticks.back().ts_ms);  // and once more after the last row
+  if (!more) {
+    sniper_->sweep(r.last_ts);  // and once more after the last row
     const auto& c = sniper_->counters();
-    const auto rows_with_quotes = static_cast<std::size_t>(
-        std::count_if(ticks.begin(), ticks.end(), [](const ReplayTick& t) { return t.has_quote; }));
     spdlog::info(
         "Replay finished: {} ticks ({} invalid){}", c.ticks, c.invalid_ticks,
-        rows_with_quotes ? fmt::format(", {} quotes ({} invalid)", rows_with_quotes, c.invalid_quotes) : std::string());
+        r.quote_rows ? fmt::format(", {} quotes ({} invalid)", r.quote_rows, c.invalid_quotes) : std::string());
     shutdown("replay finished");
     return;
   }

@@ -64,9 +64,19 @@ TEST_CASE("bad start-up inputs exit 2 and say what and where", "[integration][cl
              h.write("bad.csv", "ts_ms,coin,price\n1764158400000,BTC,100\n1764158400100,XYZ,5\n1764158400200,BTC,abc\n")
                  .string()},
             "badcsv");
+  // Read as it is replayed: row 2 trades, row 3 stops the run cleanly with exit 2.
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("bad.csv:3: coin: 'XYZ' is not one of the configured"));
-  CHECK_THAT(r.err, Catch::Contains("bad.csv:4: price: 'abc' is not a number"));
+  CHECK(h.query("SELECT count(*) FROM events WHERE kind='SHUTDOWN'") == "1");  // a clean journal
+  const std::string log = read_file(h.log_path());
+  CHECK_THAT(log,
+             Catch::Contains(
+                 "bad.csv:3: coin: 'XYZ' is not one of the configured [trading] coins (1 rows replayed before it)"));
+  r = h.run({"--config", cfg, "--conditions", good, "--replay",
+             h.write("bad-first.csv", "ts_ms,coin,price\n1764158400000,BTC,abc\n").string()},
+            "badfirst");
+  CHECK(r.exit_code == 2);  // before the first tick: a start-up error
+  CHECK_THAT(r.err, Catch::Contains("bad-first.csv:2: price: 'abc' is not a number"));
 
   h.set("storage", "db_path", "\"/proc/no-such-dir/journal.db\"");
   const auto bad_db = h.write_config("bad-db.toml").string();
@@ -86,7 +96,8 @@ TEST_CASE("a bad condition is refused naming the field while the others load", "
   const auto r = h.replay(conditions, h.write("t.csv", "1764158400000,BTC,50\n"));
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::Contains("condition #2 (id \"bad\") refused: trigger_price: must be finite, > 0 and at most 1e12"));
+  CHECK_THAT(r.out,
+             Catch::Contains("condition #2 (id \"bad\") refused: trigger_price: must be finite, > 0 and at most 1e12"));
   CHECK(h.query("SELECT group_concat(id) FROM conditions") == "good");
   CHECK(h.query("SELECT count(*) FROM events WHERE kind = 'CONDITION_REFUSED'") == "1");
 }

@@ -1,6 +1,9 @@
 // The real tradingd binary under --replay, checked the way a user checks it:
 // exit code, then every journal row with sqlite.
 
+#include <sys/resource.h>
+#include <zlib.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
@@ -262,4 +265,60 @@ TEST_CASE("invalid prices in a replay are dropped, counted and warned about", "[
   CHECK_THAT(r.out, Catch::Contains("Replay finished: 5 ticks (4 invalid)"));
   CHECK(h.query("SELECT count(*) FROM trades") == "0");
   CHECK(h.query("SELECT status FROM conditions WHERE id = 'seed'") == "CANCELLED");
+}
+
+TEST_CASE("replay: a gzip file replays like the plain one, and a big file streams in bounded memory",
+          "[integration][replay]") {
+  DaemonHarness h("replay-stream");
+  h.write_config();
+  const auto conditions =
+      h.write("conditions.json", "[" + seed_condition("seed", "BTC", "LONG", "ABOVE", 42000, 100) + "]");
+  // 3,000,000 rows (about 90 MB): BTC wanders below the trigger, crosses it
+  // at row 2,000,000 and takes profit at the last row.
+  constexpr int rows = 3'000'000, cross = 2'000'000;
+  std::string text = "ts_ms,coin,price\n";
+  text.reserve(static_cast<std::size_t>(rows) * 30);
+  char line[64];
+  for (int i = 0; i < rows; ++i) {
+    const char* coin = i % 3 == 0 ? "BTC" : i % 3 == 1 ? "ETH" : "SOL";
+    double price = i % 3 == 0 ? 41000.0 + (i % 997) : 2000.0 + (i % 89);
+    if (i >= cross && i % 3 == 0) price = i + 3 >= rows ? 42700.0 : 42001.0;
+    const int n = std::snprintf(line, sizeof line, "%lld,%s,%.2f\n", t0 + i / 10, coin, price);
+    text.append(line, static_cast<std::size_t>(n));
+  }
+  const auto plain = h.write("big.csv", text);
+  {
+    gzFile gz = gzopen((h.dir() / "big.csv.gz").c_str(), "wb1");
+    REQUIRE(gz != nullptr);
+    REQUIRE(gzwrite(gz, text.data(), static_cast<unsigned>(text.size())) == static_cast<int>(text.size()));
+    REQUIRE(gzclose(gz) == Z_OK);
+  }
+  const std::size_t text_bytes = text.size();
+  std::string().swap(text);
+
+  auto trades = [&] {
+    return h.query("SELECT entry_price || ' ' || exit_price || ' ' || exit_reason || ' ' || entry_ms FROM trades");
+  };
+  const auto r = h.replay(conditions, plain, "plain");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("Replay finished: 3000000 ticks"));
+  const std::string expected = "42001.0 42700.0 TAKE_PROFIT " + std::to_string(t0 + cross / 10);
+  CHECK(trades() == expected);
+  rusage usage{};
+  REQUIRE(::getrusage(RUSAGE_CHILDREN, &usage) == 0);
+  const double max_rss_mib = static_cast<double>(usage.ru_maxrss) / 1024.0;
+  std::printf("replay of %d rows (%.0f MB): tradingd max RSS %.1f MiB\n", rows, static_cast<double>(text_bytes) / 1e6,
+              max_rss_mib);
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  CHECK(max_rss_mib < 40.0);  // the rows alone would take 72 MB held in memory
+#endif
+
+  for (const char* suffix : {"", "-wal", "-shm"})  // a fresh journal for the second run
+    std::filesystem::remove(h.db_path().string() + suffix);
+  const auto z = h.replay(conditions, h.dir() / "big.csv.gz", "gzip");
+  INFO(z.out << z.err);
+  REQUIRE(z.exit_code == 0);
+  CHECK_THAT(z.out, Catch::Contains("Replay finished: 3000000 ticks"));
+  CHECK(trades() == expected);
 }

@@ -62,9 +62,12 @@ struct Conditions {
 };
 
 std::string condition(const std::string& field, const std::string& value) {
-  std::string fields[][2] = {{"id", "\"c1\""},         {"coin", "\"BTC\""},
-                             {"direction", "\"LONG\""}, {"trigger_type", "\"ABOVE\""},
-                             {"trigger_price", "100"},  {"position_size_usd", "10"},
+  std::string fields[][2] = {{"id", "\"c1\""},
+                             {"coin", "\"BTC\""},
+                             {"direction", "\"LONG\""},
+                             {"trigger_type", "\"ABOVE\""},
+                             {"trigger_price", "100"},
+                             {"position_size_usd", "10"},
                              {"valid_until", "\"2026-11-26T12:05:00Z\""}};
   std::string out = "{";
   for (auto& f : fields) out += "\"" + f[0] + "\":" + (f[0] == field ? value : f[1]) + ",";
@@ -85,8 +88,8 @@ TEST_CASE("TextGuard: UTF-8 is checked byte-exactly, and printable text is one s
 
   CHECK(TextGuard::printable("a\nb\r\tc") == "a\\nb\\r\\tc");
   CHECK(TextGuard::printable("\x1b[31mred") == "\\u{1B}[31mred");
-  CHECK(TextGuard::printable("x\xC2\x9By") == "x\\u{9B}y");           // C1 CSI
-  CHECK(TextGuard::printable("x\xE2\x80\xA8y") == "x\\u{2028}y");     // line separator
+  CHECK(TextGuard::printable("x\xC2\x9By") == "x\\u{9B}y");        // C1 CSI
+  CHECK(TextGuard::printable("x\xE2\x80\xA8y") == "x\\u{2028}y");  // line separator
   CHECK(TextGuard::printable("\xff\xfe") == "\\xFF\\xFE");
   // A cut never splits a character: "é" is two bytes, the fifth and sixth.
   CHECK(TextGuard::printable("abcdé", 5) == "abcd...(6 bytes)");
@@ -119,16 +122,16 @@ TEST_CASE("config: bad text is refused naming the line, errors come in line orde
           "[unit][input][config]") {
   CHECK_THAT(config_error([] { (void)load_toml("[log]\nlevel = \"info\xff\"\n"); }),
              Catch::Contains("t.toml:2: not UTF-8 (byte"));
-  const std::string errors = config_error([] {
-    (void)load_toml("[risk]\nmax_positions = 0\n[feed]\nping_interval_ms = 1\n[api]\nport = -1\n");
-  });
+  const std::string errors = config_error(
+      [] { (void)load_toml("[risk]\nmax_positions = 0\n[feed]\nping_interval_ms = 1\n[api]\nport = -1\n"); });
   const auto risk = errors.find("t.toml:2:"), feed = errors.find("t.toml:4:"), api = errors.find("t.toml:6:");
   REQUIRE(risk != std::string::npos);
   REQUIRE(feed != std::string::npos);
   REQUIRE(api != std::string::npos);
   CHECK(risk < feed);
   CHECK(feed < api);
-  const std::string huge = config_error([] { (void)load_toml("[log]\nlevel = \"" + std::string(50'000'000, 'x') + "\"\n"); });
+  const std::string huge =
+      config_error([] { (void)load_toml("[log]\nlevel = \"" + std::string(50'000'000, 'x') + "\"\n"); });
   CHECK_THAT(huge, Catch::Contains("t.toml:2: log.level: must be one of"));
   CHECK(huge.size() < 1000);
   const std::string forged = config_error([] { (void)load_toml("[log]\nlevel = \"x\\n[critical] forged\"\n"); });
@@ -144,9 +147,9 @@ TEST_CASE("config: what would stop start-up is refused by the loader, so --check
   CHECK_THAT(config_error([] { (void)load_toml("[tls]\nca_file = \"no-such-ca.pem\"\n"); }),
              Catch::Contains("t.toml:2: tls.ca_file: /tmp/no-such-ca.pem is not a readable file"));
   // Plain ws:// on every exchange never loads the CA.
-  CHECK_NOTHROW(load_toml(
-      "[tls]\nca_file = \"no-such-ca.pem\"\n[exchange.bybit]\nurl = \"ws://127.0.0.1:1/\"\n"
-      "[exchange.binance]\nurl = \"ws://127.0.0.1:2/\"\n"));
+  CHECK_NOTHROW(
+      load_toml("[tls]\nca_file = \"no-such-ca.pem\"\n[exchange.bybit]\nurl = \"ws://127.0.0.1:1/\"\n"
+                "[exchange.binance]\nurl = \"ws://127.0.0.1:2/\"\n"));
   for (const std::string url : {"wss://host/a b", "wss://host/\\r\\nX-Evil: 1", "wss://h\\u0007ost/", "wss://hôst/"})
     CHECK_THAT(config_error([&] { (void)load_toml("[exchange.bybit]\nurl = \"" + url + "\"\n"); }),
                Catch::Contains("exchange.bybit.url: may contain only printable ASCII without spaces"));
@@ -167,7 +170,7 @@ TEST_CASE("start-up files: a directory, a FIFO, a device or an oversized file is
   CHECK_THAT(config_error([&] { (void)ConfigLoader::load_file(big); }),
              Catch::Contains("big.toml: config file is 1048577 bytes; the limit is 1048576 bytes"));
   const CoinTable coins({"BTC"});
-  CHECK_THAT(config_error([&] { (void)ReplaySource::load(fifo, coins); }), Catch::Contains("replay file is a FIFO"));
+  CHECK_THAT(config_error([&] { (void)ReplaySource::open(fifo, coins); }), Catch::Contains("replay file is a FIFO"));
   CHECK_THAT(config_error([&] { (void)ConditionParser(coins, RiskSettings{}).parse_file(fifo, now); }),
              Catch::Contains("conditions file is a FIFO"));
 }
@@ -227,18 +230,27 @@ TEST_CASE("replay: a byte order mark keeps the first tick, negative times and en
           "[unit][input][replay]") {
   TempDir dir("replay-input");
   const CoinTable coins({"BTC"});
-  test::write_file(dir / "bom.csv", "\xEF\xBB\xBF" "1000,BTC,100\n2000,BTC,101\n");
-  const auto src = ReplaySource::load(dir / "bom.csv", coins);
-  REQUIRE(src.ticks().size() == 2);
-  CHECK(src.ticks().front().ts_ms == 1000);
+  // Every row of a replay file, read the way a replay reads it.
+  auto read_all = [&](const std::filesystem::path& path) {
+    auto src = ReplaySource::open(path, coins);
+    std::vector<ReplayTick> rows;
+    for (ReplayTick t; src.next(t);) rows.push_back(t);
+    return rows;
+  };
+  test::write_file(dir / "bom.csv",
+                   "\xEF\xBB\xBF"
+                   "1000,BTC,100\n2000,BTC,101\n");
+  const auto rows = read_all(dir / "bom.csv");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows.front().ts_ms == 1000);
   test::write_file(dir / "neg.csv", "-5,BTC,100\n");
-  CHECK_THAT(config_error([&] { (void)ReplaySource::load(dir / "neg.csv", coins); }),
+  CHECK_THAT(config_error([&] { (void)read_all(dir / "neg.csv"); }),
              Catch::Contains("neg.csv:1: ts_ms: -5 is not a time from 1970 to 9999"));
   test::write_file(dir / "long.csv", "1000,BTC,100\n" + std::string(10'000'000, '9') + "\n");
-  CHECK_THAT(config_error([&] { (void)ReplaySource::load(dir / "long.csv", coins); }),
+  CHECK_THAT(config_error([&] { (void)read_all(dir / "long.csv"); }),
              Catch::Contains("long.csv:2: the line is longer than 4096 bytes"));
   test::write_file(dir / "ctl.csv", "1000,BT\x1b[2JC,100\n");
-  const std::string ctl = config_error([&] { (void)ReplaySource::load(dir / "ctl.csv", coins); });
+  const std::string ctl = config_error([&] { (void)read_all(dir / "ctl.csv"); });
   CHECK_THAT(ctl, Catch::Contains("coin: 'BT\\u{1B}[2JC'"));
 }
 

@@ -72,10 +72,13 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   // primary, then the fallback if it stays down). Trading is paused until a
   // feed is live.
   void start_service();
-  // --replay: health timer, signals, then every tick of `source` in order with
-  // `clock` set to tick time, at `rate` ticks/s (0: as fast as possible); shuts
-  // down when done.
-  void start_replay(ReplaySource source, ManualClock& clock, double rate);
+  // --replay: health timer, signals, then `first` and every row after it from
+  // `source`, read as they are replayed, with `clock` set to tick time, at
+  // `rate` rows/s (0: as fast as possible); shuts down when done. A bad row
+  // stops the replay there: a clean shutdown, then replay_error() says why.
+  void start_replay(ReplaySource source, const ReplayTick& first, ManualClock& clock, double rate);
+  // The bad row that stopped a replay ("file:line: ..."), if one did.
+  [[nodiscard]] const std::optional<std::string>& replay_error() const { return replay_error_; }
 
   // Idempotent; see the class comment.
   void shutdown(std::string_view why);
@@ -117,13 +120,17 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   // --replay state
   struct Replay {
     ReplaySource source;
+    ReplayTick pending;  // read, not yet replayed
     ManualClock* clock = nullptr;
     double rate = 0.0;
-    std::size_t next = 0;
+    std::size_t rows = 0;        // replayed so far
+    std::size_t quote_rows = 0;  // of which carried a bid or ask
+    std::int64_t last_ts = 0;
     std::int64_t last_sweep_second = INT64_MIN;
     std::chrono::steady_clock::time_point started;
   };
   std::optional<Replay> replay_;
+  std::optional<std::string> replay_error_;
   boost::asio::steady_timer replay_timer_;
 };
 
