@@ -53,6 +53,7 @@ Sniper::Sniper(const CoinTable& coins, const RiskSettings& risk, const PaperSett
       sink_(sink),
       book_(coins.size()),
       positions_(coins.size()),
+      exit_bands_(coins.size()),
       last_price_(coins.size(), 0.0),
       quotes_(coins.size()),
       last_losing_stop_ms_(coins.size(), no_stop),
@@ -106,6 +107,7 @@ void Sniper::restore_position(const Position& position) {
   if (position.coin >= positions_.size()) return;
   // persisted_ms 0: the next sweep may persist an improvement at once.
   positions_[position.coin].push_back(OpenPosition{position, next_open_seq_++, position.best_price, 0});
+  exit_bands_[position.coin].spoil();
   ++open_count_;
 }
 
@@ -138,15 +140,19 @@ void Sniper::on_price_tick(CoinId coin, double price, std::int64_t ts_ms) {
   last_price_[coin] = price;
 
   // 1. Exits first, in opening order: the best price moves, then the stop
-  // (fixed or trailing), the take-profit and the time limit are checked.
-  auto& open = positions_[coin];
-  for (std::size_t i = 0; i < open.size();) {
-    Position& p = open[i].position;
-    p.observe(price);
-    if (const auto exit = p.exit_on(price, ts_ms))
-      close(coin, i, price, *exit, ts_ms);  // removes open[i]; the next one moves into i
-    else
-      ++i;
+  // (fixed or trailing), the take-profit and the time limit are checked. A
+  // tick inside the coin's exit band changes none of them.
+  if (!exit_bands_[coin].quiet(price, ts_ms)) {
+    auto& open = positions_[coin];
+    for (std::size_t i = 0; i < open.size();) {
+      Position& p = open[i].position;
+      p.observe(price);
+      if (const auto exit = p.exit_on(price, ts_ms))
+        close(coin, i, price, *exit, ts_ms);  // removes open[i]; the next one moves into i
+      else
+        ++i;
+    }
+    rebuild_exit_band(coin);
   }
 
   // 2. Then entries: the conditions that fire or have expired, in arming
@@ -175,6 +181,25 @@ void Sniper::on_price_tick(CoinId coin, double price, std::int64_t ts_ms) {
     }
     book_.remove(slot);
   }
+}
+
+void Sniper::rebuild_exit_band(CoinId coin) {
+  ExitBand b;
+  for (const OpenPosition& op : positions_[coin]) {
+    const Position& p = op.position;
+    const auto stop = p.stop();
+    if (p.is_long()) {
+      if (stop) b.above = std::max(b.above, stop->price);
+      if (p.take_profit_price) b.below = std::min(b.below, *p.take_profit_price);
+      b.to = std::min(b.to, p.best_price);
+    } else {
+      if (stop) b.below = std::min(b.below, stop->price);
+      if (p.take_profit_price) b.above = std::max(b.above, *p.take_profit_price);
+      b.from = std::max(b.from, p.best_price);
+    }
+    if (const auto limit = p.time_limit_ms()) b.until = std::min(b.until, *limit);
+  }
+  exit_bands_[coin] = b;
 }
 
 void Sniper::cancel_oco_siblings(ArmedBook::Slot opener, std::int64_t ts_ms) {
@@ -261,6 +286,7 @@ void Sniper::open_position(CoinId coin, const ArmedCondition& c, double mark, st
   p.best_price = e;  // DESIGN §4: best starts at the entry fill
   p.entry_fee_usd = c.position_size_usd * paper_.fee_pct;
   positions_[coin].push_back(OpenPosition{p, next_open_seq_++, e, ts_ms});
+  exit_bands_[coin].spoil();
   ++open_count_;
   sink_.submit(PositionOpened{p, std::string_view(coins_.name(coin)), ts_ms});
 }
@@ -270,6 +296,7 @@ void Sniper::close(CoinId coin, std::size_t index, double mark, ExitReason reaso
   const Position p = open[index].position;
   open.erase(open.begin() + static_cast<std::ptrdiff_t>(index));
   --open_count_;
+  exit_bands_[coin].spoil();
   const Fill f = fill(coin, /*buy=*/!p.is_long(), mark);
   const ClosedTrade t = settle(p, f.price, paper_.fee_pct);
   balance_ += t.pnl_usd;

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -145,6 +146,21 @@ class Sniper {
     double persisted_best = 0.0;
     std::int64_t persisted_ms = 0;
   };
+  // Per coin, the prices and times at which a tick changes none of its open
+  // positions (no exit, no new best price): inside it, a tick skips the walk
+  // over them. Rebuilt by the walk; a change to the positions spoils it.
+  struct ExitBand {
+    double above = -inf;             // the price must be above this: LONG stops, SHORT take-profits
+    double from = -inf;              // ... at least this: SHORT best prices
+    double below = inf;              // ... below this: LONG take-profits, SHORT stops
+    double to = inf;                 // ... at most this: LONG best prices
+    std::int64_t until = INT64_MAX;  // the time must be before this: time limits
+    [[nodiscard]] bool quiet(double p, std::int64_t ts_ms) const {
+      return p > above && p >= from && p < below && p <= to && ts_ms < until;
+    }
+    void spoil() { above = inf; }  // no tick is quiet until the next walk
+    static constexpr double inf = std::numeric_limits<double>::infinity();
+  };
   struct Fill {
     double price = 0.0;
     FillBasis basis = FillBasis::Trade;
@@ -158,6 +174,7 @@ class Sniper {
   // DESIGN §4.4: the price a buy or a sell of `coin` fills at when `mark` is the deciding trade price.
   Fill fill(CoinId coin, bool buy, double mark);
   void open_position(CoinId coin, const ArmedCondition& c, double mark, std::int64_t ts_ms);
+  void rebuild_exit_band(CoinId coin);
   void close(CoinId coin, std::size_t index, double mark, ExitReason reason, std::int64_t ts_ms);
   void finish_condition(const ArmedCondition& c, ConditionStatus status, std::string_view reason, std::int64_t ts_ms);
   // DESIGN §4.3: the condition in `opener` opened: every other armed member
@@ -181,6 +198,7 @@ class Sniper {
   ArmedBook book_;                                    // the armed conditions
   std::vector<ArmedBook::Slot> due_;                  // reserved: this tick's firing and expired
   std::vector<std::vector<OpenPosition>> positions_;  // by CoinId, in opening order
+  std::vector<ExitBand> exit_bands_;                  // by CoinId
   std::vector<double> last_price_;                    // by CoinId; 0 = none yet
   std::vector<Quote> quotes_;                         // by CoinId; the slot fills read
   std::vector<std::int64_t> last_losing_stop_ms_;     // by CoinId; INT64_MIN = none
