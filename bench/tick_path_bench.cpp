@@ -15,6 +15,7 @@
 #include <random>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "tradingd/app/logging.hpp"
 #include "tradingd/app/trading_system.hpp"
 #include "tradingd/domain/manual_clock.hpp"
@@ -59,29 +60,10 @@ thread_local std::uint64_t g_allocations = 0;
 }
 
 using namespace tradingd;
+using namespace tradingd::bench;
 using Steady = std::chrono::steady_clock;
 
 namespace {
-
-struct Tick {
-  CoinId coin;
-  double price;
-  std::int64_t ts;
-};
-
-std::vector<Tick> random_walk(std::size_t n, std::size_t coins, std::int64_t t0, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(-1.0, 1.0);
-  std::vector<double> price(coins, 100.0);
-  std::vector<Tick> out;
-  out.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<CoinId>(rng() % coins);
-    price[c] *= 1.0 + u(rng) * 0.002;
-    out.push_back({c, price[c], t0 + static_cast<std::int64_t>(i / 10)});
-  }
-  return out;
-}
 
 void arm_many(TradingSystem& sys, std::size_t n, std::int64_t t0, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -103,35 +85,6 @@ void arm_many(TradingSystem& sys, std::size_t n, std::int64_t t0, std::uint64_t 
   }
 }
 
-struct NullSink final : RecordSink {
-  void submit(JournalRecord&&) override { ++records; }
-  [[nodiscard]] bool congested() const override { return false; }
-  std::uint64_t records = 0;
-};
-
-// The baseline for the indexed Sniper: what its tick path did before the
-// ArmedBook, a walk over every armed condition of the coin checking expiry and
-// trigger. Only that walk (no exits, no records), so it flatters the baseline.
-class LinearScanBaseline {
- public:
-  LinearScanBaseline(std::size_t coins, const std::vector<ArmedCondition>& armed) : armed_(coins) {
-    for (const auto& c : armed) armed_[c.coin].push_back(c);
-  }
-  void on_price_tick(CoinId coin, double price, std::int64_t ts_ms) {
-    for (const ArmedCondition& c : armed_[coin]) {
-      if (c.expired_at(ts_ms))
-        ++due_;
-      else if (c.fires_at(price))
-        ++due_;
-    }
-  }
-  [[nodiscard]] std::uint64_t due() const { return due_; }
-
- private:
-  std::vector<std::vector<ArmedCondition>> armed_;
-  std::uint64_t due_ = 0;
-};
-
 double percentile(std::vector<std::uint32_t>& v, double p) {
   const auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
@@ -149,7 +102,6 @@ int main() {
   settings.risk.max_positions = 10;
   settings.risk.max_position_per_coin = 2;
   settings.risk.max_exposure_pct = 1.0;
-  constexpr std::int64_t t0 = 1'764'158'400'000;
   int failures = 0;
 
   boost::asio::io_context io;
@@ -290,13 +242,8 @@ int main() {
   //     (triggers outside the band the prices move in), beside the linear
   //     scan the Sniper used before its ArmedBook.
   {
-    std::vector<Tick> walk;
-    walk.reserve(1'000'000);
-    std::mt19937_64 rng(17);
-    std::uniform_real_distribution<double> band(95.0, 105.0);
     const CoinTable coins(settings.trading.coins);
-    for (std::size_t i = 0; i < 1'000'000; ++i)
-      walk.push_back({static_cast<CoinId>(rng() % coins.size()), band(rng), t0 + static_cast<std::int64_t>(i / 10)});
+    const auto walk = band_walk(1'000'000, coins.size(), 17);
     RiskSettings risk;
     risk.max_position_per_coin = 2;
     PaperSettings paper;
@@ -304,37 +251,7 @@ int main() {
       NullSink sink;
       ManualClock mclock(t0);
       Sniper sniper(coins, risk, paper, mclock, sink);
-      for (CoinId c = 0; c < 5; ++c) {
-        Position p;
-        p.id = "T-" + std::to_string(c);
-        p.coin = c;
-        p.direction = Direction::Long;
-        p.size_usd = 10;
-        p.entry_price = p.entry_mark = p.best_price = 100;
-        p.qty = 0.1;
-        p.entry_ms = t0;
-        p.stop_loss_price = 50.0;
-        p.take_profit_price = 200.0;
-        sniper.restore_position(p);
-      }
-      std::uniform_real_distribution<double> far(0.0, 1.0);
-      for (std::size_t i = 0; i < armed; ++i) {
-        TradeCondition c;
-        c.id = "far-" + std::to_string(i);
-        c.coin = coins.name(static_cast<CoinId>(i % coins.size()));
-        c.direction = Direction::Long;
-        const bool above = i % 2 == 0;
-        c.trigger_type = above ? TriggerType::Above : TriggerType::Below;
-        c.trigger_price = above ? 110.0 + 50.0 * far(rng) : 90.0 - 50.0 * far(rng);
-        c.stop_loss_pct = 0.01;
-        c.position_size_usd = 10;
-        c.created_at_ms = t0;
-        c.valid_until_ms = t0 + 86'400'000;
-        if (auto err = sniper.arm(c)) {
-          std::printf("FAIL: arming %s: %s\n", c.id.c_str(), err->message.c_str());
-          ++failures;
-        }
-      }
+      arm_far(sniper, coins, 5, armed, 17);
       LinearScanBaseline baseline(coins.size(), sniper.active_conditions());
       // Throughput from untimed passes; latency percentiles from another
       // pass that reads the clock around every tick (~20 ns of it each).
@@ -382,25 +299,7 @@ int main() {
     const SymbolTable symbols(sys.coins(), settings.trading.quote);
     const auto walk = random_walk(200'000, settings.trading.coins.size(), t0 + 2'000'000, 11);
     for (const FeedProtocol protocol : {FeedProtocol::Bybit, FeedProtocol::Binance}) {
-      std::vector<std::string> frames;
-      frames.reserve(walk.size());
-      char buf[512];
-      for (std::size_t i = 0; i < walk.size(); ++i) {
-        const auto& t = walk[i];
-        const std::string& sym = symbols.symbol(t.coin);
-        if (protocol == FeedProtocol::Bybit)
-          std::snprintf(buf, sizeof buf,
-                        R"({"topic":"publicTrade.%s","ts":%lld,"type":"snapshot","data":[{"i":"%zu","T":%lld,)"
-                        R"("p":"%.2f","v":"0.00903","S":"Buy","s":"%s","seq":%zu,"BT":false,"RPI":false}]})",
-                        sym.c_str(), static_cast<long long>(t.ts), i, static_cast<long long>(t.ts), t.price,
-                        sym.c_str(), i);
-        else
-          std::snprintf(buf, sizeof buf,
-                        R"({"stream":"%s@trade","data":{"e":"trade","E":%lld,"s":"%s","t":%zu,"p":"%.8f",)"
-                        R"("q":"0.01000000","T":%lld,"m":true,"M":true}})",
-                        "btcusdt", static_cast<long long>(t.ts), sym.c_str(), i, t.price, static_cast<long long>(t.ts));
-        frames.emplace_back(buf);
-      }
+      const auto frames = trade_frames(protocol, symbols, walk);
       FrameParser parser(protocol, symbols);
       std::vector<std::uint32_t> frame_ns;
       frame_ns.reserve(frames.size());

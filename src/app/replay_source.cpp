@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstring>
@@ -39,8 +40,7 @@ std::string show(std::string_view field) {
 
 }  // namespace
 
-ReplaySource::ReplaySource(std::string name, const CoinTable& coins)
-    : name_(std::move(name)), coins_(&coins), buf_(buffer_bytes) {}
+ReplaySource::ReplaySource(std::string name, const CoinTable& coins) : name_(std::move(name)), coins_(&coins) {}
 
 ReplaySource::ReplaySource(ReplaySource&& other) noexcept
     : name_(std::move(other.name_)),
@@ -94,11 +94,14 @@ ReplaySource ReplaySource::open(const std::filesystem::path& path, const CoinTab
   src.gz_ = gzopen(path.c_str(), "rb");
   if (!src.gz_) throw ConfigError({path.string() + ": cannot open replay file: " + std::strerror(errno)});
   gzbuffer(src.gz_, 128 * 1024);
+  src.buf_.resize(buffer_bytes);
   return src;
 }
 
 ReplaySource ReplaySource::from_text(std::string text, std::string_view name, const CoinTable& coins) {
   ReplaySource src{std::string(name), coins};
+  // Room for the whole text (or a full buffer's worth), never less than a line needs.
+  src.buf_.resize(std::min(buffer_bytes, text.size() + max_line_bytes + 2));  // lines longer are refused
   src.text_ = std::move(text);
   return src;
 }
