@@ -1,16 +1,15 @@
 #include "tradingd/feed/symbol_table.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <stdexcept>
 
 namespace tradingd {
 namespace {
 
-char upper(char c) {
-  return static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-}
+// ASCII only, inline: symbols are ASCII, and std::toupper is a locale-aware
+// library call on every byte of every trade (6.5 % of the frame path in perf).
+constexpr char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - ('a' - 'A')) : c; }
 
 // Orders an entry against a symbol in any case, without copying it.
 int compare(const char* entry, std::size_t entry_len, std::string_view symbol) {
