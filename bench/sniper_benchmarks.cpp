@@ -7,14 +7,13 @@
 
 #include <unistd.h>
 #include <algorithm>
-#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <filesystem>
 
 #include "bench_support.hpp"
-#include "tradingd/app/trading_system.hpp"
 #include "tradingd/config/settings.hpp"
 #include "tradingd/domain/manual_clock.hpp"
+#include "tradingd/journal/trade_journal.hpp"
 
 namespace tradingd::bench {
 namespace {
@@ -88,28 +87,30 @@ BENCHMARK(BM_TickNothingFiresLinearScan)->Arg(100)->Arg(1'000)->Arg(10'000);
 
 // One tick in ten opens or closes a position: BTC climbs a ladder of ABOVE
 // triggers, each rung opens a LONG whose take-profit the next tick meets, then
-// eighteen ticks of other coins fire nothing. 1,000 conditions armed (re-armed
-// in batches outside the timing); the real journal (writer thread, SQLite)
-// takes every record.
+// eighteen ticks of other coins fire nothing. Every record goes into the real
+// TradeJournal's queue (its writer thread commits beside the loop); every
+// 4,096 ticks, outside the timing, the loop waits for the commits and re-arms
+// the ladder, so SQLite's own rate (BM_JournalCommit) never holds entries back.
 void BM_TickTenPercentDecide(benchmark::State& state) {
   const auto dir = std::filesystem::temp_directory_path() / ("tradingd-gbench-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
-  Settings settings;
-  settings.storage.db_path = dir / "journal.db";
-  settings.log.dir = dir / "logs";
-  settings.risk.max_positions = 100;
-  settings.risk.max_position_per_coin = 10;
-  settings.risk.max_exposure_pct = 1.0;
-  settings.paper.initial_balance = 1e9;
-  boost::asio::io_context io;
+  std::filesystem::create_directories(dir);
+  const CoinTable& coins = twenty_coins();
+  RiskSettings risk;
+  risk.max_positions = 100;
+  risk.max_position_per_coin = 10;
+  risk.max_exposure_pct = 1.0;
+  PaperSettings paper;
+  paper.initial_balance = 1e9;
   ManualClock clock(t0);
-  auto sys = std::make_unique<TradingSystem>(io, settings, clock);
-  const CoinId btc = *sys->coins().find("BTC");
+  TradeJournal journal(dir / "journal.db", 1u << 16);
+  journal.start();
+  Sniper sniper(coins, risk, paper, clock, journal);
+  const CoinId btc = *coins.find("BTC");
   std::uint64_t next_id = 0;
-  double rung = 100.0;
   std::size_t armed_rungs = 0;
-  auto arm_batch = [&] {
-    for (int k = 0; k < 1'000; ++k, ++armed_rungs) {
+  auto arm_rungs = [&](std::size_t n) {
+    for (std::size_t k = 0; k < n; ++k, ++armed_rungs) {
       TradeCondition c;
       c.id = "r-" + std::to_string(next_id++);
       c.coin = "BTC";
@@ -121,39 +122,42 @@ void BM_TickTenPercentDecide(benchmark::State& state) {
       c.position_size_usd = 10;
       c.created_at_ms = t0;
       c.valid_until_ms = t0 + 86'400'000'000;
-      (void)sys->inject_condition(c);
+      if (sniper.arm(c)) std::abort();
     }
   };
-  arm_batch();
-  const auto others = band_walk(1 << 16, sys->coins().size(), 19);
-  std::size_t o = 0, fired = 0, in_cycle = 0;
+  arm_rungs(1'000);
+  const auto others = band_walk(1 << 16, coins.size(), 19);
+  std::size_t o = 0, rung_no = 0, in_cycle = 0, since_pause = 0;
+  double rung = 100.0;
   std::int64_t ts = t0;
   for (auto _ : state) {
+    if (++since_pause == 4096) {
+      state.PauseTiming();
+      journal.flush().get();
+      arm_rungs(1'000 - (armed_rungs - rung_no));  // 1,000 armed again
+      since_pause = 0;
+      state.ResumeTiming();
+    }
     if (in_cycle == 0) {
-      if (fired + 1 >= armed_rungs) {
-        state.PauseTiming();
-        arm_batch();
-        state.ResumeTiming();
-      }
-      rung = 100.0 + 0.01 * static_cast<double>(++fired);
-      sys->on_price_tick(btc, rung, ++ts);  // opens one LONG
+      rung = 100.0 + 0.01 * static_cast<double>(++rung_no);
+      sniper.on_price_tick(btc, rung, ++ts);  // opens one LONG
     } else if (in_cycle == 1) {
-      sys->on_price_tick(btc, rung + 0.005, ++ts);  // its take-profit
+      sniper.on_price_tick(btc, rung + 0.005, ++ts);  // its take-profit
     } else {
       Tick t = others[o++ & (others.size() - 1)];
       if (t.coin == btc) t.coin = btc + 1;
-      sys->on_price_tick(t.coin, t.price, ++ts);
+      sniper.on_price_tick(t.coin, t.price, ++ts);
     }
     in_cycle = (in_cycle + 1) % 20;
-    if ((state.iterations() & 4095) == 0) sys->journal().pump();
   }
   state.SetItemsProcessed(state.iterations());
-  const auto& c = sys->sniper().counters();
+  const auto& c = sniper.counters();
   state.counters["opened"] = static_cast<double>(c.triggered);
   state.counters["closed"] = static_cast<double>(c.closed);
-  if (c.triggered == 0 || c.closed + 1 < c.triggered) state.SkipWithError("the ladder did not trade");
-  sys->shutdown("bench");
-  sys.reset();
+  state.counters["rejected"] = static_cast<double>(c.rejected);
+  if (c.triggered != rung_no || c.closed + 1 < c.triggered || c.rejected != 0)
+    state.SkipWithError("the ladder did not trade one rung a cycle");
+  journal.stop();
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_TickTenPercentDecide)->UseRealTime();  // the writer thread works beside it
