@@ -39,48 +39,50 @@ void tick_percentiles(benchmark::State& state, Target& target, const std::vector
   state.counters["p99_ns"] = ns[ns.size() * 99 / 100];
 }
 
-// 20 coins, 5 open positions, state.range(0) armed conditions, prices that fire nothing.
-void BM_TickNothingFires(benchmark::State& state) {
-  const CoinTable& coins = twenty_coins();
-  RiskSettings risk;
-  risk.max_position_per_coin = 2;
+// 20 coins, 5 open positions, state.range(0) armed conditions, and prices
+// that fire nothing: the Sniper, and the same conditions in the baseline.
+struct QuietRig {
+  explicit QuietRig(const benchmark::State& state) : sniper(twenty_coins(), risk, paper, clock, sink) {
+    arm_far(sniper, twenty_coins(), 5, static_cast<std::size_t>(state.range(0)), 17);
+  }
+  static RiskSettings two_a_coin() {
+    RiskSettings r;
+    r.max_position_per_coin = 2;
+    return r;
+  }
+  RiskSettings risk = two_a_coin();
   PaperSettings paper;
   NullSink sink;
-  ManualClock clock(t0);
-  Sniper sniper(coins, risk, paper, clock, sink);
-  arm_far(sniper, coins, 5, static_cast<std::size_t>(state.range(0)), 17);
-  const auto walk = band_walk(1 << 20, coins.size(), 18);
+  ManualClock clock{t0};
+  Sniper sniper;
+  const std::vector<Tick> walk = band_walk(1 << 20, twenty_coins().size(), 18);
+};
+
+template <typename Target>
+void run_ticks(benchmark::State& state, Target& target, const std::vector<Tick>& walk) {
   std::size_t i = 0;
   for (auto _ : state) {
     const Tick& t = walk[i++ & (walk.size() - 1)];
-    sniper.on_price_tick(t.coin, t.price, t.ts);
+    target.on_price_tick(t.coin, t.price, t.ts);
   }
   state.SetItemsProcessed(state.iterations());
-  tick_percentiles(state, sniper, walk);
-  if (sniper.counters().triggered != 0 || sniper.active_condition_count() != static_cast<std::size_t>(state.range(0)))
+  tick_percentiles(state, target, walk);
+}
+
+void BM_TickNothingFires(benchmark::State& state) {
+  QuietRig rig(state);
+  run_ticks(state, rig.sniper, rig.walk);
+  if (rig.sniper.counters().triggered != 0 ||
+      rig.sniper.active_condition_count() != static_cast<std::size_t>(state.range(0)))
     state.SkipWithError("something fired");
 }
 BENCHMARK(BM_TickNothingFires)->Arg(100)->Arg(1'000)->Arg(10'000);
 
 // The baseline: the same ticks through the linear scan the Sniper used before.
 void BM_TickNothingFiresLinearScan(benchmark::State& state) {
-  const CoinTable& coins = twenty_coins();
-  RiskSettings risk;
-  risk.max_position_per_coin = 2;
-  PaperSettings paper;
-  NullSink sink;
-  ManualClock clock(t0);
-  Sniper sniper(coins, risk, paper, clock, sink);
-  arm_far(sniper, coins, 5, static_cast<std::size_t>(state.range(0)), 17);
-  LinearScanBaseline scan(coins.size(), sniper.active_conditions());
-  const auto walk = band_walk(1 << 20, coins.size(), 18);
-  std::size_t i = 0;
-  for (auto _ : state) {
-    const Tick& t = walk[i++ & (walk.size() - 1)];
-    scan.on_price_tick(t.coin, t.price, t.ts);
-  }
-  state.SetItemsProcessed(state.iterations());
-  tick_percentiles(state, scan, walk);
+  QuietRig rig(state);
+  LinearScanBaseline scan(twenty_coins().size(), rig.sniper.active_conditions());
+  run_ticks(state, scan, rig.walk);
   if (scan.due() != 0) state.SkipWithError("something was due");
 }
 BENCHMARK(BM_TickNothingFiresLinearScan)->Arg(100)->Arg(1'000)->Arg(10'000);
