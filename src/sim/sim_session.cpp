@@ -77,6 +77,7 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
         id_(server.next_connection_id()),
         ping_timer_(ws_.get_executor()),
         close_timer_(ws_.get_executor()),
+        close_deadline_(ws_.get_executor()),
         silence_timer_(ws_.get_executor()) {}
 
   void run() {
@@ -154,6 +155,7 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
     open_ = false;
     ping_timer_.cancel();
     close_timer_.cancel();
+    close_deadline_.cancel();
     silence_timer_.cancel();
     if (ec != websocket::error::closed && ec != net::error::operation_aborted)
       spdlog::info("#{}: {}: {}", id_, step, ec.message());
@@ -452,8 +454,14 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
   }
 
   void do_close() {
-    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(2));
+    // Bounded by a timer of our own, not the stream's expiry: that may not
+    // change while a read and a write (a ping in flight) are both pending.
+    close_deadline_.expires_after(std::chrono::seconds(2));
+    close_deadline_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec) beast::get_lowest_layer(self->ws_).close();
+    });
     ws_.async_close(close_reason_, [self = this->shared_from_this()](beast::error_code) {
+      self->close_deadline_.cancel();
       self->fail(websocket::error::closed, "close");
     });
   }
@@ -467,6 +475,7 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
   beast::flat_buffer in_;
   net::steady_timer ping_timer_;
   net::steady_timer close_timer_;
+  net::steady_timer close_deadline_;  // bounds a clean close
   net::steady_timer silence_timer_;
   std::deque<std::string> outbox_;
   websocket::close_reason close_reason_;
