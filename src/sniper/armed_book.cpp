@@ -6,13 +6,14 @@ namespace tradingd {
 
 namespace {
 
-// The order each side keeps: the next to fire at the back.
-bool above_order(double a, double b) {
-  return a > b;
-}
-bool below_order(double a, double b) {
-  return a < b;
-}
+// The order each side keeps, the next to fire at the back: ABOVE descending,
+// BELOW ascending by trigger.
+struct SideOrder {
+  bool above;
+  bool operator()(const ArmedBook::Entry& x, const ArmedBook::Entry& y) const {
+    return above ? x.trigger > y.trigger : x.trigger < y.trigger;
+  }
+};
 
 }  // namespace
 
@@ -35,16 +36,10 @@ ArmedBook::Slot ArmedBook::add(ArmedCondition c, std::string_view oco_group) {
   in_use_[slot] = 1;
   ++size_;
   Book& b = books_[c.coin];
+  const bool above = c.trigger_type == TriggerType::Above;
+  std::vector<Entry>& side = above ? b.above : b.below;
   const Entry e{c.trigger_price, slot};
-  if (c.trigger_type == TriggerType::Above) {
-    b.above.insert(std::upper_bound(b.above.begin(), b.above.end(), e,
-                                    [](const Entry& x, const Entry& y) { return above_order(x.trigger, y.trigger); }),
-                   e);
-  } else {
-    b.below.insert(std::upper_bound(b.below.begin(), b.below.end(), e,
-                                    [](const Entry& x, const Entry& y) { return below_order(x.trigger, y.trigger); }),
-                   e);
-  }
+  side.insert(std::upper_bound(side.begin(), side.end(), e, SideOrder{above}), e);
   b.earliest_expiry = std::min(b.earliest_expiry, c.valid_until_ms);
   if (c.oco != 0) groups_[c.oco].members.push_back(slot);
   return slot;
@@ -59,10 +54,7 @@ void ArmedBook::remove(Slot slot) {
   // Fired entries sit at the back; anything else is found among its equal triggers.
   auto it = side.end() - 1;
   if (it->slot != slot) {
-    const auto less = [above](const Entry& x, const Entry& y) {
-      return above ? above_order(x.trigger, y.trigger) : below_order(x.trigger, y.trigger);
-    };
-    const auto [lo, hi] = std::equal_range(side.begin(), side.end(), Entry{c.trigger_price, slot}, less);
+    const auto [lo, hi] = std::equal_range(side.begin(), side.end(), Entry{c.trigger_price, slot}, SideOrder{above});
     it = std::find_if(lo, hi, [slot](const Entry& e) { return e.slot == slot; });
   }
   side.erase(it);

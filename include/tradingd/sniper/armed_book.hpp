@@ -32,6 +32,11 @@ namespace tradingd {
 class ArmedBook {
  public:
   using Slot = std::uint32_t;
+  // One armed condition in its coin's index of one side.
+  struct Entry {
+    double trigger;
+    Slot slot;
+  };
 
   explicit ArmedBook(std::size_t coins);
 
@@ -73,10 +78,6 @@ class ArmedBook {
   [[nodiscard]] std::optional<Slot> find(std::string_view id) const;
 
  private:
-  struct Entry {
-    double trigger;
-    Slot slot;
-  };
   struct Book {
     std::vector<Entry> above;  // descending trigger: the lowest, next to fire, at the back
     std::vector<Entry> below;  // ascending trigger: the highest, next to fire, at the back
