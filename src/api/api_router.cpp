@@ -4,9 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
-#include <optional>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "tradingd/api/control_target.hpp"
 #include "tradingd/api/dashboard_page.hpp"
@@ -273,8 +273,8 @@ ApiResponse ApiRouter::arm(std::string_view body) {
   constexpr std::string_view origin = "request body";
   ParsedConditions parsed;
   try {
-    parsed = ConditionParser(system_.coins(), system_.settings().risk)
-                 .parse_text(body, origin, system_.clock().now_ms());
+    parsed =
+        ConditionParser(system_.coins(), system_.settings().risk).parse_text(body, origin, system_.clock().now_ms());
   } catch (const ConfigError& e) {
     // Nothing armed; the refusal is journaled like any other.
     system_.arm_conditions(ParsedConditions{{}, e.errors()}, origin);
@@ -422,6 +422,10 @@ ApiResponse ApiRouter::metrics() {
            [](const MarketFeed& f) { return static_cast<double>(f.counters().disconnects); });
   per_feed("tradingd_feed_rotations_total", "counter", "Make-before-break connection switches.",
            [](const MarketFeed& f) { return static_cast<double>(f.counters().rotations); });
+  m.family("tradingd_feed_parser_info", "gauge",
+           "simdjson's kernel for this CPU (it scans each frame) and the target the field reading is built for.");
+  m.sample("tradingd_feed_parser_info", 1,
+           label("kernel", FrameParser::kernel()) + "," + label("walk_target", FrameParser::walk_target()));
   m.family("tradingd_feed_state", "gauge", "1 for the feed's current state.");
   for (const MarketFeed* f : all)
     for (const auto st : {FeedLinkState::Stopped, FeedLinkState::Connecting, FeedLinkState::Live, FeedLinkState::Stale,

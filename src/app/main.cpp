@@ -35,6 +35,9 @@ int run(const tradingd::CommandLine& cl) {
   }
   Logging::setup(settings.log);
   spdlog::info("tradingd {} starting with {}", TRADINGD_VERSION, cl.config.string());
+  spdlog::info(
+      "Feed frames: simdjson's {} kernel scans them (chosen for this CPU), fields are read by code built for {}",
+      FrameParser::kernel(), FrameParser::walk_target());
 
   const CoinTable coins(settings.trading.coins);
   // A replay is read as it is replayed; its first row is read now, so a file

@@ -10,6 +10,7 @@
 
 #include "tradingd/config/config_error.hpp"
 #include "tradingd/config/input_file.hpp"
+#include "tradingd/domain/decimal_text.hpp"
 #include "tradingd/domain/text_guard.hpp"
 #include "tradingd/domain/time_format.hpp"
 
@@ -30,8 +31,7 @@ std::string_view trim(std::string_view s) {
 // included: dropping invalid ticks and quotes is the Sniper's job, and replays
 // test exactly that.
 bool number(std::string_view text, double& out) {
-  const auto r = std::from_chars(text.data(), text.data() + text.size(), out);
-  return r.ec == std::errc{} && r.ptr == text.data() + text.size();
+  return DecimalText::parse(text, out);
 }
 
 std::string show(std::string_view field) {

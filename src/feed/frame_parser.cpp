@@ -2,13 +2,13 @@
 
 #include <simdjson.h>
 
-#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <optional>
 #include <vector>
 
+#include "tradingd/domain/decimal_text.hpp"
 #include "tradingd/feed/symbol_table.hpp"
 
 namespace tradingd {
@@ -50,11 +50,117 @@ BadFrame classify(simdjson::error_code e) {
   return e == simdjson::NO_SUCH_FIELD || e == simdjson::INCORRECT_TYPE ? BadFrame::MissingField : BadFrame::InvalidJson;
 }
 
+// A price's text as a finite number > 0.
 bool parse_price(std::string_view text, double& out) {
-  const char* end = text.data() + text.size();
-  const auto [p, ec] = std::from_chars(text.data(), end, out);
-  return ec == std::errc() && p == end && std::isfinite(out) && out > 0.0;
+  return DecimalText::parse(text, out) && std::isfinite(out) && out > 0.0;
 }
+
+// A field's key compared as its raw bytes, without unescaping: every key read
+// here is short ASCII. The frame's padding keeps the bytes read past a shorter
+// key inside the buffer.
+class Key {
+ public:
+  explicit Key(const char* raw) : raw_(raw) {}
+  template <std::size_t N>
+  bool operator==(const char (&name)[N]) const {
+    return raw_[N - 1] == '"' && std::memcmp(raw_, name, N - 1) == 0;
+  }
+
+ private:
+  const char* raw_;
+};
+
+// One scalar field, read as whatever type it has when the walk meets it; which
+// type the frame needed is asked after the object is read whole (a Binance "a"
+// is an id in a trade and a price in a bookTicker). The first of duplicate
+// keys counts.
+struct Scalar {
+  // Only `present` is set up front: the rest is written by read() before
+  // anything reads it, and a frame's dozen of these cost no zeroing.
+  bool present = false;
+  od::json_type type;  // none when the token is not a JSON value
+  simdjson::error_code error;
+  std::string_view text;
+  std::int64_t number;
+  bool flag;
+
+  void read(od::value& v) {
+    if (present) return;
+    present = true;
+    type = od::json_type{};
+    if ((error = v.type().get(type))) return;
+    switch (type) {
+      case od::json_type::string:
+        error = v.get_string().get(text);
+        break;
+      case od::json_type::number:
+        error = v.get_int64().get(number);
+        break;
+      case od::json_type::boolean:
+        error = v.get_bool().get(flag);
+        break;
+      default:  // an object, array or null: nothing of it is read, the walk skips it
+        break;
+    }
+  }
+  // As simdjson's get_string/get_int64/get_bool would have answered.
+  [[nodiscard]] simdjson::error_code as(od::json_type want) const {
+    if (!present) return simdjson::NO_SUCH_FIELD;
+    if (error && type == od::json_type{}) return error;
+    if (type != want) return simdjson::INCORRECT_TYPE;
+    return error;
+  }
+  // Optional fields: absent is fine, present must be of the type wanted.
+  [[nodiscard]] simdjson::error_code as_optional(od::json_type want) const {
+    return present ? as(want) : simdjson::SUCCESS;
+  }
+};
+
+constexpr auto string_type = od::json_type::string;
+constexpr auto number_type = od::json_type::number;
+constexpr auto boolean_type = od::json_type::boolean;
+
+// Reads an object's fields once, in order, to its closing brace, handing each
+// key and value to `visit`. Returns the first error of the walk itself (an
+// object left open, a missing comma): ondemand cannot step past one, so the
+// frame is dropped there. Lookups by name (find_field_unordered) are not used:
+// their search wraps around the object and, in simdjson 3.0, walks off the end
+// of one that is never closed; a forward walk meets the end and stops.
+template <class Visit>
+simdjson::error_code walk(od::object& object, Visit&& visit) {
+  for (auto field : object) {
+    if (auto e = field.error()) return e;
+    // By reference into the loop's own result: copying ondemand's small
+    // iterator structs stalled on store forwarding (30 % of the walk in perf).
+    od::field&& f = std::move(field).value_unsafe();
+    if (auto e = visit(Key(f.key().raw()), f.value())) return e;
+  }
+  return simdjson::SUCCESS;
+}
+
+// The fields of a Binance payload: a trade, aggTrade, bookTicker or another event.
+struct BinancePayload {
+  Scalar event, symbol, price, time, trade_id, a, b, update_id;
+  bool read(Key k, od::value& v) {
+    if (k == "e") return event.read(v), true;
+    if (k == "s") return symbol.read(v), true;
+    if (k == "p") return price.read(v), true;
+    if (k == "T") return time.read(v), true;
+    if (k == "t") return trade_id.read(v), true;
+    if (k == "a") return a.read(v), true;  // aggTrade: the aggregate id; bookTicker: the best ask
+    if (k == "b") return b.read(v), true;  // bookTicker: the best bid
+    if (k == "u") return update_id.read(v), true;
+    return false;
+  }
+};
+
+// One side of a Bybit level-1 book: "b":[["16493.50","0.006"]] or "b":[].
+struct BookSide {
+  bool present = false;
+  bool has = false;
+  double price = 0.0;
+  std::optional<BadFrame> problem;
+};
 
 }  // namespace
 
@@ -73,6 +179,22 @@ struct FrameParser::Impl {
   FeedQuote quote;
   char id_text[24] = {};
 
+  // A trade's fields -> one tick, or the reason the frame is dropped. The
+  // checks run in this order whatever order the fields came in.
+  std::optional<BadFrame> add_trade(const Scalar& symbol, const Scalar& price_text, const Scalar& time,
+                                    const Scalar& seq) {
+    if (auto e = symbol.as(string_type)) return classify(e);
+    if (auto e = price_text.as(string_type)) return e == simdjson::INCORRECT_TYPE ? BadFrame::BadPrice : classify(e);
+    if (auto e = time.as(number_type)) return classify(e);
+    if (auto e = seq.as_optional(number_type)) return classify(e);
+    double price = 0.0;
+    if (!parse_price(price_text.text, price)) return BadFrame::BadPrice;
+    const auto coin = symbols.find(symbol.text);
+    if (!coin) return BadFrame::UnknownSymbol;
+    ticks.push_back(FeedTick{*coin, price, time.number, seq.present ? seq.number : 0});
+    return std::nullopt;
+  }
+
   // A quote whose sides are read: the symbol known, each side given a price,
   // and not crossed.
   FrameResult finish_quote(std::string_view symbol) {
@@ -83,192 +205,263 @@ struct FrameParser::Impl {
     return FrameResult{FrameKind::Quote, {}, {}, {}};
   }
 
-  // Bybit level 1: "b":[["16493.50","0.006"]] or "b":[] (an empty side). The
-  // arrays are read to their end: ondemand must never be left inside a child
-  // it is asked to skip later (on a truncated frame that walks off the end).
-  std::optional<BadFrame> read_level(od::object& data, const char* key, double& price, bool& has) {
-    od::array levels;
-    if (auto e = data.find_field_unordered(key).get_array().get(levels)) return classify(e);
-    has = false;
-    std::optional<BadFrame> problem;
-    for (auto level : levels) {
-      if (level.error()) return classify(level.error());
-      od::array pair;
-      if (auto e = level.get_array().get(pair)) return classify(e);
-      bool first = true;
-      for (auto item : pair) {
-        // An error of the iteration itself (a missing comma) ends it: ondemand
-        // cannot step past one, and going on reads through a dead iterator.
-        if (item.error()) return classify(item.error());
-        std::string_view text;
-        const auto e = item.get_string().get(text);
-        if (!first || has || problem) continue;  // the size, or a deeper level: not needed
-        first = false;
-        if (e)
-          problem = e == simdjson::INCORRECT_TYPE ? BadFrame::BadPrice : classify(e);
-        else if (!parse_price(text, price))
-          problem = BadFrame::BadPrice;
-        else
-          has = true;
+  // Bybit's trades, "data":[{...},...]: each element read whole; the first bad
+  // one is remembered in `problem` and the walk goes on to check the structure.
+  simdjson::error_code read_bybit_trades(od::value& data, std::optional<BadFrame>& problem) {
+    od::array elements;
+    if (auto e = data.get_array().get(elements)) return problem = classify(e), simdjson::SUCCESS;
+    for (auto element : elements) {
+      if (auto e = element.error()) return e;
+      od::object trade;
+      if (auto e = element.get_object().get(trade)) {
+        if (!problem) problem = classify(e);
+        continue;
       }
+      Scalar symbol, price, time, seq;
+      if (auto e = walk(trade, [&](Key k, od::value& v) {
+            if (k == "s")
+              symbol.read(v);
+            else if (k == "p")
+              price.read(v);
+            else if (k == "T")
+              time.read(v);
+            else if (k == "seq")
+              seq.read(v);
+            return simdjson::SUCCESS;
+          }))
+        return e;
+      if (!problem) problem = add_trade(symbol, price, time, seq);
     }
-    return problem;
+    if (!problem && ticks.empty()) problem = BadFrame::MissingField;
+    return simdjson::SUCCESS;
   }
 
-  // {"topic":"orderbook.1.BTCUSDT","ts":...,"type":"snapshot","data":{"s":..,"b":[[p,q]],"a":[[p,q]],"u":..},"cts":..}
-  FrameResult parse_bybit_orderbook(od::object obj) {
+  // A book side: only the first price of the first level is used; the arrays
+  // are read to their end so the walk can go on past them.
+  static simdjson::error_code read_side(od::value& v, BookSide& side) {
+    if (side.present) return simdjson::SUCCESS;
+    side.present = true;
+    od::array levels;
+    if (auto e = v.get_array().get(levels)) return side.problem = classify(e), simdjson::SUCCESS;
+    for (auto level : levels) {
+      if (auto e = level.error()) return e;
+      od::array pair;
+      if (auto e = level.get_array().get(pair)) {
+        if (!side.problem) side.problem = classify(e);
+        continue;
+      }
+      bool first = true;
+      for (auto item : pair) {
+        if (auto e = item.error()) return e;
+        std::string_view text;
+        const auto e = item.get_string().get(text);
+        if (!first || side.has || side.problem) continue;  // the size, or a deeper level: not needed
+        first = false;
+        if (e)
+          side.problem = e == simdjson::INCORRECT_TYPE ? BadFrame::BadPrice : classify(e);
+        else if (!parse_price(text, side.price))
+          side.problem = BadFrame::BadPrice;
+        else
+          side.has = true;
+      }
+    }
+    return simdjson::SUCCESS;
+  }
+
+  struct BybitBook {
+    bool is_object = false;
+    Scalar symbol, update_id;
+    BookSide bid, ask;
+  };
+
+  // {"s":..,"b":[[p,q]],"a":[[p,q]],"u":..}
+  static simdjson::error_code read_bybit_book(od::value& data, BybitBook& book) {
+    od::object object;
+    if (data.get_object().get(object)) return simdjson::SUCCESS;  // not an object: not a book
+    book.is_object = true;
+    return walk(object, [&book](Key k, od::value& v) {
+      if (k == "s")
+        book.symbol.read(v);
+      else if (k == "u")
+        book.update_id.read(v);
+      else if (k == "b")
+        return read_side(v, book.bid);
+      else if (k == "a")
+        return read_side(v, book.ask);
+      return simdjson::SUCCESS;
+    });
+  }
+
+  FrameResult finish_bybit_book(const BybitBook& book, const Scalar& cts, const Scalar& ts) {
     quote = FeedQuote{};
-    // cts is the matching engine's time (comparable with a trade's T); ts the
-    // system's. Read before descending into "data": ondemand never comes back
-    // out of a child to its parent here.
-    std::int64_t ts = 0;
-    if (!obj.find_field_unordered("cts").get_int64().get(ts) || !obj.find_field_unordered("ts").get_int64().get(ts))
-      quote.ts_ms = ts;
-    od::object data;
-    if (auto e = obj.find_field_unordered("data").get_object().get(data)) return bad(classify(e));
-    std::string_view symbol;
-    if (auto e = data.find_field_unordered("s").get_string().get(symbol)) return bad(classify(e));
-    if (auto r = read_level(data, "b", quote.bid, quote.has_bid)) return bad(*r);
-    if (auto r = read_level(data, "a", quote.ask, quote.has_ask)) return bad(*r);
-    if (auto e = data.find_field_unordered("u").get_int64().get(quote.update_id); e && e != simdjson::NO_SUCH_FIELD)
-      return bad(classify(e));
-    return finish_quote(symbol);
+    // cts is the matching engine's time (comparable with a trade's T); ts the system's.
+    if (!cts.as(number_type))
+      quote.ts_ms = cts.number;
+    else if (!ts.as(number_type))
+      quote.ts_ms = ts.number;
+    if (!book.is_object) return bad(BadFrame::MissingField);
+    if (auto e = book.symbol.as(string_type)) return bad(classify(e));
+    for (const auto* side : {&book.bid, &book.ask}) {
+      if (!side->present) return bad(BadFrame::MissingField);
+      if (side->problem) return bad(*side->problem);
+    }
+    if (auto e = book.update_id.as_optional(number_type)) return bad(classify(e));
+    quote.bid = book.bid.price;
+    quote.has_bid = book.bid.has;
+    quote.ask = book.ask.price;
+    quote.has_ask = book.ask.has;
+    quote.update_id = book.update_id.present ? book.update_id.number : 0;
+    return finish_quote(book.symbol.text);
+  }
+
+  // {"topic":"publicTrade.BTCUSDT","ts":..,"data":[{...}]}, {"topic":"orderbook.1.BTCUSDT",..,"data":{...},"cts":..},
+  // or a control reply {"success":true,"ret_msg":"subscribe","req_id":"sub-1","op":"subscribe"}.
+  // "data" is read by its own type (an array: trades, an object: a book) in
+  // the one walk, so its place among the fields does not matter; the topic
+  // decides afterwards which reading counts.
+  FrameResult parse_bybit(od::object& obj, bool& closed) {
+    Scalar topic, op, success, ret_msg, req_id, cts, ts;
+    bool data_seen = false;
+    od::json_type data_type{};
+    std::optional<BadFrame> trade_problem;
+    BybitBook book;
+    const auto e = walk(obj, [&](Key k, od::value& v) -> simdjson::error_code {
+      if (k == "data") {
+        if (data_seen) return simdjson::SUCCESS;
+        data_seen = true;
+        if (v.type().get(data_type)) return simdjson::SUCCESS;
+        if (data_type == od::json_type::array) return read_bybit_trades(v, trade_problem);
+        if (data_type == od::json_type::object) return read_bybit_book(v, book);
+        return simdjson::SUCCESS;
+      }
+      if (k == "topic")
+        topic.read(v);
+      else if (k == "cts")
+        cts.read(v);
+      else if (k == "ts")
+        ts.read(v);
+      else if (k == "op")
+        op.read(v);
+      else if (k == "success")
+        success.read(v);
+      else if (k == "ret_msg")
+        ret_msg.read(v);
+      else if (k == "req_id")
+        req_id.read(v);
+      return simdjson::SUCCESS;
+    });
+    if (e) return bad(BadFrame::InvalidJson);
+    closed = true;
+
+    if (topic.present) {
+      if (auto te = topic.as(string_type)) return bad(classify(te));
+      if (topic.text.rfind("orderbook.1.", 0) == 0) {
+        if (!data_seen) return bad(BadFrame::MissingField);
+        return finish_bybit_book(book, cts, ts);
+      }
+      if (topic.text.rfind("publicTrade.", 0) != 0) return FrameResult{FrameKind::Ignored, {}, {}, {}};
+      if (!data_seen) return bad(BadFrame::MissingField);
+      if (data_type != od::json_type::array) return bad(BadFrame::MissingField);
+      if (trade_problem) return bad(*trade_problem);
+      return FrameResult{FrameKind::Trades, {}, {}, {}};
+    }
+    if (auto oe = op.as(string_type)) return bad(classify(oe));
+    if (auto se = success.as_optional(boolean_type)) return bad(classify(se));
+    if (auto me = ret_msg.as_optional(string_type)) return bad(classify(me));
+    if (auto re = req_id.as_optional(string_type)) return bad(classify(re));
+    const bool ok = !success.present || success.flag;
+    if (op.text == "subscribe")
+      return FrameResult{ok ? FrameKind::SubscribeAck : FrameKind::SubscribeFailed, {}, req_id.text, ret_msg.text};
+    if (op.text == "ping" || op.text == "pong") return FrameResult{FrameKind::Pong, {}, req_id.text, ret_msg.text};
+    return FrameResult{FrameKind::Ignored, {}, req_id.text, ret_msg.text};
   }
 
   // {"u":400900217,"s":"BNBUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}
-  FrameResult parse_book_ticker(od::object payload) {
+  FrameResult finish_book_ticker(const BinancePayload& f) {
     quote = FeedQuote{};
-    std::string_view symbol, bid, ask;
-    if (auto e = payload.find_field_unordered("s").get_string().get(symbol)) return bad(classify(e));
-    if (auto e = payload.find_field_unordered("b").get_string().get(bid))
-      return bad(e == simdjson::INCORRECT_TYPE ? BadFrame::BadPrice : classify(e));
-    if (auto e = payload.find_field_unordered("a").get_string().get(ask))
-      return bad(e == simdjson::INCORRECT_TYPE ? BadFrame::BadPrice : classify(e));
-    if (auto e = payload.find_field_unordered("u").get_int64().get(quote.update_id); e && e != simdjson::NO_SUCH_FIELD)
-      return bad(classify(e));
-    if (!parse_price(bid, quote.bid) || !parse_price(ask, quote.ask)) return bad(BadFrame::BadPrice);
+    if (auto e = f.symbol.as(string_type)) return bad(classify(e));
+    if (auto e = f.b.as(string_type)) return bad(e == simdjson::INCORRECT_TYPE ? BadFrame::BadPrice : classify(e));
+    if (auto e = f.a.as(string_type)) return bad(e == simdjson::INCORRECT_TYPE ? BadFrame::BadPrice : classify(e));
+    if (auto e = f.update_id.as_optional(number_type)) return bad(classify(e));
+    quote.update_id = f.update_id.present ? f.update_id.number : 0;
+    if (!parse_price(f.b.text, quote.bid) || !parse_price(f.a.text, quote.ask)) return bad(BadFrame::BadPrice);
     quote.has_bid = quote.has_ask = true;
-    return finish_quote(symbol);
+    return finish_quote(f.symbol.text);
   }
 
-  bool well_formed(od::document& doc, std::string_view frame) {
-    doc.rewind();
-    od::object top;
-    if (doc.get_object().get(top)) return false;
-    for (auto field : top) {
-      od::value v;
-      od::json_type type;
-      if (field.error() || field.value().get(v) || v.type().get(type)) return false;
-    }
-    doc.rewind();
-    std::string_view whole;
-    if (doc.raw_json().get(whole)) return false;
-    while (!frame.empty() && std::isspace(static_cast<unsigned char>(frame.back()))) frame.remove_suffix(1);
-    while (!frame.empty() && std::isspace(static_cast<unsigned char>(frame.front()))) frame.remove_prefix(1);
-    return whole.size() == frame.size();
-  }
-
-  // One trade object -> ticks; error: the reason the frame is dropped.
-  std::optional<BadFrame> add_trade(od::object trade, const char* symbol_key, const char* price_key,
-                                    const char* time_key, const char* seq_key) {
-    std::string_view symbol, price_text;
-    std::int64_t ts = 0, seq = 0;
-    if (auto e = trade.find_field_unordered(symbol_key).get_string().get(symbol)) return classify(e);
-    if (auto e = trade.find_field_unordered(price_key).get_string().get(price_text))
-      return e == simdjson::INCORRECT_TYPE ? BadFrame::BadPrice : classify(e);
-    if (auto e = trade.find_field_unordered(time_key).get_int64().get(ts)) return classify(e);
-    if (auto e = trade.find_field_unordered(seq_key).get_int64().get(seq); e && e != simdjson::NO_SUCH_FIELD)
-      return classify(e);
-    double price = 0.0;
-    if (!parse_price(price_text, price)) return BadFrame::BadPrice;
-    const auto coin = symbols.find(symbol);
-    if (!coin) return BadFrame::UnknownSymbol;
-    ticks.push_back(FeedTick{*coin, price, ts, seq});
-    return std::nullopt;
-  }
-
-  FrameResult parse_bybit(od::object obj) {
-    std::string_view topic;
-    const auto topic_err = obj.find_field_unordered("topic").get_string().get(topic);
-    if (!topic_err) {
-      if (topic.rfind("orderbook.1.", 0) == 0) return parse_bybit_orderbook(obj);
-      if (topic.rfind("publicTrade.", 0) != 0) return FrameResult{FrameKind::Ignored, {}, {}, {}};
-      od::array data;
-      if (auto e = obj.find_field_unordered("data").get_array().get(data)) return bad(classify(e));
-      for (auto element : data) {
-        if (element.error()) return bad(classify(element.error()));
-        od::object trade;
-        if (auto e = element.get_object().get(trade)) return bad(classify(e));
-        if (auto reason = add_trade(trade, "s", "p", "T", "seq")) return bad(*reason);
-      }
-      if (ticks.empty()) return bad(BadFrame::MissingField);
-      return FrameResult{FrameKind::Trades, {}, {}, {}};
-    }
-    if (topic_err != simdjson::NO_SUCH_FIELD) return bad(classify(topic_err));
-
-    // Control replies: {"success":true,"ret_msg":"subscribe","req_id":"sub-1","op":"subscribe"}
-    std::string_view op, message, req_id;
-    if (auto e = obj.find_field_unordered("op").get_string().get(op)) return bad(classify(e));
-    bool success = true;
-    if (auto e = obj.find_field_unordered("success").get_bool().get(success); e && e != simdjson::NO_SUCH_FIELD)
-      return bad(classify(e));
-    if (auto e = obj.find_field_unordered("ret_msg").get_string().get(message); e && e != simdjson::NO_SUCH_FIELD)
-      return bad(classify(e));
-    if (auto e = obj.find_field_unordered("req_id").get_string().get(req_id); e && e != simdjson::NO_SUCH_FIELD)
-      return bad(classify(e));
-    if (op == "subscribe")
-      return FrameResult{success ? FrameKind::SubscribeAck : FrameKind::SubscribeFailed, {}, req_id, message};
-    if (op == "ping" || op == "pong") return FrameResult{FrameKind::Pong, {}, req_id, message};
-    return FrameResult{FrameKind::Ignored, {}, req_id, message};
-  }
-
-  FrameResult parse_binance_payload(od::object payload) {
-    std::string_view event;
-    if (auto e = payload.find_field_unordered("e").get_string().get(event)) {
-      if (e != simdjson::NO_SUCH_FIELD) return bad(classify(e));
+  FrameResult finish_binance_payload(const BinancePayload& f) {
+    if (!f.event.present) {
       // Spot bookTicker has no "e" (a raw /ws/ stream); nothing else we subscribe to lacks it.
-      std::string_view probe;
-      if (payload.find_field_unordered("b").get_string().get(probe) == simdjson::NO_SUCH_FIELD)
-        return FrameResult{FrameKind::Ignored, {}, {}, {}};
-      return parse_book_ticker(payload);
+      if (!f.b.present) return FrameResult{FrameKind::Ignored, {}, {}, {}};
+      return finish_book_ticker(f);
     }
+    if (auto e = f.event.as(string_type)) return bad(classify(e));
+    const std::string_view event = f.event.text;
     if (event == "trade" || event == "aggTrade") {
-      if (auto reason = add_trade(payload, "s", "p", "T", event == "trade" ? "t" : "a")) return bad(*reason);
+      if (auto reason = add_trade(f.symbol, f.price, f.time, event == "trade" ? f.trade_id : f.a)) return bad(*reason);
       return FrameResult{FrameKind::Trades, {}, {}, {}};
     }
     if (event == "serverShutdown") return FrameResult{FrameKind::ServerShutdown, {}, {}, {}};
     return FrameResult{FrameKind::Ignored, {}, {}, {}};
   }
 
-  FrameResult parse_binance(od::object obj) {
-    // Combined stream: {"stream":"btcusdt@trade","data":{...}}
-    std::string_view stream;
-    const auto stream_err = obj.find_field_unordered("stream").get_string().get(stream);
-    if (!stream_err) {
-      od::object payload;
-      const bool book_ticker = stream.size() > 11 && stream.substr(stream.size() - 11) == "@bookTicker";
-      if (auto e = obj.find_field_unordered("data").get_object().get(payload)) return bad(classify(e));
-      return book_ticker ? parse_book_ticker(payload) : parse_binance_payload(payload);
-    }
-    if (stream_err != simdjson::NO_SUCH_FIELD) return bad(classify(stream_err));
+  // A combined stream {"stream":"btcusdt@trade","data":{...}}, a raw stream
+  // (/ws/<stream>) whose top level is the payload itself, or a reply to
+  // SUBSCRIBE: {"result":null,"id":1} / {"error":{"code":2,"msg":"..."},"id":2}.
+  FrameResult parse_binance(od::object& obj, bool& closed) {
+    Scalar stream, id, error_msg;
+    bool data_is_object = false, data_seen = false, error_is_object = false;
+    BinancePayload top, data;
+    const auto e = walk(obj, [&](Key k, od::value& v) -> simdjson::error_code {
+      if (k == "data") {
+        if (data_seen) return simdjson::SUCCESS;
+        data_seen = true;
+        od::object payload;
+        if (v.get_object().get(payload)) return simdjson::SUCCESS;
+        data_is_object = true;
+        return walk(payload, [&data](Key dk, od::value& dv) {
+          data.read(dk, dv);
+          return simdjson::SUCCESS;
+        });
+      }
+      if (k == "error") {
+        od::object error;
+        if (error_is_object || v.get_object().get(error)) return simdjson::SUCCESS;
+        error_is_object = true;
+        return walk(error, [&error_msg](Key ek, od::value& ev) {
+          if (ek == "msg") error_msg.read(ev);
+          return simdjson::SUCCESS;
+        });
+      }
+      if (k == "stream")
+        stream.read(v);
+      else if (k == "id")
+        id.read(v);
+      else
+        top.read(k, v);
+      return simdjson::SUCCESS;
+    });
+    if (e) return bad(BadFrame::InvalidJson);
+    closed = true;
 
-    // Replies to SUBSCRIBE: {"result":null,"id":1} or {"error":{"code":2,"msg":"..."},"id":2}
-    std::int64_t id = 0;
-    const auto id_err = obj.find_field_unordered("id").get_int64().get(id);
-    if (!id_err) {
-      const auto [end, ec] = std::to_chars(id_text, id_text + sizeof id_text, id);
+    if (stream.present) {
+      if (auto se = stream.as(string_type)) return bad(classify(se));
+      if (!data_is_object) return bad(BadFrame::MissingField);
+      const std::string_view name = stream.text;
+      const bool book_ticker = name.size() > 11 && name.substr(name.size() - 11) == "@bookTicker";
+      return book_ticker ? finish_book_ticker(data) : finish_binance_payload(data);
+    }
+    if (!id.as(number_type)) {
+      const auto [end, ec] = std::to_chars(id_text, id_text + sizeof id_text, id.number);
       (void)ec;
       const std::string_view req_id(id_text, static_cast<std::size_t>(end - id_text));
-      od::object error;
-      if (!obj.find_field_unordered("error").get_object().get(error)) {
-        std::string_view msg;
-        if (error.find_field_unordered("msg").get_string().get(msg)) msg = "(no message)";
+      if (error_is_object) {
+        const std::string_view msg = error_msg.as(string_type) ? std::string_view("(no message)") : error_msg.text;
         return FrameResult{FrameKind::SubscribeFailed, {}, req_id, msg};
       }
       return FrameResult{FrameKind::SubscribeAck, {}, req_id, {}};
     }
-    // A raw stream (/ws/<stream>) sends the payload itself.
-    return parse_binance_payload(obj);
+    return finish_binance_payload(top);
   }
 };
 
@@ -276,6 +469,14 @@ FrameParser::FrameParser(FeedProtocol protocol, const SymbolTable& symbols)
     : protocol_(protocol), impl_(std::make_unique<Impl>(symbols)) {}
 
 FrameParser::~FrameParser() = default;
+
+std::string FrameParser::kernel() {
+  return simdjson::get_active_implementation()->name();
+}
+
+std::string_view FrameParser::walk_target() {
+  return SIMDJSON_STRINGIFY(SIMDJSON_BUILTIN_IMPLEMENTATION);
+}
 
 std::span<const FeedTick> FrameParser::ticks() const {
   return impl_->ticks;
@@ -290,24 +491,25 @@ FrameResult FrameParser::parse(std::string_view frame) {
   m.ticks.clear();
   if (frame.size() > max_frame_bytes) return bad(BadFrame::InvalidJson);
   // simdjson reads a few bytes past the end; the copy gives it that padding
-  // whatever buffer the frame came in.
+  // whatever buffer the frame came in. The padding is zeros: a walk that
+  // reaches it meets neither a ',' nor a closing bracket and stops there.
   std::memcpy(m.padded.get(), frame.data(), frame.size());
   std::memset(m.padded.get() + frame.size(), 0, simdjson::SIMDJSON_PADDING);
   od::document doc;
   if (m.json.iterate(m.padded.get(), frame.size(), frame.size() + simdjson::SIMDJSON_PADDING).get(doc))
     return bad(BadFrame::InvalidJson);
-  // ondemand reads lazily, only what it is asked for, and trusts the
-  // structure: a frame that is not JSON past its useful part (truncated,
-  // doubled braces, a missing value) must be dropped instead of traded on,
-  // and one whose top level is not closed must never reach a field lookup
-  // (simdjson 3.0's find_field_unordered walks off the end of such a frame
-  // when it wraps around). So the structure is checked first, then read.
-  if (!m.well_formed(doc, frame)) return bad(BadFrame::InvalidJson);
-  doc.rewind();
+  // ondemand reads lazily and trusts the structure; every exchange message is
+  // an object, so the one walk of the top level to its closing brace (and of
+  // every object and array read inside it) is the structure check, and a frame
+  // that is not JSON past its useful part (truncated, doubled braces, a missing
+  // value, text after the end) is dropped instead of traded on.
   od::object obj;
-  // Every exchange message is an object; anything else is not one of theirs.
   if (doc.get_object().get(obj)) return bad(BadFrame::InvalidJson);
-  FrameResult r = protocol_ == FeedProtocol::Bybit ? m.parse_bybit(obj) : m.parse_binance(obj);
+  bool closed = false;
+  FrameResult r = protocol_ == FeedProtocol::Bybit ? m.parse_bybit(obj, closed) : m.parse_binance(obj, closed);
+  // Anything after the top level's closing brace: current_location() is
+  // OUT_OF_BOUNDS only when the walk ended at the end of the text.
+  if (closed && doc.current_location().error() != simdjson::OUT_OF_BOUNDS) r = bad(BadFrame::InvalidJson);
   if (r.kind == FrameKind::Bad) m.ticks.clear();
   return r;
 }

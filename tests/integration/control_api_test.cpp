@@ -158,6 +158,11 @@ TEST_CASE("api: /metrics is valid Prometheus exposition and counts what happened
   INFO(r.body);
   CHECK(r.body.find("tradingd_feed_state{exchange=\"bybit\",state=\"live\"} 1") != std::string::npos);
   CHECK(r.body.find("tradingd_feed_driving{exchange=\"bybit\"} 1") != std::string::npos);
+  CHECK(std::regex_search(r.body,
+                          std::regex(R"re(tradingd_feed_parser_info\{kernel="(icelake|haswell|westmere|fallback)",)re"
+                                     R"re(walk_target="[a-z0-9]+"\} 1\n)re")));
+  CHECK(std::regex_search(daemon.stdout_text() + daemon.stderr_text(),
+                          std::regex(R"re(Feed frames: simdjson's (icelake|haswell|westmere|fallback) kernel)re")));
   CHECK(r.body.find("tradingd_conditions_finished_total{status=\"TRIGGERED\"} 1") != std::string::npos);
   CHECK(r.body.find("tradingd_positions_open 0") != std::string::npos);
   CHECK(r.body.find("tradingd_positions_closed_total 1") != std::string::npos);

@@ -298,6 +298,8 @@ TEST_CASE("Symbols map to coin ids in any case, unknown ones do not", "[feed]") 
   }
   CHECK_FALSE(symbols.find("BTC"));
   CHECK_FALSE(symbols.find("BTCUSD"));
+  CHECK_FALSE(symbols.find(std::string_view("BTCUSDT\0", 8)));
+  CHECK_FALSE(symbols.find("BTCUSDT "));
   CHECK_FALSE(symbols.find("BTCUSDTX"));
   CHECK_FALSE(symbols.find("MATICUSDT"));
   CHECK_FALSE(symbols.find(""));
@@ -307,7 +309,8 @@ TEST_CASE("Bybit: a book level missing a comma is a bad frame, not a walk past t
   ParserRig rig;
   // Found by fuzz_bybit_frame: iterating on after the error read through a dead
   // iterator (UBSan: member access within null pointer of type ondemand::parser).
-  const auto r = rig.bybit.parse(R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["1""",1]],"a":[["2","1"]]}})");
+  const auto r =
+      rig.bybit.parse(R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["1""",1]],"a":[["2","1"]]}})");
   CHECK(r.kind == FrameKind::Bad);
   const auto t = rig.bybit.parse(R"({"topic":"publicTrade.BTCUSDT","data":[{"s":"BTCUSDT","p":"1","T":1} {"s":"x"}]})");
   CHECK(t.kind == FrameKind::Bad);
@@ -315,4 +318,86 @@ TEST_CASE("Bybit: a book level missing a comma is a bad frame, not a walk past t
   REQUIRE(rig.bybit.parse(R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["1","1"]],"a":[["2","1"]]}})")
               .kind == FrameKind::Quote);
   CHECK(rig.bybit.quote().bid == 1.0);
+}
+
+TEST_CASE("Fields are read in any order: the topic or stream after the data, the event after the price", "[feed]") {
+  ParserRig rig;
+  REQUIRE(
+      rig.bybit.parse(R"({"data":[{"p":"101.5","seq":7,"T":5,"s":"ETHUSDT"}],"ts":3,"topic":"publicTrade.ETHUSDT"})")
+          .kind == FrameKind::Trades);
+  REQUIRE(rig.bybit.ticks().size() == 1);
+  CHECK((rig.bybit.ticks()[0].coin == eth && rig.bybit.ticks()[0].price == 101.5 && rig.bybit.ticks()[0].seq == 7));
+  REQUIRE(rig.bybit
+              .parse(R"({"cts":9,"data":{"u":4,"a":[["2","1"]],"b":[["1","1"]],"s":"BTCUSDT"},)"
+                     R"("topic":"orderbook.1.BTCUSDT","ts":8})")
+              .kind == FrameKind::Quote);
+  CHECK((rig.bybit.quote().bid == 1.0 && rig.bybit.quote().ask == 2.0 && rig.bybit.quote().ts_ms == 9 &&
+         rig.bybit.quote().update_id == 4));
+  // A book under a trade topic, or trades under a book topic, are not what the topic says.
+  CHECK(rig.bybit.parse(R"({"data":{"s":"BTCUSDT","b":[],"a":[]},"topic":"publicTrade.BTCUSDT"})").bad ==
+        BadFrame::MissingField);
+  CHECK(rig.bybit.parse(R"({"data":[{"p":"1","T":5,"s":"BTCUSDT"}],"topic":"orderbook.1.BTCUSDT"})").bad ==
+        BadFrame::MissingField);
+  // An aggTrade whose "e" comes last: "a" is still its id, and a bookTicker's "a" its ask.
+  REQUIRE(rig.binance.parse(R"({"data":{"a":77,"p":"0.5","s":"PEPEUSDT","T":9,"e":"aggTrade"},"stream":"x@aggTrade"})")
+              .kind == FrameKind::Trades);
+  CHECK(
+      (rig.binance.ticks()[0].coin == pepe && rig.binance.ticks()[0].seq == 77 && rig.binance.ticks()[0].price == 0.5));
+  REQUIRE(rig.binance.parse(R"({"A":"1","a":"3","B":"1","b":"2","s":"BNBUSDT","u":5})").kind == FrameKind::Quote);
+  CHECK((rig.binance.quote().coin == bnb && rig.binance.quote().bid == 2.0 && rig.binance.quote().ask == 3.0));
+  // Duplicate keys: the first counts.
+  REQUIRE(rig.binance.parse(R"({"e":"trade","s":"BTCUSDT","p":"1","p":"2","T":1,"t":3})").kind == FrameKind::Trades);
+  CHECK(rig.binance.ticks()[0].price == 1.0);
+}
+
+TEST_CASE("Anything after the top level's closing brace drops the frame", "[feed]") {
+  ParserRig rig;
+  const char* good = R"({"topic":"publicTrade.BTCUSDT","data":[{"T":5,"p":"100.5","s":"BTCUSDT"}]})";
+  REQUIRE(rig.bybit.parse(good).kind == FrameKind::Trades);
+  REQUIRE(rig.bybit.parse(std::string(" \n") + good + " \r\n\t").kind == FrameKind::Trades);
+  for (const char* tail : {"{}", " 5", R"({"topic":"x"})", "]", ",", " true", R"( "x")"}) {
+    INFO(tail);
+    const auto r = rig.bybit.parse(std::string(good) + tail);
+    CHECK(r.kind == FrameKind::Bad);
+    CHECK(r.bad == BadFrame::InvalidJson);
+    CHECK(rig.bybit.ticks().empty());
+  }
+  CHECK(rig.binance.parse(R"({"e":"trade","s":"BTCUSDT","p":"1","T":1,"t":3}{"e":"trade"})").bad ==
+        BadFrame::InvalidJson);
+  CHECK(rig.binance.parse(R"({"result":null,"id":1} 2)").bad == BadFrame::InvalidJson);
+}
+
+TEST_CASE("Escaped strings are unescaped before they are read", "[feed]") {
+  ParserRig rig;
+  REQUIRE(
+      rig.bybit.parse(R"({"topic":"publicTrade.BTCUSDT","data":[{"T":5,"p":"1\u0030\u0030.5","s":"BTC\u0055SDT"}]})")
+          .kind == FrameKind::Trades);
+  CHECK((rig.bybit.ticks()[0].coin == btc && rig.bybit.ticks()[0].price == 100.5));
+  CHECK(rig.bybit.parse(R"({"topic":"publicTrade.BTCUSDT","data":[{"T":5,"p":"1\q","s":"BTCUSDT"}]})").kind ==
+        FrameKind::Bad);
+}
+
+TEST_CASE("Symbols of every length up to the limit, among many, find themselves and nothing else", "[feed]") {
+  std::vector<std::string> names;
+  // 2..27 characters plus USDT: 6..31 bytes, across the 8- and 16-byte word edges,
+  // several sharing their first eight bytes.
+  for (std::size_t n = 1; n <= 26; ++n) names.push_back(std::string(n, 'A') + "B");
+  for (std::size_t n = 1; n <= 26; ++n) names.push_back("Z" + std::string(n, '9'));
+  for (int i = 0; i < 150; ++i) names.push_back("C" + std::to_string(i * 7919));
+  const CoinTable coins(names);
+  const SymbolTable symbols(coins, "USDT");
+  for (std::size_t id = 0; id < coins.size(); ++id) {
+    const std::string symbol = symbols.symbol(static_cast<CoinId>(id));
+    INFO(symbol);
+    REQUIRE(symbols.find(symbol) == static_cast<CoinId>(id));
+    std::string lower = symbol;
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    CHECK(symbols.find(lower) == static_cast<CoinId>(id));
+    CHECK_FALSE(symbols.find(symbol.substr(0, symbol.size() - 1)));
+    CHECK_FALSE(symbols.find(symbol + "T"));
+    std::string changed = symbol;
+    changed[changed.size() / 2] = '#';
+    CHECK_FALSE(symbols.find(changed));
+  }
+  CHECK_FALSE(symbols.find(std::string(32, 'A')));
 }

@@ -2,7 +2,8 @@
 // FrameParser: one exchange's WebSocket text frames -> ticks and control
 // events (DESIGN §2, PROTOCOLS.md). simdjson ondemand with one parser reused
 // across frames and its buffers sized once for the largest frame the feed
-// accepts, prices read with std::from_chars from their strings: parsing a
+// accepts; each object is walked once, forward, to its closing brace (fields
+// in any order), prices read from their strings by DecimalText: parsing a
 // trade frame allocates nothing. simdjson stays inside frame_parser.cpp.
 //
 // A trade frame is all or nothing: if any trade in it is bad (missing field,
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "tradingd/domain/coin_table.hpp"
@@ -85,6 +87,15 @@ class FrameParser {
   // The quote of the last Quote result.
   [[nodiscard]] const FeedQuote& quote() const;
   [[nodiscard]] FeedProtocol protocol() const { return protocol_; }
+
+  // simdjson's kernel for this CPU ("icelake", "haswell", "westmere",
+  // "fallback"), chosen by the library at run time: it runs stage 1, the
+  // SIMD scan of each frame. Any thread.
+  [[nodiscard]] static std::string kernel();
+  // What the field walk after stage 1 is compiled for: the build's target
+  // ("fallback" on baseline x86-64). Compiling it for icelake measured no
+  // faster (bench/frame_benchmarks.cpp; README "Performance").
+  [[nodiscard]] static std::string_view walk_target();
 
  private:
   struct Impl;
