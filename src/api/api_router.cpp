@@ -269,6 +269,31 @@ ApiResponse ApiRouter::conditions() {
   return reply(200, out);
 }
 
+namespace {
+
+// A condition as it was armed, for answers about one no longer (or not only) in the Sniper.
+json condition_json(const TradeCondition& c, std::string_view status) {
+  return {
+      {"id", c.id},
+      {"coin", c.coin},
+      {"direction", to_string(c.direction)},
+      {"trigger_type", to_string(c.trigger_type)},
+      {"trigger_price", c.trigger_price},
+      {"position_size_usd", c.position_size_usd},
+      {"stop_loss_pct", c.stop_loss_pct},
+      {"take_profit_pct", c.take_profit_pct},
+      {"valid_until", TimeFormat::to_iso8601(c.valid_until_ms)},
+      {"strategy_id", c.strategy_id},
+      {"reasoning", c.reasoning},
+      {"trailing_stop_pct", c.trailing_stop_pct ? json(*c.trailing_stop_pct) : json(nullptr)},
+      {"trailing_activation_pct", c.trailing_stop_pct ? json(c.trailing_activation_pct.value_or(0.0)) : json(nullptr)},
+      {"max_hold_ms", c.max_hold_ms ? json(*c.max_hold_ms) : json(nullptr)},
+      {"oco_group", c.oco_group.empty() ? json(nullptr) : json(c.oco_group)},
+      {"status", status.empty() ? json(nullptr) : json(status)}};
+}
+
+}  // namespace
+
 ApiResponse ApiRouter::arm(std::string_view body) {
   constexpr std::string_view origin = "request body";
   ParsedConditions parsed;
@@ -281,8 +306,15 @@ ApiResponse ApiRouter::arm(std::string_view body) {
     return reply(400, json{{"error", "not a condition or an array of conditions"}, {"details", e.errors()}});
   }
   const ArmOutcome outcome = system_.arm_conditions(parsed, origin);
-  const int code = !outcome.armed.empty() ? 201 : outcome.duplicate ? 409 : 400;
-  return reply(code, json{{"armed", outcome.armed}, {"refused", outcome.refused}});
+  // 201: something new was armed; 200: every condition was a retry of one
+  // already armed with the same terms; 409: an id already used with other terms.
+  const int code = !outcome.armed.empty()                                 ? 201
+                   : !outcome.existing.empty() && outcome.refused.empty() ? 200
+                   : outcome.duplicate                                    ? 409
+                                                                          : 400;
+  json existing = json::array();
+  for (const auto& e : outcome.existing) existing.push_back(condition_json(e.condition, e.status));
+  return reply(code, json{{"armed", outcome.armed}, {"existing", existing}, {"refused", outcome.refused}});
 }
 
 ApiResponse ApiRouter::cancel(std::string_view id) {

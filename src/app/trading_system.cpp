@@ -154,11 +154,23 @@ ArmOutcome TradingSystem::arm_conditions(const ParsedConditions& parsed, std::st
   for (const auto& msg : parsed.refused) refuse("", msg);
   for (const auto& c : parsed.accepted) {
     const bool known = sniper_->is_known_id(c.id);
+    if (known && ids_) {
+      // A retry (a strategist whose first request timed out) asks for what is
+      // already armed under this id: it is answered, not refused nor armed twice.
+      if (auto prior = ids_->recall(c.id); prior && prior->condition.same_terms(c)) {
+        const bool active = sniper_->is_active(c.id);
+        out.existing.push_back({std::move(prior->condition), active                      ? "ACTIVE"
+                                                             : prior->status == "ACTIVE" ? ""
+                                                                                         : std::move(prior->status)});
+        continue;
+      }
+    }
     if (auto err = inject_condition(c)) {
       out.duplicate = out.duplicate || known;
       refuse(c.id, fmt::format("{}: condition \"{}\" refused: {}: {}", origin, c.id, err->field, err->message));
     } else {
       out.armed.push_back(c.id);
+      if (ids_) ids_->remember(c);
     }
   }
   if (out.refused.size() > logged_per_batch)

@@ -1,5 +1,7 @@
 #include "tradingd/domain/trade_condition.hpp"
 
+#include <tuple>
+
 #include <cmath>
 
 #include "tradingd/domain/coin_table.hpp"
@@ -89,8 +91,7 @@ std::optional<FieldError> TradeCondition::validate(const CoinTable& coins) const
     return FieldError{"take_profit_pct", "must be at least 0 (no take-profit) and below 1"};
   // A cent at least: a smaller size (or a subnormal one, 1e-310) buys a quantity
   // that rounds to nothing and books a position no exchange would fill.
-  if (!std::isfinite(position_size_usd) || position_size_usd < min_position_size_usd ||
-      position_size_usd > max_amount)
+  if (!std::isfinite(position_size_usd) || position_size_usd < min_position_size_usd || position_size_usd > max_amount)
     return FieldError{"position_size_usd", "must be at least 0.01 and at most 1e12"};
   if (strategy_id.size() > max_strategy_length) return FieldError{"strategy_id", "must be at most 64 characters"};
   if (reasoning.size() > max_reasoning_length) return FieldError{"reasoning", "must be at most 1024 characters"};
@@ -111,6 +112,18 @@ std::optional<FieldError> TradeCondition::validate(const CoinTable& coins) const
                       "is 0, as is take_profit_pct, and there is no trailing_stop_pct or max_hold_ms: a condition "
                       "needs at least one exit"};
   return std::nullopt;
+}
+
+bool TradeCondition::same_terms(const TradeCondition& other) const {
+  TradeCondition restamped = other;
+  restamped.created_at_ms = created_at_ms;
+  return std::tie(id, coin, direction, trigger_type, trigger_price, stop_loss_pct, take_profit_pct, position_size_usd,
+                  strategy_id, reasoning, valid_until_ms, trailing_stop_pct, trailing_activation_pct, max_hold_ms,
+                  oco_group) == std::tie(restamped.id, restamped.coin, restamped.direction, restamped.trigger_type,
+                                         restamped.trigger_price, restamped.stop_loss_pct, restamped.take_profit_pct,
+                                         restamped.position_size_usd, restamped.strategy_id, restamped.reasoning,
+                                         restamped.valid_until_ms, restamped.trailing_stop_pct,
+                                         restamped.trailing_activation_pct, restamped.max_hold_ms, restamped.oco_group);
 }
 
 }  // namespace tradingd

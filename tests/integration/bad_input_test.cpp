@@ -49,7 +49,8 @@ TEST_CASE("bad inputs: a burst of refusals is all in the journal, a few in the l
   DaemonHarness h("refusal-burst");
   h.write_config();
   std::string conditions = "[" + condition_json("x\\n[2026-01-01 00:00:00.000] [critical] forged") + ",\n";
-  for (int i = 0; i < 2000; ++i) conditions += condition_json("bad-" + std::to_string(i), R"(,"stop_loss_pct":2)") + ",\n";
+  for (int i = 0; i < 2000; ++i)
+    conditions += condition_json("bad-" + std::to_string(i), R"(,"stop_loss_pct":2)") + ",\n";
   conditions += condition_json("good") + "]";
   const auto r = h.replay(h.write("c.json", conditions), h.write("t.csv", "1764158400000,BTC,50\n"));
   INFO(r.err);
@@ -92,7 +93,7 @@ TEST_CASE("bad inputs: the API answers 400 naming the problem, arms nothing and 
 
   r = post(condition_json("ok-1"));
   CHECK(r.status == 201);
-  r = post(condition_json("ok-1"));
+  r = post(condition_json("ok-1", R"(,"strategy_id":"another")"));  // the same id with other terms
   CHECK(r.status == 409);
   // Every refusal above is an events row: UTF-8, overflow, nesting, the long id and the duplicate.
   REQUIRE(wait_until(

@@ -87,7 +87,8 @@ TEST_CASE("api: every refusal has its status and changes nothing", "[integration
   CHECK(json::parse(http(run.port, "GET", "/status").body)["halted"] == false);
 
   CHECK(http(run.port, "POST", "/conditions", body, {auth}).status == 201);
-  CHECK(http(run.port, "POST", "/conditions", body, {auth}).status == 409);  // the same id again
+  // The same id with other terms: a conflict, and the armed condition stays as it was.
+  CHECK(http(run.port, "POST", "/conditions", run.condition_body("c-1", 600), {auth}).status == 409);
   auto bad = http(run.port, "POST", "/conditions",
                   R"({"id":"c-2","coin":"BTC","direction":"LONG","trigger_type":"ABOVE","position_size_usd":20,)"
                   R"("valid_until":"2099-01-01T00:00:00Z"})",
@@ -108,6 +109,60 @@ TEST_CASE("api: every refusal has its status and changes nothing", "[integration
       wait_until([&] { return run.daemon.query("SELECT status FROM conditions WHERE id = 'c-1'") == "CANCELLED"; }));
   CHECK(http(run.port, "GET", "/health").status == 200);  // and trading went on
   CHECK(stop(daemon) == 0);
+}
+
+TEST_CASE(
+    "api: arming is idempotent: a retry with the same body gets the armed condition back, also once it "
+    "fired and after a restart",
+    "[integration][api]") {
+  ApiRun run("api-idempotent");
+  SimProcess sim(run.sim_args({"--plain", "--rate", "40", "--loop"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess* daemon = &run.start_with(true);
+  const auto far = run.condition_body("far-1", 500);      // never fires: the loop tops at 103
+  const auto near = run.condition_body("near-1", 102.5);  // fires at 103
+  const auto post = [&](const std::string& body) { return http(run.port, "POST", "/conditions", body, {auth}); };
+
+  REQUIRE(post(far).status == 201);
+  auto again = post(far);
+  REQUIRE(again.status == 200);
+  auto j = json::parse(again.body);
+  CHECK(j["armed"].empty());
+  CHECK(j["refused"].empty());
+  REQUIRE(j["existing"].size() == 1);
+  CHECK(j["existing"][0]["id"] == "far-1");
+  CHECK(j["existing"][0]["trigger_price"] == 500.0);
+  CHECK(j["existing"][0]["status"] == "ACTIVE");
+  CHECK(json::parse(http(run.port, "GET", "/conditions").body).size() == 1);
+  CHECK(post(run.condition_body("far-1", 501)).status == 409);  // other terms: a conflict
+
+  REQUIRE(post(near).status == 201);
+  REQUIRE(
+      wait_until([&] { return run.daemon.query("SELECT status FROM conditions WHERE id = 'near-1'") == "TRIGGERED"; }));
+  again = post(near);
+  REQUIRE(again.status == 200);
+  CHECK(json::parse(again.body)["existing"][0]["status"] == "TRIGGERED");
+  // A batch of a retry and a new one: 201, each reported where it belongs.
+  again = post("[" + far + "," + run.condition_body("far-2", 700) + "]");
+  REQUIRE(again.status == 201);
+  j = json::parse(again.body);
+  CHECK(j["armed"] == json::array({"far-2"}));
+  CHECK(j["existing"][0]["id"] == "far-1");
+
+  CHECK(stop(*daemon) == 0);       // [shutdown] conditions = "cancel": far-1 and far-2 end CANCELLED
+  daemon = &run.start_with(true);  // the same journal: the ids, their terms and status come from it
+  again = post(far);
+  REQUIRE(again.status == 200);
+  CHECK(json::parse(again.body)["existing"][0]["status"] == "CANCELLED");
+  CHECK(json::parse(http(run.port, "GET", "/conditions").body).empty());  // a retry re-arms nothing
+  again = post(near);
+  REQUIRE(again.status == 200);
+  CHECK(json::parse(again.body)["existing"][0]["status"] == "TRIGGERED");
+  CHECK(post(run.condition_body("near-1", 102)).status == 409);
+  // One row and one position each, however often they were sent.
+  CHECK(run.daemon.query("SELECT count(*) FROM conditions") == "3");
+  CHECK(run.daemon.query("SELECT count(*) FROM trades WHERE condition_id = 'near-1'") == "1");
+  CHECK(stop(*daemon) == 0);
 }
 
 TEST_CASE("api: without a token the API is read-only and says so", "[integration][api]") {

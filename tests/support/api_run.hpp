@@ -2,6 +2,7 @@
 // ApiRun: a daemon with its control API against exchange-sim (BTC looping
 // 100 -> 103), started with or without the API token in its environment.
 
+#include <filesystem>
 #include <optional>
 #include <regex>
 #include <string>
@@ -25,17 +26,25 @@ struct ApiRun : LiveRun {
     write_conditions({});
   }
 
-  // Starts the daemon with the token (or none) in its environment; waits for the API and the feed.
+  // Starts the daemon with the token (or none) in its environment; waits for
+  // the API and the feed. Again after a stop: a restart on the same journal,
+  // whose log lines are looked for after those of the earlier runs.
   TestProcess& start_with(bool with_token) {
     daemon.write_config();
+    const std::size_t earlier = std::filesystem::exists(daemon.log_path()) ? log().size() : 0;
     std::vector<std::string> argv = {"/usr/bin/env"};
     if (with_token) argv.push_back(std::string("TRADINGD_API_TOKEN=") + token);
     argv.insert(argv.end(), {TRADINGD_BINARY, "--config", (daemon.dir() / "settings.toml").string()});
     TestProcess& p = process.emplace(argv, daemon.dir(), "tradingd");
-    require_log("Connected to bybit");
+    const auto this_run = [&] {
+      const std::string text = log();
+      return text.size() > earlier ? text.substr(earlier) : std::string();
+    };
+    if (!wait_until([&] { return this_run().find("Connected to bybit") != std::string::npos; }))
+      FAIL("the log never said: Connected to bybit\n--- tradingd log:\n" << log());
     static const std::regex re(R"(Control API on http://127\.0\.0\.1:([0-9]+))");
     std::smatch m;
-    const std::string text = log();
+    const std::string text = this_run();
     REQUIRE(std::regex_search(text, m, re));
     port = static_cast<unsigned short>(std::stoi(m[1]));
     return p;

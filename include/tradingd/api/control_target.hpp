@@ -22,10 +22,18 @@ class TradeJournal;
 struct Settings;
 
 // What became of a batch of conditions (a conditions file or one API request).
+// A condition sent again with an id already armed and the same terms: not
+// armed twice, answered with what was armed (idempotent retries).
+struct ExistingCondition {
+  TradeCondition condition;
+  std::string status;  // ACTIVE, TRIGGERED, ...; "" in the milliseconds before a finish is committed
+};
+
 struct ArmOutcome {
-  std::vector<std::string> armed;    // ids, in the order given
-  std::vector<std::string> refused;  // one message per refused condition, naming it and the field
-  bool duplicate = false;            // some refusal was for an id already used
+  std::vector<std::string> armed;           // ids, in the order given
+  std::vector<ExistingCondition> existing;  // retries with the same terms, in the order given
+  std::vector<std::string> refused;         // one message per refused condition, naming it and the field
+  bool duplicate = false;                   // some refusal was for an id already used with other terms
 };
 
 class ControlTarget {

@@ -60,6 +60,9 @@ struct TradeCondition {
   // journal's business); returns the first broken rule. A condition needs at
   // least one exit: a stop-loss, a take-profit, a trail or a time limit.
   [[nodiscard]] std::optional<FieldError> validate(const CoinTable& coins) const;
+  // Whether `other` asks for exactly this: every field but created_at_ms (a
+  // retried request is stamped anew). Idempotent arming compares with it.
+  [[nodiscard]] bool same_terms(const TradeCondition& other) const;
 };
 
 }  // namespace tradingd

@@ -13,10 +13,12 @@
 #include <deque>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <utility>
 
+#include "tradingd/domain/trade_condition.hpp"
 #include "tradingd/sniper/id_history.hpp"
 
 namespace SQLite {
@@ -41,6 +43,18 @@ class JournalIdHistory final : public IdHistory {
   // Ids armed and not yet known to be committed.
   [[nodiscard]] std::size_t pending() const;
 
+  // A condition just armed, kept whole until its row is committed, so recall()
+  // can answer for it meanwhile (a strategist retrying at once).
+  void remember(const TradeCondition& condition);
+  // The condition armed under `id` as the journal keeps it, with its status
+  // then ("ACTIVE" for one not yet committed); nullopt when the id was never
+  // armed. For idempotent arming: a retry with the same body gets this back.
+  struct Recalled {
+    TradeCondition condition;
+    std::string status;
+  };
+  [[nodiscard]] std::optional<Recalled> recall(std::string_view id) const;
+
  private:
   void prune() const;
 
@@ -50,6 +64,9 @@ class JournalIdHistory final : public IdHistory {
   // (the submission number of its ConditionArmed record, id), in submission order.
   mutable std::deque<std::pair<std::uint64_t, std::string>> pending_;
   mutable std::unordered_set<std::string> pending_ids_;
+  // (the submission number of its ConditionArmed record, the condition): see remember().
+  mutable std::deque<std::pair<std::uint64_t, TradeCondition>> remembered_;
+  std::unique_ptr<SQLite::Statement> row_;
 };
 
 }  // namespace tradingd

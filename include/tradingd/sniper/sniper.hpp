@@ -121,6 +121,8 @@ class Sniper {
   [[nodiscard]] bool entries_halted() const { return entries_halted_; }
   // Whether `id` was ever armed in this journal (ids are never reused).
   [[nodiscard]] bool is_known_id(const std::string& id) const { return ids_.contains(id); }
+  // Whether `id` is armed now.
+  [[nodiscard]] bool is_active(std::string_view id) const { return book_.find(id).has_value(); }
   [[nodiscard]] double balance() const { return balance_; }
   [[nodiscard]] std::size_t open_position_count() const { return open_count_; }
   [[nodiscard]] std::size_t active_condition_count() const { return book_.size(); }
