@@ -63,8 +63,10 @@ int run(const tradingd::CommandLine& cl) {
   TradingSystem system(io, settings, clock);
   if (parsed) {
     const auto outcome = system.arm_conditions(*parsed, cl.conditions->string());
-    spdlog::info("{}: {} conditions armed, {} refused", cl.conditions->string(), outcome.armed.size(),
-                 outcome.refused.size());
+    // A file loaded again after a restart: its conditions are already in the
+    // journal with the same terms, so they are neither armed twice nor refused.
+    spdlog::info("{}: {} conditions armed, {} already armed with the same terms, {} refused", cl.conditions->string(),
+                 outcome.armed.size(), outcome.existing.size(), outcome.refused.size());
   }
   if (replay)
     system.start_replay(std::move(*replay), first_row, replay_clock, cl.replay_rate);

@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "tradingd/domain/time_format.hpp"
 #include "tradingd/config/input_file.hpp"
+#include "tradingd/domain/time_format.hpp"
 #include "tradingd/journal/journal_schema.hpp"
 
 namespace tradingd {
@@ -292,10 +292,18 @@ void TradeJournal::start() {
   writer_thread_ = std::thread([this] { writer_main(); });
 }
 
+void TradeJournal::wake_writer() {
+  wake_cv_.notify_one();
+}
+
 void TradeJournal::submit(JournalRecord&& record) {
   ++submitted_;
   Message m{std::move(record)};
-  if (spill_.empty() && queue_.try_push(m)) return;
+  if (spill_.empty() && queue_.try_push(m)) {
+    // A burst: wake the writer rather than let the ring fill until its next poll.
+    if (queue_.size_upper_bound() >= queue_.capacity() / 4) wake_writer();
+    return;
+  }
   // Full: keep it in order behind anything already waiting. Allocation here is
   // acceptable: it only happens when the writer has fallen thousands behind.
   spill_.push_back(std::move(m));
@@ -313,9 +321,11 @@ void TradeJournal::pump() {
 void TradeJournal::enqueue_blocking(Message&& m) {
   pump();
   while (!spill_.empty() || !queue_.try_push(m)) {
+    wake_writer();
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
     pump();
   }
+  wake_writer();  // a flush or stop is waited for: no poll delay
 }
 
 std::future<void> TradeJournal::flush() {
@@ -384,7 +394,11 @@ void TradeJournal::write_loop() {
   bool stopping = false;
 
   while (true) {
-    queue_.wait_for_data();
+    if (queue_.size() == 0) {
+      std::unique_lock lock(wake_mutex_);
+      wake_cv_.wait_for(lock, writer_poll, [this] { return queue_.size() != 0; });
+      if (queue_.size() == 0) continue;
+    }
     Message m;
     while (batch.size() < max_batch && queue_.try_pop(m)) {
       if (auto* rec = std::get_if<JournalRecord>(&m)) {

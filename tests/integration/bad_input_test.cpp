@@ -59,7 +59,7 @@ TEST_CASE("bad inputs: a burst of refusals is all in the journal, a few in the l
   CHECK(h.query("SELECT count(*) FROM events WHERE kind = 'CONDITION_REFUSED'") == "2001");
   CHECK(h.query("SELECT group_concat(id) FROM conditions") == "good");
   CHECK_THAT(r.out, Catch::Contains("1981 more conditions refused; every refusal is in the journal's events table"));
-  CHECK_THAT(r.out, Catch::Contains("c.json: 1 conditions armed, 2001 refused"));
+  CHECK_THAT(r.out, Catch::Contains("c.json: 1 conditions armed, 0 already armed with the same terms, 2001 refused"));
   // The id with a newline is shown escaped, on its own warning line.
   CHECK_THAT(r.out, Catch::Contains("(id \"x\\n[2026-01-01 00:00:00.000] [critical] forged\") refused: id:"));
   CHECK(r.out.find("\n[2026-01-01 00:00:00.000] [critical] forged") == std::string::npos);

@@ -1,8 +1,9 @@
 #pragma once
 // SpscQueue: a bounded, lock-free ring for exactly one producer thread and one
 // consumer thread. The journal uses it so the io thread never takes a lock to
-// hand over a record. The consumer can sleep on it (wait_for_data) and is woken
-// by the producer's push through C++20 atomic wait/notify.
+// hand over a record. It neither sleeps nor wakes anyone: how the consumer
+// waits for data is its owner's business (TradeJournal polls, and is woken
+// only when it matters), so a push is a move and a store, never a syscall.
 
 #include <atomic>
 #include <cstddef>
@@ -24,31 +25,35 @@ class SpscQueue {
   // Producer only. Moves from `value` only when it succeeds.
   bool try_push(T& value) {
     const std::uint64_t tail = tail_.load(std::memory_order_relaxed);
-    if (tail - head_.load(std::memory_order_acquire) == slots_.size()) return false;
+    // The consumer's index is read only when the ring looks full by the copy
+    // kept on this side: reading it on every push missed the cache each time
+    // the consumer had moved it (most of the enqueue p99).
+    if (tail - head_seen_ == slots_.size()) {
+      head_seen_ = head_.load(std::memory_order_acquire);
+      if (tail - head_seen_ == slots_.size()) return false;
+    }
     slots_[tail & mask_] = std::move(value);
     tail_.store(tail + 1, std::memory_order_release);
-    tail_.notify_one();
     return true;
+  }
+
+  // Producer only: at least the number of items queued, without reading the
+  // consumer's index (so without a cache miss).
+  [[nodiscard]] std::size_t size_upper_bound() const {
+    return static_cast<std::size_t>(tail_.load(std::memory_order_relaxed) - head_seen_);
   }
 
   // Consumer only.
   bool try_pop(T& out) {
     const std::uint64_t head = head_.load(std::memory_order_relaxed);
-    if (head == tail_.load(std::memory_order_acquire)) return false;
+    if (head == tail_seen_) {  // likewise: the producer's index only when the copy says empty
+      tail_seen_ = tail_.load(std::memory_order_acquire);
+      if (head == tail_seen_) return false;
+    }
     out = std::move(slots_[head & mask_]);
     slots_[head & mask_] = T{};  // release what the moved-from value still holds
     head_.store(head + 1, std::memory_order_release);
     return true;
-  }
-
-  // Consumer only: sleeps until the queue is non-empty.
-  void wait_for_data() const {
-    const std::uint64_t head = head_.load(std::memory_order_relaxed);
-    std::uint64_t tail = tail_.load(std::memory_order_acquire);
-    while (tail == head) {
-      tail_.wait(tail, std::memory_order_acquire);
-      tail = tail_.load(std::memory_order_acquire);
-    }
   }
 
   // Either thread; exact from the producer's or consumer's view of its own index.
@@ -60,8 +65,11 @@ class SpscQueue {
  private:
   std::vector<T> slots_;
   const std::size_t mask_;
-  alignas(64) std::atomic<std::uint64_t> head_{0};  // written by the consumer
-  alignas(64) std::atomic<std::uint64_t> tail_{0};  // written by the producer
+  alignas(64) std::atomic<std::uint64_t> head_{0};                                  // written by the consumer
+  std::uint64_t tail_seen_ = 0;                                                     // the consumer's last look at tail_
+  alignas(64) std::atomic<std::uint64_t> tail_{0};                                  // written by the producer
+  std::uint64_t head_seen_ = 0;                                                     // the producer's last look at head_
+  char pad_[64 - sizeof(std::atomic<std::uint64_t>) - sizeof(std::uint64_t)] = {};  // nothing shares tail_'s line
 };
 
 }  // namespace tradingd
