@@ -49,6 +49,14 @@ void set_rates(benchmark::State& state, const Frames& f, FeedProtocol p) {
   state.SetLabel(std::string(to_string(p)));
 }
 
+// The frames with the padding simdjson reads past their end.
+std::vector<simdjson::padded_string> padded_frames(const std::vector<std::string>& list) {
+  std::vector<simdjson::padded_string> padded;
+  padded.reserve(list.size());
+  for (const auto& s : list) padded.emplace_back(s);
+  return padded;
+}
+
 // What MarketFeed does with each message: FrameParser, then every tick into the Sniper.
 void BM_FrameToDecision(benchmark::State& state) {
   const Frames& f = frames();
@@ -79,9 +87,7 @@ void BM_FrameBareSimdjson(benchmark::State& state) {
   const Frames& f = frames();
   const FeedProtocol p = protocol_of(state);
   const auto& list = p == FeedProtocol::Bybit ? f.bybit : f.binance;
-  std::vector<simdjson::padded_string> padded;
-  padded.reserve(list.size());
-  for (const auto& s : list) padded.emplace_back(s);
+  const auto padded = padded_frames(list);
   simdjson::ondemand::parser parser;
   std::size_t i = 0;
   double sum = 0;
@@ -110,9 +116,7 @@ void BM_FrameSimdjsonDom(benchmark::State& state) {
   const Frames& f = frames();
   const FeedProtocol p = protocol_of(state);
   const auto& list = p == FeedProtocol::Bybit ? f.bybit : f.binance;
-  std::vector<simdjson::padded_string> padded;
-  padded.reserve(list.size());
-  for (const auto& s : list) padded.emplace_back(s);
+  const auto padded = padded_frames(list);
   simdjson::dom::parser parser;
   std::size_t i = 0;
   double sum = 0;

@@ -246,33 +246,10 @@ ApiResponse ApiRouter::status() {
                       {"write_errors", js.write_errors}}}});
 }
 
-ApiResponse ApiRouter::conditions() {
-  const Sniper& sniper = system_.sniper();
-  json out = json::array();
-  for (const auto& c : sniper.active_conditions()) {
-    out.push_back(
-        {{"id", c.id.view()},
-         {"coin", system_.coins().name(c.coin)},
-         {"direction", to_string(c.direction)},
-         {"trigger_type", to_string(c.trigger_type)},
-         {"trigger_price", c.trigger_price},
-         {"position_size_usd", c.position_size_usd},
-         {"stop_loss_pct", c.stop_loss_pct},
-         {"take_profit_pct", c.take_profit_pct},
-         {"valid_until", TimeFormat::to_iso8601(c.valid_until_ms)},
-         {"strategy_id", c.strategy_id.view()},
-         {"trailing_stop_pct", c.trailing_stop_pct > 0 ? json(c.trailing_stop_pct) : json(nullptr)},
-         {"trailing_activation_pct", c.trailing_stop_pct > 0 ? json(c.trailing_activation_pct) : json(nullptr)},
-         {"max_hold_ms", c.max_hold_ms > 0 ? json(c.max_hold_ms) : json(nullptr)},
-         {"oco_group", c.oco ? json(sniper.oco_group_name(c.oco)) : json(nullptr)}});
-  }
-  return reply(200, out);
-}
-
 namespace {
 
-// A condition as it was armed, for answers about one no longer (or not only) in the Sniper.
-json condition_json(const TradeCondition& c, std::string_view status) {
+// A condition's terms as GET /conditions and POST /conditions answer them.
+json condition_json(const TradeCondition& c) {
   return {
       {"id", c.id},
       {"coin", c.coin},
@@ -284,15 +261,42 @@ json condition_json(const TradeCondition& c, std::string_view status) {
       {"take_profit_pct", c.take_profit_pct},
       {"valid_until", TimeFormat::to_iso8601(c.valid_until_ms)},
       {"strategy_id", c.strategy_id},
-      {"reasoning", c.reasoning},
       {"trailing_stop_pct", c.trailing_stop_pct ? json(*c.trailing_stop_pct) : json(nullptr)},
       {"trailing_activation_pct", c.trailing_stop_pct ? json(c.trailing_activation_pct.value_or(0.0)) : json(nullptr)},
       {"max_hold_ms", c.max_hold_ms ? json(*c.max_hold_ms) : json(nullptr)},
-      {"oco_group", c.oco_group.empty() ? json(nullptr) : json(c.oco_group)},
-      {"status", status.empty() ? json(nullptr) : json(status)}};
+      {"oco_group", c.oco_group.empty() ? json(nullptr) : json(c.oco_group)}};
+}
+
+// An armed condition's terms as the Sniper holds them (it keeps no reasoning text).
+TradeCondition terms_of(const ArmedCondition& a, const Sniper& sniper) {
+  TradeCondition c;
+  c.id = std::string(a.id.view());
+  c.coin = sniper.coins().name(a.coin);
+  c.direction = a.direction;
+  c.trigger_type = a.trigger_type;
+  c.trigger_price = a.trigger_price;
+  c.position_size_usd = a.position_size_usd;
+  c.stop_loss_pct = a.stop_loss_pct;
+  c.take_profit_pct = a.take_profit_pct;
+  c.valid_until_ms = a.valid_until_ms;
+  c.strategy_id = std::string(a.strategy_id.view());
+  if (a.trailing_stop_pct > 0) {
+    c.trailing_stop_pct = a.trailing_stop_pct;
+    c.trailing_activation_pct = a.trailing_activation_pct;
+  }
+  if (a.max_hold_ms > 0) c.max_hold_ms = a.max_hold_ms;
+  if (a.oco) c.oco_group = std::string(sniper.oco_group_name(a.oco));
+  return c;
 }
 
 }  // namespace
+
+ApiResponse ApiRouter::conditions() {
+  const Sniper& sniper = system_.sniper();
+  json out = json::array();
+  for (const auto& c : sniper.active_conditions()) out.push_back(condition_json(terms_of(c, sniper)));
+  return reply(200, out);
+}
 
 ApiResponse ApiRouter::arm(std::string_view body) {
   constexpr std::string_view origin = "request body";
@@ -313,7 +317,12 @@ ApiResponse ApiRouter::arm(std::string_view body) {
                    : outcome.duplicate                                    ? 409
                                                                           : 400;
   json existing = json::array();
-  for (const auto& e : outcome.existing) existing.push_back(condition_json(e.condition, e.status));
+  for (const auto& e : outcome.existing) {
+    json c = condition_json(e.condition);
+    c["reasoning"] = e.condition.reasoning;
+    c["status"] = e.status.empty() ? json(nullptr) : json(e.status);
+    existing.push_back(std::move(c));
+  }
   return reply(code, json{{"armed", outcome.armed}, {"existing", existing}, {"refused", outcome.refused}});
 }
 
