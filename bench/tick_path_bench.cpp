@@ -297,7 +297,7 @@ int main() {
   //    parser into the Sniper, as MarketFeed does with each WebSocket message.
   {
     const SymbolTable symbols(sys.coins(), settings.trading.quote);
-    const auto walk = random_walk(200'000, settings.trading.coins.size(), t0 + 2'000'000, 11);
+    const auto walk = random_walk(1'000'000, settings.trading.coins.size(), t0 + 2'000'000, 11);
     for (const FeedProtocol protocol : {FeedProtocol::Bybit, FeedProtocol::Binance}) {
       const auto frames = trade_frames(protocol, symbols, walk);
       FrameParser parser(protocol, symbols);
