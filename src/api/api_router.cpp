@@ -10,6 +10,7 @@
 
 #include "tradingd/api/control_target.hpp"
 #include "tradingd/api/dashboard_page.hpp"
+#include "tradingd/api/openapi_document.hpp"
 #include "tradingd/config/condition_parser.hpp"
 #include "tradingd/config/config_error.hpp"
 #include "tradingd/config/settings.hpp"
@@ -150,10 +151,12 @@ ApiResponse ApiRouter::handle(std::string_view method, std::string_view target, 
   if (method == "POST" && n == 1 && first == "resume") return halt(false);
   if (method == "POST" && n == 1 && first == "flatten") return flatten();
   if (method == "GET" && n == 1 && first == "metrics") return metrics();
-  const bool known =
-      (n == 1 && (first == "health" || first == "status" || first == "conditions" || first == "positions" ||
-                  first == "halt" || first == "resume" || first == "flatten" || first == "trades")) ||
-      (n == 2 && first == "conditions") || (n == 3 && first == "positions" && path[2] == "close");
+  if (method == "GET" && n == 1 && first == "openapi.json")
+    return ApiResponse{200, std::string(OpenApiDocument::json()), "application/json"};
+  const bool known = (n == 1 && (first == "health" || first == "status" || first == "conditions" ||
+                                 first == "positions" || first == "halt" || first == "resume" || first == "flatten" ||
+                                 first == "trades" || first == "metrics" || first == "openapi.json")) ||
+                     (n == 2 && first == "conditions") || (n == 3 && first == "positions" && path[2] == "close");
   return known ? error(405, std::string(method) + " is not allowed on " + std::string(target.substr(0, 200)))
                : error(404, "no such endpoint: " + std::string(target.substr(0, 200)));
 }

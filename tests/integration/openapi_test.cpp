@@ -1,0 +1,114 @@
+// docs/openapi.yaml against a running daemon: GET /openapi.json serves it, it is
+// valid OpenAPI 3.1, and the real answers of every endpoint (each status a
+// client meets) match the schemas it gives them, so the document cannot drift
+// from the code. The validating is done by tests/support/validate_openapi.py
+// with openapi-spec-validator and openapi-schema-validator.
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "api_run.hpp"
+
+using namespace tradingd::test;
+using json = nlohmann::json;
+
+namespace {
+
+// Every request and answer of the test, for validate_openapi.py.
+struct Exchanges {
+  json list = json::array();
+  unsigned short port = 0;
+
+  // `path` is what is sent, `template_path` the document's path for it.
+  HttpReply call(const std::string& method, const std::string& path, const std::string& template_path,
+                 const std::string& body = "", bool with_token = true) {
+    HttpReply r =
+        http(port, method, path, body, with_token ? std::vector<std::string>{auth} : std::vector<std::string>{});
+    json request = nullptr;
+    if (!body.empty()) request = json::parse(body, nullptr, false);
+    if (request.is_discarded()) request = nullptr;  // not JSON: only the answer is checked
+    const json answer = json::parse(r.body, nullptr, false);
+    INFO(method << " " << path << " answered " << r.status << ": " << r.body);
+    REQUIRE_FALSE(answer.is_discarded());
+    std::string lower = method;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    list.push_back(
+        {{"method", lower}, {"path", template_path}, {"status", r.status}, {"body", answer}, {"request", request}});
+    return r;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("api: docs/openapi.yaml is valid OpenAPI 3.1, served at /openapi.json, and every answer matches it",
+          "[integration][api][openapi]") {
+  REQUIRE(TestProcess::run({"/bin/sh", "-c", "python3 -c 'import openapi_spec_validator, openapi_schema_validator'"},
+                           std::filesystem::temp_directory_path(), "openapi-python") == 0);
+  ApiRun run("api-openapi");
+  SimProcess sim(run.sim_args({"--plain", "--rate", "40", "--loop"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess& daemon = run.start_with(true);
+  Exchanges x{json::array(), run.port};
+
+  // The document served is docs/openapi.yaml of this revision.
+  const auto doc = x.call("GET", "/openapi.json", "/openapi.json");
+  REQUIRE(doc.status == 200);
+  const json served = json::parse(doc.body);
+  CHECK(served["openapi"] == "3.1.0");
+  for (const char* p : {"/health", "/status", "/conditions", "/conditions/{id}", "/positions", "/positions/{id}/close",
+                        "/halt", "/resume", "/flatten", "/trades", "/metrics", "/openapi.json"})
+    CHECK(served["paths"].contains(p));
+
+  const auto far = run.condition_body("far-1", 500);
+  CHECK(x.call("POST", "/conditions", "/conditions", far).status == 201);
+  CHECK(x.call("POST", "/conditions", "/conditions", far).status == 200);  // a retry
+  CHECK(x.call("POST", "/conditions", "/conditions", run.condition_body("far-1", 501)).status == 409);
+  CHECK(x.call("POST", "/conditions", "/conditions", R"({"id":"x-1","coin":"BTC"})").status == 400);
+  CHECK(x.call("POST", "/conditions", "/conditions", "{not json").status == 400);
+  CHECK(x.call("POST", "/conditions", "/conditions", far, false).status == 401);
+  // One that opens at 103 and stays open (its stop at half the price, its target above the loop's top),
+  // one with a trail and a time limit that opens and closes.
+  const auto now = tradingd::SystemClock().now_ms();
+  const std::string held =
+      R"({"id":"held-1","coin":"BTC","direction":"LONG","trigger_type":"ABOVE","trigger_price":102.5,)"
+      R"("position_size_usd":20,"stop_loss_pct":0.5,"take_profit_pct":0.5,"valid_until":)" +
+      std::to_string(now + 3'600'000) + "}";
+  const std::string trailed = R"({"id":"trail-1","coin":"BTC","direction":"LONG","trigger_type":"ABOVE",)"
+                              R"("trigger_price":102.5,"position_size_usd":20,"trailing_stop_pct":0.01,)"
+                              R"("max_hold_ms":600000,"oco_group":"g-1","reasoning":"breakout","valid_until":)" +
+                              std::to_string(now + 3'600'000) + "}";
+  // One position a coin at a time ([risk] max_position_per_coin): the trailed one opens and closes first.
+  CHECK(x.call("POST", "/conditions", "/conditions", "[" + trailed + "]").status == 201);
+  REQUIRE(wait_until([&] { return run.closed_trades() == 1; }));
+  CHECK(x.call("POST", "/conditions", "/conditions", held).status == 201);
+  REQUIRE(wait_until([&] { return run.count("SELECT count(*) FROM trades WHERE status = 'OPEN'") == 1; }));
+  CHECK(x.call("POST", "/conditions", "/conditions", trailed).status == 200);  // a retry of one that fired
+
+  CHECK(x.call("GET", "/status", "/status").status == 200);
+  CHECK(x.call("GET", "/health", "/health").status == 200);
+  CHECK(x.call("GET", "/conditions", "/conditions").status == 200);
+  const auto positions = x.call("GET", "/positions", "/positions");
+  REQUIRE(json::parse(positions.body).size() == 1);
+  CHECK(x.call("GET", "/trades?hours=1", "/trades").status == 200);
+  CHECK(x.call("GET", "/trades?hours=1&limit=1", "/trades").status == 200);
+  CHECK(x.call("GET", "/trades?hours=x", "/trades").status == 400);
+  CHECK(x.call("POST", "/halt", "/halt").status == 200);
+  CHECK(x.call("GET", "/health", "/health").status == 503);  // halted
+  CHECK(x.call("POST", "/resume", "/resume").status == 200);
+  CHECK(x.call("DELETE", "/conditions/far-1", "/conditions/{id}").status == 200);
+  CHECK(x.call("DELETE", "/conditions/far-1", "/conditions/{id}").status == 404);
+  const std::string trade_id = json::parse(positions.body)[0]["id"];
+  CHECK(x.call("POST", "/positions/" + trade_id + "/close", "/positions/{id}/close").status == 200);
+  CHECK(x.call("POST", "/positions/" + trade_id + "/close", "/positions/{id}/close").status == 404);
+  CHECK(x.call("POST", "/flatten", "/flatten").status == 200);
+  CHECK(x.call("GET", "/trades?hours=1", "/trades").status == 200);  // closed ones too now
+  CHECK(stop(daemon) == 0);
+
+  const auto file = run.daemon.write("exchanges.json", x.list.dump(2));
+  const int rc = TestProcess::run(
+      {"/usr/bin/env", "python3", std::string(TRADINGD_SOURCE_DIR) + "/tests/support/validate_openapi.py",
+       std::string(TRADINGD_SOURCE_DIR) + "/docs/openapi.yaml", file.string()},
+      run.daemon.dir(), "validate");
+  INFO(read_file(run.daemon.dir() / "validate.stdout") << read_file(run.daemon.dir() / "validate.stderr"));
+  CHECK(rc == 0);
+}
