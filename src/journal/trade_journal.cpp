@@ -301,7 +301,7 @@ void TradeJournal::submit(JournalRecord&& record) {
   Message m{std::move(record)};
   if (spill_.empty() && queue_.try_push(m)) {
     // A burst: wake the writer rather than let the ring fill until its next poll.
-    if (queue_.size_upper_bound() >= queue_.capacity() / 4) wake_writer();
+    if (queue_.holds_at_least(queue_.capacity() / 4)) wake_writer();
     return;
   }
   // Full: keep it in order behind anything already waiting. Allocation here is

@@ -12,6 +12,7 @@
 #include "tradingd/domain/manual_clock.hpp"
 #include "tradingd/journal/journal_reader.hpp"
 #include "tradingd/journal/journal_schema.hpp"
+#include "tradingd/journal/spsc_queue.hpp"
 #include "tradingd/journal/trade_journal.hpp"
 
 using namespace tradingd;
@@ -196,4 +197,21 @@ TEST_CASE("a restarted TradingSystem recovers balance, positions and conditions"
   CHECK(db.execAndGet("SELECT status FROM conditions WHERE id = 'stale'").getString() == "EXPIRED");
   CHECK(db.execAndGet("SELECT status FROM conditions WHERE id = 'armed'").getString() == "ACTIVE");
   CHECK(db.execAndGet("SELECT exit_reason FROM trades WHERE id = 'T-held'").getString() == "STOP_LOSS");
+}
+
+TEST_CASE("SpscQueue: holds_at_least renews its look at the consumer, so a drained ring stops answering yes",
+          "[unit][journal]") {
+  SpscQueue<int> q(64);
+  int v = 0, out = 0;
+  for (int i = 0; i < 20; ++i) REQUIRE(q.try_push(v));
+  CHECK(q.holds_at_least(16));
+  CHECK_FALSE(q.holds_at_least(21));
+  while (q.try_pop(out)) {
+  }
+  // 20 pushed and all taken: the producer's stale look (head 0) would still say 20.
+  CHECK_FALSE(q.holds_at_least(16));
+  for (int i = 0; i < 15; ++i) REQUIRE(q.try_push(v));
+  CHECK_FALSE(q.holds_at_least(16));
+  REQUIRE(q.try_push(v));
+  CHECK(q.holds_at_least(16));
 }

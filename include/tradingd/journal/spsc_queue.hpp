@@ -37,10 +37,14 @@ class SpscQueue {
     return true;
   }
 
-  // Producer only: at least the number of items queued, without reading the
-  // consumer's index (so without a cache miss).
-  [[nodiscard]] std::size_t size_upper_bound() const {
-    return static_cast<std::size_t>(tail_.load(std::memory_order_relaxed) - head_seen_);
+  // Producer only: whether at least `n` items are queued. The consumer's
+  // index is read (a cache miss) only when the last look at it says so, and
+  // that look is then renewed: a stale one would answer yes for ever.
+  [[nodiscard]] bool holds_at_least(std::size_t n) {
+    const std::uint64_t tail = tail_.load(std::memory_order_relaxed);
+    if (tail - head_seen_ < n) return false;
+    head_seen_ = head_.load(std::memory_order_acquire);
+    return tail - head_seen_ >= n;
   }
 
   // Consumer only.
