@@ -7,7 +7,9 @@
 # breakdown stops out, a scalp hits its time limit, and an OCO pair on SOL
 # fills one leg and cancels the other; the health line shows every second.
 # Ctrl-C stops tradingd cleanly, then the sim, and prints what the journal
-# recorded.
+# recorded. The control API's token is $TRADINGD_API_TOKEN, or a fresh one,
+# written to demo/api-token for a strategist (examples/breakout_strategist.py
+# --token-file demo/api-token).
 #
 # DEMO_SECONDS=N stops it by itself after N seconds (for scripted runs).
 set -euo pipefail
@@ -34,6 +36,9 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 echo "demo: $(head -1 demo/exchange-sim.log); its log is demo/exchange-sim.log"
+export TRADINGD_API_TOKEN="${TRADINGD_API_TOKEN:-$(od -An -N16 -tx1 /dev/urandom | tr -d " \n")}"
+(umask 077 && printf '%s\n' "$TRADINGD_API_TOKEN" >demo/api-token)
+echo "demo: the API token is in demo/api-token; a strategist: python3 examples/breakout_strategist.py --token-file demo/api-token"
 echo "demo: starting tradingd; the dashboard is at http://127.0.0.1:8080/ ; press Ctrl-C to stop"
 
 daemon=(./build/release/tradingd --config config/demo.toml --conditions config/demo-conditions.json)

@@ -3,8 +3,9 @@
 # for each stage builds its preset and runs its tests:
 #   release  GCC Release (-O3): every test (unit, integration, perf, fuzz corpora, install)
 #   asan     GCC Debug with ASan + UBSan, halting on the first report: every test
-#   tsan     GCC RelWithDebInfo with ThreadSanitizer: the unit and journal tests and the
-#            live feed tests (tradingd's threads: io, journal writer, log, API helper)
+#   tsan     GCC RelWithDebInfo with ThreadSanitizer: the unit and journal tests, the
+#            live feed tests and two event-stream tests (tradingd's threads: io,
+#            journal writer, log, API helper)
 #   clang    Clang 14: every test; the fuzz targets are real libFuzzer binaries here
 # STAGES="release clang" bash scripts/test.sh runs some of them; PRESET=asan runs one.
 # Exit code: the first failing stage's ctest code; the time of each stage is printed.
@@ -14,11 +15,13 @@ stages="${STAGES:-${PRESET:-release asan tsan clang}}"
 
 bash scripts/install-deps.sh
 # Test-only tools: promtool (Debian's prometheus package) checks /metrics;
-# headless Chromium loads the dashboard; clang-14 and its runtime (libFuzzer)
+# headless Chromium loads the dashboard; pytest runs the Python client's tests; clang-14 and its runtime (libFuzzer)
 # build the clang stage.
 missing=()
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v chromium >/dev/null || missing+=(chromium)
+# The Python client's tests run on Debian's python3 with its pytest.
+dpkg-query -W -f='${Status}' python3-pytest 2>/dev/null | grep -q "install ok installed" || missing+=(python3-pytest)
 if [[ " $stages " == *" clang "* ]]; then
   command -v clang++-14 >/dev/null || missing+=(clang-14)
   dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "install ok installed" ||
@@ -39,8 +42,10 @@ for stage in $stages; do
   cmake --build --preset "$stage"
   built=$(date +%s)
   selection=()
-  # TSan: the threads' own tests; the API, browser and load tests add time, not threads.
-  if [[ "$stage" == tsan ]]; then selection=(-R "^(unit:|integration:(live|resilience))"); fi
+  # TSan: the threads' own tests, and the event stream's (the journal writer
+  # hands commits to the io thread, replays come from the API's helper thread);
+  # the other API, browser and load tests add time, not threads.
+  if [[ "$stage" == tsan ]]; then selection=(-R "^(unit:|integration:(live|resilience|events: (pushed|after)))"); fi
   set +e
   ctest --preset "$stage" --output-on-failure --timeout 900 -j "$(nproc)" "${selection[@]}"
   code=$?

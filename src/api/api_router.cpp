@@ -10,6 +10,7 @@
 
 #include "tradingd/api/control_target.hpp"
 #include "tradingd/api/dashboard_page.hpp"
+#include "tradingd/api/event_stream.hpp"
 #include "tradingd/api/openapi_document.hpp"
 #include "tradingd/config/condition_parser.hpp"
 #include "tradingd/config/config_error.hpp"
@@ -99,8 +100,9 @@ json position_json(const Position& p, const std::string& coin, std::optional<dou
   return j;
 }
 
-// The value of `key` in the target's query ("/trades?hours=2&limit=5"), or nullopt.
-std::optional<std::string_view> query_param(std::string_view target, std::string_view key) {
+}  // namespace
+
+std::optional<std::string_view> ApiRouter::query_param(std::string_view target, std::string_view key) {
   const auto q = target.find('?');
   if (q == std::string_view::npos) return std::nullopt;
   std::string_view query = target.substr(q + 1);
@@ -114,8 +116,6 @@ std::optional<std::string_view> query_param(std::string_view target, std::string
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 ApiRouter::ApiRouter(ControlTarget& system, std::string token)
     : system_(system), token_(std::move(token)), started_(std::chrono::steady_clock::now()) {}
@@ -153,10 +153,11 @@ ApiResponse ApiRouter::handle(std::string_view method, std::string_view target, 
   if (method == "GET" && n == 1 && first == "metrics") return metrics();
   if (method == "GET" && n == 1 && first == "openapi.json")
     return ApiResponse{200, std::string(OpenApiDocument::json()), "application/json"};
-  const bool known = (n == 1 && (first == "health" || first == "status" || first == "conditions" ||
-                                 first == "positions" || first == "halt" || first == "resume" || first == "flatten" ||
-                                 first == "trades" || first == "metrics" || first == "openapi.json")) ||
-                     (n == 2 && first == "conditions") || (n == 3 && first == "positions" && path[2] == "close");
+  const bool known =
+      (n == 1 && (first == "health" || first == "status" || first == "conditions" || first == "positions" ||
+                  first == "halt" || first == "resume" || first == "flatten" || first == "trades" ||
+                  first == "metrics" || first == "openapi.json" || first == "events")) ||
+      (n == 2 && first == "conditions") || (n == 3 && first == "positions" && path[2] == "close");
   return known ? error(405, std::string(method) + " is not allowed on " + std::string(target.substr(0, 200)))
                : error(404, "no such endpoint: " + std::string(target.substr(0, 200)));
 }
@@ -246,7 +247,12 @@ ApiResponse ApiRouter::status() {
                      {{"healthy", js.healthy},
                       {"queue_depth", js.queue_depth},
                       {"committed", js.committed},
-                      {"write_errors", js.write_errors}}}});
+                      {"write_errors", js.write_errors},
+                      {"last_event_seq", system_.journal().last_event_seq()}}},
+                    {"events", events_ ? json{{"subscribers", events_->subscribers()},
+                                              {"last_seq", events_->last_seq()},
+                                              {"cut_off", events_->cut_off_count()}}
+                                       : json(nullptr)}});
 }
 
 namespace {
@@ -551,6 +557,14 @@ ApiResponse ApiRouter::metrics() {
   m.sample("tradingd_journal_last_commit_seconds", js.last_commit_seconds);
   m.family("tradingd_journal_healthy", "gauge", "1 while journal writes succeed.");
   m.sample("tradingd_journal_healthy", js.healthy ? 1 : 0);
+  if (events_) {
+    m.family("tradingd_events_subscribers", "gauge", "GET /events subscribers connected.");
+    m.sample("tradingd_events_subscribers", static_cast<double>(events_->subscribers()));
+    m.family("tradingd_events_published_total", "counter", "Committed journal events handed to GET /events.");
+    m.sample("tradingd_events_published_total", static_cast<double>(events_->published_count()));
+    m.family("tradingd_events_cut_off_total", "counter", "GET /events subscribers cut off for falling behind.");
+    m.sample("tradingd_events_cut_off_total", static_cast<double>(events_->cut_off_count()));
+  }
   m.family("tradingd_uptime_seconds", "gauge", "Seconds since the control API started.");
   m.sample("tradingd_uptime_seconds",
            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());

@@ -7,6 +7,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -14,8 +15,10 @@
 
 #include "tradingd/api/api_router.hpp"
 #include "tradingd/api/control_target.hpp"
+#include "tradingd/api/event_stream.hpp"
 #include "tradingd/config/settings.hpp"
 #include "tradingd/domain/system_clock.hpp"
+#include "tradingd/journal/trade_journal.hpp"
 
 namespace tradingd {
 
@@ -34,14 +37,23 @@ class Session;
 
 struct ControlApi::Impl {
   Impl(net::io_context& io_context, const ApiSettings& api, ControlTarget& sys, std::string token)
-      : io(io_context), settings(api), system(sys), router(sys, std::move(token)), acceptor(io_context), blocking(1) {}
+      : io(io_context),
+        settings(api),
+        system(sys),
+        router(sys, std::move(token)),
+        acceptor(io_context),
+        blocking(1),
+        events(io_context, blocking, sys.settings().storage.db_path, sys.journal().last_event_seq()) {
+    router.attach_events(&events);
+  }
 
   net::io_context& io;
   const ApiSettings& settings;
   ControlTarget& system;
   ApiRouter router;
   tcp::acceptor acceptor;
-  net::thread_pool blocking;  // journal reads for GET /trades
+  net::thread_pool blocking;  // journal reads for GET /trades and event replays
+  EventStream events;         // GET /events
   std::size_t connections = 0;
   std::vector<std::weak_ptr<Session>> sessions;  // closed at stop(), so run() can return
   bool running = false;
@@ -95,8 +107,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::string target(req.target());
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
-    if (req.method() == http::verb::get && target.rfind("/trades", 0) == 0 &&
-        (target.size() == 7 || target[7] == '?')) {
+    if (req.method() == http::verb::get && is_path(target, "/events")) return subscribe();
+    if (req.method() == http::verb::get && is_path(target, "/trades")) {
       // The journal is on disk: read it on the helper thread, answer here.
       const auto db = api_.system.settings().storage.db_path;
       net::post(api_.blocking, [self = shared_from_this(), db, target, version, keep_alive] {
@@ -123,7 +135,27 @@ class Session : public std::enable_shared_from_this<Session> {
     send(std::move(r), version, keep_alive);
   }
 
-  static std::string error_json(const std::string& what) { return nlohmann::json{{"error", what}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+  static bool is_path(std::string_view target, std::string_view path) {
+    return target.substr(0, path.size()) == path && (target.size() == path.size() || target[path.size()] == '?');
+  }
+
+  // GET /events: a WebSocket upgrade handed to EventStream, or the reason not.
+  void subscribe() {
+    const auto& req = parser_->get();
+    const unsigned version = req.version();
+    auto sub = api_.events.subscription(req.target());
+    if (auto* refused = std::get_if<ApiResponse>(&sub)) return send(std::move(*refused), version, false);
+    if (!beast::websocket::is_upgrade(req))
+      return send(ApiResponse{426, R"({"error":"GET /events is a WebSocket: ask with Upgrade: websocket"})"}, version,
+                  false);
+    if (api_.events.full()) return send(ApiResponse{503, R"({"error":"too many event subscribers"})"}, version, false);
+    stream_.expires_never();
+    api_.events.accept(stream_.release_socket(), parser_->release(), std::get<EventSubscription>(std::move(sub)));
+  }
+
+  static std::string error_json(const std::string& what) {
+    return nlohmann::json{{"error", what}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
 
   void send(ApiResponse r, unsigned version, bool keep_alive) {
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
@@ -210,8 +242,17 @@ void ControlApi::start() {
                                          : "mutations need the token in $" + impl_->settings.token_env);
 }
 
+void ControlApi::publish_events(std::vector<JournalEvent>&& events, std::int64_t last_seq) {
+  impl_->events.publish(std::move(events), last_seq);
+}
+
+const EventStream& ControlApi::events() const {
+  return impl_->events;
+}
+
 void ControlApi::stop() {
   impl_->running = false;
+  impl_->events.stop();
   beast::error_code ignored;
   impl_->acceptor.close(ignored);
   for (auto& w : impl_->sessions)

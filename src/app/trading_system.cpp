@@ -68,6 +68,14 @@ TradingSystem::TradingSystem(boost::asio::io_context& io, const Settings& settin
   sniper_ = std::make_unique<Sniper>(coins_, settings_.risk, settings_.paper, clock_, *journal_, ids_.get());
   health_ = std::make_unique<HealthMonitor>(io_, settings_.health, *sniper_, *journal_, clock_);
   recover();
+  // Writer thread -> io thread: each commit's events, for GET /events (from
+  // start_service() on). The only crossing besides the journal's queue; by
+  // value, one way.
+  journal_->set_event_listener([this](std::vector<JournalEvent>&& events, std::int64_t last_seq) {
+    boost::asio::post(io_, [this, events = std::move(events), last_seq]() mutable {
+      if (api_) api_->publish_events(std::move(events), last_seq);
+    });
+  });
   journal_->start();
 }
 
@@ -113,7 +121,7 @@ void TradingSystem::recover() {
     if (const auto id = coins_.find(coin)) sniper_->restore_losing_stop(*id, exit_ms);
   for (const auto& c : state.active_conditions) {
     if (now > c.valid_until_ms) {
-      journal_->submit(ConditionFinished{c.id, ConditionStatus::Expired, "expired while stopped", now});
+      journal_->submit(ConditionFinished{c.id, ConditionStatus::Expired, "expired while stopped", now, c.strategy_id});
       ++recovery_.expired_while_down;
     } else if (!coins_.find(c.coin)) {
       spdlog::error("Armed condition {} on {} cannot be managed: coin not in [trading] coins; it stays ACTIVE", c.id,
@@ -224,6 +232,9 @@ void TradingSystem::start_service() {
   feeds_ = std::make_unique<FeedSupervisor>(io_, settings_, symbols_, clock_, static_cast<FeedListener&>(*this));
   // The token is read once, here, and only compared afterwards: never logged.
   const char* token = std::getenv(settings_.api.token_env.c_str());
+  // Events committed from here on reach the event stream; the earlier ones
+  // are on disk up to the seq it starts from.
+  journal_->enable_event_listener();
   api_ = std::make_unique<ControlApi>(io_, settings_.api, *this, token ? token : "");
   install_signals();
   health_->set_feed(FeedState::Disconnected, "");
@@ -246,6 +257,16 @@ void TradingSystem::set_halted(bool halted) {
 }
 
 void TradingSystem::on_feed_state(FeedProtocol exchange, FeedLinkState state) {
+  // Journaled (a FEED_STATE event, pushed to strategists) when the driving
+  // exchange or its state changes; not the attempts while it reconnects.
+  const bool settled =
+      state == FeedLinkState::Live || state == FeedLinkState::Stale || state == FeedLinkState::Disconnected;
+  if (settled && !shut_down_ && journaled_feed_ != std::pair(exchange, state)) {
+    journaled_feed_ = std::pair(exchange, state);
+    journal_->submit(AuditEvent{"FEED_STATE", "",
+                                nlohmann::json{{"exchange", to_string(exchange)}, {"state", to_string(state)}}.dump(),
+                                clock_.now_ms()});
+  }
   const bool live = state == FeedLinkState::Live;
   health_->set_feed(live                            ? FeedState::Ok
                     : state == FeedLinkState::Stale ? FeedState::Stale

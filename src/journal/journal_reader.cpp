@@ -5,6 +5,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace tradingd {
@@ -206,6 +207,36 @@ std::vector<ConditionRow> JournalReader::conditions(const std::string& status) c
   std::vector<ConditionRow> rows;
   while (q.executeStep()) rows.push_back(read_condition(q));
   return rows;
+}
+
+std::vector<JournalEvent> JournalReader::events_after(std::int64_t after, std::int64_t upto, std::size_t limit) const {
+  // The strategy as the writer knew it: a condition's or a trade's own.
+  SQLite::Statement q(*db_, R"SQL(
+    SELECT e.seq, e.ts_ms, e.kind, COALESCE(e.ref_id, ''), e.detail,
+      CASE
+        WHEN e.kind IN ('POSITION_OPENED', 'POSITION_CLOSED')
+          THEN COALESCE((SELECT strategy_id FROM trades WHERE id = e.ref_id), '')
+        WHEN e.kind LIKE 'CONDITION\_%' ESCAPE '\' AND e.kind != 'CONDITION_REFUSED'
+          THEN COALESCE((SELECT strategy_id FROM conditions WHERE id = e.ref_id), '')
+        ELSE ''
+      END
+    FROM events e WHERE e.seq > ? AND e.seq <= ? ORDER BY e.seq LIMIT ?)SQL");
+  q.bind(1, static_cast<std::int64_t>(after));
+  q.bind(2, static_cast<std::int64_t>(upto));
+  q.bind(3, static_cast<std::int64_t>(limit));
+  constexpr std::size_t max_detail_bytes = 64 * 1024;
+  std::vector<JournalEvent> out;
+  while (q.executeStep()) {
+    JournalEvent e{q.getColumn(0).getInt64(),  q.getColumn(1).getInt64(),  q.getColumn(2).getString(),
+                   q.getColumn(3).getString(), q.getColumn(5).getString(), q.getColumn(4).getString()};
+    const bool object = e.detail_json.size() <= max_detail_bytes && !e.detail_json.empty() &&
+                        e.detail_json.front() == '{' && nlohmann::json::accept(e.detail_json);
+    if (!object)
+      e.detail_json = nlohmann::json{{"unreadable_detail", e.detail_json.substr(0, 1000)}}.dump(
+          -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 TableDump JournalReader::dump(const std::string& table) const {

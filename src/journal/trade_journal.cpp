@@ -21,7 +21,8 @@ namespace tradingd {
 class TradeJournal::Writer {
  public:
   explicit Writer(SQLite::Database& db)
-      : insert_condition_(db,
+      : db_(db),
+        insert_condition_(db,
                           "INSERT OR IGNORE INTO conditions (id, coin, direction, trigger_type, trigger_price, "
                           "stop_loss_pct, take_profit_pct, position_size_usd, strategy_id, reasoning, "
                           "valid_until_ms, created_at_ms, status, status_reason, updated_ms, trailing_stop_pct, "
@@ -42,6 +43,13 @@ class TradeJournal::Writer {
         update_best_(db, "UPDATE trades SET best_price = ? WHERE id = ? AND status = 'OPEN'"),
         insert_balance_(db, "INSERT OR IGNORE INTO balance (ts_ms, balance, reason, trade_id) VALUES (?,?,?,?)"),
         insert_event_(db, "INSERT INTO events (ts_ms, kind, ref_id, detail) VALUES (?,?,?,?)") {}
+
+  // With `events`, every event row written from now on is also appended there
+  // (with its seq), for the listener once the transaction commits.
+  void collect_events(std::vector<JournalEvent>* events) { events_ = events; }
+  // The seq of the last event row written (rolled back with its transaction: the caller keeps the committed one).
+  [[nodiscard]] std::int64_t last_event_seq() const { return last_event_seq_; }
+  void set_last_event_seq(std::int64_t seq) { last_event_seq_ = seq; }
 
   void apply(const JournalRecord& r) {
     std::visit([this](const auto& rec) { write(rec); }, r);
@@ -107,12 +115,17 @@ class TradeJournal::Writer {
     s.clearBindings();
   }
 
-  void event(std::int64_t ts, std::string_view kind, std::string_view ref, const std::string& detail) {
+  void event(std::int64_t ts, std::string_view kind, std::string_view ref, std::string detail,
+             std::string_view strategy = {}) {
     insert_event_.bind(1, static_cast<std::int64_t>(ts));
     bind_text(insert_event_, 2, kind);
     bind_text(insert_event_, 3, ref);
     insert_event_.bind(4, detail);
     run(insert_event_);
+    last_event_seq_ = db_.getLastInsertRowid();
+    if (events_)
+      events_->push_back(JournalEvent{last_event_seq_, ts, std::string(kind), std::string(ref), std::string(strategy),
+                                      std::move(detail)});
   }
 
   void write(const ConditionArmed& r) {
@@ -147,7 +160,8 @@ class TradeJournal::Writer {
     if (c.trailing_stop_pct) detail["trailing_stop_pct"] = *c.trailing_stop_pct;
     if (c.max_hold_ms) detail["max_hold_ms"] = *c.max_hold_ms;
     if (!c.oco_group.empty()) detail["oco_group"] = c.oco_group;
-    event(r.ts_ms, "CONDITION_ARMED", c.id, detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    event(r.ts_ms, "CONDITION_ARMED", c.id, detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+          c.strategy_id);
   }
 
   void write(const ConditionFinished& r) {
@@ -158,7 +172,8 @@ class TradeJournal::Writer {
     bind_text(s, 4, r.id.view());
     run(s);
     event(r.ts_ms, "CONDITION_" + std::string(to_string(r.status)), r.id.view(),
-          nlohmann::json{{"reason", r.reason.view()}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+          nlohmann::json{{"reason", r.reason.view()}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+          r.strategy_id.view());
   }
 
   void write(const PositionOpened& r) {
@@ -198,7 +213,8 @@ class TradeJournal::Writer {
                          {"entry_mark", p.entry_mark},
                          {"entry_fill", to_string(p.entry_fill)},
                          {"size_usd", p.size_usd}}
-              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+          p.strategy_id.view());
   }
 
   void write(const PositionClosed& r) {
@@ -228,7 +244,8 @@ class TradeJournal::Writer {
                          {"exit_fill", to_string(r.exit_fill)},
                          {"pnl_usd", r.pnl_usd},
                          {"balance", r.balance_after}}
-              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+          r.strategy_id.view());
   }
 
   void write(const BestPriceUpdate& r) {
@@ -245,10 +262,16 @@ class TradeJournal::Writer {
     bind_text(b, 3, r.reason.view());
     b.bind(4);  // NULL trade_id
     run(b);
+    event(r.ts_ms, "BALANCE_SET", "",
+          nlohmann::json{{"balance", r.balance}, {"reason", r.reason.view()}}.dump(
+              -1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
 
   void write(const AuditEvent& r) { event(r.ts_ms, r.kind.view(), r.ref_id, r.detail_json); }
 
+  SQLite::Database& db_;
+  std::vector<JournalEvent>* events_ = nullptr;
+  std::int64_t last_event_seq_ = 0;
   SQLite::Statement insert_condition_;
   SQLite::Statement finish_condition_;
   SQLite::Statement insert_trade_;
@@ -273,6 +296,7 @@ TradeJournal::TradeJournal(std::filesystem::path db_path, std::size_t capacity)
     // starting thread: a journal missing a table or column is refused at
     // start-up (exit 2) rather than failing on the writer thread later.
     Writer probe(*db_);
+    last_event_seq_ = db_->execAndGet("SELECT COALESCE(MAX(seq), 0) FROM events").getInt64();
   } catch (const SQLite::Exception& e) {
     throw std::runtime_error(path_.string() + ": cannot use the journal: " + e.what());
   }
@@ -284,6 +308,11 @@ TradeJournal::~TradeJournal() {
   } catch (const std::exception& e) {
     spdlog::error("journal: stopping the writer failed: {}", e.what());
   }
+}
+
+void TradeJournal::set_event_listener(EventListener listener) {
+  if (started_) throw std::logic_error("TradeJournal: the event listener is set before start()");
+  event_listener_ = std::move(listener);
 }
 
 void TradeJournal::start() {
@@ -383,11 +412,24 @@ void TradeJournal::writer_main() {
   }
 }
 
+void TradeJournal::notify(std::vector<JournalEvent>& events, std::int64_t last_seq) noexcept {
+  // Committed whatever happens here: a listener that fails must not make the
+  // batch look failed, or its retry would write every row twice.
+  try {
+    event_listener_(std::move(events), last_seq);
+  } catch (const std::exception& e) {
+    spdlog::error("journal: handing {} committed events on failed: {}", events.size(), e.what());
+  }
+  events = {};
+}
+
 void TradeJournal::write_loop() {
   // From here on this thread owns db_ (handed over by start(); the io thread no
   // longer touches it).
   std::unique_ptr<SQLite::Database> db = std::move(db_);
+  std::vector<JournalEvent> events;  // the batch's event rows, for event_listener_
   std::optional<Writer> writer(std::in_place, *db);
+  writer->set_last_event_seq(last_event_seq_.load());
   std::vector<JournalRecord> batch;
   std::vector<std::promise<void>> waiting;  // flushes resolved after the next commit
   constexpr std::size_t max_batch = 4096;
@@ -419,6 +461,11 @@ void TradeJournal::write_loop() {
     while (!batch.empty()) {
       try {
         const auto commit_start = std::chrono::steady_clock::now();
+        events.clear();  // a failed attempt's rows were rolled back
+        const bool collect = event_listener_ && events_enabled_.load(std::memory_order_seq_cst);
+        writer->collect_events(collect ? &events : nullptr);
+        const std::int64_t seq_before = last_event_seq_.load(std::memory_order_relaxed);
+        writer->set_last_event_seq(seq_before);
         SQLite::Transaction tx(*db);
         for (const auto& rec : batch) writer->apply(rec);
         tx.commit();
@@ -428,8 +475,14 @@ void TradeJournal::write_loop() {
             std::memory_order_relaxed);
         for (const auto& rec : batch) Writer::log_committed(rec);
         // release: a reader that sees the count sees the commit (JournalIdHistory).
+        const std::int64_t seq_after = writer->last_event_seq();
+        // seq_cst with enable_event_listener(): either the io thread reads this
+        // seq after enabling, or this thread sees it enabled below (Dekker).
+        last_event_seq_.store(seq_after, std::memory_order_seq_cst);
         committed_.fetch_add(batch.size(), std::memory_order_release);
         batches_.fetch_add(1, std::memory_order_relaxed);
+        if (event_listener_ && seq_after > seq_before && events_enabled_.load(std::memory_order_seq_cst))
+          notify(events, seq_after);
         if (!healthy_.exchange(true)) spdlog::info("journal: writes succeed again; {} records committed", batch.size());
         batch.clear();
       } catch (const std::exception& e) {

@@ -211,7 +211,8 @@ void Sniper::cancel_oco_siblings(ArmedBook::Slot opener, std::int64_t ts_ms) {
   std::sort(oco_scratch_.begin(), oco_scratch_.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
   const ReasonText reason = oco_reason(o.id);
   for (const auto& s : oco_scratch_) {
-    sink_.submit(ConditionFinished{book_.at(s.slot).id, ConditionStatus::Cancelled, reason, ts_ms});
+    const ArmedCondition& sibling = book_.at(s.slot);
+    sink_.submit(ConditionFinished{sibling.id, ConditionStatus::Cancelled, reason, ts_ms, sibling.strategy_id});
     book_.remove(s.slot);
   }
   counters_.cancelled_oco += oco_scratch_.size();
@@ -315,12 +316,13 @@ void Sniper::close(CoinId coin, std::size_t index, double mark, ExitReason reaso
   rec.fees_usd = t.fees_usd;
   rec.pnl_usd = t.pnl_usd;
   rec.balance_after = balance_;
+  rec.strategy_id = p.strategy_id;
   sink_.submit(std::move(rec));
 }
 
 void Sniper::finish_condition(const ArmedCondition& c, ConditionStatus status, std::string_view reason,
                               std::int64_t ts_ms) {
-  sink_.submit(ConditionFinished{c.id, status, reason, ts_ms});
+  sink_.submit(ConditionFinished{c.id, status, reason, ts_ms, c.strategy_id});
 }
 
 template <typename Pred>

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "api_run.hpp"
+#include "events_client.hpp"
 
 using namespace tradingd::test;
 using json = nlohmann::json;
@@ -45,8 +46,9 @@ double p99_between(const std::vector<std::pair<double, double>>& before,
 
 }  // namespace
 
-TEST_CASE("api: 200 concurrent requests while ticks flow: every client served, trades match, frames never wait on the API",
-          "[integration][api][load]") {
+TEST_CASE(
+    "api: 200 concurrent requests while ticks flow: every client served, trades match, frames never wait on the API",
+    "[integration][api][load]") {
   ApiRun run("api-load");
   run.daemon.set("risk", "max_positions", "30");
   run.daemon.set("risk", "max_position_per_coin", "30");
@@ -115,4 +117,46 @@ TEST_CASE("api: 200 concurrent requests while ticks flow: every client served, t
   CHECK(stop(daemon) == 0);
   CHECK(run.daemon.query("SELECT count(*) FROM conditions WHERE status = 'TRIGGERED'") == "30");
   CHECK(run.daemon.invariant_violations(1000.0).empty());
+}
+
+TEST_CASE(
+    "events: a subscriber that never reads is cut off, and tick-to-decision p99 stays within 2x of the same "
+    "load without it",
+    "[integration][api][events][load]") {
+  ApiRun run("events-load");
+  SimProcess sim(run.sim_args({"--plain", "--rate", "2000", "--loop"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess& daemon = run.start_with(true);
+  // The load that makes events: 30,000 conditions armed (far from the price),
+  // 200 a request. Measured once without the stuck subscriber and once with
+  // it, so the figure is what the subscriber costs the frame path.
+  const auto arm = [&](const std::string& tag) {
+    for (int batch = 0; batch < 150; ++batch) {
+      std::string body = "[";
+      for (int i = 0; i < 200; ++i)
+        body += (i ? "," : "") + run.condition_body(tag + std::to_string(batch * 200 + i), 1e6);
+      REQUIRE(http(run.port, "POST", "/conditions", body + "]", {auth}).status == 201);
+    }
+  };
+  const auto idle_0 = latency_buckets(http(run.port, "GET", "/metrics").body);
+  arm("plain-");
+  const auto idle_1 = latency_buckets(http(run.port, "GET", "/metrics").body);
+  const double idle_p99 = p99_between(idle_0, idle_1);
+
+  // Never reads, with a small receive buffer: every event piles up for it.
+  EventsClient stuck(run.port, "/events", {4096, true});
+  arm("stuck-");
+  run.require_log("cut off:");
+  const auto load_1 = latency_buckets(http(run.port, "GET", "/metrics").body);
+  const double stuck_p99 = p99_between(idle_1, load_1);
+  INFO("p99 without a subscriber <= " << idle_p99 << " s, with the stuck one <= " << stuck_p99 << " s");
+  CHECK(stuck_p99 <= 2 * idle_p99);
+  std::printf(
+      "tick-to-decision p99 while arming 30,000 conditions: <= %.0f ns alone, <= %.0f ns with a subscriber "
+      "that never reads (cut off)\n",
+      idle_p99 * 1e9, stuck_p99 * 1e9);
+  const auto metrics = http(run.port, "GET", "/metrics").body;
+  CHECK(metrics.find("tradingd_events_cut_off_total 1") != std::string::npos);
+  CHECK(metrics.find("tradingd_events_subscribers 0") != std::string::npos);
+  CHECK(stop(daemon) == 0);
 }

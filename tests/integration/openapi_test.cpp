@@ -6,8 +6,10 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "api_run.hpp"
+#include "events_client.hpp"
 
 using namespace tradingd::test;
 using json = nlohmann::json;
@@ -56,7 +58,7 @@ TEST_CASE("api: docs/openapi.yaml is valid OpenAPI 3.1, served at /openapi.json,
   const json served = json::parse(doc.body);
   CHECK(served["openapi"] == "3.1.0");
   for (const char* p : {"/health", "/status", "/conditions", "/conditions/{id}", "/positions", "/positions/{id}/close",
-                        "/halt", "/resume", "/flatten", "/trades", "/metrics", "/openapi.json"})
+                        "/halt", "/resume", "/flatten", "/trades", "/metrics", "/openapi.json", "/events"})
     CHECK(served["paths"].contains(p));
 
   const auto far = run.condition_body("far-1", 500);
@@ -102,6 +104,19 @@ TEST_CASE("api: docs/openapi.yaml is valid OpenAPI 3.1, served at /openapi.json,
   CHECK(x.call("POST", "/positions/" + trade_id + "/close", "/positions/{id}/close").status == 404);
   CHECK(x.call("POST", "/flatten", "/flatten").status == 200);
   CHECK(x.call("GET", "/trades?hours=1", "/trades").status == 200);  // closed ones too now
+
+  // Every event of the run, as GET /events pushes it (a 101, then messages).
+  CHECK(x.call("GET", "/events", "/events").status == 426);
+  CHECK(x.call("GET", "/events?since=-1", "/events").status == 400);
+  CHECK(x.call("GET", "/events?kinds=OPENED", "/events").status == 400);
+  EventsClient events(run.port, "/events?since=0");
+  std::set<std::string> kinds;
+  while (auto m = events.next(std::chrono::seconds(2))) {
+    kinds.insert((*m)["kind"].get<std::string>());
+    x.list.push_back({{"method", "get"}, {"path", "/events"}, {"status", 101}, {"body", *m}, {"request", nullptr}});
+  }
+  CHECK(kinds == std::set<std::string>{"BALANCE_SET", "STARTUP", "FEED_STATE", "CONDITION_ARMED", "CONDITION_REFUSED",
+                                       "CONDITION_CANCELLED", "POSITION_OPENED", "POSITION_CLOSED", "HALT", "RESUME"});
   CHECK(stop(daemon) == 0);
 
   const auto file = run.daemon.write("exchanges.json", x.list.dump(2));

@@ -114,7 +114,7 @@ TEST_CASE("seed check: BTC ABOVE 42000 LONG $100 opens at 42001 and takes profit
         "BTC,LONG,ABOVE,42000.0,0.02,0.015,100.0,seed,seed check,1893456000000," + std::to_string(t0 + 100) +
             ",T-seed");
   CHECK(h.query("SELECT group_concat(kind, ',') FROM (SELECT kind FROM events ORDER BY seq)") ==
-        "STARTUP,CONDITION_ARMED,POSITION_OPENED,POSITION_CLOSED,SHUTDOWN");
+        "BALANCE_SET,STARTUP,CONDITION_ARMED,POSITION_OPENED,POSITION_CLOSED,SHUTDOWN");
   CHECK_THAT(r.out, Catch::Contains("Replay finished: 4 ticks"));
   CHECK_THAT(r.out, Catch::Contains("Shutdown complete"));
 }

@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "test_process.hpp"
 #include "tradingd/app/trading_system.hpp"
@@ -99,7 +100,7 @@ TEST_CASE("records written by the writer thread read back as rows", "[unit][jour
     closed.pnl_usd = 1.5;
     closed.balance_after = 1001.5;
     journal.submit(std::move(closed));
-    journal.submit(ConditionFinished{"c2", ConditionStatus::Expired, "valid_until passed", t0 + 11});
+    journal.submit(ConditionFinished{"c2", ConditionStatus::Expired, "valid_until passed", t0 + 11, "s"});
     journal.stop();
   }
   SQLite::Database db(db_path.string(), SQLite::OPEN_READONLY);
@@ -113,11 +114,108 @@ TEST_CASE("records written by the writer thread read back as rows", "[unit][jour
                       "balance ORDER BY seq")
             .getString() == "INITIAL:1000.0:-;TRADE_CLOSED:1001.5:T-c1");
   CHECK(db.execAndGet("SELECT group_concat(kind, ',') FROM events ORDER BY seq").getString() ==
-        "CONDITION_ARMED,CONDITION_ARMED,POSITION_OPENED,POSITION_CLOSED,CONDITION_EXPIRED");
+        "BALANCE_SET,CONDITION_ARMED,CONDITION_ARMED,POSITION_OPENED,POSITION_CLOSED,CONDITION_EXPIRED");
   const auto recent = TradeJournal(db_path).get_recent(1.0, t0 + 60'000);
   REQUIRE(recent.size() == 1);
   CHECK(recent[0].pnl_usd == 1.5);
   CHECK(TradeJournal(db_path).get_recent(1.0, t0 + 2 * 3'600'000).empty());
+}
+
+TEST_CASE("committed events reach the listener only after their commit, and read back from disk the same",
+          "[unit][journal][events]") {
+  TempDir dir("journal-events");
+  const auto db_path = dir / "j.db";
+  std::vector<JournalEvent> heard;
+  std::vector<std::string> unreadable;  // events the listener heard before a reader could see them
+  {
+    TradeJournal journal(db_path);
+    CHECK(journal.last_event_seq() == 0);
+    journal.set_event_listener([&](std::vector<JournalEvent>&& events, std::int64_t last_seq) {
+      if (events.empty() || events.back().seq != last_seq) unreadable.push_back("last_seq " + std::to_string(last_seq));
+      // The writer thread: a second connection must already see every row.
+      const JournalReader reader(db_path);
+      const auto on_disk = reader.events_after(events.front().seq - 1, events.back().seq, 100000);
+      if (on_disk.size() != events.size()) unreadable.push_back(events.front().kind);
+      for (auto& e : events) heard.push_back(std::move(e));
+    });
+    journal.start();
+    CHECK_THROWS_AS(journal.set_event_listener({}), std::logic_error);
+    journal.submit(AuditEvent{"STARTUP", "", "{}", t0});  // before enable_event_listener(): on disk only
+    journal.flush().get();
+    CHECK(journal.last_event_seq() == 1);
+    CHECK(heard.empty());
+    journal.enable_event_listener();
+    journal.submit(BalanceSet{1000.0, "INITIAL", t0});
+    auto other = make_condition("c2", "ETH", 2000);
+    other.strategy_id = "other \"strategy\"";
+    journal.submit(ConditionArmed{make_condition("c1", "BTC", 42000), t0});
+    journal.submit(ConditionArmed{other, t0});
+    journal.flush().get();
+    Position p;
+    p.id = "T-c1";
+    p.condition_id = "c1";
+    p.strategy_id = "s";
+    p.entry_price = p.entry_mark = 42001;
+    p.size_usd = 100;
+    p.qty = 100.0 / 42001;
+    journal.submit(PositionOpened{p, "BTC", t0 + 5});
+    PositionClosed closed;
+    closed.trade_id = "T-c1";
+    closed.coin = "BTC";
+    closed.exit_price = closed.exit_mark = 41000;
+    closed.exit_ms = t0 + 9;
+    closed.balance_after = 997.6;
+    closed.strategy_id = "s";
+    journal.submit(std::move(closed));
+    journal.submit(ConditionFinished{"c2", ConditionStatus::Cancelled, "by the API", t0 + 10, other.strategy_id});
+    journal.submit(AuditEvent{"CONDITION_REFUSED", "c1", R"({"message":"duplicate"})", t0 + 11});
+    journal.submit(BestPriceUpdate{"T-c1", 42100, t0 + 12});  // no event
+    journal.stop();
+  }
+  CHECK(unreadable.empty());
+  REQUIRE(heard.size() == 7);
+  for (std::size_t i = 0; i < heard.size(); ++i) CHECK(heard[i].seq == static_cast<std::int64_t>(i + 2));
+  std::vector<std::string> strategies;
+  for (const auto& e : heard) strategies.push_back(e.kind + ":" + e.strategy_id);
+  CHECK(strategies == std::vector<std::string>{"BALANCE_SET:", "CONDITION_ARMED:s",
+                                               "CONDITION_ARMED:other \"strategy\"", "POSITION_OPENED:s",
+                                               "POSITION_CLOSED:s", "CONDITION_CANCELLED:other \"strategy\"",
+                                               "CONDITION_REFUSED:"});
+  CHECK(nlohmann::json::parse(heard[0].detail_json) == nlohmann::json{{"balance", 1000.0}, {"reason", "INITIAL"}});
+
+  // Read back (a client replaying with ?since=): the same values, field by field,
+  // in pages that stop at `upto` and at `limit`.
+  const JournalReader reader(db_path);
+  std::vector<JournalEvent> read;
+  for (std::int64_t after = 1;;) {
+    const auto page = reader.events_after(after, 7, 4);
+    if (page.empty()) break;
+    read.insert(read.end(), page.begin(), page.end());
+    after = page.back().seq;
+  }
+  REQUIRE(read.size() == 6);
+  for (std::size_t i = 0; i < read.size(); ++i) {
+    INFO("event " << i + 1);
+    CHECK(read[i].seq == heard[i].seq);
+    CHECK(read[i].ts_ms == heard[i].ts_ms);
+    CHECK(read[i].kind == heard[i].kind);
+    CHECK(read[i].ref_id == heard[i].ref_id);
+    CHECK(read[i].strategy_id == heard[i].strategy_id);
+    CHECK(read[i].detail_json == heard[i].detail_json);
+  }
+  CHECK(reader.events_after(7, 8, 10).at(0).strategy_id.empty());  // a refusal belongs to no strategy
+  CHECK(reader.events_after(0, 1, 10).at(0).kind == "STARTUP");
+  CHECK(TradeJournal(db_path).last_event_seq() == 8);
+
+  // A hand-edited detail is answered as a JSON object, never passed on raw.
+  {
+    SQLite::Database db(db_path.string(), SQLite::OPEN_READWRITE);
+    db.exec("UPDATE events SET detail = '{\"cut\": ' WHERE seq = 1");
+    db.exec("UPDATE events SET detail = '[1]' WHERE seq = 2");
+  }
+  CHECK(nlohmann::json::parse(JournalReader(db_path).events_after(0, 1, 1).at(0).detail_json) ==
+        nlohmann::json{{"unreadable_detail", "{\"cut\": "}});
+  CHECK(JournalReader(db_path).events_after(1, 2, 1).at(0).detail_json == R"({"unreadable_detail":"[1]"})");
 }
 
 TEST_CASE("a full queue spills in order, reports congestion, and loses nothing", "[unit][journal]") {

@@ -15,6 +15,7 @@
 //   POST /flatten                  closes every position at its last price
 //   GET  /trades?hours=N           served by ControlApi off the io thread (disk)
 //   GET  /metrics                  Prometheus text exposition (format 0.0.4)
+//   GET  /events                   WebSocket of committed journal events (EventStream, via ControlApi)
 //
 // Mutations need `Authorization: Bearer <token>`; with no token configured the
 // API is read-only. The token is compared in constant time and never logged.
@@ -22,12 +23,14 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace tradingd {
 
 class ControlTarget;
+class EventStream;
 
 struct ApiResponse {
   int status = 200;
@@ -42,10 +45,14 @@ class ApiRouter {
   ApiResponse handle(std::string_view method, std::string_view target, std::string_view authorization,
                      std::string_view body);
   [[nodiscard]] bool read_only() const { return token_.empty(); }
+  // GET /status and /metrics report on it (ControlApi's, when there is one).
+  void attach_events(const EventStream* events) { events_ = events; }
 
   // GET /trades answers at most `limit` trades (the newest): 1000 unless asked, 10000 at most.
   static constexpr std::int64_t default_trades_limit = 1000;
   static constexpr std::int64_t max_trades_limit = 10000;
+  // The raw value of `key` in the target's query ("/trades?hours=2&limit=5"), or nullopt.
+  static std::optional<std::string_view> query_param(std::string_view target, std::string_view key);
   // GET /trades?hours=N&limit=M, from the journal on disk: any thread but the io thread.
   static ApiResponse trades(const std::filesystem::path& db_path, std::string_view target, std::int64_t now_ms);
 
@@ -63,6 +70,7 @@ class ApiRouter {
   ApiResponse metrics();
 
   ControlTarget& system_;
+  const EventStream* events_ = nullptr;
   const std::string token_;
   const std::chrono::steady_clock::time_point started_;
 };

@@ -10,17 +10,23 @@
 //  * malformed HTTP gets 400; nothing a client sends reaches trading except
 //    through ApiRouter.
 // GET /trades reads the journal on a helper thread and answers on the io
-// thread, so the io thread never touches the disk. io thread only.
+// thread, so the io thread never touches the disk. GET /events is a WebSocket
+// upgrade handed to EventStream (at most 128 subscribers, apart from the 64
+// connections). io thread only.
 
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "tradingd/journal/journal_event.hpp"
 
 namespace tradingd {
 
 class ControlTarget;
 class ApiRouter;
+class EventStream;
 struct ApiSettings;
 
 class ControlApi {
@@ -36,6 +42,9 @@ class ControlApi {
 
   void start();
   void stop();
+  // Events the journal committed, for GET /events subscribers (EventStream::publish).
+  void publish_events(std::vector<JournalEvent>&& events, std::int64_t last_seq);
+  [[nodiscard]] const EventStream& events() const;
   [[nodiscard]] unsigned short port() const;
 
   struct Impl;  // the acceptor, the sessions and the router (control_api.cpp)

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "tradingd/api/control_target.hpp"
 #include "tradingd/app/replay_source.hpp"
@@ -116,6 +117,7 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   RecoverySummary recovery_;
   bool accepting_ = true;
   bool shut_down_ = false;
+  std::optional<std::pair<FeedProtocol, FeedLinkState>> journaled_feed_;  // the last FEED_STATE event
 
   // --replay state
   struct Replay {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tradingd/domain/trade_condition.hpp"
+#include "tradingd/journal/journal_event.hpp"
 
 namespace SQLite {
 class Database;
@@ -93,6 +94,12 @@ class JournalReader {
   [[nodiscard]] std::vector<TradeRow> open_trades() const;
   // Every condition, in arming order; only those with `status` when it is not empty.
   [[nodiscard]] std::vector<ConditionRow> conditions(const std::string& status = "") const;
+  // Events with after < seq <= upto, in seq order, at most `limit`: the same
+  // values the writer handed its listener when it committed them (the strategy
+  // of the condition or trade an event is about, CONDITION_REFUSED none). A
+  // detail that is not a JSON object of at most 64 KiB (a hand-edited row)
+  // comes back as {"unreadable_detail": "<its first 1,000 bytes>"}.
+  [[nodiscard]] std::vector<JournalEvent> events_after(std::int64_t after, std::int64_t upto, std::size_t limit) const;
   // conditions, trades, balance or events; throws std::invalid_argument for another name.
   [[nodiscard]] TableDump dump(const std::string& table) const;
 

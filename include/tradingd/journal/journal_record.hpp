@@ -31,6 +31,7 @@ struct ConditionFinished {
   ConditionStatus status = ConditionStatus::Expired;
   ReasonText reason;
   std::int64_t ts_ms = 0;
+  StrategyId strategy_id;  // the condition's, for its event
 };
 
 // A condition fired and opened a position: the condition becomes TRIGGERED and
@@ -55,6 +56,7 @@ struct PositionClosed {
   double fees_usd = 0.0;
   double pnl_usd = 0.0;
   double balance_after = 0.0;
+  StrategyId strategy_id;  // the position's, for its event
 };
 
 // An open position's best price improved (DESIGN §4.2): at most once a second
@@ -66,7 +68,8 @@ struct BestPriceUpdate {
   std::int64_t ts_ms = 0;
 };
 
-// A balance row not caused by a trade (the INITIAL one on an empty journal).
+// A balance row not caused by a trade (the INITIAL one on an empty journal),
+// and its BALANCE_SET event.
 struct BalanceSet {
   double balance = 0.0;
   ReasonText reason;

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -34,6 +35,7 @@
 #include <variant>
 #include <vector>
 
+#include "tradingd/journal/journal_event.hpp"
 #include "tradingd/journal/journal_lock.hpp"
 #include "tradingd/journal/journal_reader.hpp"
 #include "tradingd/journal/record_sink.hpp"
@@ -66,6 +68,23 @@ class TradeJournal final : public RecordSink {
   ~TradeJournal() override;  // stop(): everything submitted is written, then the thread joins
   TradeJournal(const TradeJournal&) = delete;
   TradeJournal& operator=(const TradeJournal&) = delete;
+
+  // Called on the writer thread after each commit that wrote event rows, once
+  // enable_event_listener() has been called, and only after the commit (a
+  // listener never sees an event a crash could undo): the rows, in seq order,
+  // and the journal's last event seq after the commit. The rows are empty when
+  // the batch began before the listener was enabled (then only `last_seq`
+  // says what was committed: the rows are on disk). It must not block: it
+  // hands them on (TradingSystem posts them to the io thread). Set before
+  // start(), or never. A journal nobody enables (a replay) copies no events.
+  using EventListener = std::function<void(std::vector<JournalEvent>&& events, std::int64_t last_seq)>;
+  void set_event_listener(EventListener listener);
+  // io thread. Every event committed after this reaches the listener, by its
+  // row or by `last_seq`; every earlier one has a seq of at most
+  // last_event_seq() read after this call.
+  void enable_event_listener() { events_enabled_.store(true, std::memory_order_seq_cst); }
+  // The highest event seq committed (0 for none), from the journal's open on. Any thread.
+  [[nodiscard]] std::int64_t last_event_seq() const { return last_event_seq_.load(std::memory_order_seq_cst); }
 
   // Starts the writer thread; the connection belongs to it from here on.
   void start();
@@ -103,8 +122,12 @@ class TradeJournal final : public RecordSink {
   void enqueue_blocking(Message&& m);  // io thread, start-up/shutdown only
   void writer_main();                  // writer thread: write_loop(), a failure ends the process with exit 2
   void write_loop();                   // writer thread
+  void notify(std::vector<JournalEvent>& events, std::int64_t last_seq) noexcept;  // writer thread, after a commit
 
   std::filesystem::path path_;
+  EventListener event_listener_;  // set before start(), then the writer thread's
+  std::atomic<bool> events_enabled_{false};
+  std::atomic<std::int64_t> last_event_seq_{0};
   std::unique_ptr<JournalLock> lock_;     // held for the journal's life: one daemon per database
   std::unique_ptr<SQLite::Database> db_;  // handed to the writer thread by start()
   SpscQueue<Message> queue_;

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""A strategist on top of tradingd: breakouts, both ways, around the last price.
+
+Every --every seconds, for each coin tradingd prices, it cancels its conditions
+still armed from the round before and arms an OCO pair around the last price: a
+LONG above it and a SHORT below it (--band-pct away), in one OCO group, so the
+first to fire cancels the other. It prints each fill the moment tradingd pushes
+it (GET /events, after the journal committed it) and, at the end, how many.
+
+    export TRADINGD_API_TOKEN=...          # the token tradingd was started with
+    python3 examples/breakout_strategist.py --url http://127.0.0.1:8080
+
+Against the demo (scripts/demo.sh writes its token to demo/api-token):
+
+    python3 examples/breakout_strategist.py --token-file demo/api-token
+
+Needs Debian's python3 with python3-websockets (scripts/install-deps.sh installs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import pathlib
+import sys
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "clients" / "python"))
+
+from tradingd_client import ApiError, Client, Event  # noqa: E402
+
+STRATEGY = "breakout"
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--url", default=os.environ.get("TRADINGD_URL", "http://127.0.0.1:8080"))
+    p.add_argument("--token-file", help="read the API token from this file (default: $TRADINGD_API_TOKEN)")
+    p.add_argument("--every", type=float, default=5.0, help="seconds between rounds (default 5)")
+    p.add_argument("--band-pct", type=float, default=0.05, help="trigger distance from the last price, in %% (0.05)")
+    p.add_argument("--size-usd", type=float, default=30.0, help="position size (30)")
+    # Above the round trip's fees (2 x [paper] fee_pct, 0.2 %% by default), or a take-profit loses.
+    p.add_argument("--stop-loss-pct", type=float, default=0.25, help="in %% of the entry (0.25)")
+    p.add_argument("--take-profit-pct", type=float, default=0.4, help="in %% of the entry (0.4)")
+    p.add_argument("--seconds", type=float, help="stop after this long (default: until Ctrl-C)")
+    return p.parse_args()
+
+
+def say(text: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {text}", flush=True)
+
+
+class Strategist:
+    def __init__(self, client: Client, args: argparse.Namespace):
+        self.client = client
+        self.args = args
+        self.armed: list[str] = []  # ids armed in the last round
+        self.rounds = itertools.count(1)
+        self.run_id = time.strftime("%H%M%S")  # ids are never reused within a journal
+        self.fills = 0
+
+    async def arm_rounds(self) -> None:
+        while True:
+            await asyncio.to_thread(self.round)
+            await asyncio.sleep(self.args.every)
+
+    def round(self) -> None:
+        n = next(self.rounds)
+        for cid in self.armed:  # stale: the price moved on without them
+            try:
+                self.client.cancel(cid)
+            except ApiError as e:
+                if e.status != 404:  # 404: it fired, expired or was cancelled by its OCO sibling
+                    say(f"cancel {cid}: {e}")
+        self.armed = []
+        prices = self.client.status()["prices"]
+        band = self.args.band_pct / 100
+        valid_until = int(time.time() * 1000 + 2 * self.args.every * 1000)
+        conditions = []
+        for coin, last in sorted(prices.items()):
+            group = f"bo-{self.run_id}-{n}-{coin}"
+            for direction, trigger_type, price in (("LONG", "ABOVE", last * (1 + band)),
+                                                   ("SHORT", "BELOW", last * (1 - band))):
+                conditions.append({
+                    "id": f"{group}-{direction.lower()}", "coin": coin, "direction": direction,
+                    "trigger_type": trigger_type, "trigger_price": round(price, 8),
+                    "position_size_usd": self.args.size_usd,
+                    "stop_loss_pct": self.args.stop_loss_pct / 100,
+                    "take_profit_pct": self.args.take_profit_pct / 100,
+                    "oco_group": group, "strategy_id": STRATEGY, "valid_until": valid_until,
+                    "reasoning": f"breakout of {last} by {self.args.band_pct}%",
+                })
+        if not conditions:
+            say("no prices yet")
+            return
+        result = self.client.arm(conditions)
+        self.armed = result["armed"]
+        say(f"round {n}: armed {len(result['armed'])} around {', '.join(f'{c} {p:.10g}' for c, p in sorted(prices.items()))}"
+            + (f"; refused {len(result['refused'])}: {result['refused'][0]}" if result["refused"] else ""))
+
+    async def follow(self) -> None:
+        kinds = ["POSITION_OPENED", "POSITION_CLOSED", "CONDITION_REJECTED", "HALT", "RESUME", "FEED_STATE"]
+        async for e in self.client.events(kinds=kinds, strategy=STRATEGY):
+            self.show(e)
+
+    def show(self, e: Event) -> None:
+        d = e.detail
+        if e.kind == "POSITION_OPENED":
+            self.fills += 1
+            say(f"fill #{e.seq}: opened {d['direction']} {d['coin']} at {d['entry_price']:.10g} ({d['entry_fill']}), "
+                f"${d['size_usd']} [{e.ref_id}]")
+        elif e.kind == "POSITION_CLOSED":
+            self.fills += 1
+            say(f"fill #{e.seq}: closed {e.ref_id} {d['exit_reason']} at {d['exit_price']:.10g} ({d['exit_fill']}): "
+                f"P&L {d['pnl_usd']:+.4f}, balance {d['balance']:.2f}")
+        else:
+            say(f"event #{e.seq}: {e.kind} {e.ref_id} {d}")
+
+
+async def main() -> int:
+    args = parse_args()
+    token = None
+    if args.token_file:
+        token = pathlib.Path(args.token_file).read_text().strip()
+    client = Client(args.url, token)
+    if not client.token:
+        print("breakout_strategist: no API token: set $TRADINGD_API_TOKEN or pass --token-file", file=sys.stderr)
+        return 2
+    s = Strategist(client, args)
+    say(f"following {args.url} as strategy '{STRATEGY}'; a round every {args.every} s")
+    started = time.monotonic()
+    tasks = [asyncio.create_task(s.follow()), asyncio.create_task(s.arm_rounds())]
+    try:
+        done, _ = await asyncio.wait(tasks, timeout=args.seconds, return_when=asyncio.FIRST_EXCEPTION)
+        for t in done:
+            t.result()  # an error in either task ends the run with it
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    say(f"breakout_strategist: {s.fills} fills pushed in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(asyncio.run(main()))
+    except KeyboardInterrupt:
+        sys.exit(0)
+    except ApiError as e:
+        print(f"breakout_strategist: tradingd refused: {e}", file=sys.stderr)
+        sys.exit(1)
+    except OSError as e:
+        print(f"breakout_strategist: cannot reach tradingd: {e}", file=sys.stderr)
+        sys.exit(1)

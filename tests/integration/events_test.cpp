@@ -1,0 +1,248 @@
+// GET /events against a real daemon trading on exchange-sim: what a strategist
+// relies on. Every committed event arrives once, in seq order, after its rows
+// are readable; a reconnect, a SIGKILL and restart, and a cut-off for being
+// slow all resume with ?since= and miss nothing.
+
+#include <csignal>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "api_run.hpp"
+#include "events_client.hpp"
+#include "tradingd/domain/time_format.hpp"
+
+using namespace tradingd::test;
+using json = nlohmann::json;
+
+namespace {
+
+std::string with_strategy(std::string body, const std::string& strategy) {
+  const auto at = body.find(R"("strategy_id":"s1")");
+  REQUIRE(at != std::string::npos);
+  return body.replace(at, 18, R"("strategy_id":")" + strategy + "\"");
+}
+
+// What the journal holds for an event the daemon pushed: it must already be there.
+void require_committed(const ApiRun& run, const json& m) {
+  INFO(m.dump());
+  const std::string seq = std::to_string(m["seq"].get<std::int64_t>());
+  CHECK(run.daemon.query("SELECT kind || '|' || COALESCE(ref_id, '') || '|' || ts_ms FROM events WHERE seq = " + seq) ==
+        m["kind"].get<std::string>() + "|" + m["ref_id"].get<std::string>() + "|" +
+            std::to_string(m["ts_ms"].get<std::int64_t>()));
+  CHECK(m["time"] == tradingd::TimeFormat::to_iso8601(m["ts_ms"].get<std::int64_t>()));
+  CHECK(m["detail"].is_object());
+  const std::string ref = m["ref_id"];
+  const std::string kind = m["kind"];
+  if (kind == "POSITION_OPENED")
+    CHECK(run.daemon.query("SELECT strategy_id FROM trades WHERE id = '" + ref + "'") == m["strategy_id"]);
+  if (kind == "POSITION_CLOSED")
+    CHECK(run.daemon.query("SELECT status FROM trades WHERE id = '" + ref + "'") == "CLOSED");
+  if (kind == "CONDITION_ARMED")
+    CHECK(run.daemon.query("SELECT strategy_id FROM conditions WHERE id = '" + ref + "'") == m["strategy_id"]);
+  if (kind == "CONDITION_CANCELLED")
+    CHECK(run.daemon.query("SELECT status FROM conditions WHERE id = '" + ref + "'") == "CANCELLED");
+}
+
+// Every seq from `from` on, one after the other.
+void require_consecutive(const std::vector<json>& ms, std::int64_t from) {
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    INFO("message " << i << ": " << ms[i].dump());
+    REQUIRE(ms[i]["seq"].get<std::int64_t>() == from + static_cast<std::int64_t>(i));
+  }
+}
+
+auto is(const std::string& kind, const std::string& ref = "") {
+  return [kind, ref](const json& m) { return m["kind"] == kind && (ref.empty() || m["ref_id"] == ref); };
+}
+
+}  // namespace
+
+TEST_CASE(
+    "events: pushed in seq order once readable in the journal, 50 subscribers see one sequence, a client that "
+    "reconnects with since gets exactly what it missed",
+    "[integration][api][events]") {
+  ApiRun run("events-flow");
+  SimProcess sim(run.sim_args({"--plain", "--rate", "100", "--loop"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess& daemon = run.start_with(true);
+
+  // Refused before any upgrade, naming what is wrong.
+  CHECK(http(run.port, "GET", "/events").status == 426);
+  CHECK(http(run.port, "GET", "/events?since=abc").status == 400);
+  const auto ahead = http(run.port, "GET", "/events?since=999999");
+  CHECK(ahead.status == 400);
+  CHECK(ahead.body.find("past the journal's last event") != std::string::npos);
+  const auto unknown = http(run.port, "GET", "/events?kinds=POSITION_OPENED,FILLED");
+  CHECK(unknown.status == 400);
+  CHECK(unknown.body.find("unknown event kind 'FILLED'") != std::string::npos);
+  CHECK(http(run.port, "POST", "/events", "", {auth}).status == 405);
+
+  // Subscribed from the start of the journal: each replays, then goes live.
+  EventsClient first(run.port, "/events?since=0");
+  std::vector<std::unique_ptr<EventsClient>> crowd;
+  for (int i = 0; i < 50; ++i) crowd.push_back(std::make_unique<EventsClient>(run.port, "/events?since=0"));
+  EventsClient filtered(run.port, "/events?since=0&kinds=POSITION_OPENED,POSITION_CLOSED,HALT&strategy=s1");
+  auto leaver = std::make_unique<EventsClient>(run.port, "/events?since=0");
+
+  // ev-a fires at 103 and stops out at 100; ev-c is cancelled.
+  CHECK(http(run.port, "POST", "/conditions",
+             "[" + run.condition_body("ev-a", 102.5) + "," + run.condition_body("ev-c", 1000) + "]", {auth})
+            .status == 201);
+  const auto before_leaving = leaver->until(is("CONDITION_ARMED", "ev-c"));
+  REQUIRE(before_leaving);
+  const std::int64_t left_at = before_leaving->back()["seq"];
+  leaver.reset();  // gone without a close handshake; trading goes on
+
+  CHECK(http(run.port, "DELETE", "/conditions/ev-c", "", {auth}).status == 200);
+  // ev-b (another strategy) shorts at 100 and stops out at 102.
+  CHECK(http(run.port, "POST", "/conditions",
+             with_strategy(condition("ev-b", "BTC", "SHORT", "BELOW", 100.5, 20), "s2"), {auth})
+            .status == 201);
+  REQUIRE(wait_until([&] { return run.closed_trades() == 2; }));
+  CHECK(http(run.port, "POST", "/halt", "", {auth}).status == 200);
+  CHECK(http(run.port, "POST", "/resume", "", {auth}).status == 200);
+
+  // The first subscriber: every event from seq 1, each already in the journal.
+  std::vector<json> all;
+  while (true) {
+    auto m = first.next();
+    REQUIRE(m);
+    require_committed(run, *m);
+    all.push_back(*m);
+    if ((*m)["kind"] == "RESUME") break;
+  }
+  require_consecutive(all, 1);
+  CHECK(all.size() == static_cast<std::size_t>(run.count("SELECT count(*) FROM events")));
+  std::multiset<std::string> kinds;
+  for (const auto& m : all) kinds.insert(m["kind"].get<std::string>());
+  for (const char* k : {"BALANCE_SET", "STARTUP", "FEED_STATE", "CONDITION_ARMED", "CONDITION_CANCELLED",
+                        "POSITION_OPENED", "POSITION_CLOSED", "HALT", "RESUME"})
+    CHECK(kinds.count(k) >= 1);
+  for (const auto& m : all)
+    if (m["kind"] == "POSITION_CLOSED") CHECK(m["strategy_id"] == (m["ref_id"] == "T-ev-a" ? "s1" : "s2"));
+
+  // 50 more, replaying while the others went live: the very same sequence.
+  for (auto& c : crowd) {
+    const auto got = c->until(is("RESUME"));
+    REQUIRE(got);
+    CHECK(*got == all);
+  }
+
+  // Filtered: its kinds, of strategy s1 or of none.
+  std::vector<json> expected;
+  for (const auto& m : all)
+    if ((m["kind"] == "POSITION_OPENED" || m["kind"] == "POSITION_CLOSED" || m["kind"] == "HALT") &&
+        (m["strategy_id"] == "s1" || m["strategy_id"] == ""))
+      expected.push_back(m);
+  REQUIRE(expected.size() == 3);
+  const auto got = filtered.until(is("HALT"));
+  REQUIRE(got);
+  CHECK(*got == expected);
+
+  // The leaver comes back with its last seq: exactly what it missed.
+  EventsClient back(run.port, "/events?since=" + std::to_string(left_at));
+  const auto missed = back.until(is("RESUME"));
+  REQUIRE(missed);
+  CHECK(*missed == std::vector<json>(all.begin() + left_at, all.end()));
+  CHECK(run.log().find("Events: subscriber #") != std::string::npos);
+
+  CHECK(stop(daemon) == 0);
+  // Shutting down closes every subscriber with "going away".
+  REQUIRE(wait_until([&] { return first.ended(); }));
+  CHECK(first.close_code() == 1001);
+}
+
+TEST_CASE(
+    "events: after a SIGKILL and a restart, a client resuming from its last seq gets every committed event "
+    "once",
+    "[integration][api][events]") {
+  ApiRun run("events-kill");
+  run.daemon.set("risk", "max_positions", "3");
+  SimProcess sim(run.sim_args({"--plain", "--rate", "200", "--loop"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess& daemon = run.start_with(true);
+
+  EventsClient client(run.port, "/events?since=0");
+  std::vector<json> received;
+  // Conditions firing, closing and refused for max_positions while the daemon is killed.
+  for (int burst = 0; burst < 4; ++burst) {
+    std::string body = "[";
+    for (int i = 0; i < 40; ++i)
+      body += (i ? "," : "") +
+              run.condition_body("k" + std::to_string(burst) + "-" + std::to_string(i), 100.5 + 0.05 * (i % 50));
+    CHECK(http(run.port, "POST", "/conditions", body + "]", {auth}).status == 201);
+  }
+  while (received.size() < 60) {
+    auto m = client.next();
+    REQUIRE(m);
+    received.push_back(*m);
+  }
+  daemon.signal(SIGKILL);
+  CHECK(daemon.wait(std::chrono::seconds(10)) == 128 + SIGKILL);
+  while (auto m = client.next(std::chrono::seconds(2))) received.push_back(*m);
+  REQUIRE(client.ended());
+  CHECK(client.close_code() == 0);  // no close frame: the process died
+  require_consecutive(received, 1);
+  const std::int64_t last = received.back()["seq"];
+  // Whatever was pushed was committed: it is all in the journal after the kill.
+  for (const auto& m : received) require_committed(run, m);
+
+  run.start_with(true);
+  EventsClient resumed(run.port, "/events?since=" + std::to_string(last));
+  CHECK(http(run.port, "POST", "/conditions", run.condition_body("after-restart", 1000), {auth}).status == 201);
+  const auto rest = resumed.until(is("CONDITION_ARMED", "after-restart"));
+  REQUIRE(rest);
+  require_consecutive(*rest, last + 1);
+  for (const auto& m : *rest) require_committed(run, m);
+  std::set<std::string> kinds;
+  for (const auto& m : *rest) kinds.insert(m["kind"].get<std::string>());
+  CHECK(kinds.count("STARTUP") == 1);
+  // Every event of the journal up to the marker, none twice, none missing.
+  const std::int64_t marker = rest->back()["seq"];
+  CHECK(run.count("SELECT count(*) FROM events WHERE seq <= " + std::to_string(marker)) == marker);
+  CHECK(received.size() + rest->size() == static_cast<std::size_t>(marker));
+  CHECK(stop(*run.process) == 0);
+}
+
+TEST_CASE("events: a subscriber that stops reading is cut off with close code 4000 and resumes with since",
+          "[integration][api][events]") {
+  ApiRun run("events-slow");
+  SimProcess sim(run.sim_args({"--plain", "--rate", "40", "--loop"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess& daemon = run.start_with(true);
+
+  // A small receive window, and nothing read: the daemon's queue for it fills.
+  EventsClient slow(run.port, "/events", {4096, true});
+  const int n = 30000;
+  for (int batch = 0; batch < n / 200; ++batch) {
+    std::string body = "[";
+    for (int i = 0; i < 200; ++i)
+      body += (i ? "," : "") + run.condition_body("far-" + std::to_string(batch * 200 + i), 1e6);
+    REQUIRE(http(run.port, "POST", "/conditions", body + "]", {auth}).status == 201);
+  }
+  run.require_log("cut off:");
+  CHECK(run.log().find("it resumes with ?since=") != std::string::npos);
+  CHECK(json::parse(http(run.port, "GET", "/health").body)["healthy"] == true);  // trading went on
+
+  // Reading again: what had reached it, then the close frame saying how to resume.
+  slow.resume();
+  std::vector<json> got;
+  while (auto m = slow.next(std::chrono::seconds(5))) got.push_back(*m);
+  REQUIRE(slow.ended());
+  CHECK(slow.close_code() == 4000);
+  CHECK(slow.close_reason().find("?since=") != std::string::npos);
+  WARN("the slow client had " << got.size() << " events");
+  REQUIRE(!got.empty());
+  CHECK(got.size() < static_cast<std::size_t>(n));
+  const std::int64_t first_seq = got.front()["seq"];
+  require_consecutive(got, first_seq);
+
+  EventsClient resumed(run.port, "/events?since=" + std::to_string(got.back()["seq"].get<std::int64_t>()));
+  const auto rest = resumed.until(is("CONDITION_ARMED", "far-" + std::to_string(n - 1)));
+  REQUIRE(rest);
+  require_consecutive(*rest, got.back()["seq"].get<std::int64_t>() + 1);
+  CHECK(got.size() + rest->size() == static_cast<std::size_t>(n));
+  CHECK(stop(daemon) == 0);
+}
