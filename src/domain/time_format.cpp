@@ -1,5 +1,6 @@
 #include "tradingd/domain/time_format.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -51,6 +52,11 @@ std::optional<std::int64_t> TimeFormat::parse_iso8601_ms(std::string_view t) {
 
 std::string TimeFormat::to_iso8601(std::int64_t epoch_ms) {
   using namespace std::chrono;
+  // Years 0000 to 9999 only: a time read from a hand-edited journal row could
+  // be anything, and the calendar arithmetic below must not overflow on it.
+  constexpr std::int64_t first_ms = -62'167'219'200'000;  // 0000-01-01T00:00:00.000Z
+  constexpr std::int64_t last_ms = 253'402'300'799'999;   // 9999-12-31T23:59:59.999Z
+  epoch_ms = std::clamp(epoch_ms, first_ms, last_ms);
   const sys_time<milliseconds> tp{milliseconds{epoch_ms}};
   const auto day_point = floor<days>(tp);
   const year_month_day ymd{day_point};

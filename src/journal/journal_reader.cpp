@@ -56,12 +56,14 @@ TradeRow read_trade(SQLite::Statement& q) {
   return t;
 }
 
-constexpr const char* condition_columns =
+}  // namespace
+
+const char* const JournalReader::condition_columns =
     "id, coin, direction, trigger_type, trigger_price, stop_loss_pct, take_profit_pct, position_size_usd, "
     "strategy_id, reasoning, valid_until_ms, created_at_ms, status, status_reason, updated_ms, trailing_stop_pct, "
     "trailing_activation_pct, max_hold_ms, oco_group";
 
-ConditionRow read_condition(SQLite::Statement& q) {
+ConditionRow JournalReader::read_condition(SQLite::Statement& q) {
   ConditionRow r;
   TradeCondition& c = r.condition;
   c.id = q.getColumn(0).getString();
@@ -85,8 +87,6 @@ ConditionRow read_condition(SQLite::Statement& q) {
   c.oco_group = q.getColumn(18).getString();
   return r;
 }
-
-}  // namespace
 
 namespace {
 // SQLite would block opening a FIFO: only a regular file is opened.

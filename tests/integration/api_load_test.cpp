@@ -144,7 +144,7 @@ TEST_CASE(
   const double idle_p99 = p99_between(idle_0, idle_1);
 
   // Never reads, with a small receive buffer: every event piles up for it.
-  EventsClient stuck(run.port, "/events", {4096, true});
+  EventsClient stuck(run.port, "/events", {4096, true, {}});
   arm("stuck-");
   run.require_log("cut off:");
   const auto load_1 = latency_buckets(http(run.port, "GET", "/metrics").body);

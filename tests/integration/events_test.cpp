@@ -3,8 +3,11 @@
 // are readable; a reconnect, a SIGKILL and restart, and a cut-off for being
 // slow all resume with ?since= and miss nothing.
 
+#include <algorithm>
 #include <csignal>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -24,26 +27,61 @@ std::string with_strategy(std::string body, const std::string& strategy) {
   return body.replace(at, 18, R"("strategy_id":")" + strategy + "\"");
 }
 
-// What the journal holds for an event the daemon pushed: it must already be there.
-void require_committed(const ApiRun& run, const json& m) {
-  INFO(m.dump());
+// What the journal must already hold for an event the daemon pushed: "" when
+// it does, else what is missing. Thread-safe (its own connection), so it can
+// run on an EventsClient's reading thread the moment a message arrives.
+std::string uncommitted(const ApiRun& run, const json& m) {
   const std::string seq = std::to_string(m["seq"].get<std::int64_t>());
-  CHECK(run.daemon.query("SELECT kind || '|' || COALESCE(ref_id, '') || '|' || ts_ms FROM events WHERE seq = " + seq) ==
-        m["kind"].get<std::string>() + "|" + m["ref_id"].get<std::string>() + "|" +
-            std::to_string(m["ts_ms"].get<std::int64_t>()));
-  CHECK(m["time"] == tradingd::TimeFormat::to_iso8601(m["ts_ms"].get<std::int64_t>()));
-  CHECK(m["detail"].is_object());
   const std::string ref = m["ref_id"];
   const std::string kind = m["kind"];
+  const auto expect = [&](const std::string& sql, const std::string& want) {
+    const std::string got = run.daemon.query(sql);
+    return got == want ? std::string() : m.dump() + ": " + sql + " gave '" + got + "', not '" + want + "'\n";
+  };
+  std::string problems =
+      expect("SELECT kind || '|' || COALESCE(ref_id, '') || '|' || ts_ms FROM events WHERE seq = " + seq,
+             kind + "|" + ref + "|" + std::to_string(m["ts_ms"].get<std::int64_t>()));
+  if (m["time"] != tradingd::TimeFormat::to_iso8601(m["ts_ms"].get<std::int64_t>()) || !m["detail"].is_object())
+    problems += m.dump() + ": time or detail malformed\n";
+  const std::string strategy = m["strategy_id"];
   if (kind == "POSITION_OPENED")
-    CHECK(run.daemon.query("SELECT strategy_id FROM trades WHERE id = '" + ref + "'") == m["strategy_id"]);
-  if (kind == "POSITION_CLOSED")
-    CHECK(run.daemon.query("SELECT status FROM trades WHERE id = '" + ref + "'") == "CLOSED");
+    problems += expect("SELECT strategy_id FROM trades WHERE id = '" + ref + "'", strategy);
+  if (kind == "POSITION_CLOSED") problems += expect("SELECT status FROM trades WHERE id = '" + ref + "'", "CLOSED");
   if (kind == "CONDITION_ARMED")
-    CHECK(run.daemon.query("SELECT strategy_id FROM conditions WHERE id = '" + ref + "'") == m["strategy_id"]);
+    problems += expect("SELECT strategy_id FROM conditions WHERE id = '" + ref + "'", strategy);
   if (kind == "CONDITION_CANCELLED")
-    CHECK(run.daemon.query("SELECT status FROM conditions WHERE id = '" + ref + "'") == "CANCELLED");
+    problems += expect("SELECT status FROM conditions WHERE id = '" + ref + "'", "CANCELLED");
+  return problems;
 }
+
+void require_committed(const ApiRun& run, const json& m) {
+  CHECK(uncommitted(run, m) == "");
+}
+
+// Checks each message on arrival; what was missing, for the test thread to report.
+struct ArrivalCheck {
+  explicit ArrivalCheck(const ApiRun& r) : run(r) {}
+  std::function<void(const json&)> hook() {
+    return [this](const json& m) {
+      const std::string p = uncommitted(run, m);
+      std::lock_guard lock(mutex);
+      problems += p;
+      ++checked;
+    };
+  }
+  std::string report() {
+    std::lock_guard lock(mutex);
+    return problems;
+  }
+  int count() {
+    std::lock_guard lock(mutex);
+    return checked;
+  }
+  const ApiRun& run;
+  std::mutex mutex;
+  std::string problems;
+  int checked = 0;
+};
 
 // Every seq from `from` on, one after the other.
 void require_consecutive(const std::vector<json>& ms, std::int64_t from) {
@@ -80,9 +118,9 @@ TEST_CASE(
   CHECK(http(run.port, "POST", "/events", "", {auth}).status == 405);
 
   // Subscribed from the start of the journal: each replays, then goes live.
-  EventsClient first(run.port, "/events?since=0");
-  std::vector<std::unique_ptr<EventsClient>> crowd;
-  for (int i = 0; i < 50; ++i) crowd.push_back(std::make_unique<EventsClient>(run.port, "/events?since=0"));
+  // Each message to `first` is checked against the journal as it arrives.
+  ArrivalCheck arrival(run);
+  EventsClient first(run.port, "/events?since=0", {0, false, arrival.hook()});
   EventsClient filtered(run.port, "/events?since=0&kinds=POSITION_OPENED,POSITION_CLOSED,HALT&strategy=s1");
   auto leaver = std::make_unique<EventsClient>(run.port, "/events?since=0");
 
@@ -90,6 +128,13 @@ TEST_CASE(
   CHECK(http(run.port, "POST", "/conditions",
              "[" + run.condition_body("ev-a", 102.5) + "," + run.condition_body("ev-c", 1000) + "]", {auth})
             .status == 201);
+  // The filtered client's first event: ev-a's fill.
+  const auto fill = filtered.next();
+  REQUIRE(fill);
+  CHECK((*fill)["ref_id"] == "T-ev-a");
+  // 50 more, from the start of the journal: they replay while events go on, then go live.
+  std::vector<std::unique_ptr<EventsClient>> crowd;
+  for (int i = 0; i < 50; ++i) crowd.push_back(std::make_unique<EventsClient>(run.port, "/events?since=0"));
   const auto before_leaving = leaver->until(is("CONDITION_ARMED", "ev-c"));
   REQUIRE(before_leaving);
   const std::int64_t left_at = before_leaving->back()["seq"];
@@ -105,14 +150,11 @@ TEST_CASE(
   CHECK(http(run.port, "POST", "/resume", "", {auth}).status == 200);
 
   // The first subscriber: every event from seq 1, each already in the journal.
-  std::vector<json> all;
-  while (true) {
-    auto m = first.next();
-    REQUIRE(m);
-    require_committed(run, *m);
-    all.push_back(*m);
-    if ((*m)["kind"] == "RESUME") break;
-  }
+  const auto until_resume = first.until(is("RESUME"));
+  REQUIRE(until_resume);
+  const std::vector<json>& all = *until_resume;
+  CHECK(arrival.report() == "");
+  CHECK(arrival.count() >= static_cast<int>(all.size()));
   require_consecutive(all, 1);
   CHECK(all.size() == static_cast<std::size_t>(run.count("SELECT count(*) FROM events")));
   std::multiset<std::string> kinds;
@@ -137,8 +179,9 @@ TEST_CASE(
         (m["strategy_id"] == "s1" || m["strategy_id"] == ""))
       expected.push_back(m);
   REQUIRE(expected.size() == 3);
-  const auto got = filtered.until(is("HALT"));
+  auto got = filtered.until(is("HALT"));
   REQUIRE(got);
+  got->insert(got->begin(), *fill);
   CHECK(*got == expected);
 
   // The leaver comes back with its last seq: exactly what it missed.
@@ -214,7 +257,7 @@ TEST_CASE("events: a subscriber that stops reading is cut off with close code 40
   TestProcess& daemon = run.start_with(true);
 
   // A small receive window, and nothing read: the daemon's queue for it fills.
-  EventsClient slow(run.port, "/events", {4096, true});
+  EventsClient slow(run.port, "/events", {4096, true, {}});
   const int n = 30000;
   for (int batch = 0; batch < n / 200; ++batch) {
     std::string body = "[";

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -27,10 +28,14 @@ class EventsClient {
   struct Options {
     int receive_buffer = 0;  // SO_RCVBUF before connecting; 0: the system's
     bool paused = false;     // connect, then read nothing until resume()
+    // Called on the reading thread as each message arrives, before it is
+    // queued: what must already hold when a message comes is checked here.
+    std::function<void(const nlohmann::json&)> on_message;
   };
 
   // Connects and completes the handshake; throws if the daemon refuses it.
-  EventsClient(unsigned short port, const std::string& target, Options options) : ws_(io_), paused_(options.paused) {
+  EventsClient(unsigned short port, const std::string& target, Options options)
+      : ws_(io_), on_message_(std::move(options.on_message)), paused_(options.paused) {
     namespace net = boost::asio;
     auto& sock = ws_.next_layer();
     sock.open(net::ip::tcp::v4());
@@ -118,6 +123,12 @@ class EventsClient {
       }
       boost::system::error_code ec;
       ws_.read(buf, ec);
+      nlohmann::json message;
+      if (!ec) {
+        message = nlohmann::json::parse(boost::beast::buffers_to_string(buf.data()));
+        buf.consume(buf.size());
+        if (on_message_) on_message_(message);
+      }
       std::lock_guard lock(mutex_);
       if (ec) {
         if (ec == boost::beast::websocket::error::closed) {
@@ -128,15 +139,15 @@ class EventsClient {
         cv_.notify_all();
         return;
       }
-      messages_.push_back(nlohmann::json::parse(boost::beast::buffers_to_string(buf.data())));
+      messages_.push_back(std::move(message));
       ++received_;
-      buf.consume(buf.size());
       cv_.notify_all();
     }
   }
 
   boost::asio::io_context io_;
   boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
+  std::function<void(const nlohmann::json&)> on_message_;  // reading thread
   std::thread reader_;
   std::mutex mutex_;
   std::condition_variable cv_;

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <cstdint>
 
 #include "tradingd/domain/time_format.hpp"
 #include "tradingd/health/health_monitor.hpp"
@@ -27,4 +28,8 @@ TEST_CASE("ISO-8601 UTC parses to epoch ms and back", "[unit][time]") {
   CHECK_FALSE(TimeFormat::parse_iso8601_ms("2025-11-26T25:00:00Z").has_value());
   CHECK_FALSE(TimeFormat::parse_iso8601_ms("tomorrow").has_value());
   CHECK(TimeFormat::to_iso8601(1'764'158'400'250) == "2025-11-26T12:00:00.250Z");
+  // A time from a hand-edited journal row: shown at the calendar's ends, never overflowing.
+  CHECK(TimeFormat::to_iso8601(INT64_MAX) == "9999-12-31T23:59:59.999Z");
+  CHECK(TimeFormat::to_iso8601(INT64_MIN) == "0000-01-01T00:00:00.000Z");
+  CHECK(TimeFormat::to_iso8601(-1) == "1969-12-31T23:59:59.999Z");
 }

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "tradingd/domain/trade_condition.hpp"
+#include "tradingd/journal/journal_reader.hpp"
 #include "tradingd/sniper/id_history.hpp"
 
 namespace SQLite {
@@ -49,11 +50,7 @@ class JournalIdHistory final : public IdHistory {
   // The condition armed under `id` as the journal keeps it, with its status
   // then ("ACTIVE" for one not yet committed); nullopt when the id was never
   // armed. For idempotent arming: a retry with the same body gets this back.
-  struct Recalled {
-    TradeCondition condition;
-    std::string status;
-  };
-  [[nodiscard]] std::optional<Recalled> recall(std::string_view id) const;
+  [[nodiscard]] std::optional<ConditionRow> recall(std::string_view id) const;
 
  private:
   void prune() const;

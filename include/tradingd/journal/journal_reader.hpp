@@ -17,7 +17,8 @@
 
 namespace SQLite {
 class Database;
-}
+class Statement;
+}  // namespace SQLite
 
 namespace tradingd {
 
@@ -100,6 +101,12 @@ class JournalReader {
   // detail that is not a JSON object of at most 64 KiB (a hand-edited row)
   // comes back as {"unreadable_detail": "<its first 1,000 bytes>"}.
   [[nodiscard]] std::vector<JournalEvent> events_after(std::int64_t after, std::int64_t upto, std::size_t limit) const;
+  // The `conditions` columns read_condition() reads, in its order, for a
+  // SELECT on any connection (JournalIdHistory's own).
+  static const char* const condition_columns;
+  // The current row of a SELECT of condition_columns.
+  [[nodiscard]] static ConditionRow read_condition(SQLite::Statement& row);
+
   // conditions, trades, balance or events; throws std::invalid_argument for another name.
   [[nodiscard]] TableDump dump(const std::string& table) const;
 
