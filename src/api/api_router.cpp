@@ -30,9 +30,6 @@ using json = nlohmann::json;
 ApiResponse reply(int status, const json& body) {
   return ApiResponse{status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json"};
 }
-ApiResponse error(int status, std::string message) {
-  return reply(status, json{{"error", std::move(message)}});
-}
 
 // "/positions/T-x/close" split at '/', without the query.
 std::vector<std::string_view> segments(std::string_view target) {
@@ -101,6 +98,10 @@ json position_json(const Position& p, const std::string& coin, std::optional<dou
 }
 
 }  // namespace
+
+ApiResponse ApiRouter::error(int status, std::string message) {
+  return reply(status, json{{"error", std::move(message)}});
+}
 
 std::optional<std::string_view> ApiRouter::query_param(std::string_view target, std::string_view key) {
   const auto q = target.find('?');

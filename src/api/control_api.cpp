@@ -116,7 +116,7 @@ class Session : public std::enable_shared_from_this<Session> {
         try {
           r = ApiRouter::trades(db, target, SystemClock().now_ms());
         } catch (const std::exception& e) {
-          r = ApiResponse{500, error_json(e.what())};
+          r = ApiRouter::error(500, e.what());
         }
         net::post(self->api_.io, [self, r = std::move(r), version, keep_alive]() mutable {
           self->send(std::move(r), version, keep_alive);
@@ -130,7 +130,7 @@ class Session : public std::enable_shared_from_this<Session> {
                              std::string_view(req[http::field::authorization]), req.body());
     } catch (const std::exception& e) {
       spdlog::error("API: {} {} failed: {}", std::string(req.method_string()), target.substr(0, 200), e.what());
-      r = ApiResponse{500, error_json(e.what())};
+      r = ApiRouter::error(500, e.what());
     }
     send(std::move(r), version, keep_alive);
   }
@@ -151,10 +151,6 @@ class Session : public std::enable_shared_from_this<Session> {
     if (api_.events.full()) return send(ApiResponse{503, R"({"error":"too many event subscribers"})"}, version, false);
     stream_.expires_never();
     api_.events.accept(stream_.release_socket(), parser_->release(), std::get<EventSubscription>(std::move(sub)));
-  }
-
-  static std::string error_json(const std::string& what) {
-    return nlohmann::json{{"error", what}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 
   void send(ApiResponse r, unsigned version, bool keep_alive) {
@@ -244,10 +240,6 @@ void ControlApi::start() {
 
 void ControlApi::publish_events(std::vector<JournalEvent>&& events, std::int64_t last_seq) {
   impl_->events.publish(std::move(events), last_seq);
-}
-
-const EventStream& ControlApi::events() const {
-  return impl_->events;
 }
 
 void ControlApi::stop() {

@@ -27,11 +27,6 @@ namespace {
 
 using json = nlohmann::json;
 
-ApiResponse bad_request(std::string message) {
-  return ApiResponse{400, json{{"error", std::move(message)}}.dump(-1, ' ', false, json::error_handler_t::replace),
-                     "application/json"};
-}
-
 // %XX and '+' decoded; nullopt for a broken escape.
 std::optional<std::string> url_decode(std::string_view s) {
   std::string out;
@@ -342,15 +337,15 @@ std::variant<EventSubscription, ApiResponse> EventStream::subscription(std::stri
     std::int64_t since = -1;
     const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), since);
     if (ec != std::errc() || p != v->data() + v->size() || since < 0)
-      return bad_request("since must be a whole number: the seq of the last event you got (0 for all)");
+      return ApiRouter::error(400, "since must be a whole number: the seq of the last event you got (0 for all)");
     if (since > last_seq_)
-      return bad_request("since=" + std::to_string(since) + " is past the journal's last event (seq " +
-                         std::to_string(last_seq_) + "): is this the journal your seq came from?");
+      return ApiRouter::error(400, "since=" + std::to_string(since) + " is past the journal's last event (seq " +
+                                       std::to_string(last_seq_) + "): is this the journal your seq came from?");
     sub.since = since;
   }
   if (const auto v = ApiRouter::query_param(target, "kinds")) {
     const auto text = url_decode(*v);
-    if (!text || text->empty()) return bad_request("kinds must be a comma-separated list of event kinds");
+    if (!text || text->empty()) return ApiRouter::error(400, "kinds must be a comma-separated list of event kinds");
     std::string_view rest = *text;
     while (true) {
       const auto comma = rest.find(',');
@@ -358,7 +353,7 @@ std::variant<EventSubscription, ApiResponse> EventStream::subscription(std::stri
       if (std::find(kinds().begin(), kinds().end(), kind) == kinds().end()) {
         std::string known;
         for (const auto k : kinds()) known += (known.empty() ? "" : ", ") + std::string(k);
-        return bad_request("unknown event kind '" + TextGuard::printable(kind) + "'; the kinds are " + known);
+        return ApiRouter::error(400, "unknown event kind '" + TextGuard::printable(kind) + "'; the kinds are " + known);
       }
       sub.kinds.emplace_back(kind);
       if (comma == std::string_view::npos) break;
@@ -368,7 +363,7 @@ std::variant<EventSubscription, ApiResponse> EventStream::subscription(std::stri
   if (const auto v = ApiRouter::query_param(target, "strategy")) {
     auto text = url_decode(*v);
     if (!text || text->empty() || text->size() > 64 || TextGuard::invalid_utf8_at(*text))
-      return bad_request("strategy must be a strategy_id: 1 to 64 bytes of UTF-8, URL-encoded");
+      return ApiRouter::error(400, "strategy must be a strategy_id: 1 to 64 bytes of UTF-8, URL-encoded");
     sub.strategy = std::move(*text);
   }
   return sub;

@@ -107,11 +107,6 @@ class EventsClient {
     std::lock_guard lock(mutex_);
     return close_reason_;
   }
-  // Raw texts of every message so far, for comparing whole streams.
-  [[nodiscard]] std::size_t received() {
-    std::lock_guard lock(mutex_);
-    return received_;
-  }
 
  private:
   void read_loop() {
@@ -140,7 +135,6 @@ class EventsClient {
         return;
       }
       messages_.push_back(std::move(message));
-      ++received_;
       cv_.notify_all();
     }
   }
@@ -152,7 +146,6 @@ class EventsClient {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<nlohmann::json> messages_;
-  std::size_t received_ = 0;
   bool paused_ = false;
   bool ended_ = false;
   int close_code_ = 0;

@@ -51,6 +51,8 @@ class ApiRouter {
   // GET /trades answers at most `limit` trades (the newest): 1000 unless asked, 10000 at most.
   static constexpr std::int64_t default_trades_limit = 1000;
   static constexpr std::int64_t max_trades_limit = 10000;
+  // {"error": message} with `status`: how every endpoint refuses.
+  static ApiResponse error(int status, std::string message);
   // The raw value of `key` in the target's query ("/trades?hours=2&limit=5"), or nullopt.
   static std::optional<std::string_view> query_param(std::string_view target, std::string_view key);
   // GET /trades?hours=N&limit=M, from the journal on disk: any thread but the io thread.

@@ -26,7 +26,6 @@ namespace tradingd {
 
 class ControlTarget;
 class ApiRouter;
-class EventStream;
 struct ApiSettings;
 
 class ControlApi {
@@ -44,7 +43,6 @@ class ControlApi {
   void stop();
   // Events the journal committed, for GET /events subscribers (EventStream::publish).
   void publish_events(std::vector<JournalEvent>&& events, std::int64_t last_seq);
-  [[nodiscard]] const EventStream& events() const;
   [[nodiscard]] unsigned short port() const;
 
   struct Impl;  // the acceptor, the sessions and the router (control_api.cpp)
