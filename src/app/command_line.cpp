@@ -1,5 +1,7 @@
 #include "tradingd/app/command_line.hpp"
 
+#include "tradingd/domain/text_guard.hpp"
+
 #include <stdexcept>
 
 namespace tradingd {
@@ -45,9 +47,12 @@ CommandLine CommandLine::parse(const std::vector<std::string>& args) {
       try {
         std::size_t used = 0;
         cl.replay_rate = std::stod(v, &used);
-        if (used != v.size() || !(cl.replay_rate >= 0)) throw std::invalid_argument(v);
+        // Finite and bounded: the pacing multiplies elapsed seconds by it into a row count.
+        if (used != v.size() || !(cl.replay_rate >= 0 && cl.replay_rate <= 1e9)) throw std::invalid_argument(v);
       } catch (const std::exception&) {
-        throw std::invalid_argument("--replay-rate needs a number of ticks per second >= 0, got '" + v + "'");
+        throw std::invalid_argument(
+            "--replay-rate needs a number of rows per second from 0 to 1e9 (0: as fast as possible), got '" +
+            TextGuard::printable(v, 40) + "'");
       }
     } else if (a == "--check-config") {
       cl.check_config = true;

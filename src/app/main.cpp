@@ -46,7 +46,7 @@ int run(const tradingd::CommandLine& cl) {
   ReplayTick first_row;
   if (cl.replay) {
     replay = ReplaySource::open(*cl.replay, coins);
-    if (!replay->next(first_row)) throw ConfigError({cl.replay->string() + ": no ticks"});
+    if (!replay->next_row(first_row)) throw ConfigError({cl.replay->string() + ": no ticks"});
   }
 
   // Replay runs on tick time, starting at the first tick; live runs on the wall clock.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <utility>
@@ -11,6 +12,7 @@
 #include "tradingd/config/config_error.hpp"
 #include "tradingd/config/input_file.hpp"
 #include "tradingd/domain/decimal_text.hpp"
+#include "tradingd/domain/price_rule.hpp"
 #include "tradingd/domain/text_guard.hpp"
 #include "tradingd/domain/time_format.hpp"
 
@@ -27,11 +29,13 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Whole text as a number. Prices are passed on as written, NaN and negatives
-// included: dropping invalid ticks and quotes is the Sniper's job, and replays
-// test exactly that.
-bool number(std::string_view text, double& out) {
-  return DecimalText::parse(text, out);
+// Whole text as a real price (DESIGN §10 "Prices": anything else makes the row malformed).
+bool real_price(std::string_view text, double& out) {
+  return DecimalText::parse(text, out) && PriceRule::real(out);
+}
+
+std::string not_a_price(std::string_view field, std::string_view text) {
+  return std::string(field) + ": '" + TextGuard::printable(text, 32) + "' is not " + PriceRule::words;
 }
 
 std::string show(std::string_view field) {
@@ -55,6 +59,8 @@ ReplaySource::ReplaySource(ReplaySource&& other) noexcept
       line_no_(other.line_no_),
       last_ts_(other.last_ts_),
       any_row_(other.any_row_),
+      any_line_(other.any_line_),
+      gz_must_be_compressed_(other.gz_must_be_compressed_),
       last_coin_(std::move(other.last_coin_)),
       last_coin_id_(other.last_coin_id_) {}
 
@@ -73,6 +79,8 @@ ReplaySource& ReplaySource::operator=(ReplaySource&& other) noexcept {
     line_no_ = other.line_no_;
     last_ts_ = other.last_ts_;
     any_row_ = other.any_row_;
+    any_line_ = other.any_line_;
+    gz_must_be_compressed_ = other.gz_must_be_compressed_;
     last_coin_ = std::move(other.last_coin_);
     last_coin_id_ = other.last_coin_id_;
   }
@@ -92,6 +100,8 @@ ReplaySource ReplaySource::open(const std::filesystem::path& path, const CoinTab
   InputFile::require_regular(path, "replay file");  // a FIFO or /dev/zero would never end
   ReplaySource src(path.string(), coins);
   src.gz_ = gzopen(path.c_str(), "rb");
+  const std::string name = path.filename().string();
+  src.gz_must_be_compressed_ = name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0;
   if (!src.gz_) throw ConfigError({path.string() + ": cannot open replay file: " + std::strerror(errno)});
   gzbuffer(src.gz_, 128 * 1024);
   src.buf_.resize(buffer_bytes);
@@ -116,10 +126,17 @@ void ReplaySource::fill() {
   std::size_t got = 0;
   if (gz_) {
     const int n = gzread(gz_, at, static_cast<unsigned>(room));
-    if (n < 0) {
-      int code = 0;
-      const char* what = gzerror(gz_, &code);
-      fail(std::string("cannot read: ") + (code == Z_ERRNO ? std::strerror(errno) : what));
+    int code = Z_OK;
+    const char* what = gzerror(gz_, &code);
+    if (n < 0 || (code != Z_OK && code != Z_STREAM_END))
+      // Z_BUF_ERROR: the input ended inside a gzip member (a cut download, a
+      // copy still being written): never an early end of data (DESIGN §10).
+      fail(code == Z_BUF_ERROR ? std::string("the gzip data is truncated (it ends inside a compressed stream)")
+           : code == Z_ERRNO   ? std::string("cannot read: ") + std::strerror(errno)
+                               : std::string("damaged gzip data: ") + what);
+    if (gz_must_be_compressed_ && n > 0) {
+      gz_must_be_compressed_ = false;
+      if (gzdirect(gz_)) fail("the name ends in .gz but the file is not gzip-compressed");
     }
     got = static_cast<std::size_t>(n);
   } else {
@@ -131,38 +148,31 @@ void ReplaySource::fill() {
   if (got == 0) eof_ = true;
 }
 
-bool ReplaySource::next_line(std::string_view& line, bool& too_long) {
-  too_long = false;
+bool ReplaySource::next_line(std::string_view& line) {
   for (;;) {
     const char* b = buf_.data() + begin_;
     const std::size_t avail = end_ - begin_;
     if (const auto* nl = static_cast<const char*>(std::memchr(b, '\n', avail))) {
       const auto len = static_cast<std::size_t>(nl - b);
+      if (len > max_line_bytes) {
+        ++line_no_;
+        fail("the line is longer than " + std::to_string(max_line_bytes) + " bytes");
+      }
       line = std::string_view(b, len);
-      too_long = len > max_line_bytes;
       begin_ += len + 1;
       return true;
     }
     if (eof_) {
       if (avail == 0) return false;
       line = std::string_view(b, avail);  // the last line has no '\n'
-      too_long = avail > max_line_bytes;
       begin_ = end_;
       return true;
     }
     if (avail > max_line_bytes) {
-      // Too long already: drop the rest of it unread into memory.
-      too_long = true;
-      line = {};
-      for (;;) {
-        begin_ = end_ = 0;
-        fill();
-        if (eof_) return true;
-        if (const auto* nl = static_cast<const char*>(std::memchr(buf_.data(), '\n', end_))) {
-          begin_ = static_cast<std::size_t>(nl - buf_.data()) + 1;
-          return true;
-        }
-      }
+      // Refused as soon as it passes the limit, while it is being inflated:
+      // a gzip bomb of one endless line is not read to its end first.
+      ++line_no_;
+      fail("the line is longer than " + std::to_string(max_line_bytes) + " bytes");
     }
     std::memmove(buf_.data(), b, avail);  // the partial line to the front, then more behind it
     begin_ = 0;
@@ -171,15 +181,35 @@ bool ReplaySource::next_line(std::string_view& line, bool& too_long) {
   }
 }
 
-bool ReplaySource::next(ReplayTick& out) {
+namespace {
+
+bool is_header(const std::array<std::string_view, 5>& f, std::size_t n) {
+  static constexpr std::array<std::string_view, 5> names = {"ts_ms", "coin", "price", "bid", "ask"};
+  if (n != 3 && n != 5) return false;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (f[i].size() != names[i].size()) return false;
+    for (std::size_t k = 0; k < f[i].size(); ++k)
+      if (static_cast<char>(std::tolower(static_cast<unsigned char>(f[i][k]))) != names[i][k]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ReplaySource::Read ReplaySource::next(ReplayTick& out) {
   std::string_view l;
-  bool too_long = false;
-  while (next_line(l, too_long)) {
+  // Blank and comment lines cost a read but give no row: after this many
+  // bytes of them the caller gets control back (signals, timers) and asks again.
+  std::size_t skipped_bytes = 0;
+  while (next_line(l)) {
     ++line_no_;
-    if (too_long) fail("the line is longer than " + std::to_string(max_line_bytes) + " bytes");
     if (line_no_ == 1 && l.substr(0, 3) == "\xEF\xBB\xBF") l.remove_prefix(3);  // a UTF-8 byte order mark
     l = trim(l);
-    if (l.empty() || l.front() == '#') continue;
+    if (l.empty() || l.front() == '#') {
+      skipped_bytes += l.size() + 1;
+      if (skipped_bytes >= skip_budget_bytes) return Read::Later;
+      continue;
+    }
     std::array<std::string_view, 5> f;
     std::size_t n = 0;
     for (std::size_t start = 0;; ++n) {
@@ -189,13 +219,17 @@ bool ReplaySource::next(ReplayTick& out) {
       start = comma + 1;
     }
     ++n;
+    // The header, if any, is the first line that is neither blank nor a
+    // comment, and it names exactly the columns; any other first line is data.
+    const bool first = !any_line_;
+    any_line_ = true;
+    if (first && is_header(f, n)) continue;
     if (n != 3 && n != 5) fail("expected 3 fields ts_ms,coin,price or 5 fields ts_ms,coin,price,bid,ask");
     ReplayTick t;
     const auto ts_res = std::from_chars(f[0].data(), f[0].data() + f[0].size(), t.ts_ms);
-    if (ts_res.ec != std::errc{} || ts_res.ptr != f[0].data() + f[0].size()) {
-      if (line_no_ == 1) continue;  // a header line
-      fail("ts_ms: '" + show(f[0]) + "' is not an integer of epoch milliseconds");
-    }
+    if (ts_res.ec != std::errc{} || ts_res.ptr != f[0].data() + f[0].size())
+      fail("ts_ms: '" + show(f[0]) + "' is not an integer of epoch milliseconds" +
+           (first ? " (nor is the line the header ts_ms,coin,price[,bid,ask])" : ""));
     if (t.ts_ms < 0 || t.ts_ms > TimeFormat::max_epoch_ms)
       fail("ts_ms: " + std::to_string(t.ts_ms) + " is not a time from 1970 to 9999 in epoch milliseconds");
     if (!any_row_ || f[1] != last_coin_) {
@@ -206,14 +240,14 @@ bool ReplaySource::next(ReplayTick& out) {
     }
     t.coin = last_coin_id_;
     t.has_price = !f[2].empty() || n == 3;
-    if (t.has_price && !number(f[2], t.price)) fail("price: '" + show(f[2]) + "' is not a number");
+    if (t.has_price && !real_price(f[2], t.price)) fail(not_a_price("price", f[2]));
     if (n == 5) {
       Quote& q = t.quote;
       q.has_bid = !f[3].empty();
       q.has_ask = !f[4].empty();
       q.ts_ms = t.ts_ms;
-      if (q.has_bid && !number(f[3], q.bid)) fail("bid: '" + show(f[3]) + "' is not a number");
-      if (q.has_ask && !number(f[4], q.ask)) fail("ask: '" + show(f[4]) + "' is not a number");
+      if (q.has_bid && !real_price(f[3], q.bid)) fail(not_a_price("bid", f[3]));
+      if (q.has_ask && !real_price(f[4], q.ask)) fail(not_a_price("ask", f[4]));
       t.has_quote = q.has_bid || q.has_ask;
       if (!t.has_price && !t.has_quote) fail("the row has no price, no bid and no ask");
     }
@@ -222,9 +256,9 @@ bool ReplaySource::next(ReplayTick& out) {
     last_ts_ = t.ts_ms;
     any_row_ = true;
     out = t;
-    return true;
+    return Read::Row;
   }
-  return false;
+  return Read::End;
 }
 
 }  // namespace tradingd

@@ -299,7 +299,17 @@ void TradingSystem::replay_step() {
   }
   bool more = true;
   try {
-    for (; budget > 0 && more; --budget) {
+    for (; budget > 0; --budget) {
+      if (!r.has_pending) {
+        const ReplaySource::Read read = r.source.next(r.pending);
+        // Later: a megabyte of blank or comment lines; signals and timers go first.
+        if (read == ReplaySource::Read::Later) break;
+        if (read == ReplaySource::Read::End) {
+          more = false;
+          break;
+        }
+        r.has_pending = true;
+      }
       const ReplayTick& t = r.pending;
       r.clock->set(t.ts_ms);
       // DESIGN §4.1: the sweep runs before the first row, trade or quote, of each new tick-time second.
@@ -315,7 +325,7 @@ void TradingSystem::replay_step() {
       if (t.has_price) on_price_tick(t.coin, t.price, t.ts_ms);
       r.last_ts = t.ts_ms;
       ++r.rows;
-      more = r.source.next(r.pending);
+      r.has_pending = false;
     }
   } catch (const ConfigError& e) {
     // A bad row after trading began: everything before it stays journaled,

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "tradingd/domain/coin_table.hpp"
+#include "tradingd/domain/price_rule.hpp"
 #include "tradingd/domain/text_guard.hpp"
 
 namespace tradingd {
@@ -58,9 +59,6 @@ bool id_char_ok(char c) {
          c == ':' || c == '-';
 }
 
-bool positive_finite(double x) {
-  return std::isfinite(x) && x > 0.0;
-}
 bool open_fraction(double x) {
   return std::isfinite(x) && x > 0.0 && x < 1.0;
 }
@@ -83,8 +81,7 @@ std::optional<FieldError> TradeCondition::validate(const CoinTable& coins) const
   if (auto err = check_name("id", id)) return err;
   if (!coins.find(coin))
     return FieldError{"coin", "'" + TextGuard::printable(coin, 16) + "' is not one of the configured [trading] coins"};
-  if (!positive_finite(trigger_price) || trigger_price > max_amount)
-    return FieldError{"trigger_price", "must be finite, > 0 and at most 1e12"};
+  if (!PriceRule::real(trigger_price)) return FieldError{"trigger_price", std::string("must be ") + PriceRule::words};
   if (!fraction_or_zero(stop_loss_pct))
     return FieldError{"stop_loss_pct", "must be at least 0 (no stop-loss) and below 1"};
   if (!fraction_or_zero(take_profit_pct))

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "tradingd/domain/decimal_text.hpp"
+#include "tradingd/domain/price_rule.hpp"
+#include "tradingd/domain/time_format.hpp"
 #include "tradingd/feed/symbol_table.hpp"
 
 namespace tradingd {
@@ -31,6 +33,8 @@ std::string_view to_string(BadFrame reason) {
       return "unknown_symbol";
     case BadFrame::CrossedQuote:
       return "crossed_quote";
+    case BadFrame::BadTime:
+      return "bad_time";
   }
   return "?";
 }
@@ -50,9 +54,36 @@ BadFrame classify(simdjson::error_code e) {
   return e == simdjson::NO_SUCH_FIELD || e == simdjson::INCORRECT_TYPE ? BadFrame::MissingField : BadFrame::InvalidJson;
 }
 
-// A price's text as a finite number > 0.
+// A price's text as a real price (PriceRule: finite, 1e-12 to 1e12).
 bool parse_price(std::string_view text, double& out) {
-  return DecimalText::parse(text, out) && std::isfinite(out) && out > 0.0;
+  return DecimalText::parse(text, out) && PriceRule::real(out);
+}
+
+// An exchange time: epoch ms from 1970 to 9999 (TimeFormat's range), so the
+// feed's age and future checks cannot overflow on it.
+bool real_time(std::int64_t ms) {
+  return ms >= 0 && ms <= TimeFormat::max_epoch_ms;
+}
+
+// Bybit's trade id "i" as a number: its value when it is a decimal of at most
+// 19 digits (spot: "2290000000923750370"), else FNV-1a over its text (derivatives
+// send UUIDs). Only equality matters: it tells two fills of one seq apart.
+std::uint64_t trade_id_of(std::string_view text) {
+  if (!text.empty() && text.size() <= 19) {
+    std::uint64_t v = 0;
+    bool digits = true;
+    for (char c : text) {
+      if (c < '0' || c > '9') {
+        digits = false;
+        break;
+      }
+      v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (digits) return v;
+  }
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) h = (h ^ c) * 0x100000001b3ULL;
+  return h | (1ULL << 63);  // apart from every numeric id below 2^63
 }
 
 // A field's key compared as its raw bytes, without unescaping: every key read
@@ -155,11 +186,31 @@ struct BinancePayload {
 };
 
 // One side of a Bybit level-1 book: "b":[["16493.50","0.006"]] or "b":[].
+// Every level is read (price and size); which one counts is decided once the
+// message's type is known: a snapshot's first level of size > 0, a delta's
+// last level of size > 0, else the last it removed (size "0").
 struct BookSide {
   bool present = false;
-  bool has = false;
-  double price = 0.0;
+  bool any_level = false;
+  bool has_first = false, has_last = false, has_removed = false;
+  double first = 0.0, last = 0.0, removed = 0.0;
   std::optional<BadFrame> problem;
+
+  void change(bool delta, SideChange& change, double& price) const {
+    if (!delta) {
+      change = has_first ? SideChange::Set : SideChange::Clear;
+      price = has_first ? first : 0.0;
+    } else if (has_last) {
+      change = SideChange::Set;
+      price = last;
+    } else if (has_removed) {
+      change = SideChange::Remove;
+      price = removed;
+    } else {
+      change = SideChange::Keep;  // an empty array in a delta: unchanged
+      price = 0.0;
+    }
+  }
 };
 
 }  // namespace
@@ -181,17 +232,32 @@ struct FrameParser::Impl {
 
   // A trade's fields -> one tick, or the reason the frame is dropped. The
   // checks run in this order whatever order the fields came in.
+  // `id`: Bybit's "i" (a string), or nullptr where the seq is the trade's id (Binance).
   std::optional<BadFrame> add_trade(const Scalar& symbol, const Scalar& price_text, const Scalar& time,
-                                    const Scalar& seq) {
+                                    const Scalar& seq, const Scalar* id = nullptr) {
     if (auto e = symbol.as(string_type)) return classify(e);
     if (auto e = price_text.as(string_type)) return e == simdjson::INCORRECT_TYPE ? BadFrame::BadPrice : classify(e);
     if (auto e = time.as(number_type)) return classify(e);
     if (auto e = seq.as_optional(number_type)) return classify(e);
+    if (id)
+      if (auto e = id->as_optional(string_type)) return classify(e);
     double price = 0.0;
     if (!parse_price(price_text.text, price)) return BadFrame::BadPrice;
+    if (!real_time(time.number)) return BadFrame::BadTime;
     const auto coin = symbols.find(symbol.text);
     if (!coin) return BadFrame::UnknownSymbol;
-    ticks.push_back(FeedTick{*coin, price, time.number, seq.present ? seq.number : 0});
+    const std::int64_t s = seq.present ? seq.number : 0;
+    std::uint64_t trade_id = static_cast<std::uint64_t>(s);
+    if (id) {
+      if (id->present) {
+        trade_id = trade_id_of(id->text);
+      } else {
+        // No "i": the trade's place among this frame's trades of its seq.
+        trade_id = 0;
+        for (auto it = ticks.rbegin(); it != ticks.rend() && it->seq == s; ++it) ++trade_id;
+      }
+    }
+    ticks.push_back(FeedTick{*coin, price, time.number, s, trade_id});
     return std::nullopt;
   }
 
@@ -200,7 +266,8 @@ struct FrameParser::Impl {
   FrameResult finish_quote(std::string_view symbol) {
     const auto coin = symbols.find(symbol);
     if (!coin) return bad(BadFrame::UnknownSymbol);
-    if (quote.has_bid && quote.has_ask && quote.bid > quote.ask) return bad(BadFrame::CrossedQuote);
+    if (quote.bid_change == SideChange::Set && quote.ask_change == SideChange::Set && quote.bid > quote.ask)
+      return bad(BadFrame::CrossedQuote);
     quote.coin = *coin;
     return FrameResult{FrameKind::Quote, {}, {}, {}};
   }
@@ -217,7 +284,7 @@ struct FrameParser::Impl {
         if (!problem) problem = classify(e);
         continue;
       }
-      Scalar symbol, price, time, seq;
+      Scalar symbol, price, time, seq, id;
       if (auto e = walk(trade, [&](Key k, od::value& v) {
             if (k == "s")
               symbol.read(v);
@@ -227,17 +294,19 @@ struct FrameParser::Impl {
               time.read(v);
             else if (k == "seq")
               seq.read(v);
+            else if (k == "i")
+              id.read(v);
             return simdjson::SUCCESS;
           }))
         return e;
-      if (!problem) problem = add_trade(symbol, price, time, seq);
+      if (!problem) problem = add_trade(symbol, price, time, seq, &id);
     }
     if (!problem && ticks.empty()) problem = BadFrame::MissingField;
     return simdjson::SUCCESS;
   }
 
-  // A book side: only the first price of the first level is used; the arrays
-  // are read to their end so the walk can go on past them.
+  // A book side: every [price, size] level is read and checked (a real price;
+  // a size that is a finite number >= 0), to its end so the walk can go on.
   static simdjson::error_code read_side(od::value& v, BookSide& side) {
     if (side.present) return simdjson::SUCCESS;
     side.present = true;
@@ -250,19 +319,34 @@ struct FrameParser::Impl {
         if (!side.problem) side.problem = classify(e);
         continue;
       }
-      bool first = true;
+      std::size_t item_no = 0;
+      double price = 0.0, size = 0.0;
       for (auto item : pair) {
         if (auto e = item.error()) return e;
         std::string_view text;
         const auto e = item.get_string().get(text);
-        if (!first || side.has || side.problem) continue;  // the size, or a deeper level: not needed
-        first = false;
+        const std::size_t n = item_no++;
+        if (side.problem || n > 1) continue;
         if (e)
           side.problem = e == simdjson::INCORRECT_TYPE ? BadFrame::BadPrice : classify(e);
-        else if (!parse_price(text, side.price))
+        else if (n == 0 && !parse_price(text, price))
           side.problem = BadFrame::BadPrice;
-        else
-          side.has = true;
+        else if (n == 1 && !(DecimalText::parse(text, size) && std::isfinite(size) && size >= 0.0))
+          side.problem = BadFrame::BadPrice;
+      }
+      if (side.problem) continue;
+      if (item_no < 2) {
+        side.problem = BadFrame::MissingField;
+        continue;
+      }
+      side.any_level = true;
+      if (size > 0.0) {
+        if (!side.has_first) side.first = price;
+        side.has_first = side.has_last = true;
+        side.last = price;
+      } else {
+        side.has_removed = true;
+        side.removed = price;
       }
     }
     return simdjson::SUCCESS;
@@ -292,7 +376,7 @@ struct FrameParser::Impl {
     });
   }
 
-  FrameResult finish_bybit_book(const BybitBook& book, const Scalar& cts, const Scalar& ts) {
+  FrameResult finish_bybit_book(const BybitBook& book, const Scalar& cts, const Scalar& ts, const Scalar& type) {
     quote = FeedQuote{};
     // cts is the matching engine's time (comparable with a trade's T); ts the system's.
     if (!cts.as(number_type))
@@ -306,10 +390,13 @@ struct FrameParser::Impl {
       if (side->problem) return bad(*side->problem);
     }
     if (auto e = book.update_id.as_optional(number_type)) return bad(classify(e));
-    quote.bid = book.bid.price;
-    quote.has_bid = book.bid.has;
-    quote.ask = book.ask.price;
-    quote.has_ask = book.ask.has;
+    if (auto e = type.as_optional(string_type)) return bad(classify(e));
+    if (quote.ts_ms != 0 && !real_time(quote.ts_ms)) return bad(BadFrame::BadTime);
+    // PROTOCOLS.md: level 1 is documented as snapshots only, but recorded
+    // streams hold deltas; anything but "delta" replaces the book.
+    quote.delta = type.present && type.text == "delta";
+    book.bid.change(quote.delta, quote.bid_change, quote.bid);
+    book.ask.change(quote.delta, quote.ask_change, quote.ask);
     quote.update_id = book.update_id.present ? book.update_id.number : 0;
     return finish_quote(book.symbol.text);
   }
@@ -320,7 +407,7 @@ struct FrameParser::Impl {
   // the one walk, so its place among the fields does not matter; the topic
   // decides afterwards which reading counts.
   FrameResult parse_bybit(od::object& obj, bool& closed) {
-    Scalar topic, op, success, ret_msg, req_id, cts, ts;
+    Scalar topic, op, success, ret_msg, req_id, cts, ts, type;
     bool data_seen = false;
     od::json_type data_type{};
     std::optional<BadFrame> trade_problem;
@@ -340,6 +427,8 @@ struct FrameParser::Impl {
         cts.read(v);
       else if (k == "ts")
         ts.read(v);
+      else if (k == "type")
+        type.read(v);
       else if (k == "op")
         op.read(v);
       else if (k == "success")
@@ -357,7 +446,7 @@ struct FrameParser::Impl {
       if (auto te = topic.as(string_type)) return bad(classify(te));
       if (topic.text.rfind("orderbook.1.", 0) == 0) {
         if (!data_seen) return bad(BadFrame::MissingField);
-        return finish_bybit_book(book, cts, ts);
+        return finish_bybit_book(book, cts, ts, type);
       }
       if (topic.text.rfind("publicTrade.", 0) != 0) return FrameResult{FrameKind::Ignored, {}, {}, {}};
       if (!data_seen) return bad(BadFrame::MissingField);
@@ -385,7 +474,7 @@ struct FrameParser::Impl {
     if (auto e = f.update_id.as_optional(number_type)) return bad(classify(e));
     quote.update_id = f.update_id.present ? f.update_id.number : 0;
     if (!parse_price(f.b.text, quote.bid) || !parse_price(f.a.text, quote.ask)) return bad(BadFrame::BadPrice);
-    quote.has_bid = quote.has_ask = true;
+    quote.bid_change = quote.ask_change = SideChange::Set;
     return finish_quote(f.symbol.text);
   }
 

@@ -145,7 +145,7 @@ MarketFeed::MarketFeed(boost::asio::io_context& io, FeedProtocol protocol, const
       watchdog_timer_(io),
       coin_last_tick_(symbols.size()),
       coin_reported_stale_(symbols.size(), 0),
-      coin_last_seq_(symbols.size(), 0),
+      dedup_(symbols.size()),
       coin_quote_(symbols.size()),
       coin_last_quote_u_(symbols.size(), 0) {
   std::string error;
@@ -175,13 +175,13 @@ void MarketFeed::stop() {
   const auto& c = counters_;
   spdlog::info(
       "Feed {} stopped: {} ticks in {} frames, {} bad frames (invalid_json {}, missing_field {}, bad_price {}, "
-      "unknown_symbol {}, crossed_quote {}), {} old ticks skipped, {} duplicates dropped, {} connection attempts, {} "
-      "rotations{}",
+      "unknown_symbol {}, crossed_quote {}, bad_time {}), {} old ticks skipped, {} from the future, {} duplicates "
+      "dropped, {} connection attempts, {} rotations{}",
       to_string(protocol_), c.ticks, c.frames, c.bad_total(), c.bad[0], c.bad[1], c.bad[2], c.bad[3], c.bad[4],
-      c.old_ticks, c.duplicate_ticks, c.connects, c.rotations,
-      quotes_on_
-          ? fmt::format("; {} quotes ({} old, {} duplicates dropped)", c.quotes, c.old_quotes, c.duplicate_quotes)
-          : std::string());
+      c.bad[5], c.old_ticks, c.future_ticks, c.duplicate_ticks, c.connects, c.rotations,
+      quotes_on_ ? fmt::format("; {} quotes ({} old, {} from the future, {} duplicates dropped)", c.quotes,
+                               c.old_quotes, c.future_quotes, c.duplicate_quotes)
+                 : std::string());
 }
 
 void MarketFeed::set_state(FeedLinkState s) {
@@ -315,7 +315,7 @@ void MarketFeed::link_frame(Link& link, std::string_view text) {
       deliver(link);
       break;
     case FrameKind::Quote:
-      deliver_quote();
+      deliver_quote(text);
       break;
     case FrameKind::Bad:
       ++counters_.bad[static_cast<std::size_t>(r.bad)];
@@ -339,26 +339,29 @@ void MarketFeed::link_frame(Link& link, std::string_view text) {
 
 void MarketFeed::deliver(Link& link) {
   // During a rotation two connections carry the same trades: each is
-  // delivered once, by the exchange's per-symbol sequence. Outside one the
-  // sequence is only recorded, so an exchange that restarts its numbering
-  // never silences a coin.
+  // delivered once, by sequence and trade id (TradeDedup).
   const bool overlap = draining_ != nullptr || next_ != nullptr;
   const std::int64_t wall_ms = wall_clock_.now_ms();
   const auto now = link.last_rx;
   std::int64_t oldest_age = 0;
   for (const FeedTick& t : parser_.ticks()) {
-    std::int64_t& last_seq = coin_last_seq_[t.coin];
-    if (t.seq > 0) {
-      if (overlap && t.seq <= last_seq) {
-        ++counters_.duplicate_ticks;
-        continue;
-      }
-      last_seq = std::max(last_seq, t.seq);
+    if (dedup_.duplicate(t.coin, t.seq, t.trade_id, overlap)) {
+      ++counters_.duplicate_ticks;
+      continue;
     }
+    // Both times are epoch ms from 1970 to 9999 (the parser refuses others),
+    // so the difference cannot overflow.
     const std::int64_t age = wall_ms - t.ts_ms;
     if (age > settings_.max_tick_age_ms) {
       ++counters_.old_ticks;
       oldest_age = std::max(oldest_age, age);
+      continue;
+    }
+    if (-age > settings_.max_tick_age_ms) {
+      // From the future: a wrong clock here or there. Trading on it would
+      // expire conditions that are still valid and stamp fills ahead of time.
+      ++counters_.future_ticks;
+      oldest_age = std::min(oldest_age, age);
       continue;
     }
     if (state_ == FeedLinkState::Stale) {
@@ -384,11 +387,17 @@ void MarketFeed::deliver(Link& link) {
   c.latency_sum_s += took;
   const auto& bounds = c.latency_bounds_s;
   ++c.latency_in[static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), took) - bounds.begin())];
-  if (oldest_age > 0) {
+  if (oldest_age != 0) {
     if (now - last_old_warning_ >= warning_period) {
-      spdlog::warn("{}: skipped {} trades older than {} ms (oldest {}); delayed data, or a wrong system clock",
-                   to_string(protocol_), old_unreported_ + 1, settings_.max_tick_age_ms,
-                   seconds(std::chrono::milliseconds(oldest_age)));
+      if (oldest_age > 0)
+        spdlog::warn("{}: skipped {} trades older than {} ms (oldest {}); delayed data, or a wrong system clock",
+                     to_string(protocol_), old_unreported_ + 1, settings_.max_tick_age_ms,
+                     seconds(std::chrono::milliseconds(oldest_age)));
+      else
+        spdlog::warn("{}: skipped {} trades stamped more than {} ms ahead of this clock ({} ahead); a wrong "
+                     "system clock here or at the exchange",
+                     to_string(protocol_), old_unreported_ + 1, settings_.max_tick_age_ms,
+                     seconds(std::chrono::milliseconds(-oldest_age)));
       last_old_warning_ = now;
       old_unreported_ = 0;
     } else {
@@ -402,7 +411,7 @@ const Quote* MarketFeed::quote(CoinId coin) const {
   return &coin_quote_[coin];
 }
 
-void MarketFeed::deliver_quote() {
+void MarketFeed::deliver_quote(std::string_view text) {
   const FeedQuote& fq = parser_.quote();
   // During a rotation both connections carry the book: an update older than
   // one already taken is dropped. Outside one the id is only recorded (an
@@ -415,20 +424,35 @@ void MarketFeed::deliver_quote() {
     }
     last_u = fq.update_id;
   }
-  const std::int64_t wall_ms = wall_clock_.now_ms();
-  // Bybit stamps its book with the matching engine's time: a delayed one is no best price now.
-  if (fq.ts_ms > 0 && wall_ms - fq.ts_ms > settings_.max_tick_age_ms) {
-    ++counters_.old_quotes;
+  // The level-1 book: a snapshot replaces it, a delta changes the levels it
+  // names. A book the message would leave crossed is a bad frame: the book
+  // stays as it was.
+  Quote& book = coin_quote_[fq.coin];
+  const Quote next = fq.applied_to(book);
+  if (next.crossed()) {
+    ++counters_.bad[static_cast<std::size_t>(BadFrame::CrossedQuote)];
+    report_bad_frame(BadFrame::CrossedQuote, text);
     return;
   }
-  Quote& q = coin_quote_[fq.coin];
-  q.bid = fq.bid;
-  q.ask = fq.ask;
-  q.has_bid = fq.has_bid;
-  q.has_ask = fq.has_ask;
-  q.ts_ms = wall_ms;  // fills judge its age by the local clock (DESIGN §4.4)
+  const std::int64_t wall_ms = wall_clock_.now_ms();
+  // Bybit stamps its book with the matching engine's time: a delayed one is
+  // no best price now, nor is one from the future. The book still takes it
+  // (the next delta builds on it) but keeps its old arrival time, so a fill
+  // never counts it as fresh; it is not delivered.
+  const std::int64_t arrived = book.ts_ms;
+  book = next;
+  book.ts_ms = wall_ms;  // fills judge its age by the local clock (DESIGN §4.4)
+  if (fq.ts_ms > 0) {
+    const std::int64_t age = wall_ms - fq.ts_ms;  // both within 1970..9999: no overflow
+    const bool old = age > settings_.max_tick_age_ms, future = -age > settings_.max_tick_age_ms;
+    if (old || future) {
+      ++(old ? counters_.old_quotes : counters_.future_quotes);
+      book.ts_ms = arrived > 0 ? arrived : 1;  // 1: known, but never fresh
+      return;
+    }
+  }
   ++counters_.quotes;
-  listener_.on_quote(fq.coin, q);
+  listener_.on_quote(fq.coin, book);
 }
 
 void MarketFeed::report_bad_frame(BadFrame reason, std::string_view text) {

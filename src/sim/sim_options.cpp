@@ -63,6 +63,10 @@ SimOptions SimOptions::parse(const std::vector<std::string>& args) {
       o.rate = number<double>(a, value());
     else if (a == "--trades-per-frame")
       o.trades_per_frame = number<int>(a, value());
+    else if (a == "--trades-per-seq")
+      o.trades_per_seq = number<int>(a, value());
+    else if (a == "--bybit-deltas")
+      o.bybit_deltas = true;
     else if (a == "--loop")
       o.loop = true;
     else if (a == "--close-after")
@@ -110,6 +114,7 @@ SimOptions SimOptions::parse(const std::vector<std::string>& args) {
   }
   if (o.path_csv.empty() == o.walk.empty()) throw std::invalid_argument("give exactly one of --csv and --walk");
   if (o.trades_per_frame < 1) throw std::invalid_argument("--trades-per-frame: must be at least 1");
+  if (o.trades_per_seq < 1) throw std::invalid_argument("--trades-per-seq: must be at least 1");
   if ((o.cert.empty()) != (o.key.empty())) throw std::invalid_argument("--cert and --key go together");
   if (o.silent_for_ms && !o.silent_after) throw std::invalid_argument("--silent-for-ms needs --silent-after");
   if (o.close_code < 1000 || o.close_code > 4999) throw std::invalid_argument("--close-code: 1000 to 4999");
@@ -135,6 +140,8 @@ and Binance spot streams (/stream?streams=..., /ws/<stream>) on one port.
   --seed N --ticks N       walk seed (1), walk length (0: endless)
   --rate N                 messages a second (10; 0: as fast as clients read)
   --trades-per-frame K     Bybit: up to K consecutive trades of a symbol in one frame (1)
+  --trades-per-seq K       Bybit: K consecutive trades of a symbol share one "seq", as the fills
+                           of one taker order do on the real stream (1)
   --loop                   play the CSV again when it ends
 faults, per connection, counted in data messages sent:
   --close-after N          close the WebSocket after N messages
@@ -154,6 +161,9 @@ quotes, to clients subscribed to orderbook.1.<SYM> (Bybit) or <sym>@bookTicker (
   --bad-quote-every N      ... with a non-numeric bid
   --one-sided-quote-every N ... with no ask (Bybit: an empty level; Binance: an empty string)
   --quotes-stop-after N    send no quote after N messages (they go stale; trades go on)
+  --bybit-deltas           Bybit: a snapshot per symbol and connection, then "type":"delta" messages
+                           (an unchanged side as [], a moved level as [old,"0"] then [new,size],
+                           a one-sided quote as the ask's level removed), as recorded streams hold
   --ping-interval-ms N     Binance server ping period (20000)
 faults of the whole server:
   --refuse-for-ms M        refuse connections for M ms after start

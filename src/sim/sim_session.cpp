@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -340,7 +341,8 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
       const std::string price = price_override ? std::string(price_override) : fmt::format("{}", trades[i].price);
       out += fmt::format(
           R"({}{{"i":"{}","T":{},"p":"{}","v":"0.01","S":"{}","s":"{}","seq":{},"BT":false,"RPI":false}})",
-          i ? "," : "", 2290000000000000000ULL + id, ts, price, id % 2 ? "Buy" : "Sell", symbol, 89200000000ULL + id);
+          i ? "," : "", 2290000000000000000ULL + id, ts, price, id % 2 ? "Buy" : "Sell", symbol,
+          89200000000ULL + id / static_cast<std::uint64_t>(options_.trades_per_seq));
     }
     return out + "]}";
   }
@@ -374,10 +376,34 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
     if (kind == QuoteKind::BadBid) bid_text = "abc";
     const bool one_sided = kind == QuoteKind::OneSided;
     if (bybit) {
+      const std::string ask_level = one_sided ? std::string() : fmt::format(R"(["{}","2.5"])", ask_text);
+      std::string type = "snapshot", bid_side = fmt::format(R"(["{}","1.5"])", bid_text), ask_side = ask_level;
+      if (options_.bybit_deltas) {
+        // The book this connection was last told (a snapshot first). Fault
+        // quotes other than one-sided ones are dropped by a client, so they
+        // leave it as it was.
+        SimBook& book = books_[t.symbol];
+        const bool counts = kind == QuoteKind::Good || kind == QuoteKind::OneSided;
+        const std::string new_ask = one_sided ? std::string() : ask_text;
+        if (book.sent) {
+          type = "delta";
+          // A side as the order-book rule has it: [] unchanged, the old level
+          // removed with size "0" and the new one given.
+          const auto side = [](const std::string& before, const std::string& now, const char* size) {
+            if (before == now) return std::string();
+            std::string levels;
+            if (!before.empty()) levels = fmt::format(R"(["{}","0"])", before);
+            if (!now.empty()) levels += fmt::format(R"({}["{}","{}"])", levels.empty() ? "" : ",", now, size);
+            return levels;
+          };
+          bid_side = side(book.bid, bid_text, "1.5");
+          ask_side = side(book.ask, new_ask, "2.5");
+        }
+        if (counts) book = SimBook{true, bid_text, new_ask};
+      }
       return fmt::format(
-          R"({{"topic":"orderbook.1.{}","ts":{},"type":"snapshot","data":{{"s":"{}","b":[["{}","1.5"]],"a":[{}],"u":{},"seq":{}}},"cts":{}}})",
-          t.symbol, ts, t.symbol, bid_text, one_sided ? std::string() : fmt::format(R"(["{}","2.5"])", ask_text), t.id,
-          7961638724ULL + t.id, ts);
+          R"({{"topic":"orderbook.1.{}","ts":{},"type":"{}","data":{{"s":"{}","b":[{}],"a":[{}],"u":{},"seq":{}}},"cts":{}}})",
+          t.symbol, ts, type, t.symbol, bid_side, ask_side, t.id, 7961638724ULL + t.id, ts);
     }
     if (one_sided) ask_text.clear();
     const std::string payload =
@@ -482,6 +508,12 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
   Protocol protocol_ = Protocol::Bybit;
   std::vector<std::string> symbols_;        // subscribed trades
   std::vector<std::string> quote_symbols_;  // subscribed quotes
+  // --bybit-deltas: per symbol, the level-1 book this client was last sent.
+  struct SimBook {
+    bool sent = false;
+    std::string bid, ask;  // a level's price text; "" for an empty side
+  };
+  std::map<std::string, SimBook> books_;
   std::uint64_t sent_ = 0;
   bool open_ = false;
   bool writing_ = false;  // a write is in flight: Beast allows one

@@ -6,6 +6,7 @@
 
 #include "tradingd/config/settings.hpp"
 #include "tradingd/domain/clock.hpp"
+#include "tradingd/domain/price_rule.hpp"
 #include "tradingd/journal/record_sink.hpp"
 
 namespace tradingd {
@@ -126,8 +127,8 @@ void Sniper::on_quote(CoinId coin, const Quote& quote) {
 
 void Sniper::on_price_tick(CoinId coin, double price, std::int64_t ts_ms) {
   ++counters_.ticks;
-  // `!(price > 0)` is also true for NaN.
-  if (!(price > 0.0) || !std::isfinite(price) || coin >= positions_.size()) {
+  // DESIGN §4 step 1: not a real price (NaN included), dropped and counted.
+  if (!PriceRule::real(price) || coin >= positions_.size()) {
     ++counters_.invalid_ticks;
     counters_.last_invalid_coin = coin;
     counters_.last_invalid_price = price;

@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto src = ReplaySource::from_text(std::string(reinterpret_cast<const char*>(data), size), "fuzz.csv", coins);
   try {
     std::int64_t last = 0;
-    for (ReplayTick t; src.next(t);) {
+    for (ReplayTick t; src.next_row(t);) {
       if (t.ts_ms < last || t.coin >= coins.size()) std::abort();
       last = t.ts_ms;
     }

@@ -76,7 +76,7 @@ TEST_CASE("bad start-up inputs exit 2 and say what and where", "[integration][cl
              h.write("bad-first.csv", "ts_ms,coin,price\n1764158400000,BTC,abc\n").string()},
             "badfirst");
   CHECK(r.exit_code == 2);  // before the first tick: a start-up error
-  CHECK_THAT(r.err, Catch::Contains("bad-first.csv:2: price: 'abc' is not a number"));
+  CHECK_THAT(r.err, Catch::Contains("bad-first.csv:2: price: 'abc' is not a real price"));
 
   h.set("storage", "db_path", "\"/proc/no-such-dir/journal.db\"");
   const auto bad_db = h.write_config("bad-db.toml").string();
@@ -97,7 +97,7 @@ TEST_CASE("a bad condition is refused naming the field while the others load", "
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out,
-             Catch::Contains("condition #2 (id \"bad\") refused: trigger_price: must be finite, > 0 and at most 1e12"));
+             Catch::Contains("condition #2 (id \"bad\") refused: trigger_price: must be a real price (finite, from 1e-12 to 1e12)"));
   CHECK(h.query("SELECT group_concat(id) FROM conditions") == "good");
   CHECK(h.query("SELECT count(*) FROM events WHERE kind = 'CONDITION_REFUSED'") == "1");
 }

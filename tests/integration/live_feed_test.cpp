@@ -102,7 +102,7 @@ TEST_CASE("live: bad frames mixed in are dropped and counted, the trades are the
       CHECK(log.find("Feed " + exchange + " stopped: " + std::to_string(path_messages) + " ticks in " +
                      std::to_string(path_messages + 9 + (exchange == "bybit" ? 1 : 0)) +
                      " frames, 9 bad frames (invalid_json 4, missing_field 0, bad_price 3, unknown_symbol 2, "
-                     "crossed_quote 0)") != std::string::npos);
+                     "crossed_quote 0, bad_time 0)") != std::string::npos);
       CHECK(log.find(exchange + ": dropped a bad frame (invalid_json)") != std::string::npos);
       CHECK(log.find("Disconnected") == std::string::npos);  // the connection stayed up
     }

@@ -104,10 +104,17 @@ TEST_CASE(
     "quotes over wss: a LONG enters at the ask and trails out at the bid, a SHORT times out, an OCO sibling "
     "is cancelled",
     "[integration][feed][quotes]") {
-  for (const std::string exchange : {"bybit", "binance"}) {
-    SECTION(exchange) {
-      QuoteRun run("quotes-" + exchange, exchange);
-      SimProcess sim(run.sim_args({}), run.daemon.dir(), "sim");
+  // "bybit-deltas": a snapshot, then level-1 deltas as recorded Bybit streams
+  // hold them (PROTOCOLS.md): [] for an unchanged side, a moved level removed
+  // with size "0" and the new one given. The book tradingd builds from them
+  // must give the same fills as snapshots.
+  for (const std::string variant : {"bybit", "binance", "bybit-deltas"}) {
+    SECTION(variant) {
+      const std::string exchange = variant == "binance" ? "binance" : "bybit";
+      QuoteRun run("quotes-" + variant, exchange);
+      SimProcess sim(run.sim_args(variant == "bybit-deltas" ? std::vector<std::string>{"--bybit-deltas"}
+                                                            : std::vector<std::string>{}),
+                     run.daemon.dir(), "sim");
       run.point_at(sim);
       CHECK(run.trade_through(sim, 2, true) == 0);
       run.check_long();
@@ -118,7 +125,7 @@ TEST_CASE(
       CHECK_THAT(log,
                  Catch::Contains("Feed " + exchange + " stopped: " + std::to_string(path_messages) + " ticks in " +
                                  std::to_string(2 * path_messages + (exchange == "bybit")) + " frames, 0 bad frames"));
-      CHECK_THAT(log, Catch::Contains("; " + std::to_string(path_messages) + " quotes (0 old, 0 duplicates dropped)"));
+      CHECK_THAT(log, Catch::Contains("; " + std::to_string(path_messages) + " quotes (0 old, 0 from the future, 0 duplicates dropped)"));
       CHECK_THAT(log, Catch::Contains("Opened T-long-trail LONG BTC at"));
       CHECK_THAT(log, Catch::Contains("(ask, trade 101; $50, trail 1%)"));
     }
@@ -127,11 +134,13 @@ TEST_CASE(
 
 TEST_CASE("quotes over wss: crossed, zero and non-numeric quotes are bad frames, counted by reason, fills unchanged",
           "[integration][feed][quotes]") {
-  for (const std::string exchange : {"bybit", "binance"}) {
-    SECTION(exchange) {
-      QuoteRun run("bad-quotes-" + exchange, exchange);
-      SimProcess sim(run.sim_args({"--crossed-quote-every", "2", "--zero-quote-every", "3", "--bad-quote-every", "5"}),
-                     run.daemon.dir(), "sim");
+  for (const std::string variant : {"bybit", "binance", "bybit-deltas"}) {
+    SECTION(variant) {
+      const std::string exchange = variant == "binance" ? "binance" : "bybit";
+      QuoteRun run("bad-quotes-" + variant, exchange);
+      std::vector<std::string> args = {"--crossed-quote-every", "2", "--zero-quote-every", "3", "--bad-quote-every", "5"};
+      if (variant == "bybit-deltas") args.push_back("--bybit-deltas");
+      SimProcess sim(run.sim_args(args), run.daemon.dir(), "sim");
       run.point_at(sim);
       CHECK(run.trade_through(sim, 2, true) == 0);
       run.check_long();
@@ -140,7 +149,7 @@ TEST_CASE("quotes over wss: crossed, zero and non-numeric quotes are bad frames,
       const std::string log = run.log();
       CHECK_THAT(log, Catch::Contains(
                           fmt::format("{} bad frames (invalid_json 0, missing_field 0, bad_price {}, unknown_symbol 0, "
-                                      "crossed_quote {})",
+                                      "crossed_quote {}, bad_time 0)",
                                       crossed + bad_price, bad_price, crossed)));
       CHECK_THAT(log, Catch::Contains(exchange + ": dropped a bad frame (crossed_quote)"));
       CHECK(log.find("Disconnected") == std::string::npos);
@@ -196,7 +205,7 @@ TEST_CASE(
       CHECK_THAT(log, Catch::Contains("subscribed to 20 coins"));
       CHECK(log.find("refused the subscription") == std::string::npos);
       CHECK_THAT(log, Catch::Contains("Feed " + exchange + " stopped: 20 ticks"));
-      CHECK_THAT(log, Catch::Contains("; 20 quotes (0 old, 0 duplicates dropped)"));
+      CHECK_THAT(log, Catch::Contains("; 20 quotes (0 old, 0 from the future, 0 duplicates dropped)"));
       if (exchange == "binance")
         CHECK_THAT(log, Catch::Contains("/stream?streams=btcusdt@trade/btcusdt@bookTicker/ethusdt@trade/"
                                         "ethusdt@bookTicker/"));

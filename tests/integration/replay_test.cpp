@@ -250,21 +250,31 @@ TEST_CASE("the same rows and conditions on an empty journal give the same journa
   CHECK(dumps[0] == dumps[1]);
 }
 
-TEST_CASE("invalid prices in a replay are dropped, counted and warned about", "[integration][replay]") {
-  DaemonHarness h("invalid");
+TEST_CASE("replay: a price, bid or ask that is not a real price makes its row malformed", "[integration][replay][input]") {
+  // DESIGN §10 "Prices": a row whose price is not a real price (§4 step 1) is
+  // an error naming file and line, never a tick passed on.
+  for (const std::string bad : {"nan", "-5", "0", "inf", "1e-320", "2e12"}) {
+    DaemonHarness h("invalid");
+    h.write_config();
+    const auto conditions =
+        h.write("conditions.json", "[" + seed_condition("seed", "BTC", "LONG", "BELOW", 42000, 100) + "]");
+    const auto path = h.write("ticks.csv", "ts_ms,coin,price\n" + std::to_string(t0) + ",BTC,43000\n" +
+                                               std::to_string(t0 + 1) + ",BTC," + bad + "\n" +
+                                               std::to_string(t0 + 4) + ",BTC,41000\n");
+    const auto r = h.replay(conditions, path);
+    INFO(bad << "\n" << r.out << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("ticks.csv:3: price: '" + bad + "' is not a real price"));
+    CHECK(h.query("SELECT count(*) FROM trades") == "0");  // the row after it never traded
+  }
+  DaemonHarness h("invalid-quote");
   h.write_config();
   const auto conditions =
       h.write("conditions.json", "[" + seed_condition("seed", "BTC", "LONG", "BELOW", 42000, 100) + "]");
-  const auto path =
-      h.write("ticks.csv", "ts_ms,coin,price\n" + std::to_string(t0) + ",BTC,nan\n" + std::to_string(t0 + 1) +
-                               ",BTC,-5\n" + std::to_string(t0 + 2) + ",BTC,0\n" + std::to_string(t0 + 3) +
-                               ",BTC,inf\n" + std::to_string(t0 + 4) + ",BTC,50000\n");
+  const auto path = h.write("ticks.csv", "ts_ms,coin,price,bid,ask\n" + std::to_string(t0) + ",BTC,,1e-320,43000\n");
   const auto r = h.replay(conditions, path);
-  INFO(r.out << r.err);
-  REQUIRE(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::Contains("Replay finished: 5 ticks (4 invalid)"));
-  CHECK(h.query("SELECT count(*) FROM trades") == "0");
-  CHECK(h.query("SELECT status FROM conditions WHERE id = 'seed'") == "CANCELLED");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("ticks.csv:2: bid: '1e-320' is not a real price"));
 }
 
 TEST_CASE("replay: a gzip file replays like the plain one, and a big file streams in bounded memory",

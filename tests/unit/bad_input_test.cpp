@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <zlib.h>
 #include <functional>
 #include <sstream>
 
@@ -217,7 +218,9 @@ TEST_CASE("conditions: values no market has are refused naming the field", "[uni
   CHECK_THAT(refused("valid_until", "-5"), Catch::Contains("valid_until: must be between 1970"));
   CHECK_THAT(refused("position_size_usd", "1e-310"), Catch::Contains("position_size_usd: must be at least 0.01"));
   CHECK_THAT(refused("position_size_usd", "0.001"), Catch::Contains("position_size_usd: must be at least 0.01"));
-  CHECK_THAT(refused("trigger_price", "1e300"), Catch::Contains("trigger_price: must be finite, > 0 and at most 1e12"));
+  for (const char* p : {"1e300", "1e-320", "1e-13", "1000000000001"})
+    CHECK_THAT(refused("trigger_price", p), Catch::Contains("trigger_price: must be a real price (finite, from 1e-12 to 1e12)"));
+  CHECK(refused("trigger_price", "1e-12") == "(accepted)");
   CHECK_THAT(refused("strategy_id", "\"\\u001b[2J\""), Catch::Contains("strategy_id: must not contain control"));
   CHECK_THAT(refused("reasoning", "\"a\\u0007b\""), Catch::Contains("reasoning: must not contain control"));
   CHECK(refused("reasoning", "\"two\\nlines\\tand a tab\"") == "(accepted)");
@@ -234,7 +237,7 @@ TEST_CASE("replay: a byte order mark keeps the first tick, negative times and en
   auto read_all = [&](const std::filesystem::path& path) {
     auto src = ReplaySource::open(path, coins);
     std::vector<ReplayTick> rows;
-    for (ReplayTick t; src.next(t);) rows.push_back(t);
+    for (ReplayTick t; src.next_row(t);) rows.push_back(t);
     return rows;
   };
   test::write_file(dir / "bom.csv",
@@ -249,9 +252,106 @@ TEST_CASE("replay: a byte order mark keeps the first tick, negative times and en
   test::write_file(dir / "long.csv", "1000,BTC,100\n" + std::string(10'000'000, '9') + "\n");
   CHECK_THAT(config_error([&] { (void)read_all(dir / "long.csv"); }),
              Catch::Contains("long.csv:2: the line is longer than 4096 bytes"));
+  // Comments and blank lines may come before the header; the header names
+  // exactly the columns; any other first line is a row and must be valid.
+  test::write_file(dir / "comment-first.csv", "# exported 2026-12-01\n\n  TS_MS , coin,price\n1000,BTC,100\n");
+  CHECK(read_all(dir / "comment-first.csv").size() == 1);
+  test::write_file(dir / "quote-header.csv", "#x\nts_ms,coin,price,bid,ask\n1000,BTC,,99,101\n");
+  CHECK(read_all(dir / "quote-header.csv").size() == 1);
+  test::write_file(dir / "bad-first.csv", "# a comment\n1000,BTC,1OO\n2000,BTC,101\n");
+  CHECK_THAT(config_error([&] { (void)read_all(dir / "bad-first.csv"); }),
+             Catch::Contains("bad-first.csv:2: price: '1OO' is not a real price"));
+  test::write_file(dir / "typo-header.csv", "ts,coin,price\n1000,BTC,100\n");
+  CHECK_THAT(config_error([&] { (void)read_all(dir / "typo-header.csv"); }),
+             Catch::Contains("typo-header.csv:1: ts_ms: 'ts' is not an integer of epoch milliseconds (nor is the "
+                             "line the header ts_ms,coin,price[,bid,ask])"));
+  test::write_file(dir / "late-header.csv", "1000,BTC,100\nts_ms,coin,price\n");
+  CHECK_THAT(config_error([&] { (void)read_all(dir / "late-header.csv"); }),
+             Catch::Contains("late-header.csv:2: ts_ms: 'ts_ms' is not an integer"));
   test::write_file(dir / "ctl.csv", "1000,BT\x1b[2JC,100\n");
   const std::string ctl = config_error([&] { (void)read_all(dir / "ctl.csv"); });
   CHECK_THAT(ctl, Catch::Contains("coin: 'BT\\u{1B}[2JC'"));
+}
+
+namespace {
+
+std::string gzip(const std::string& text) {
+  z_stream z{};
+  REQUIRE(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string out(deflateBound(&z, text.size()) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("replay: damaged gzip is an error naming the file, a bomb is refused while it inflates",
+          "[unit][input][replay]") {
+  TempDir dir("replay-gz");
+  const CoinTable coins({"BTC"});
+  auto read_all = [&](const std::filesystem::path& path) {
+    auto src = ReplaySource::open(path, coins);
+    std::size_t rows = 0;
+    for (ReplayTick t; src.next_row(t);) ++rows;
+    return rows;
+  };
+  std::string text = "ts_ms,coin,price\n";
+  for (int i = 0; i < 20'000; ++i) text += std::to_string(1000 + i) + ",BTC," + std::to_string(100 + i % 50) + "\n";
+  const std::string gz = gzip(text);
+  test::write_file(dir / "whole.csv.gz", gz);
+  CHECK(read_all(dir / "whole.csv.gz") == 20'000);
+  // Cut anywhere inside the compressed stream, including its 8-byte trailer:
+  // an error naming the file, never a shorter replay.
+  for (const std::size_t keep : {gz.size() / 3, gz.size() / 2, gz.size() - 9, gz.size() - 4, gz.size() - 1}) {
+    test::write_file(dir / "cut.csv.gz", gz.substr(0, keep));
+    CHECK_THAT(config_error([&] { (void)read_all(dir / "cut.csv.gz"); }),
+               Catch::Contains("cut.csv.gz:") && Catch::Contains("the gzip data is truncated"));
+  }
+  std::string flipped = gz;
+  flipped[gz.size() / 2] = static_cast<char>(flipped[gz.size() / 2] ^ 0x55);
+  test::write_file(dir / "flipped.csv.gz", flipped);
+  CHECK_THAT(config_error([&] { (void)read_all(dir / "flipped.csv.gz"); }), Catch::Contains("flipped.csv.gz:"));
+  test::write_file(dir / "plain.csv.gz", text);
+  CHECK_THAT(config_error([&] { (void)read_all(dir / "plain.csv.gz"); }),
+             Catch::Contains("plain.csv.gz:") && Catch::Contains("not gzip-compressed"));
+  // A bomb: 1 GiB of one endless line in about 1 MB. It is refused at the
+  // line limit, after inflating about a buffer, not the whole gigabyte.
+  {
+    z_stream z{};
+    REQUIRE(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    std::string chunk(1 << 20, '7'), out(1 << 16, '\0'), bomb;
+    for (int i = 0; i < 1024; ++i) {
+      z.next_in = reinterpret_cast<Bytef*>(chunk.data());
+      z.avail_in = static_cast<uInt>(chunk.size());
+      do {
+        z.next_out = reinterpret_cast<Bytef*>(out.data());
+        z.avail_out = static_cast<uInt>(out.size());
+        deflate(&z, i == 1023 ? Z_FINISH : Z_NO_FLUSH);
+        bomb.append(out.data(), out.size() - z.avail_out);
+      } while (z.avail_out == 0);
+    }
+    deflateEnd(&z);
+    test::write_file(dir / "bomb.csv.gz", bomb);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  CHECK_THAT(config_error([&] { (void)read_all(dir / "bomb.csv.gz"); }),
+             Catch::Contains("bomb.csv.gz:1: the line is longer than 4096 bytes"));
+  // Not a timing assertion on speed: inflating the whole gigabyte takes
+  // seconds; the refusal reads one buffer. Logged for the reader.
+  WARN("bomb refused after " << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
+                             << " s");
+  // A megabyte of blank lines hands control back without a row.
+  auto src = ReplaySource::from_text(std::string(3 << 20, '\n') + "1000,BTC,100\n", "blank.csv", coins);
+  ReplayTick t;
+  CHECK(src.next(t) == ReplaySource::Read::Later);
+  CHECK(src.next_row(t));
+  CHECK(t.ts_ms == 1000);
 }
 
 TEST_CASE("journal: a foreign database is refused untouched, a damaged journal is refused at start-up",

@@ -221,6 +221,35 @@ TEST_CASE("Bad frames, trades and quotes, are dropped whole and say why", "[feed
       {FeedProtocol::Binance,
        R"({"stream":"zzzusdt@bookTicker","data":{"u":1,"s":"ZZZUSDT","b":"1","B":"1","a":"2","A":"1"}})",
        BadFrame::UnknownSymbol},
+      // Extreme numbers: no real price (subnormal, beyond 1e12), a size that is no number.
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"s":"BTCUSDT","p":"1e-320","T":1}]})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"s":"BTCUSDT","p":"1e300","T":1}]})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Binance, R"({"e":"trade","s":"BTCUSDT","p":"0.0000000000001","T":1,"t":1})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit,
+       R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["1e-320","1"]],"a":[["100","1"]]}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit,
+       R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["99","-1"]],"a":[["100","1"]]}})",
+       BadFrame::BadPrice},
+      {FeedProtocol::Bybit, R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["99"]],"a":[]}})",
+       BadFrame::MissingField},
+      {FeedProtocol::Binance,
+       R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"1e13","B":"1","a":"2e13","A":"1"}})",
+       BadFrame::BadPrice},
+      // Times at the int64 edge or before 1970: no time difference may overflow on them.
+      {FeedProtocol::Bybit,
+       R"({"topic":"publicTrade.BTCUSDT","data":[{"s":"BTCUSDT","p":"1","T":-9223372036854775808}]})",
+       BadFrame::BadTime},
+      {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"s":"BTCUSDT","p":"1","T":-1}]})",
+       BadFrame::BadTime},
+      {FeedProtocol::Binance, R"({"e":"trade","s":"BTCUSDT","p":"1","T":9223372036854775807,"t":1})",
+       BadFrame::BadTime},
+      {FeedProtocol::Bybit,
+       R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["1","1"]],"a":[]},"cts":-9223372036854775808})",
+       BadFrame::BadTime},
   };
   for (const auto& c : cases) {
     INFO(c.frame);
@@ -239,8 +268,9 @@ TEST_CASE("Quotes: Bybit orderbook.1 and Binance bookTicker from PROTOCOLS.md be
   REQUIRE(r.kind == FrameKind::Quote);
   FeedQuote q = rig.bybit.quote();
   CHECK(q.coin == btc);
-  CHECK((q.has_bid && q.bid == 16493.50));
-  CHECK((q.has_ask && q.ask == 16611.00));
+  CHECK((q.bid_change == SideChange::Set && q.bid == 16493.50));
+  CHECK((q.ask_change == SideChange::Set && q.ask == 16611.00));
+  CHECK_FALSE(q.delta);
   CHECK(q.update_id == 18521288);
   CHECK(q.ts_ms == 1672304484976);   // cts: the matching engine's time
   CHECK(rig.bybit.ticks().empty());  // a quote is no trade
@@ -250,7 +280,7 @@ TEST_CASE("Quotes: Bybit orderbook.1 and Binance bookTicker from PROTOCOLS.md be
       R"({"topic":"orderbook.1.ETHUSDT","ts":7,"type":"snapshot","data":{"s":"ETHUSDT","b":[["2000.5","1"]],"a":[],"u":1,"seq":2}})");
   REQUIRE(r.kind == FrameKind::Quote);
   q = rig.bybit.quote();
-  CHECK((q.coin == eth && q.has_bid && q.bid == 2000.5 && !q.has_ask));
+  CHECK((q.coin == eth && q.bid_change == SideChange::Set && q.bid == 2000.5 && q.ask_change == SideChange::Clear));
   CHECK(q.ts_ms == 7);  // no cts: ts
 
   // Binance combined stream (routed by its name: spot bookTicker has no "e") and the raw form.
@@ -258,7 +288,8 @@ TEST_CASE("Quotes: Bybit orderbook.1 and Binance bookTicker from PROTOCOLS.md be
       R"({"stream":"bnbusdt@bookTicker","data":{"u":400900217,"s":"BNBUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}})");
   REQUIRE(r.kind == FrameKind::Quote);
   q = rig.binance.quote();
-  CHECK((q.coin == bnb && q.bid == 25.3519 && q.ask == 25.3652 && q.has_bid && q.has_ask));
+  CHECK((q.coin == bnb && q.bid == 25.3519 && q.ask == 25.3652 && q.bid_change == SideChange::Set &&
+         q.ask_change == SideChange::Set));
   CHECK(q.update_id == 400900217);
   CHECK(q.ts_ms == 0);  // none given: tradingd stamps its arrival
   r = rig.binance.parse(R"({"u":5,"s":"PEPEUSDT","b":"0.00001230","B":"1","a":"0.00001240","A":"2"})");
@@ -269,6 +300,79 @@ TEST_CASE("Quotes: Bybit orderbook.1 and Binance bookTicker from PROTOCOLS.md be
   CHECK(rig.binance
             .parse(R"({"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"10","B":"1","a":"10","A":"1"}})")
             .kind == FrameKind::Quote);
+}
+
+TEST_CASE("Bybit: many trades of one seq, as real frames carry them, keep their own trade ids", "[feed][input]") {
+  ParserRig rig;
+  // Every fill of one taker order shares the seq (PROTOCOLS.md); "i" tells them apart.
+  std::string frame = R"({"topic":"publicTrade.BTCUSDT","ts":1761583474344,"type":"snapshot","data":[)";
+  for (int k = 0; k < 46; ++k)
+    frame += (k ? "," : "") + std::string(R"({"i":"22900000009237503)") + std::to_string(10 + k) +
+             R"(","T":1761583474343,"p":"115440.7","v":"0.00903","S":"Buy","seq":89200463112,"s":"BTCUSDT","BT":false,"RPI":false})";
+  frame += "]}";
+  REQUIRE(rig.bybit.parse(frame).kind == FrameKind::Trades);
+  REQUIRE(rig.bybit.ticks().size() == 46);
+  for (int k = 0; k < 46; ++k) {
+    CHECK(rig.bybit.ticks()[static_cast<std::size_t>(k)].seq == 89200463112);
+    CHECK(rig.bybit.ticks()[static_cast<std::size_t>(k)].trade_id == 2290000000923750310ULL + static_cast<unsigned>(k));
+  }
+  // Derivatives-style UUID ids are hashed: distinct, and apart from numeric ids.
+  REQUIRE(rig.bybit.parse(R"({"topic":"publicTrade.BTCUSDT","data":[)"
+                          R"({"i":"20f43950-d8dd-5b31-9112-a178eb6023af","T":1,"p":"1","s":"BTCUSDT","seq":5},)"
+                          R"({"i":"20f43950-d8dd-5b31-9112-a178eb6023b0","T":1,"p":"1","s":"BTCUSDT","seq":5}]})")
+              .kind == FrameKind::Trades);
+  CHECK(rig.bybit.ticks()[0].trade_id != rig.bybit.ticks()[1].trade_id);
+  CHECK(rig.bybit.ticks()[0].trade_id >= (1ULL << 63));
+  // Without "i", a trade's place among the frame's trades of its seq.
+  REQUIRE(rig.bybit.parse(R"({"topic":"publicTrade.BTCUSDT","data":[{"T":1,"p":"1","s":"BTCUSDT","seq":5},)"
+                          R"({"T":1,"p":"1","s":"BTCUSDT","seq":5},{"T":1,"p":"1","s":"BTCUSDT","seq":6}]})")
+              .kind == FrameKind::Trades);
+  CHECK((rig.bybit.ticks()[0].trade_id == 0 && rig.bybit.ticks()[1].trade_id == 1 &&
+         rig.bybit.ticks()[2].trade_id == 0));
+  // Binance: the trade id is the sequence.
+  REQUIRE(rig.binance.parse(R"({"e":"trade","s":"BTCUSDT","p":"1","T":1,"t":12345})").kind == FrameKind::Trades);
+  CHECK((rig.binance.ticks()[0].seq == 12345 && rig.binance.ticks()[0].trade_id == 12345));
+}
+
+TEST_CASE("Bybit: level-1 deltas change only the levels they name, size 0 removes, [] keeps", "[feed][quotes]") {
+  ParserRig rig;
+  Quote book;
+  const auto apply = [&](const std::string& data, const char* type) {
+    const auto r = rig.bybit.parse(std::string(R"({"topic":"orderbook.1.BTCUSDT","ts":1672304484978,"type":")") +
+                                   type + R"(","data":{"s":"BTCUSDT",)" + data + R"(,"u":18521288,"seq":7961638724},)" +
+                                   R"("cts":1672304484976})");
+    REQUIRE(r.kind == FrameKind::Quote);
+    book = rig.bybit.quote().applied_to(book);
+    return rig.bybit.quote();
+  };
+  auto q = apply(R"("b":[["16493.50","0.006"]],"a":[["16611.00","0.029"]])", "snapshot");
+  CHECK_FALSE(q.delta);
+  CHECK((book.has_bid && book.bid == 16493.50 && book.has_ask && book.ask == 16611.00));
+  // The bid moves: the old level removed, the new one given; the ask unchanged ([]).
+  q = apply(R"("b":[["16493.50","0"],["16494.00","0.5"]],"a":[])", "delta");
+  CHECK(q.delta);
+  CHECK((q.bid_change == SideChange::Set && q.ask_change == SideChange::Keep));
+  CHECK((book.has_bid && book.bid == 16494.00 && book.has_ask && book.ask == 16611.00));
+  // The ask's level removed and none given: the side is empty, not the removed price.
+  q = apply(R"("b":[],"a":[["16611.00","0"]])", "delta");
+  CHECK((q.ask_change == SideChange::Remove && q.ask == 16611.00));
+  CHECK((book.has_bid && book.bid == 16494.00 && !book.has_ask));
+  // A removal of a level the book does not hold changes nothing.
+  apply(R"("b":[["16000","0"]],"a":[])", "delta");
+  CHECK((book.has_bid && book.bid == 16494.00));
+  // A size change of the best level keeps its price; the ask comes back.
+  apply(R"("b":[["16494.00","1.2"]],"a":[["16600.5","0.1"]])", "delta");
+  CHECK((book.bid == 16494.00 && book.has_ask && book.ask == 16600.5));
+  // A snapshot replaces the book: its empty side is empty.
+  q = apply(R"("b":[["16490","1"]],"a":[])", "snapshot");
+  CHECK(q.ask_change == SideChange::Clear);
+  CHECK((book.bid == 16490 && !book.has_ask));
+  // A delta that would cross the book parses (its own sides are fine); the
+  // feed judges the book it makes (MarketFeed drops it as crossed_quote).
+  apply(R"("b":[],"a":[["16600","1"]])", "delta");
+  CHECK_FALSE(book.crossed());
+  apply(R"("b":[["16700","1"]],"a":[])", "delta");
+  CHECK(book.crossed());
 }
 
 TEST_CASE("A frame with one bad trade among good ones delivers none of them", "[feed]") {

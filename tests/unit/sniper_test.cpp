@@ -272,7 +272,11 @@ TEST_CASE("invalid prices are dropped and counted, and change nothing", "[unit][
                         -std::numeric_limits<double>::infinity(),
                         0.0,
                         -1.0,
-                        -42001.0};
+                        -42001.0,
+                        1e-320,  // subnormal: qty = size / p would be infinite
+                        1e-13,
+                        1.000001e12,
+                        std::numeric_limits<double>::max()};
   SniperRig rig;
   rig.arm(rig.condition("c", "BTC", Direction::Long, TriggerType::Below, 100));
   rig.arm(rig.condition("d", "ETH", Direction::Short, TriggerType::Above, 1));
@@ -281,14 +285,18 @@ TEST_CASE("invalid prices are dropped and counted, and change nothing", "[unit][
     rig.tick("BTC", p);
     rig.tick("ETH", p);
   }
-  CHECK(rig.sniper.counters().invalid_ticks == 12);
-  CHECK(rig.sniper.counters().ticks == 12);
+  CHECK(rig.sniper.counters().invalid_ticks == 20);
+  CHECK(rig.sniper.counters().ticks == 20);
   CHECK(rig.sink.records.size() == records_before);
   CHECK(rig.sniper.active_condition_count() == 2);
   CHECK_FALSE(rig.sniper.last_price(0).has_value());
   // an unknown coin id is invalid too
   rig.sniper.on_price_tick(static_cast<CoinId>(99), 10.0, SniperRig::t0);
-  CHECK(rig.sniper.counters().invalid_ticks == 13);
+  CHECK(rig.sniper.counters().invalid_ticks == 21);
+  // The rule's bounds themselves are real prices.
+  rig.tick("BTC", 1e12);
+  rig.tick("BTC", 1e-12);
+  CHECK(rig.sniper.counters().invalid_ticks == 21);
 }
 
 TEST_CASE("while trading is paused nothing fires and nothing exits", "[unit][sniper]") {

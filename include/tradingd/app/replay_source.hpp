@@ -2,7 +2,9 @@
 // ReplaySource: a recorded price path from CSV, read row by row as it is
 // replayed: memory stays at one buffer whatever the file's size, and the first
 // row trades before the file has been read whole. Rows are
-// `ts_ms,coin,price[,bid,ask]` (DESIGN §1, header optional): a row with a
+// `ts_ms,coin,price[,bid,ask]` (DESIGN §1): blank lines and `#` comments
+// anywhere; the first other line may be the header naming exactly those
+// columns, and any other first line must be a valid row. A row with a
 // price is a trade, and its bid/ask, when given, update the coin's quote
 // first; a row with an empty price and a bid and/or ask is a quote update only.
 // Timestamps must not go backwards: tick time is the clock during a replay.
@@ -51,16 +53,28 @@ class ReplaySource {
   ReplaySource& operator=(const ReplaySource&) = delete;
   ~ReplaySource();
 
-  // The next row into `out`; false at the end of the input. Throws
-  // ConfigError for a bad row (and for a read error), naming file and line.
-  bool next(ReplayTick& out);
+  // Row: the next row is in `out`. Later: only blank or comment lines were
+  // read so far (a megabyte of them): ask again, after letting signals and
+  // timers in. End: the input is exhausted. Throws ConfigError for a bad row,
+  // a line over max_line_bytes (as soon as it passes the limit), a damaged or
+  // truncated gzip stream, or a read error, naming file and line.
+  enum class Read { Row, Later, End };
+  Read next(ReplayTick& out);
+  // next() until a row or the end: true with a row in `out`.
+  bool next_row(ReplayTick& out) {
+    Read r;
+    while ((r = next(out)) == Read::Later) {
+    }
+    return r == Read::Row;
+  }
 
   [[nodiscard]] const std::string& name() const { return name_; }
   [[nodiscard]] std::size_t line() const { return line_no_; }
 
  private:
   ReplaySource(std::string name, const CoinTable& coins);
-  bool next_line(std::string_view& line, bool& too_long);
+  static constexpr std::size_t skip_budget_bytes = 1 << 20;
+  bool next_line(std::string_view& line);
   void fill();  // more bytes behind end_; sets eof_ at the end of input
   [[noreturn]] void fail(const std::string& message) const;
   void close();
@@ -76,6 +90,8 @@ class ReplaySource {
   std::size_t line_no_ = 0;
   std::int64_t last_ts_ = INT64_MIN;
   bool any_row_ = false;
+  bool any_line_ = false;                // a line other than blank or comment was read (the header's place)
+  bool gz_must_be_compressed_ = false;  // the name ends in .gz: plain text there is a damaged file
   // The last coin seen and its id: rows of one coin come in runs.
   std::string last_coin_;
   CoinId last_coin_id_ = 0;

@@ -130,6 +130,7 @@ class TradingSystem final : private FeedListener, public ControlTarget {
     std::int64_t last_ts = 0;
     std::int64_t last_sweep_second = INT64_MIN;
     std::chrono::steady_clock::time_point started;
+    bool has_pending = true;  // false: the next row is still to be read
   };
   std::optional<Replay> replay_;
   std::optional<std::string> replay_error_;

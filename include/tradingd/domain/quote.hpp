@@ -4,8 +4,9 @@
 // is empty); fills on that side then fall back to the trade price. Plain data:
 // a quote travels the hot path by value.
 
-#include <cmath>
 #include <cstdint>
+
+#include "tradingd/domain/price_rule.hpp"
 
 namespace tradingd {
 
@@ -16,10 +17,10 @@ struct Quote {
   bool has_ask = false;
   std::int64_t ts_ms = 0;  // when it arrived, by the clock fills are judged by (tick time in a replay)
 
-  // DESIGN §4.4: a side that is given must be finite and > 0, and bid <= ask
-  // when both are; anything else is dropped and counted.
+  // DESIGN §4.4: a side that is given must be a real price (PriceRule), and
+  // bid <= ask when both are; anything else is dropped and counted.
   [[nodiscard]] bool valid() const {
-    const auto side_ok = [](bool has, double v) { return !has || (std::isfinite(v) && v > 0.0); };
+    const auto side_ok = [](bool has, double v) { return !has || PriceRule::real(v); };
     return side_ok(has_bid, bid) && side_ok(has_ask, ask) && !(has_bid && has_ask && bid > ask);
   }
   [[nodiscard]] bool crossed() const { return has_bid && has_ask && bid > ask; }

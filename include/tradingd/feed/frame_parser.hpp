@@ -10,7 +10,8 @@
 // non-numeric or non-positive price, unknown symbol) the whole frame is
 // dropped and reported with the first reason, so a half-read frame never
 // trades. Quote frames likewise: a side that is not a positive number, or a
-// bid above the ask, drops the frame. Owned by one connection on the io thread.
+// bid above the ask, drops the frame; a time that is no epoch millisecond
+// from 1970 to 9999 drops it too (bad_time). Owned by one connection on the io thread.
 
 #include <cstdint>
 #include <memory>
@@ -19,6 +20,7 @@
 #include <string_view>
 
 #include "tradingd/domain/coin_table.hpp"
+#include "tradingd/domain/quote.hpp"
 
 namespace tradingd {
 
@@ -28,30 +30,76 @@ enum class FeedProtocol { Bybit, Binance };
 [[nodiscard]] std::string_view to_string(FeedProtocol p);
 
 // CrossedQuote: a best bid above the best ask (DESIGN §4.4), dropped like any bad frame.
-enum class BadFrame : std::uint8_t { InvalidJson, MissingField, BadPrice, UnknownSymbol, CrossedQuote };
-inline constexpr std::size_t bad_frame_reasons = 5;
+// BadTime: an exchange time outside 1970..9999 in epoch ms (no arithmetic on it can overflow).
+enum class BadFrame : std::uint8_t { InvalidJson, MissingField, BadPrice, UnknownSymbol, CrossedQuote, BadTime };
+inline constexpr std::size_t bad_frame_reasons = 6;
 [[nodiscard]] std::string_view to_string(BadFrame reason);
 
 struct FeedTick {
   CoinId coin = 0;
   double price = 0.0;
   std::int64_t ts_ms = 0;
-  // The exchange's per-symbol trade sequence (Bybit "seq", Binance trade id
-  // "t" / aggregate id "a"); 0 when absent. Lets two overlapping connections
-  // deliver each trade once.
+  // The exchange's per-symbol sequence (Bybit "seq", Binance trade id "t" /
+  // aggregate id "a"); 0 when absent. Not unique per trade on Bybit: every
+  // fill of one taker order carries the same seq (PROTOCOLS.md).
   std::int64_t seq = 0;
+  // The trade's own id: Bybit "i" (its value when it is a decimal number of
+  // at most 19 digits, else a 64-bit hash of its text; without an "i", the
+  // trade's place among the frame's trades of its seq), Binance "t" / "a".
+  // With seq it lets two overlapping connections deliver each trade once.
+  std::uint64_t trade_id = 0;
 };
 
-// A best bid/ask update (Bybit orderbook.1, Binance bookTicker). A side can be
-// missing (Bybit's empty level); a side given is finite and > 0, and bid <= ask.
+// How one quote message changes one side of the coin's level-1 book
+// (PROTOCOLS.md, the order-book rule): a snapshot sets each side (an empty
+// one is cleared); a delta changes only the levels it names.
+enum class SideChange : std::uint8_t {
+  Set,     // the side's best level is now at `price`
+  Clear,   // the side is empty (a snapshot's empty array)
+  Remove,  // a delta removed the level at `price` (size "0"): the side empties if that was its level
+  Keep,    // a delta's empty array: the side did not change
+};
+
+// A best bid/ask update (Bybit orderbook.1 snapshot or delta, Binance
+// bookTicker). A Set or Remove price is a real price (PriceRule); when both
+// sides are Set, bid <= ask. Whether the book it makes is crossed is known
+// only once it is applied to the book before it (MarketFeed).
 struct FeedQuote {
   CoinId coin = 0;
+  SideChange bid_change = SideChange::Clear;
+  SideChange ask_change = SideChange::Clear;
   double bid = 0.0;
   double ask = 0.0;
-  bool has_bid = false;
-  bool has_ask = false;
+  bool delta = false;          // Bybit "type":"delta"
   std::int64_t update_id = 0;  // the order book update id "u"; 0 when absent
   std::int64_t ts_ms = 0;      // Bybit: the matching engine's time (cts, else ts); Binance sends none: 0
+
+  // The book after this message, given the coin's book before it.
+  [[nodiscard]] Quote applied_to(Quote book) const {
+    const auto side = [](SideChange change, double price, bool& has, double& value) {
+      switch (change) {
+        case SideChange::Set:
+          has = true;
+          value = price;
+          break;
+        case SideChange::Clear:
+          has = false;
+          value = 0.0;
+          break;
+        case SideChange::Remove:
+          if (has && value == price) {
+            has = false;
+            value = 0.0;
+          }
+          break;
+        case SideChange::Keep:
+          break;
+      }
+    };
+    side(bid_change, bid, book.has_bid, book.bid);
+    side(ask_change, ask, book.has_ask, book.ask);
+    return book;
+  }
 };
 
 enum class FrameKind {

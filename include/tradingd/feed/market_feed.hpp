@@ -23,8 +23,13 @@
 //  * rotation, make-before-break: before rotate_after_ms of connection age, or
 //    on Binance's serverShutdown, a second connection opens; once it is live it
 //    takes over and the old one closes a second later. Trades seen on both are
-//    delivered once (by the exchange's per-symbol sequence); a quote older than
+//    delivered once (TradeDedup: by sequence and trade id); a quote older than
 //    one already taken (by its order book update id) is dropped.
+//  * exchange times: a trade or quote stamped more than max_tick_age_ms ahead
+//    of the wall clock is dropped and counted (future_ticks / future_quotes),
+//    like one that old; a time outside 1970..9999 is a bad frame (bad_time).
+//  * the level-1 book per coin: Bybit snapshots replace it, deltas change the
+//    levels they name (PROTOCOLS.md); a book left crossed is a bad frame.
 //
 // Bad frames are dropped, counted by reason and warned about at most once a
 // second; the connection stays up. All members: io thread only.
@@ -43,6 +48,7 @@
 #include "tradingd/feed/frame_parser.hpp"
 #include "tradingd/feed/reconnect_policy.hpp"
 #include "tradingd/feed/symbol_table.hpp"
+#include "tradingd/feed/trade_dedup.hpp"
 
 namespace tradingd {
 
@@ -53,6 +59,7 @@ struct FeedCounters {
   std::uint64_t frames = 0;
   std::uint64_t ticks = 0;                             // delivered to the listener
   std::uint64_t old_ticks = 0;                         // older than max_tick_age_ms: not delivered
+  std::uint64_t future_ticks = 0;                      // stamped more than max_tick_age_ms ahead: not delivered
   std::uint64_t duplicate_ticks = 0;                   // seen on both connections during a rotation
   std::uint64_t connects = 0;                          // connection attempts (rotations included)
   std::uint64_t disconnects = 0;                       // connections lost or attempts failed
@@ -60,6 +67,7 @@ struct FeedCounters {
   std::array<std::uint64_t, bad_frame_reasons> bad{};  // by BadFrame
   std::uint64_t quotes = 0;                            // best bid/ask updates delivered to the listener
   std::uint64_t old_quotes = 0;                        // Bybit quotes older than max_tick_age_ms: not delivered
+  std::uint64_t future_quotes = 0;                     // Bybit quotes stamped more than max_tick_age_ms ahead
   std::uint64_t duplicate_quotes = 0;                  // older than one already taken, during a rotation
 
   // Tick to decision: from a trade frame's arrival to the Sniper having acted
@@ -121,7 +129,7 @@ class MarketFeed {
   void arm_watchdog();
   void check_link(Link& link, Steady::time_point now);
   void deliver(Link& link);
-  void deliver_quote();
+  void deliver_quote(std::string_view text);
   void on_subscribe_reply(Link& link, const FrameResult& r);
   void report_bad_frame(BadFrame reason, std::string_view text);
 
@@ -155,8 +163,8 @@ class MarketFeed {
   // Per coin, indexed by CoinId.
   std::vector<Steady::time_point> coin_last_tick_;
   std::vector<std::uint8_t> coin_reported_stale_;
-  std::vector<std::int64_t> coin_last_seq_;
-  std::vector<Quote> coin_quote_;                // ts_ms 0: none yet
+  TradeDedup dedup_;
+  std::vector<Quote> coin_quote_;                // the level-1 book; ts_ms 0: none yet
   std::vector<std::int64_t> coin_last_quote_u_;  // order book update id of the last quote taken
 
   FeedCounters counters_;

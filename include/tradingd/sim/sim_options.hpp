@@ -24,6 +24,8 @@ struct SimOptions {
   std::uint64_t walk_ticks = 0;  // 0: endless
   double rate = 10.0;            // messages a second; 0: as fast as clients read
   int trades_per_frame = 1;      // Bybit: consecutive trades of one symbol per frame
+  int trades_per_seq = 1;        // Bybit: consecutive trades sharing one "seq" (the fills of one taker order)
+  bool bybit_deltas = false;     // Bybit orderbook.1: a snapshot per subscription, then deltas
   bool loop = false;             // start the CSV again when it ends
 
   // Faults, per connection, counted in data messages sent.
