@@ -173,6 +173,9 @@ ApiResponse ApiRouter::health() {
   }
   const JournalStats js = system_.journal().stats();
   if (!js.healthy) reasons.push_back(fmt::format("journal writes failing ({} errors)", js.write_errors));
+  if (js.refused_writes > 0)
+    reasons.push_back(fmt::format("journal refused {} records (see the log's 'journal: refused' lines)",
+                                  js.refused_writes));
   if (system_.sniper().entries_halted()) reasons.push_back("halted by the operator");
   const bool healthy = reasons.empty();
   return reply(healthy ? 200 : 503, json{{"healthy", healthy}, {"reasons", reasons}});
@@ -249,6 +252,7 @@ ApiResponse ApiRouter::status() {
                       {"queue_depth", js.queue_depth},
                       {"committed", js.committed},
                       {"write_errors", js.write_errors},
+                      {"refused_writes", js.refused_writes},
                       {"last_event_seq", system_.journal().last_event_seq()}}},
                     {"events", events_ ? json{{"subscribers", events_->subscribers()},
                                               {"last_seq", events_->last_seq()},
@@ -554,6 +558,9 @@ ApiResponse ApiRouter::metrics() {
   m.sample("tradingd_journal_committed_total", static_cast<double>(js.committed));
   m.family("tradingd_journal_write_errors_total", "counter", "Failed journal batch attempts (each retried).");
   m.sample("tradingd_journal_write_errors_total", static_cast<double>(js.write_errors));
+  m.family("tradingd_journal_refused_writes_total", "counter",
+           "Records refused whole (a non-finite value, a constraint); each is an error in the log.");
+  m.sample("tradingd_journal_refused_writes_total", static_cast<double>(js.refused_writes));
   m.family("tradingd_journal_last_commit_seconds", "gauge", "Duration of the last journal transaction.");
   m.sample("tradingd_journal_last_commit_seconds", js.last_commit_seconds);
   m.family("tradingd_journal_healthy", "gauge", "1 while journal writes succeed.");

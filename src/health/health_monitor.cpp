@@ -95,6 +95,11 @@ void HealthMonitor::run_once() {
   else if (!journal_was_healthy_)
     spdlog::info("Journal: healthy again");
   journal_was_healthy_ = js.healthy;
+  if (js.refused_writes > last_refused_) {
+    spdlog::error("Journal: refused {} records in all (a value SQLite cannot keep or a constraint); /health fails",
+                  js.refused_writes);
+    last_refused_ = js.refused_writes;
+  }
   spdlog::debug("Ticks: {} | Invalid: {} | Paused: {} | Journal queue: {} | Overflowed: {} | Committed: {}", c.ticks,
                 c.invalid_ticks, c.paused_ticks, js.queue_depth, js.overflowed, js.committed);
 }

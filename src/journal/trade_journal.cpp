@@ -8,13 +8,58 @@
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <cmath>
 #include <optional>
+#include <stdexcept>
+#include <type_traits>
 
 #include "tradingd/config/input_file.hpp"
 #include "tradingd/domain/time_format.hpp"
 #include "tradingd/journal/journal_schema.hpp"
 
 namespace tradingd {
+
+namespace {
+
+// A record the journal must not take as it is: a value SQLite cannot keep
+// faithfully (NaN, an infinity), or a row a constraint refuses. Unlike a
+// busy or full disk, retrying cannot help.
+struct RefusedWrite : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+bool is_refusal(const std::exception& e) {
+  if (dynamic_cast<const RefusedWrite*>(&e)) return true;
+  const auto* sql = dynamic_cast<const SQLite::Exception*>(&e);
+  if (!sql) return false;
+  const int code = sql->getErrorCode() & 0xff;
+  return code == SQLITE_CONSTRAINT || code == SQLITE_MISMATCH || code == SQLITE_TOOBIG || code == SQLITE_RANGE;
+}
+
+// What a refused record was, for the error line.
+std::string describe(const JournalRecord& r) {
+  return std::visit(
+      [](const auto& rec) -> std::string {
+        using T = std::decay_t<decltype(rec)>;
+        if constexpr (std::is_same_v<T, ConditionArmed>)
+          return "arming of condition " + rec.condition.id;
+        else if constexpr (std::is_same_v<T, ConditionFinished>)
+          return "end of condition " + std::string(rec.id.view());
+        else if constexpr (std::is_same_v<T, PositionOpened>)
+          return "opening of " + std::string(rec.position.id.view());
+        else if constexpr (std::is_same_v<T, PositionClosed>)
+          return "close of " + std::string(rec.trade_id.view());
+        else if constexpr (std::is_same_v<T, BestPriceUpdate>)
+          return "best price of " + std::string(rec.trade_id.view());
+        else if constexpr (std::is_same_v<T, BalanceSet>)
+          return "balance set";
+        else
+          return "audit event " + std::string(rec.kind.view());
+      },
+      r);
+}
+
+}  // namespace
 
 // Writer-thread state: the prepared statements and how each record becomes
 // rows. Lives on the writer thread's stack; nothing here is shared.
@@ -23,7 +68,7 @@ class TradeJournal::Writer {
   explicit Writer(SQLite::Database& db)
       : db_(db),
         insert_condition_(db,
-                          "INSERT OR IGNORE INTO conditions (id, coin, direction, trigger_type, trigger_price, "
+                          "INSERT INTO conditions (id, coin, direction, trigger_type, trigger_price, "
                           "stop_loss_pct, take_profit_pct, position_size_usd, strategy_id, reasoning, "
                           "valid_until_ms, created_at_ms, status, status_reason, updated_ms, trailing_stop_pct, "
                           "trailing_activation_pct, max_hold_ms, oco_group) "
@@ -32,7 +77,7 @@ class TradeJournal::Writer {
                           "UPDATE conditions SET status = ?, status_reason = ?, updated_ms = ? "
                           "WHERE id = ? AND status = 'ACTIVE'"),
         insert_trade_(db,
-                      "INSERT OR IGNORE INTO trades (id, condition_id, coin, direction, size_usd, qty, "
+                      "INSERT INTO trades (id, condition_id, coin, direction, size_usd, qty, "
                       "entry_price, entry_ms, stop_loss_price, take_profit_price, fees_usd, status, "
                       "strategy_id, entry_mark, entry_fill, trailing_stop_pct, trailing_activation_pct, "
                       "max_hold_ms, best_price) VALUES (?,?,?,?,?,?,?,?,?,?,?,'OPEN',?,?,?,?,?,?,?)"),
@@ -41,7 +86,7 @@ class TradeJournal::Writer {
                      "pnl_usd = ?, status = 'CLOSED', exit_mark = ?, exit_fill = ?, best_price = ? "
                      "WHERE id = ? AND status = 'OPEN'"),
         update_best_(db, "UPDATE trades SET best_price = ? WHERE id = ? AND status = 'OPEN'"),
-        insert_balance_(db, "INSERT OR IGNORE INTO balance (ts_ms, balance, reason, trade_id) VALUES (?,?,?,?)"),
+        insert_balance_(db, "INSERT INTO balance (ts_ms, balance, reason, trade_id) VALUES (?,?,?,?)"),
         insert_event_(db, "INSERT INTO events (ts_ms, kind, ref_id, detail) VALUES (?,?,?,?)") {}
 
   // With `events`, every event row written from now on is also appended there
@@ -94,12 +139,22 @@ class TradeJournal::Writer {
   static void bind_text(SQLite::Statement& s, int i, std::string_view v) {
     s.bind(i, std::string(v));  // copies: the statement outlives the record
   }
+  // A REAL column's value. SQLite stores NaN as NULL and would keep an
+  // infinity: either makes the journal inconsistent, so a record carrying
+  // one is refused whole (RefusedWrite), never written in part.
+  static void bind_real(SQLite::Statement& s, int i, double v) {
+    if (!std::isfinite(v))
+      throw RefusedWrite(fmt::format("column {} of `{}` would be {}", i, s.getQuery().substr(0, 40), v));
+    s.bind(i, v);
+  }
   template <class T>
   static void bind_optional(SQLite::Statement& s, int i, const std::optional<T>& v) {
-    if (v)
-      s.bind(i, *v);
-    else
+    if (!v)
       s.bind(i);  // NULL: DESIGN §5, "NULL when absent"
+    else if constexpr (std::is_floating_point_v<T>)
+      bind_real(s, i, *v);
+    else
+      s.bind(i, *v);
   }
   static void run(SQLite::Statement& s) {
     try {
@@ -135,10 +190,10 @@ class TradeJournal::Writer {
     s.bind(2, c.coin);
     bind_text(s, 3, to_string(c.direction));
     bind_text(s, 4, to_string(c.trigger_type));
-    s.bind(5, c.trigger_price);
-    s.bind(6, c.stop_loss_pct);
-    s.bind(7, c.take_profit_pct);
-    s.bind(8, c.position_size_usd);
+    bind_real(s, 5, c.trigger_price);
+    bind_real(s, 6, c.stop_loss_pct);
+    bind_real(s, 7, c.take_profit_pct);
+    bind_real(s, 8, c.position_size_usd);
     s.bind(9, c.strategy_id);
     s.bind(10, c.reasoning);
     s.bind(11, static_cast<std::int64_t>(c.valid_until_ms));
@@ -190,20 +245,20 @@ class TradeJournal::Writer {
     bind_text(s, 2, p.condition_id.view());
     bind_text(s, 3, r.coin.view());
     bind_text(s, 4, to_string(p.direction));
-    s.bind(5, p.size_usd);
-    s.bind(6, p.qty);
-    s.bind(7, p.entry_price);
+    bind_real(s, 5, p.size_usd);
+    bind_real(s, 6, p.qty);
+    bind_real(s, 7, p.entry_price);
     s.bind(8, static_cast<std::int64_t>(p.entry_ms));
     bind_optional(s, 9, p.stop_loss_price);
     bind_optional(s, 10, p.take_profit_price);
-    s.bind(11, p.entry_fee_usd);
+    bind_real(s, 11, p.entry_fee_usd);
     bind_text(s, 12, p.strategy_id.view());
-    s.bind(13, p.entry_mark);
+    bind_real(s, 13, p.entry_mark);
     bind_text(s, 14, to_string(p.entry_fill));
     bind_optional(s, 15, p.trailing_stop_pct > 0 ? std::optional<double>(p.trailing_stop_pct) : std::nullopt);
     bind_optional(s, 16, p.trailing_stop_pct > 0 ? std::optional<double>(p.trailing_activation_pct) : std::nullopt);
     bind_optional(s, 17, p.max_hold_ms > 0 ? std::optional<std::int64_t>(p.max_hold_ms) : std::nullopt);
-    s.bind(18, p.best_price);
+    bind_real(s, 18, p.best_price);
     run(s);
     event(r.ts_ms, "POSITION_OPENED", p.id.view(),
           nlohmann::json{{"condition_id", p.condition_id.view()},
@@ -219,20 +274,20 @@ class TradeJournal::Writer {
 
   void write(const PositionClosed& r) {
     auto& s = close_trade_;
-    s.bind(1, r.exit_price);
+    bind_real(s, 1, r.exit_price);
     s.bind(2, static_cast<std::int64_t>(r.exit_ms));
     bind_text(s, 3, to_string(r.reason));
-    s.bind(4, r.fees_usd);
-    s.bind(5, r.pnl_usd);
-    s.bind(6, r.exit_mark);
+    bind_real(s, 4, r.fees_usd);
+    bind_real(s, 5, r.pnl_usd);
+    bind_real(s, 6, r.exit_mark);
     bind_text(s, 7, to_string(r.exit_fill));
-    s.bind(8, r.best_price);
+    bind_real(s, 8, r.best_price);
     bind_text(s, 9, r.trade_id.view());
     run(s);
 
     auto& b = insert_balance_;
     b.bind(1, static_cast<std::int64_t>(r.exit_ms));
-    b.bind(2, r.balance_after);
+    bind_real(b, 2, r.balance_after);
     b.bind(3, "TRADE_CLOSED");
     bind_text(b, 4, r.trade_id.view());
     run(b);
@@ -250,7 +305,7 @@ class TradeJournal::Writer {
 
   void write(const BestPriceUpdate& r) {
     auto& s = update_best_;
-    s.bind(1, r.best_price);
+    bind_real(s, 1, r.best_price);
     bind_text(s, 2, r.trade_id.view());
     run(s);
   }
@@ -258,7 +313,7 @@ class TradeJournal::Writer {
   void write(const BalanceSet& r) {
     auto& b = insert_balance_;
     b.bind(1, static_cast<std::int64_t>(r.ts_ms));
-    b.bind(2, r.balance);
+    bind_real(b, 2, r.balance);
     bind_text(b, 3, r.reason.view());
     b.bind(4);  // NULL trade_id
     run(b);
@@ -387,6 +442,7 @@ JournalStats TradeJournal::stats() const {
   s.committed = committed_.load(std::memory_order_relaxed);
   s.batches = batches_.load(std::memory_order_relaxed);
   s.write_errors = write_errors_.load(std::memory_order_relaxed);
+  s.refused_writes = refused_writes_.load(std::memory_order_relaxed);
   s.healthy = healthy_.load(std::memory_order_relaxed);
   s.last_commit_seconds = static_cast<double>(last_commit_ns_.load(std::memory_order_relaxed)) / 1e9;
   return s;
@@ -458,6 +514,7 @@ void TradeJournal::write_loop() {
     // backoff (nothing is dropped; trading goes on in memory meanwhile).
     auto backoff = std::chrono::milliseconds(50);
     int attempts = 0;
+    bool refusal_seen = false;
     while (!batch.empty()) {
       try {
         const auto commit_start = std::chrono::steady_clock::now();
@@ -467,8 +524,38 @@ void TradeJournal::write_loop() {
         const std::int64_t seq_before = last_event_seq_.load(std::memory_order_relaxed);
         writer->set_last_event_seq(seq_before);
         SQLite::Transaction tx(*db);
-        for (const auto& rec : batch) writer->apply(rec);
+        std::vector<std::size_t> refused;  // by index into batch, after a refusal
+        if (!refusal_seen) {
+          for (const auto& rec : batch) writer->apply(rec);
+        } else {
+          // A record of this batch was refused: each record in a savepoint of
+          // its own, so a refused one is left out whole and the rest is kept.
+          for (std::size_t i = 0; i < batch.size(); ++i) {
+            const std::size_t events_before = events.size();
+            const std::int64_t seq_before_record = writer->last_event_seq();
+            db->exec("SAVEPOINT record");
+            try {
+              writer->apply(batch[i]);
+              db->exec("RELEASE record");
+            } catch (const std::exception& e) {
+              if (!is_refusal(e)) throw;
+              db->exec("ROLLBACK TO record");
+              db->exec("RELEASE record");
+              events.resize(events_before);
+              writer->set_last_event_seq(seq_before_record);
+              refused.push_back(i);
+              refused_writes_.fetch_add(1, std::memory_order_relaxed);
+              spdlog::error("journal: refused the {} ({}); it is not in the journal, which stays consistent",
+                            describe(batch[i]), e.what());
+            }
+          }
+        }
         tx.commit();
+        if (!refused.empty()) {
+          for (auto it = refused.rbegin(); it != refused.rend(); ++it)
+            batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(*it));
+          refusal_seen = false;
+        }
         last_commit_ns_.store(
             std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - commit_start)
                 .count(),
@@ -486,6 +573,11 @@ void TradeJournal::write_loop() {
         if (!healthy_.exchange(true)) spdlog::info("journal: writes succeed again; {} records committed", batch.size());
         batch.clear();
       } catch (const std::exception& e) {
+        if (is_refusal(e) && !refusal_seen) {
+          // Not a passing fault: go again at once, record by record.
+          refusal_seen = true;
+          continue;
+        }
         ++attempts;
         write_errors_.fetch_add(1, std::memory_order_relaxed);
         healthy_.store(false);

@@ -81,7 +81,7 @@ TEST_CASE("kill -9 mid-run leaves a consistent journal that a restart trades on"
   h.set("risk", "max_position_per_coin", "2");
   h.set("risk", "max_exposure_pct", "0.5");
   h.write_config();
-  Scenario s = make_scenario(7, 30000, 600, t0);
+  Scenario s = make_scenario(7, 30000, 600, t0, false);  // a replay file: real prices only
   const auto conditions = h.write("c.json", conditions_json(s.conditions));
   const auto ticks = h.write("t.csv", ticks_csv(s.ticks));
 

@@ -46,8 +46,11 @@ namespace detail {
 
 // Rows of a random walk: +-0.5 % steps, so exits happen within tens of ticks;
 // a few invalid prices; several ticks per second, sometimes the same ms.
+// `invalid`: also prices and bids that are no real price (DESIGN §4 step 1),
+// which the Sniper drops; a replay file refuses them (§10), so rows meant for
+// one are made without (the same draws: the rest of the scenario is the same).
 inline std::vector<ScenarioTick> walk(std::mt19937_64& rng, std::size_t n_ticks, std::int64_t start_ms,
-                                      bool with_quotes) {
+                                      bool with_quotes, bool invalid) {
   std::uniform_real_distribution<double> u(0.0, 1.0);
   std::vector<double> price = {42000.0, 2200.0, 95.0};
   std::vector<ScenarioTick> out;
@@ -57,7 +60,9 @@ inline std::vector<ScenarioTick> walk(std::mt19937_64& rng, std::size_t n_ticks,
     price[k] *= 1.0 + (u(rng) - 0.5) * 0.01;
     double p = price[k];
     const double bad = u(rng);
-    if (bad < 0.01)
+    if (!invalid)
+      ;
+    else if (bad < 0.01)
       p = std::nan("");
     else if (bad < 0.015)
       p = -p;
@@ -81,7 +86,7 @@ inline std::vector<ScenarioTick> walk(std::mt19937_64& rng, std::size_t n_ticks,
           row.has_bid = false;
         else if (odd < 0.10)
           std::swap(row.bid, row.ask), row.bid += price[k] * 0.001;  // crossed: dropped
-        else if (odd < 0.11)
+        else if (odd < 0.11 && invalid)
           row.bid = 0.0;                          // zero: dropped
         if (u(rng) < 0.3) row.has_price = false;  // a quote-only row
       }
@@ -114,10 +119,10 @@ inline TradeCondition base_condition(std::mt19937_64& rng, std::uint32_t seed, s
 }  // namespace detail
 
 inline Scenario make_scenario(std::uint32_t seed, std::size_t n_ticks, std::size_t n_conditions,
-                              std::int64_t start_ms) {
+                              std::int64_t start_ms, bool invalid_prices = true) {
   std::mt19937_64 rng(seed);
   Scenario s;
-  s.ticks = detail::walk(rng, n_ticks, start_ms, false);
+  s.ticks = detail::walk(rng, n_ticks, start_ms, false, invalid_prices);
   const std::int64_t span = s.ticks.back().ts - start_ms + 1;
   for (std::size_t i = 0; i < n_conditions; ++i)
     s.conditions.push_back(detail::base_condition(rng, seed, i, start_ms, span));
@@ -128,11 +133,11 @@ inline Scenario make_scenario(std::uint32_t seed, std::size_t n_ticks, std::size
 }
 
 inline Scenario make_rich_scenario(std::uint32_t seed, std::size_t n_ticks, std::size_t n_conditions,
-                                   std::int64_t start_ms) {
+                                   std::int64_t start_ms, bool invalid_prices = true) {
   std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ULL);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   Scenario s;
-  s.ticks = detail::walk(rng, n_ticks, start_ms, true);
+  s.ticks = detail::walk(rng, n_ticks, start_ms, true, invalid_prices);
   const std::int64_t span = s.ticks.back().ts - start_ms + 1;
   for (std::size_t i = 0; i < n_conditions; ++i) {
     TradeCondition c = detail::base_condition(rng, seed, i, start_ms, span);

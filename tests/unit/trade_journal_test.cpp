@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "test_process.hpp"
@@ -119,6 +120,60 @@ TEST_CASE("records written by the writer thread read back as rows", "[unit][jour
   REQUIRE(recent.size() == 1);
   CHECK(recent[0].pnl_usd == 1.5);
   CHECK(TradeJournal(db_path).get_recent(1.0, t0 + 2 * 3'600'000).empty());
+}
+
+TEST_CASE("a record the journal cannot keep is refused whole, counted, and the rest of its batch is written",
+          "[unit][journal][input]") {
+  TempDir dir("journal-refused");
+  const auto db_path = dir / "j.db";
+  {
+    TradeJournal journal(db_path);
+    journal.start();
+    journal.submit(BalanceSet{1000.0, "INITIAL", t0});
+    journal.submit(ConditionArmed{make_condition("c1", "BTC", 42000), t0});
+    journal.submit(ConditionArmed{make_condition("c1", "BTC", 43000), t0});  // the id again: a constraint
+    TradeCondition inf = make_condition("c-inf", "ETH", 2000);
+    inf.trigger_price = std::numeric_limits<double>::infinity();
+    journal.submit(ConditionArmed{inf, t0});
+    Position p;
+    p.id = "T-c1";
+    p.condition_id = "c1";
+    p.direction = Direction::Long;
+    p.size_usd = 100;
+    p.entry_price = 42001;
+    p.qty = 100.0 / 42001;
+    p.entry_ms = t0 + 5;
+    p.entry_fee_usd = 0.1;
+    p.best_price = 42001;
+    journal.submit(PositionOpened{p, "BTC", t0 + 5});
+    // A close whose P&L is NaN: a NULL pnl_usd and no balance row if written.
+    PositionClosed nan_close;
+    nan_close.trade_id = "T-c1";
+    nan_close.coin = "BTC";
+    nan_close.reason = ExitReason::StopLoss;
+    nan_close.exit_price = 41000;
+    nan_close.exit_ms = t0 + 9;
+    nan_close.pnl_usd = std::numeric_limits<double>::quiet_NaN();
+    nan_close.balance_after = std::numeric_limits<double>::quiet_NaN();
+    journal.submit(PositionClosed{nan_close});
+    journal.submit(AuditEvent{"TEST", "after", "{}", t0 + 10});
+    journal.flush().get();
+    const JournalStats js = journal.stats();
+    CHECK(js.refused_writes == 3);
+    CHECK(js.committed == 4);  // the balance, c1, its opening and the audit event
+    CHECK(js.healthy);         // nothing to retry: the writer goes on
+    journal.stop();
+  }
+  SQLite::Database db(db_path.string(), SQLite::OPEN_READONLY);
+  CHECK(db.execAndGet("SELECT group_concat(id || ':' || trigger_price, ',') FROM conditions").getString() ==
+        "c1:42000.0");
+  // The refused close left nothing behind: the trade is open, the balance untouched, no event.
+  CHECK(db.execAndGet("SELECT status || ',' || ifnull(pnl_usd, 'null') FROM trades").getString() == "OPEN,null");
+  CHECK(db.execAndGet("SELECT count(*) FROM balance").getInt() == 1);
+  CHECK(db.execAndGet("SELECT group_concat(kind, ',') FROM events ORDER BY seq").getString() ==
+        "BALANCE_SET,CONDITION_ARMED,POSITION_OPENED,TEST");
+  // And a restart accepts it.
+  CHECK_NOTHROW(TradeJournal(db_path));
 }
 
 TEST_CASE("committed events reach the listener only after their commit, and read back from disk the same",

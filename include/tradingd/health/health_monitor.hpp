@@ -62,6 +62,7 @@ class HealthMonitor {
   std::uint64_t last_invalid_ = 0;
   std::chrono::steady_clock::time_point last_run_;
   bool journal_was_healthy_ = true;
+  std::uint64_t last_refused_ = 0;
   std::string last_line_;
 };
 

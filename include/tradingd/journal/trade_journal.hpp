@@ -53,6 +53,10 @@ struct JournalStats {
   std::uint64_t committed = 0;     // records written and committed
   std::uint64_t batches = 0;       // transactions committed
   std::uint64_t write_errors = 0;  // failed batch attempts (each retried)
+  // Records refused whole (a value SQLite cannot keep, a constraint): logged
+  // as errors, left out of the journal, which stays consistent. Any makes
+  // /health fail until the operator restarts.
+  std::uint64_t refused_writes = 0;
   bool healthy = true;             // false while the last batch attempt failed
   double last_commit_seconds = 0;  // how long the last committed transaction took
 };
@@ -147,6 +151,7 @@ class TradeJournal final : public RecordSink {
   std::atomic<std::uint64_t> committed_{0};
   std::atomic<std::uint64_t> batches_{0};
   std::atomic<std::uint64_t> write_errors_{0};
+  std::atomic<std::uint64_t> refused_writes_{0};
   std::atomic<std::int64_t> last_commit_ns_{0};
   std::atomic<bool> healthy_{true};
 };
