@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@
 #include "tradingd/config/config_error.hpp"
 #include "tradingd/config/settings.hpp"
 #include "tradingd/domain/clock.hpp"
+#include "tradingd/domain/text_guard.hpp"
 #include "tradingd/domain/time_format.hpp"
 #include "tradingd/feed/feed_supervisor.hpp"
 #include "tradingd/journal/journal_reader.hpp"
@@ -31,17 +33,40 @@ ApiResponse reply(int status, const json& body) {
   return ApiResponse{status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json"};
 }
 
-// "/positions/T-x/close" split at '/', without the query.
-std::vector<std::string_view> segments(std::string_view target) {
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// "/positions/T-x/close" split at '/', without the query, each segment
+// percent-decoded (RFC 3986: a client encodes ':' in an id as %3A). A '%'
+// not followed by two hex digits is kept as it is: no id holds one, so the
+// lookup answers 404.
+std::vector<std::string> segments(std::string_view target) {
   target = target.substr(0, target.find('?'));
-  std::vector<std::string_view> out;
+  std::vector<std::string> out;
   while (!target.empty()) {
     if (target.front() == '/') {
       target.remove_prefix(1);
       continue;
     }
     const auto slash = target.find('/');
-    out.push_back(target.substr(0, slash));
+    const std::string_view raw = target.substr(0, slash);
+    std::string seg;
+    seg.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      int hi = 0, lo = 0;
+      if (raw[i] == '%' && i + 2 < raw.size() && (hi = hex_digit(raw[i + 1])) >= 0 &&
+          (lo = hex_digit(raw[i + 2])) >= 0) {
+        seg += static_cast<char>(hi * 16 + lo);
+        i += 2;
+      } else {
+        seg += raw[i];
+      }
+    }
+    out.push_back(std::move(seg));
     target = slash == std::string_view::npos ? std::string_view() : target.substr(slash);
   }
   return out;
@@ -112,6 +137,27 @@ std::optional<std::string_view> ApiRouter::query_param(std::string_view target, 
     const std::string_view pair = query.substr(0, amp);
     if (pair.size() > key.size() && pair.substr(0, key.size()) == key && pair[key.size()] == '=')
       return pair.substr(key.size() + 1);
+    if (pair == key) return std::string_view();  // a bare key: present, with nothing in it
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiResponse> ApiRouter::repeated_query_key(std::string_view target) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::vector<std::string_view> keys;
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const std::string_view key = pair.substr(0, pair.find('='));
+    if (!key.empty()) {
+      if (std::find(keys.begin(), keys.end(), key) != keys.end())
+        return error(400, "the query names '" + TextGuard::printable(key, 40) + "' twice; give it once");
+      keys.push_back(key);
+    }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
@@ -132,13 +178,17 @@ bool ApiRouter::authorized(std::string_view authorization) const {
 ApiResponse ApiRouter::handle(std::string_view method, std::string_view target, std::string_view authorization,
                               std::string_view body) {
   const auto path = segments(target);
+  // "/events/" or "/status/" names no endpoint (only "/" ends in a slash): 404, whatever the method.
+  const std::string_view bare = target.substr(0, target.find('?'));
+  if (bare.size() > 1 && bare.back() == '/')
+    return error(404, "no such endpoint: " + TextGuard::printable(bare, 200) + " (no trailing '/')");
   const bool mutating = method == "POST" || method == "DELETE";
   if (mutating) {
     if (read_only()) return error(403, "the API is read-only: no token is set in $" + system_.settings().api.token_env);
     if (!authorized(authorization)) return error(401, "missing or wrong Authorization: Bearer token");
   }
   const auto n = path.size();
-  const std::string_view first = n ? path[0] : std::string_view();
+  const std::string_view first = n ? std::string_view(path[0]) : std::string_view();
   if (method == "GET" && n == 0)
     return ApiResponse{200, std::string(DashboardPage::html()), "text/html; charset=utf-8"};
   if (method == "GET" && n == 1 && first == "health") return health();
@@ -323,6 +373,11 @@ ApiResponse ApiRouter::arm(std::string_view body) {
     system_.arm_conditions(ParsedConditions{{}, e.errors()}, origin);
     return reply(400, json{{"error", "not a condition or an array of conditions"}, {"details", e.errors()}});
   }
+  if (parsed.accepted.empty() && parsed.refused.empty()) {
+    const std::string why = "the body holds no condition: send a condition object or a non-empty array of them";
+    system_.arm_conditions(ParsedConditions{{}, {std::string(origin) + ": " + why}}, origin);
+    return reply(400, json{{"error", why}, {"details", json::array({why})}});
+  }
   const ArmOutcome outcome = system_.arm_conditions(parsed, origin);
   // 201: something new was armed; 200: every condition was a retry of one
   // already armed with the same terms; 409: an id already used with other terms.
@@ -341,7 +396,8 @@ ApiResponse ApiRouter::arm(std::string_view body) {
 }
 
 ApiResponse ApiRouter::cancel(std::string_view id) {
-  if (!system_.sniper().cancel(id, "cancelled via the API")) return error(404, "no armed condition " + std::string(id));
+  if (!system_.sniper().cancel(id, "cancelled via the API"))
+    return error(404, "no armed condition " + TextGuard::printable(id, TradeCondition::max_id_length));
   spdlog::info("API: condition {} cancelled", id);
   return reply(200, json{{"cancelled", id}});
 }
@@ -357,7 +413,8 @@ ApiResponse ApiRouter::positions() {
 
 ApiResponse ApiRouter::close(std::string_view id) {
   if (!system_.sniper().close_position(id, ExitReason::Manual))
-    return error(404, "no open position " + std::string(id) + " with a price to close at");
+    return error(404, "no open position " + TextGuard::printable(id, TradeCondition::max_id_length + 2) +
+                          " with a price to close at");
   spdlog::info("API: position {} closed (MANUAL)", id);
   return reply(200, json{{"closed", id}});
 }
@@ -375,11 +432,13 @@ ApiResponse ApiRouter::flatten() {
 }
 
 ApiResponse ApiRouter::trades(const std::filesystem::path& db_path, std::string_view target, std::int64_t now_ms) {
+  if (auto repeated = repeated_query_key(target)) return std::move(*repeated);
   double hours = 24;
   if (const auto v = query_param(target, "hours")) {
     const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), hours);
-    if (ec != std::errc() || p != v->data() + v->size() || !(hours > 0))
-      return error(400, "hours must be a positive number");
+    // Finite and bounded: it becomes a count of milliseconds (inf or nan would not).
+    if (ec != std::errc() || p != v->data() + v->size() || !(hours > 0 && hours <= max_trades_hours))
+      return error(400, "hours must be a number > 0 and at most 876000 (100 years)");
   }
   // Bounded: the answer (and the JSON built for it) never grows with the
   // journal. `tradingd journal export` has every row.
@@ -572,6 +631,11 @@ ApiResponse ApiRouter::metrics() {
     m.sample("tradingd_events_published_total", static_cast<double>(events_->published_count()));
     m.family("tradingd_events_cut_off_total", "counter", "GET /events subscribers cut off for falling behind.");
     m.sample("tradingd_events_cut_off_total", static_cast<double>(events_->cut_off_count()));
+    m.family("tradingd_events_connections_total", "counter", "GET /events connections accepted.");
+    m.sample("tradingd_events_connections_total", static_cast<double>(events_->connections_count()));
+    m.family("tradingd_events_log_lines_suppressed_total", "counter",
+             "Subscriber connected/left log lines held back (more than 10 a second).");
+    m.sample("tradingd_events_log_lines_suppressed_total", static_cast<double>(events_->suppressed_lines_count()));
   }
   m.family("tradingd_uptime_seconds", "gauge", "Seconds since the control API started.");
   m.sample("tradingd_uptime_seconds",

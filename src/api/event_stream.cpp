@@ -164,8 +164,11 @@ class EventStream::Subscriber : public std::enable_shared_from_this<Subscriber> 
   void on_accept(beast::error_code ec) {
     if (ec) return finish();
     open_ = true;
-    spdlog::info("Events: subscriber #{} ({}) connected{}", id_, peer_,
-                 sub_.since ? fmt::format(", replaying from seq {}", *sub_.since) : std::string());
+    ++hub_.connections_;
+    std::string note;
+    if (hub_.connection_line(note))
+      spdlog::info("Events: subscriber #{} ({}) connected{}{}", id_, peer_,
+                   sub_.since ? fmt::format(", replaying from seq {}", *sub_.since) : std::string(), note);
     read();
     write();
   }
@@ -302,7 +305,8 @@ class EventStream::Subscriber : public std::enable_shared_from_this<Subscriber> 
     closing_ = true;
     close_timer_.cancel();
     hub_.remove(this);
-    spdlog::info("Events: subscriber #{} ({}) left", id_, peer_);
+    std::string note;
+    if (open_ && hub_.connection_line(note)) spdlog::info("Events: subscriber #{} ({}) left{}", id_, peer_, note);
   }
 
   EventStream& hub_;
@@ -331,8 +335,28 @@ EventStream::EventStream(net::io_context& io, net::thread_pool& blocking, std::f
 
 EventStream::~EventStream() = default;
 
+bool EventStream::connection_line(std::string& note) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - line_window_ >= std::chrono::seconds(1)) {
+    line_window_ = now;
+    lines_in_window_ = 0;
+  }
+  if (lines_in_window_ >= connection_lines_per_second) {
+    ++suppressed_lines_;
+    ++suppressed_unreported_;
+    return false;
+  }
+  ++lines_in_window_;
+  if (suppressed_unreported_) {
+    note = fmt::format(" ({} connection lines held back before this one: connection churn)", suppressed_unreported_);
+    suppressed_unreported_ = 0;
+  }
+  return true;
+}
+
 std::variant<EventSubscription, ApiResponse> EventStream::subscription(std::string_view target) const {
   EventSubscription sub;
+  if (auto repeated = ApiRouter::repeated_query_key(target)) return std::move(*repeated);
   if (const auto v = ApiRouter::query_param(target, "since")) {
     std::int64_t since = -1;
     const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), since);

@@ -231,8 +231,10 @@ int JournalCli::run(const std::vector<std::string>& args, std::ostream& out, std
       else if (a == "--hours") {
         const std::string& v = value();
         const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), hours);
-        if (ec != std::errc() || p != v.data() + v.size() || hours <= 0)
-          throw std::invalid_argument("--hours: not a positive number: " + v);
+        // `hours <= 0` is false for NaN; and inf would overflow the millisecond count.
+        if (ec != std::errc() || p != v.data() + v.size() || !(hours > 0 && hours <= 876000))
+          throw std::invalid_argument("--hours: must be a number > 0 and at most 876000 (100 years), got '" +
+                                      TextGuard::printable(v, 40) + "'");
       } else if (a == "--format")
         format = value();
       else if (a == "--table")

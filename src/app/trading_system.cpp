@@ -1,5 +1,7 @@
 #include "tradingd/app/trading_system.hpp"
 
+#include "tradingd/domain/text_guard.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -99,6 +101,39 @@ void TradingSystem::recover() {
   const RecoveredState state = reader.load_state();
   const auto now = clock_.now_ms();
 
+  // What the journal holds passes the rules of what it would accept now: a
+  // hand-edited row (a negative trigger, an escape in an OCO group) is a
+  // start-up error naming table, id and field, never armed or traded on.
+  std::vector<std::string> bad_rows;
+  const auto refuse = [&](const char* table, const std::string& id, const FieldError& e) {
+    bad_rows.push_back(fmt::format("table {}, id '{}': {}: {}", table, TextGuard::printable(id, 80), e.field,
+                                   e.message));
+  };
+  if (state.balance && !std::isfinite(*state.balance))
+    bad_rows.push_back("table balance: the last balance is not a finite number");
+  std::vector<Position> positions;
+  for (const auto& row : state.open_trades) {
+    if (auto p = to_position(row, coins_)) {
+      if (const auto e = p->validate())
+        refuse("trades", row.id, *e);
+      else
+        positions.push_back(*p);
+    } else {
+      spdlog::error("Open trade {} on {} cannot be managed: coin not in [trading] coins; it stays OPEN in the journal",
+                    TextGuard::printable(row.id, 80), TextGuard::printable(row.coin, 16));
+    }
+  }
+  for (const auto& c : state.active_conditions)
+    if (coins_.find(c.coin))
+      if (const auto e = c.validate(coins_)) refuse("conditions", c.id, *e);
+  if (!bad_rows.empty()) {
+    std::string msg = settings_.storage.db_path.string() + ": rows that break the rules; refusing to trade on them:";
+    for (const auto& b : bad_rows) msg += "\n  " + b;
+    msg += "\n  Correct or remove these rows (the journal is a SQLite database), or move the file away to start "
+           "a new journal.";
+    throw std::runtime_error(msg);
+  }
+
   if (state.balance) {
     recovery_.balance = *state.balance;
     recovery_.balance_from_journal = true;
@@ -108,14 +143,9 @@ void TradingSystem::recover() {
   }
   sniper_->restore_balance(recovery_.balance);
 
-  for (const auto& row : state.open_trades) {
-    if (auto p = to_position(row, coins_)) {
-      sniper_->restore_position(*p);
-      ++recovery_.positions;
-    } else {
-      spdlog::error("Open trade {} on {} cannot be managed: coin not in [trading] coins; it stays OPEN in the journal",
-                    row.id, row.coin);
-    }
+  for (const auto& p : positions) {
+    sniper_->restore_position(p);
+    ++recovery_.positions;
   }
   for (const auto& [coin, exit_ms] : state.last_losing_stops)
     if (const auto id = coins_.find(coin)) sniper_->restore_losing_stop(*id, exit_ms);
@@ -124,8 +154,8 @@ void TradingSystem::recover() {
       journal_->submit(ConditionFinished{c.id, ConditionStatus::Expired, "expired while stopped", now, c.strategy_id});
       ++recovery_.expired_while_down;
     } else if (!coins_.find(c.coin)) {
-      spdlog::error("Armed condition {} on {} cannot be managed: coin not in [trading] coins; it stays ACTIVE", c.id,
-                    c.coin);
+      spdlog::error("Armed condition {} on {} cannot be managed: coin not in [trading] coins; it stays ACTIVE",
+                    TextGuard::printable(c.id, 80), TextGuard::printable(c.coin, 16));
     } else {
       sniper_->restore_condition(c);
       ++recovery_.conditions;

@@ -1,6 +1,8 @@
 #include "tradingd/config/condition_parser.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -82,12 +84,13 @@ std::optional<std::int64_t> integer_field(const json& o, const char* key) {
   if (it == o.end()) return std::nullopt;
   if (it->is_number_integer()) {
     if (it->is_number_unsigned() && it->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
-      refuse(key, "is too large");
+      refuse(key, "is out of range (at most 9223372036854775807)");
     return it->get<std::int64_t>();
   }
   if (it->is_number_float()) {
     const double v = it->get<double>();
-    if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9e18) refuse(key, "must be a whole number");
+    if (!std::isfinite(v) || v != std::floor(v)) refuse(key, "must be a whole number");
+    if (std::fabs(v) > 9e18) refuse(key, "is out of range (at most 9e18)");
     return static_cast<std::int64_t>(v);
   }
   refuse(key, "must be a whole number");
@@ -179,9 +182,34 @@ ParsedConditions ConditionParser::parse_text(std::string_view text, std::string_
                        " levels; conditions are an array of flat objects"});
   json doc;
   std::string last_key;  // names the field a syntax error is in, e.g. a number that overflows (1e309)
+  // Keys seen in each object being read, innermost last: a key given twice is
+  // refused (nlohmann keeps the last, so "LONG" then "SHORT" would arm SHORT).
+  std::vector<std::vector<std::string>> open_objects;
+  std::optional<std::string> duplicate;
+  std::size_t objects_at_top = 0;  // which condition the duplicate is in
   try {
-    doc = json::parse(text, [&](int, json::parse_event_t event, json& parsed) {
-      if (event == json::parse_event_t::key) last_key = parsed.get<std::string>();
+    doc = json::parse(text, [&](int depth, json::parse_event_t event, json& parsed) {
+      switch (event) {
+        case json::parse_event_t::object_start:
+          if (depth <= 1) ++objects_at_top;
+          open_objects.emplace_back();
+          break;
+        case json::parse_event_t::object_end:
+          if (!open_objects.empty()) open_objects.pop_back();
+          break;
+        case json::parse_event_t::key: {
+          last_key = parsed.get<std::string>();
+          if (open_objects.empty()) break;
+          auto& keys = open_objects.back();
+          if (!duplicate && std::find(keys.begin(), keys.end(), last_key) != keys.end())
+            duplicate = "condition #" + std::to_string(std::max<std::size_t>(objects_at_top, 1)) + " has the key \"" +
+                        TextGuard::printable(last_key, 64) + "\" twice";
+          keys.push_back(last_key);
+          break;
+        }
+        default:
+          break;
+      }
       return true;
     });
   } catch (const json::exception& e) {
@@ -194,6 +222,8 @@ ParsedConditions ConditionParser::parse_text(std::string_view text, std::string_
         last_key.empty() ? "" : " (after field \"" + TextGuard::printable(last_key, 64) + "\")";
     throw ConfigError({where + line + ": not valid JSON" + field + ": " + TextGuard::printable(e.what(), 200)});
   }
+  // Refused whole: which of the two values was meant cannot be known.
+  if (duplicate) throw ConfigError({where + ": " + *duplicate + "; refusing the whole document"});
   if (doc.is_object()) doc = json::array({doc});  // one condition on its own is accepted too
   if (!doc.is_array()) throw ConfigError({std::string(source) + ": expected a JSON array of conditions"});
 

@@ -1,5 +1,7 @@
 #include "tradingd/config/config_loader.hpp"
 
+#include <fmt/format.h>
+
 #include <arpa/inet.h>
 
 #include <toml++/toml.h>
@@ -153,10 +155,11 @@ class SectionReader {
       return error(*n, key, "expected a number, got " + type_name(*n));
     const bool ok = std::isfinite(v) && (lo_inclusive ? v >= lo : v > lo) && (hi_inclusive ? v <= hi : v < hi);
     if (!ok) {
-      std::ostringstream m;
-      m << "must be in " << (lo_inclusive ? "[" : "(") << lo << ", " << hi << (hi_inclusive ? "]" : ")") << ", got "
-        << v;
-      return error(*n, key, m.str());
+      // Shortest round-trip text ({} of a double): 1000.0000001 is shown as it
+      // is, not rounded to "1000" beside a bound of 1000.
+      return error(*n, key,
+                   fmt::format("must be in {}{}, {}{}, got {}", lo_inclusive ? "[" : "(", lo, hi,
+                               hi_inclusive ? "]" : ")", v));
     }
     out = v;
   }

@@ -1,6 +1,40 @@
 #include "tradingd/domain/position.hpp"
 
+#include <cmath>
+#include <string>
+
+#include "tradingd/domain/price_rule.hpp"
+#include "tradingd/domain/time_format.hpp"
+
 namespace tradingd {
+
+std::optional<FieldError> Position::validate() const {
+  const auto price = [](const char* field, double v) -> std::optional<FieldError> {
+    if (PriceRule::real(v)) return std::nullopt;
+    return FieldError{field, std::string("must be ") + PriceRule::words};
+  };
+  if (auto e = price("entry_price", entry_price)) return e;
+  if (auto e = price("entry_mark", entry_mark)) return e;
+  if (auto e = price("best_price", best_price)) return e;
+  if (stop_loss_price)
+    if (auto e = price("stop_loss_price", *stop_loss_price)) return e;
+  if (take_profit_price)
+    if (auto e = price("take_profit_price", *take_profit_price)) return e;
+  if (!(size_usd >= TradeCondition::min_position_size_usd && size_usd <= TradeCondition::max_amount))
+    return FieldError{"size_usd", "must be at least 0.01 and at most 1e12"};
+  if (!(std::isfinite(qty) && qty > 0.0)) return FieldError{"qty", "must be a finite number > 0"};
+  if (!(std::isfinite(entry_fee_usd) && entry_fee_usd >= 0.0))
+    return FieldError{"fees_usd", "must be a finite number >= 0"};
+  if (!(trailing_stop_pct >= 0.0 && trailing_stop_pct < 1.0))
+    return FieldError{"trailing_stop_pct", "must be between 0 and 1 (exclusive)"};
+  if (!(trailing_activation_pct >= 0.0 && trailing_activation_pct < 1.0))
+    return FieldError{"trailing_activation_pct", "must be at least 0 and below 1"};
+  if (max_hold_ms < 0 || max_hold_ms > TradeCondition::max_hold_limit_ms)
+    return FieldError{"max_hold_ms", "must be a whole number of milliseconds from 0 to 10^12"};
+  if (entry_ms < 0 || entry_ms > TimeFormat::max_epoch_ms)
+    return FieldError{"entry_ms", "must be a time from 1970 to 9999 in epoch milliseconds"};
+  return std::nullopt;
+}
 
 std::string_view to_string(ExitReason r) {
   switch (r) {

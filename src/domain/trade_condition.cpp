@@ -90,8 +90,11 @@ std::optional<FieldError> TradeCondition::validate(const CoinTable& coins) const
   // that rounds to nothing and books a position no exchange would fill.
   if (!std::isfinite(position_size_usd) || position_size_usd < min_position_size_usd || position_size_usd > max_amount)
     return FieldError{"position_size_usd", "must be at least 0.01 and at most 1e12"};
-  if (strategy_id.size() > max_strategy_length) return FieldError{"strategy_id", "must be at most 64 characters"};
-  if (reasoning.size() > max_reasoning_length) return FieldError{"reasoning", "must be at most 1024 characters"};
+  // Characters, not bytes, as the OpenAPI contract's maxLength counts them.
+  if (TextGuard::characters(strategy_id) > max_strategy_length)
+    return FieldError{"strategy_id", "must be at most 64 characters"};
+  if (TextGuard::characters(reasoning) > max_reasoning_length)
+    return FieldError{"reasoning", "must be at most 1024 characters"};
   if (valid_until_ms <= created_at_ms) return FieldError{"valid_until", "must be later than created_at"};
   if (trailing_stop_pct && !open_fraction(*trailing_stop_pct))
     return FieldError{"trailing_stop_pct", "must be between 0 and 1 (exclusive)"};

@@ -7,6 +7,7 @@
 #include "tradingd/config/settings.hpp"
 #include "tradingd/domain/clock.hpp"
 #include "tradingd/domain/price_rule.hpp"
+#include "tradingd/domain/time_format.hpp"
 #include "tradingd/journal/record_sink.hpp"
 
 namespace tradingd {
@@ -113,6 +114,8 @@ void Sniper::restore_position(const Position& position) {
 }
 
 void Sniper::restore_losing_stop(CoinId coin, std::int64_t exit_ms) {
+  // A time outside 1970..9999 (a hand-edited row) would overflow the cooldown's arithmetic: no cooldown from it.
+  if (exit_ms < 0 || exit_ms > TimeFormat::max_epoch_ms) return;
   if (coin < last_losing_stop_ms_.size()) last_losing_stop_ms_[coin] = std::max(last_losing_stop_ms_[coin], exit_ms);
 }
 

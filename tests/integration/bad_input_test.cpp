@@ -91,13 +91,31 @@ TEST_CASE("bad inputs: the API answers 400 naming the problem, arms nothing and 
   CHECK(json::parse(r.body)["armed"].empty());
   CHECK(json::parse(http(run.port, "GET", "/conditions").body).empty());  // nothing armed by any of these
 
+  // A key given twice: refused whole, naming it (nlohmann alone would keep the last, SHORT).
+  r = post(R"({"id":"twice","coin":"BTC","direction":"LONG","direction":"SHORT","trigger_type":"ABOVE",)"
+           R"("trigger_price":1000000,"position_size_usd":10,"valid_until":4102444800000})");
+  CHECK(r.status == 400);
+  CHECK_THAT(r.body, Catch::Contains("has the key \\\"direction\\\" twice"));
+  // An empty array says why it is refused.
+  r = post("[]");
+  CHECK(r.status == 400);
+  CHECK_THAT(r.body, Catch::Contains("the body holds no condition"));
+  // Query strings: finite hours only, a key once, a bare key like an empty one.
+  for (const char* q : {"/trades?hours=inf", "/trades?hours=nan", "/trades?hours=1e300", "/trades?hours=1&hours=2",
+                        "/trades?hours"})
+    CHECK(http(run.port, "GET", q).status == 400);
+  CHECK(http(run.port, "GET", "/events/").status == 404);
+  CHECK(http(run.port, "GET", "/status/").status == 404);
+  CHECK(http(run.port, "DELETE", "/conditions/", "", {auth}).status == 404);
+
   r = post(condition_json("ok-1"));
   CHECK(r.status == 201);
   r = post(condition_json("ok-1", R"(,"strategy_id":"another")"));  // the same id with other terms
   CHECK(r.status == 409);
-  // Every refusal above is an events row: UTF-8, overflow, nesting, the long id and the duplicate.
+  // Every refusal above is an events row: UTF-8, overflow, nesting, the long id, the key given twice, the
+  // empty array and the duplicate id.
   REQUIRE(wait_until(
-      [&] { return run.daemon.query("SELECT count(*) FROM events WHERE kind = 'CONDITION_REFUSED'") == "5"; }));
+      [&] { return run.daemon.query("SELECT count(*) FROM events WHERE kind = 'CONDITION_REFUSED'") == "7"; }));
   CHECK(run.daemon.query("SELECT ref_id FROM events WHERE kind = 'CONDITION_REFUSED' ORDER BY seq DESC LIMIT 1") ==
         "ok-1");
   CHECK(http(run.port, "GET", "/health").status == 200);

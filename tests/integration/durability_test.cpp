@@ -220,6 +220,61 @@ TEST_CASE("durability: an inconsistent or damaged journal stops start-up with ex
   }
 }
 
+TEST_CASE("durability: a hand-edited armed condition or open trade that breaks the rules stops start-up, naming it",
+          "[integration][durability][input]") {
+  // Recovery trusts nothing it would refuse from a user: every ACTIVE
+  // condition and OPEN trade passes the validation an armed one does.
+  DaemonHarness h("edited-journal");
+  h.set("shutdown", "conditions", "\"keep\"");
+  h.write_config();
+  const auto conditions = h.write("c.json", R"([
+      {"id":"c1","coin":"BTC","direction":"LONG","trigger_type":"ABOVE","trigger_price":100,"position_size_usd":50,
+       "take_profit_pct":0.5,"valid_until":"2030-01-01T00:00:00Z","created_at":1764158400000},
+      {"id":"c2","coin":"ETH","direction":"SHORT","trigger_type":"BELOW","trigger_price":1000,"position_size_usd":50,
+       "oco_group":"g","valid_until":"2030-01-01T00:00:00Z","created_at":1764158400000}])");
+  const auto ticks = h.write("t.csv", "ts_ms,coin,price\n1764158400000,BTC,100\n1764158401000,ETH,2000\n");
+  REQUIRE(h.replay(conditions, ticks).exit_code == 0);
+  REQUIRE(h.query("SELECT group_concat(id || ' ' || status, ',') FROM conditions") == "c1 TRIGGERED,c2 ACTIVE");
+  REQUIRE(h.query("SELECT status FROM trades") == "OPEN");
+  const std::vector<std::string> args = {"--config", (h.dir() / "settings.toml").string(), "--replay", ticks.string()};
+  const auto edit_and_start = [&](const std::string& sql) {
+    {
+      SQLite::Database db(h.db_path().string(), SQLite::OPEN_READWRITE);
+      db.exec(sql);
+    }
+    const std::string before = h.dump();
+    auto r = h.run(args, "edited");
+    CHECK(h.dump() == before);  // refused untouched
+    return r;
+  };
+  SECTION("a negative trigger") {
+    const auto r = edit_and_start("UPDATE conditions SET trigger_price = -5 WHERE id = 'c2'");
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("rows that break the rules; refusing to trade on them"));
+    CHECK_THAT(r.err, Catch::Contains("table conditions, id 'c2': trigger_price: must be a real price"));
+  }
+  SECTION("an escape character in an OCO group") {
+    const auto r = edit_and_start("UPDATE conditions SET oco_group = char(27) || '[2J' WHERE id = 'c2'");
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("table conditions, id 'c2': oco_group: may contain only"));
+    CHECK(r.err.find('\x1b') == std::string::npos);
+  }
+  SECTION("a subnormal entry price and a NaN-free but absurd stop on the open trade") {
+    const auto r = edit_and_start("UPDATE trades SET entry_price = 1e-320, stop_loss_price = 1e300");
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("table trades, id 'T-c1': entry_price: must be a real price"));
+  }
+  SECTION("an entry time at the int64 edge") {
+    const auto r = edit_and_start("UPDATE trades SET entry_ms = -9223372036854775808");
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("table trades, id 'T-c1': entry_ms: must be a time from 1970 to 9999"));
+  }
+}
+
 TEST_CASE("durability: a real v2 journal is migrated to v3 at start-up, keeping a backup, trading goes on from it",
           "[integration][durability][schema]") {
   // Written by tradingd at commit 2fcc610 (tests/data/make-journal-v2.sh): BTC

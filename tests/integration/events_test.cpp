@@ -3,6 +3,7 @@
 // are readable; a reconnect, a SIGKILL and restart, and a cut-off for being
 // slow all resume with ?since= and miss nothing.
 
+#include <regex>
 #include <algorithm>
 #include <csignal>
 #include <functional>
@@ -109,6 +110,12 @@ TEST_CASE(
   // Refused before any upgrade, naming what is wrong.
   CHECK(http(run.port, "GET", "/events").status == 426);
   CHECK(http(run.port, "GET", "/events?since=abc").status == 400);
+  // A bare key is refused like an empty one; a key given twice is refused, not read once.
+  CHECK(http(run.port, "GET", "/events?since").status == 400);
+  CHECK(http(run.port, "GET", "/events?since=").status == 400);
+  CHECK(http(run.port, "GET", "/events?since=0&since=1").status == 400);
+  CHECK(http(run.port, "GET", "/events?kinds=HALT&kinds=RESUME").status == 400);
+  CHECK(http(run.port, "GET", "/events/").status == 404);
   const auto ahead = http(run.port, "GET", "/events?since=999999");
   CHECK(ahead.status == 400);
   CHECK(ahead.body.find("past the journal's last event") != std::string::npos);
@@ -288,4 +295,45 @@ TEST_CASE("events: a subscriber that stops reading is cut off with close code 40
   require_consecutive(*rest, got.back()["seq"].get<std::int64_t>() + 1);
   CHECK(got.size() + rest->size() == static_cast<std::size_t>(n));
   CHECK(stop(daemon) == 0);
+}
+
+TEST_CASE("events: connection churn does not flood the log: connected/left lines are rate-limited and counted",
+          "[integration][api][events][input]") {
+  ApiRun run("events-churn");
+  SimProcess sim(run.sim_args({"--plain", "--rate", "20", "--loop"}), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess& daemon = run.start_with(true);
+  constexpr int connections = 150;
+  for (int i = 0; i < connections; ++i) EventsClient churn(run.port, "/events?since=0");
+  // Every connection counted; lines past 10 a second held back and counted too.
+  double accepted = 0, held_back = 0;
+  REQUIRE(wait_until([&] {
+    const std::string m = http(run.port, "GET", "/metrics").body;
+    std::smatch a, h;
+    if (!std::regex_search(m, a, std::regex(R"(\ntradingd_events_connections_total ([0-9.e+]+))")) ||
+        !std::regex_search(m, h, std::regex(R"(\ntradingd_events_log_lines_suppressed_total ([0-9.e+]+))")))
+      return false;
+    accepted = std::stod(a[1]);
+    held_back = std::stod(h[1]);
+    return accepted >= connections;
+  }));
+  CHECK(held_back > 0);
+  {
+    // A second later the next line is written, saying how many were held back.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    EventsClient later(run.port, "/events?since=0");
+    run.require_log("connection lines held back before this one: connection churn");
+  }
+  const std::string m = http(run.port, "GET", "/metrics").body;
+  std::smatch h;
+  REQUIRE(std::regex_search(m, h, std::regex(R"(\ntradingd_events_log_lines_suppressed_total ([0-9.e+]+))")));
+  held_back = std::stod(h[1]);
+  CHECK(stop(daemon) == 0);
+  const std::string log = run.log();
+  const auto lines = count_of(log, "Events: subscriber #");
+  INFO(lines << " lines for " << 2 * (connections + 1) << " connects and leaves; " << held_back << " held back");
+  // Each line written or held back, never both, and far fewer written than the churn.
+  CHECK(static_cast<double>(lines) + held_back == 2.0 * (connections + 1));
+  CHECK(lines < static_cast<std::size_t>(connections));
+  CHECK_THAT(log, Catch::Contains("connection lines held back before this one: connection churn"));
 }

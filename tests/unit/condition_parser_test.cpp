@@ -103,7 +103,7 @@ TEST_CASE("each field rule refuses the condition and names the field, the others
       {"\"max_hold_ms\":1e13", "", "max_hold_ms: must be a whole number of milliseconds > 0 and at most 10^12"},
       {"\"max_hold_ms\":1.5", "", "max_hold_ms: must be a whole number"},
       {"\"max_hold_ms\":\"60s\"", "", "max_hold_ms: must be a whole number"},
-      {"\"max_hold_ms\":18446744073709551615", "", "max_hold_ms: is too large"},
+      {"\"max_hold_ms\":18446744073709551615", "", "max_hold_ms: is out of range"},
       {"\"oco_group\":\"pair 1\"", "", "oco_group: may contain only A-Z a-z 0-9 . _ : -"},
       {"\"oco_group\":\"\"", "", "oco_group: must be 1-64 characters"},
       {"\"oco_group\":\"" + std::string(65, 'g') + "\"", "", "oco_group: must be 1-64 characters"},
@@ -175,4 +175,39 @@ TEST_CASE("trailing stops, time limits and OCO groups are read, stop-loss or tak
   CHECK_FALSE(t4.trailing_stop_pct.has_value());
   CHECK_FALSE(t4.trailing_activation_pct.has_value());
   CHECK_FALSE(t4.max_hold_ms.has_value());
+}
+
+TEST_CASE("a key given twice is refused naming it, whole, whichever value comes last", "[unit][conditions][input]") {
+  Fixture f;
+  // nlohmann would keep the last: "LONG" then "SHORT" armed SHORT.
+  const std::string twice = R"({"id":"c1","coin":"BTC","direction":"LONG","direction":"SHORT","trigger_type":"ABOVE",)"
+                            R"("trigger_price":42000,"position_size_usd":100,"valid_until":"2026-11-26T12:05:00Z"})";
+  CHECK_THROWS_WITH(f.parser.parse_text("[" + with("") + "," + twice + "]", "c.json", now),
+                    Catch::Contains("c.json: condition #2 has the key \"direction\" twice; refusing the whole document"));
+  CHECK_THROWS_WITH(f.parser.parse_text(twice, "request body", now),
+                    Catch::Contains("condition #1 has the key \"direction\" twice"));
+  // The same key in two conditions, or at two depths, is no duplicate.
+  const auto r = f.parser.parse_text("[" + with("") + "," + with("\"id\":\"c2\"") + "]", "c.json", now);
+  CHECK(r.accepted.size() == 2);
+}
+
+TEST_CASE("integers out of range say so, text limits count characters", "[unit][conditions][input]") {
+  Fixture f;
+  const auto refused = [&](const std::string& extra) {
+    const auto r = f.parser.parse_text("[" + with(extra) + "]", "c.json", now);
+    return r.refused.empty() ? std::string("(accepted)") : r.refused[0];
+  };
+  CHECK_THAT(refused(R"("max_hold_ms":10000000000000000000)"), Catch::Contains("max_hold_ms: is out of range"));
+  CHECK_THAT(refused(R"("max_hold_ms":1e30)"), Catch::Contains("max_hold_ms: is out of range"));
+  CHECK_THAT(refused(R"("max_hold_ms":1.5)"), Catch::Contains("max_hold_ms: must be a whole number"));
+  // 64 characters of two bytes each fit (OpenAPI maxLength counts characters); 65 do not.
+  std::string s64, s65;
+  for (int i = 0; i < 64; ++i) s64 += "\xC3\xA9";  // é
+  s65 = s64 + "e";
+  CHECK(refused("\"strategy_id\":\"" + s64 + "\"") == "(accepted)");
+  CHECK_THAT(refused("\"strategy_id\":\"" + s65 + "\""), Catch::Contains("strategy_id: must be at most 64 characters"));
+  std::string r1024;
+  for (int i = 0; i < 1024; ++i) r1024 += "\xE2\x82\xAC";  // €, three bytes
+  CHECK(refused("\"reasoning\":\"" + r1024 + "\"") == "(accepted)");
+  CHECK_THAT(refused("\"reasoning\":\"" + r1024 + "x\""), Catch::Contains("reasoning: must be at most 1024"));
 }

@@ -98,6 +98,10 @@ TEST_CASE("each kind of config error names file, line and key", "[unit][config]"
       {"[paper]\nfill_on = \"mid\"\n", "t.toml:2: paper.fill_on: must be one of \"trade\", \"quote\", got \"mid\""},
       {"[paper]\nslippage_bps = 1001\n", "t.toml:2: paper.slippage_bps: must be in [0, 1000]"},
       {"[paper]\nslippage_bps = -1\n", "t.toml:2: paper.slippage_bps: must be in [0, 1000]"},
+      // Just out of range: the value as given (shortest round trip), not rounded onto the bound.
+      {"[paper]\nslippage_bps = 1000.0000001\n",
+       "t.toml:2: paper.slippage_bps: must be in [0, 1000], got 1000.0000001"},
+      {"[risk]\nmax_exposure_pct = 1.0000000000000002\n", "got 1.0000000000000002"},
       {"[paper]\nmax_quote_age_ms = 0\n", "t.toml:2: paper.max_quote_age_ms: must be between 1 and"},
       {"[paper]\ninitial_balance = -1\n", "t.toml:2: paper.initial_balance"},
       {"[exchange]\nprimary = \"kraken\"\n", "t.toml:2: exchange.primary: must be one of \"bybit\", \"binance\""},

@@ -17,7 +17,7 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from conftest import ROOT, TOKEN, wait_for  # noqa: E402
-from tradingd_client import ApiError, Client, Event  # noqa: E402
+from tradingd_client import ApiError, Client, Event, MalformedEvent, TradingdError  # noqa: E402
 
 
 def condition(cid, trigger, direction="LONG", trigger_type="ABOVE", **extra):
@@ -155,3 +155,78 @@ def test_the_example_strategist_prints_fills_as_they_are_pushed(demo_daemon):
         rows = demo_daemon.query(f"SELECT e.kind, t.strategy_id FROM events e JOIN trades t ON t.id = e.ref_id "
                                  f"WHERE e.seq = {seq}")
         assert rows == [(kind, "breakout")]
+
+
+def test_ids_with_a_colon_are_cancelled_and_closed_through_the_encoded_path(daemon):
+    # The client percent-encodes path segments (':' is %3A); tradingd decodes them.
+    client = Client(daemon.url, TOKEN)
+    client.arm(condition("ns:far:1", 500))
+    assert client.cancel("ns:far:1")
+    assert daemon.query("SELECT status FROM conditions WHERE id = 'ns:far:1'") == [("CANCELLED",)]
+    client.arm(condition("ns:now:1", 1, stop_loss_pct=0.5, take_profit_pct=0.5))
+    wait_for(lambda: client.positions(), what="the position to open")
+    assert client.close("T-ns:now:1")
+    wait_for(lambda: daemon.query("SELECT exit_reason FROM trades WHERE id = 'T-ns:now:1'") == [("MANUAL",)],
+             what="the manual close in the journal")
+
+
+def test_a_redirect_is_an_error_and_the_token_never_follows_it():
+    import http.server
+    import threading
+
+    seen = []
+
+    class Other(http.server.BaseHTTPRequestHandler):
+        def do_DELETE(self):  # noqa: N802
+            seen.append(self.headers.get("Authorization"))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"cancelled":"x"}')
+
+        def log_message(self, *args):
+            pass
+
+    other = http.server.HTTPServer(("127.0.0.1", 0), Other)
+
+    class Redirecting(http.server.BaseHTTPRequestHandler):
+        def do_DELETE(self):  # noqa: N802
+            self.send_response(307)
+            self.send_header("Location", f"http://127.0.0.1:{other.server_port}{self.path}")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    first = http.server.HTTPServer(("127.0.0.1", 0), Redirecting)
+    for server in (first, other):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(ApiError) as e:
+            Client(f"http://127.0.0.1:{first.server_port}", "secret-token").cancel("x")
+        assert e.value.status == 307 and "not followed" in e.value.message
+        assert seen == []  # the other origin never got the request, nor the token
+    finally:
+        first.shutdown()
+        other.shutdown()
+
+
+@pytest.mark.parametrize("message", ["not json", "[1,2]", '{"seq":"1"}',
+                                     '{"seq":1,"ts_ms":1,"time":"t","kind":"K","ref_id":"r","strategy_id":"s",'
+                                     '"detail":5}'])
+def test_a_malformed_event_message_raises_the_clients_own_error(message):
+    import websockets.server
+
+    async def run():
+        async def handler(ws, *args):
+            await ws.send(message)
+            await asyncio.sleep(1)
+
+        async with websockets.server.serve(handler, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            client = Client(f"http://127.0.0.1:{port}", TOKEN)
+            with pytest.raises(MalformedEvent) as e:
+                async for _ in client.events(since=0):
+                    pass
+            assert isinstance(e.value, TradingdError)
+
+    asyncio.run(run())

@@ -29,14 +29,33 @@ CLOSE_GOING_AWAY = 1001  # shutting down: it comes back on the same journal
 CLOSE_TOO_SLOW = 4000  # fell 8,192 events behind: resume with since
 
 
-class ApiError(Exception):
-    """tradingd refused a request: ``status`` is the HTTP status, ``message`` its words."""
+class TradingdError(Exception):
+    """Every error this client raises: a refusal (ApiError) or an answer that is
+    not what tradingd's contract says (MalformedEvent)."""
+
+
+class ApiError(TradingdError):
+    """tradingd refused a request: ``status`` is the HTTP status, ``message`` its words.
+    A redirect is one too: it is never followed, so the token never leaves for
+    another origin."""
 
     def __init__(self, status: int, message: str, body: Any = None):
         super().__init__(f"{status}: {message}")
         self.status = status
         self.message = message
         self.body = body
+
+
+class MalformedEvent(TradingdError):
+    """GET /events sent a message that is not an event of docs/openapi.yaml."""
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A 3xx is answered as it is (an HTTPError), not followed: urllib would
+    send the request, Authorization header and all, to wherever it points."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102
+        return None
 
 
 @dataclass(frozen=True)
@@ -52,9 +71,29 @@ class Event:
     detail: dict = field(default_factory=dict)
 
     @classmethod
-    def from_json(cls, obj: dict) -> "Event":
+    def from_json(cls, obj: Any) -> "Event":
+        """Raises MalformedEvent unless ``obj`` is an event with fields of the right types."""
+        types = {"seq": int, "ts_ms": int, "time": str, "kind": str, "ref_id": str, "strategy_id": str}
+        if not isinstance(obj, dict):
+            raise MalformedEvent(f"an event is a JSON object, got {type(obj).__name__}")
+        for name, kind in types.items():
+            value = obj.get(name)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise MalformedEvent(f"event field {name!r} must be {kind.__name__}, got {value!r:.80}")
+        detail = obj.get("detail")
+        if detail is not None and not isinstance(detail, dict):
+            raise MalformedEvent(f"event field 'detail' must be an object, got {detail!r:.80}")
         return cls(obj["seq"], obj["ts_ms"], obj["time"], obj["kind"], obj["ref_id"], obj["strategy_id"],
-                   obj.get("detail") or {})
+                   detail or {})
+
+    @classmethod
+    def from_text(cls, text: Any) -> "Event":
+        """One GET /events message; MalformedEvent when it is not JSON or not an event."""
+        try:
+            obj = json.loads(text)
+        except (ValueError, TypeError) as e:
+            raise MalformedEvent(f"GET /events sent a message that is not JSON: {str(text)[:120]!r} ({e})") from None
+        return cls.from_json(obj)
 
 
 Conditions = Union[dict, Iterable[dict]]
@@ -68,6 +107,7 @@ class Client:
         self.url = url.rstrip("/")
         self.token = token if token is not None else os.environ.get(TOKEN_ENV)
         self.timeout = timeout
+        self._opener = urllib.request.build_opener(_NoRedirects)
 
     # --- requests -------------------------------------------------------------
 
@@ -79,10 +119,14 @@ class Client:
         if self.token and method != "GET":
             req.add_header("Authorization", f"Bearer {self.token}")
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as res:
+            with self._opener.open(req, timeout=self.timeout) as res:
                 return _decode(res.read())
         except urllib.error.HTTPError as e:
             answer = _decode(e.read())
+            if 300 <= e.code < 400:
+                where = e.headers.get("Location", "?") if e.headers else "?"
+                raise ApiError(e.code, f"{method} {path} answered a redirect to {where[:200]}; tradingd never "
+                                       "redirects, so it is not followed (the token stays here)", answer) from None
             if e.code in ok:
                 return answer
             raise ApiError(e.code, _message(answer, e.reason), answer) from None
@@ -174,7 +218,7 @@ class Client:
                                               compression=None) as ws:
                     delay = retry_delay
                     async for text in ws:
-                        event = Event.from_json(json.loads(text))
+                        event = Event.from_text(text)  # MalformedEvent ends the iteration
                         if event.seq <= since:
                             continue  # cannot happen (tradingd sends each once); never yield one twice
                         since = event.seq

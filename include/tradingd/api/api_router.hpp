@@ -51,10 +51,15 @@ class ApiRouter {
   // GET /trades answers at most `limit` trades (the newest): 1000 unless asked, 10000 at most.
   static constexpr std::int64_t default_trades_limit = 1000;
   static constexpr std::int64_t max_trades_limit = 10000;
+  static constexpr double max_trades_hours = 876000;  // GET /trades?hours=: 100 years
   // {"error": message} with `status`: how every endpoint refuses.
   static ApiResponse error(int status, std::string message);
-  // The raw value of `key` in the target's query ("/trades?hours=2&limit=5"), or nullopt.
+  // The raw value of `key` in the target's query ("/trades?hours=2&limit=5"),
+  // or nullopt; a bare key ("?since") has the empty value, refused like "since=".
   static std::optional<std::string_view> query_param(std::string_view target, std::string_view key);
+  // The 400 for a query that names a key twice ("?kinds=A&kinds=B": which one
+  // was meant cannot be known), or nullopt.
+  static std::optional<ApiResponse> repeated_query_key(std::string_view target);
   // GET /trades?hours=N&limit=M, from the journal on disk: any thread but the io thread.
   static ApiResponse trades(const std::filesystem::path& db_path, std::string_view target, std::int64_t now_ms);
 

@@ -93,6 +93,11 @@ class EventStream {
   [[nodiscard]] std::size_t subscribers() const { return subscribers_.size(); }
   [[nodiscard]] std::uint64_t cut_off_count() const { return cut_off_; }
   [[nodiscard]] std::uint64_t published_count() const { return published_; }
+  [[nodiscard]] std::uint64_t connections_count() const { return connections_; }
+  // "connected" and "left" lines not written: connection churn (reads need no
+  // token) must not flood the log, so at most connection_lines_per_second are.
+  [[nodiscard]] std::uint64_t suppressed_lines_count() const { return suppressed_lines_; }
+  static constexpr int connection_lines_per_second = 10;
 
   // The message a client gets for an event: one JSON object
   // {"seq","ts_ms","time","kind","ref_id","strategy_id","detail"}.
@@ -103,6 +108,9 @@ class EventStream {
  private:
   friend class Subscriber;
   void remove(const Subscriber* s);
+  // Whether a subscriber's connected/left line may be written now; when it
+  // may after some were held back, `note` says how many.
+  bool connection_line(std::string& note);
 
   boost::asio::io_context& io_;
   boost::asio::thread_pool& blocking_;
@@ -112,6 +120,11 @@ class EventStream {
   std::uint64_t next_id_ = 1;
   std::uint64_t cut_off_ = 0;
   std::uint64_t published_ = 0;
+  std::uint64_t connections_ = 0;
+  std::uint64_t suppressed_lines_ = 0;
+  std::uint64_t suppressed_unreported_ = 0;
+  std::chrono::steady_clock::time_point line_window_{};
+  int lines_in_window_ = 0;
   bool stopped_ = false;
 };
 

@@ -53,6 +53,12 @@ struct Position {
 
   [[nodiscard]] bool is_long() const { return direction == Direction::Long; }
 
+  // The rules an open position must meet to be traded on: every price a real
+  // price (PriceRule), sizes and fractions as a condition's (DESIGN §3),
+  // times from 1970 to 9999. A position recovered from the journal passes the
+  // same rules as one the Sniper opened; the first broken one is returned.
+  [[nodiscard]] std::optional<FieldError> validate() const;
+
   // DESIGN §4 step 2: LONG best = max(best, p), SHORT best = min(best, p).
   void observe(double price) {
     if (is_long() ? price > best_price : price < best_price) best_price = price;

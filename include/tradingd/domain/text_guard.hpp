@@ -38,6 +38,14 @@ class TextGuard {
   // at limit + 1, so a hostile input costs one pass and no memory.
   [[nodiscard]] static std::size_t json_depth(std::string_view text, std::size_t limit);
 
+  // Characters (Unicode code points) in UTF-8 text, as JSON Schema's
+  // maxLength counts them: every byte that does not continue a character.
+  [[nodiscard]] static std::size_t characters(std::string_view utf8) {
+    std::size_t n = 0;
+    for (const char c : utf8) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return n;
+  }
+
   // 1-based line number of a byte offset, for "file:line" messages.
   [[nodiscard]] static std::size_t line_of(std::string_view text, std::size_t offset);
 };
