@@ -65,6 +65,10 @@ SimOptions SimOptions::parse(const std::vector<std::string>& args) {
       o.trades_per_frame = number<int>(a, value());
     else if (a == "--trades-per-seq")
       o.trades_per_seq = number<int>(a, value());
+    else if (a == "--future-ms")
+      o.future_ms = number<std::int64_t>(a, value());
+    else if (a == "--progress-every")
+      o.progress_every = number<std::uint64_t>(a, value());
     else if (a == "--bybit-deltas")
       o.bybit_deltas = true;
     else if (a == "--loop")
@@ -143,6 +147,7 @@ and Binance spot streams (/stream?streams=..., /ws/<stream>) on one port.
   --trades-per-seq K       Bybit: K consecutive trades of a symbol share one "seq", as the fills
                            of one taker order do on the real stream (1)
   --loop                   play the CSV again when it ends
+  --progress-every N       print "progress: N trades played" every N trades (for tests that wait on progress)
 faults, per connection, counted in data messages sent:
   --close-after N          close the WebSocket after N messages
   --silent-after N         send nothing more after N messages (pongs neither), keep the socket open
@@ -150,6 +155,7 @@ faults, per connection, counted in data messages sent:
   --no-pong                Bybit: never answer a ping (data still flows)
   --close-code C           WebSocket close code for --close-after (1001)
   --delay-ms N             stamp trades N ms in the past (delayed data)
+  --future-ms N            stamp trades N ms ahead (an exchange clock that runs ahead)
   --malformed-every N      add a frame that is not JSON after every N messages
   --bad-price-every N      add a trade with a non-numeric price after every N messages
   --unknown-symbol-every N add a trade for an unlisted symbol after every N messages

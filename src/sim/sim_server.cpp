@@ -166,7 +166,12 @@ void SimServer::step() {
     bool taken = false;
     for (auto& s : sessions_) taken = s->deliver(batch_) || taken;
     if (!taken) break;  // nobody took it (all closing or silent): hold the path
-    for (std::size_t k = 0; k < batch_.size(); ++k) path_.advance();
+    for (std::size_t k = 0; k < batch_.size(); ++k) {
+      path_.advance();
+      // Progress a test can wait for, instead of the wall clock.
+      if (options_.progress_every && path_.played() % options_.progress_every == 0)
+        spdlog::info("progress: {} trades played", path_.played());
+    }
     if (options_.outage_after && !outage_done_ && path_.played() >= options_.outage_after) {
       outage_done_ = true;
       spdlog::info("outage after {} messages: dropping {} clients", path_.played(), sessions_.size());

@@ -109,7 +109,7 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
       close_with(static_cast<std::uint16_t>(options_.close_code), "simulated close");
       return false;
     }
-    const auto ts = now_ms() - options_.delay_ms;
+    const auto ts = now_ms() - options_.delay_ms + options_.future_ms;
     // The book around this message's price first, so a trade finds its quote.
     const std::uint64_t n = sent_ + 1;
     if (std::find(quote_symbols_.begin(), quote_symbols_.end(), trades.front().symbol) != quote_symbols_.end() &&

@@ -320,3 +320,35 @@ TEST_CASE("resilience: delayed trades older than max_tick_age_ms never trade", "
   CHECK(log.find("Feed bybit stopped: 0 ticks in 15 frames") != std::string::npos);
   CHECK(log.find("14 old ticks skipped") != std::string::npos);
 }
+
+TEST_CASE("resilience: trades stamped from the future never trade nor expire a valid condition",
+          "[integration][resilience][input]") {
+  // A wrong clock at the exchange (or here): trades 8 s ahead of this clock.
+  // Trading on them would expire conditions still valid and stamp fills
+  // ahead of time; they are dropped and counted, like delayed ones.
+  for (const std::string exchange : {"bybit", "binance"}) {
+    SECTION(exchange) {
+      LiveRun run("future-" + exchange, exchange);
+      use_standard_path(run);
+      // Valid for 5 s more: a trade stamped 8 s ahead would expire it.
+      std::string soon = condition("soon", "BTC", "LONG", "ABOVE", 1000, 10);
+      const auto now = tradingd::SystemClock().now_ms();
+      soon = std::regex_replace(soon, std::regex(R"("valid_until":[0-9]+)"),
+                                "\"valid_until\":" + std::to_string(now + 20'000));
+      run.write_conditions({soon});
+      run.daemon.set("feed", "max_tick_age_ms", "5000");
+      SimProcess sim(run.sim_args({"--future-ms", "8000"}), run.daemon.dir(), "sim");
+      run.point_at(sim);
+      TestProcess daemon = run.start();
+      wait_path_sent(sim);
+      CHECK(stop(daemon) == 0);
+      const std::string log = run.log();
+      INFO(log);
+      CHECK(run.daemon.query("SELECT count(*) FROM trades") == "0");
+      CHECK(run.daemon.query("SELECT status || ' ' || status_reason FROM conditions WHERE id = 'soon'") ==
+            "CANCELLED shutdown");
+      CHECK_THAT(log, Catch::Contains("trades stamped more than 5000 ms ahead of this clock"));
+      CHECK_THAT(log, Catch::Contains(" 0 old ticks skipped, 14 from the future, "));
+    }
+  }
+}

@@ -58,7 +58,8 @@ def test_arm_list_cancel_and_every_refusal(daemon):
     with pytest.raises(ApiError) as e:
         Client(daemon.url, "").halt()  # no token: read-only for this client
     assert e.value.status == 401
-    assert daemon.query("SELECT status FROM conditions WHERE id = 'far-1'") == [("CANCELLED",)]
+    wait_for(lambda: daemon.query("SELECT status FROM conditions WHERE id = 'far-1'") == [("CANCELLED",)],
+             what="the cancel in the journal")  # committed by the writer a moment after the answer
 
 
 def test_positions_close_halt_resume_flatten(daemon):
@@ -162,7 +163,8 @@ def test_ids_with_a_colon_are_cancelled_and_closed_through_the_encoded_path(daem
     client = Client(daemon.url, TOKEN)
     client.arm(condition("ns:far:1", 500))
     assert client.cancel("ns:far:1")
-    assert daemon.query("SELECT status FROM conditions WHERE id = 'ns:far:1'") == [("CANCELLED",)]
+    wait_for(lambda: daemon.query("SELECT status FROM conditions WHERE id = 'ns:far:1'") == [("CANCELLED",)],
+             what="the cancel in the journal")
     client.arm(condition("ns:now:1", 1, stop_loss_pct=0.5, take_profit_pct=0.5))
     wait_for(lambda: client.positions(), what="the position to open")
     assert client.close("T-ns:now:1")

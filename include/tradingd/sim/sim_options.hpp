@@ -27,6 +27,7 @@ struct SimOptions {
   int trades_per_seq = 1;        // Bybit: consecutive trades sharing one "seq" (the fills of one taker order)
   bool bybit_deltas = false;     // Bybit orderbook.1: a snapshot per subscription, then deltas
   bool loop = false;             // start the CSV again when it ends
+  std::uint64_t progress_every = 0;  // print "progress: N trades played" every N trades (0: never)
 
   // Faults, per connection, counted in data messages sent.
   std::uint64_t close_after = 0;
@@ -39,6 +40,7 @@ struct SimOptions {
   bool no_pong = false;              // Bybit: never answer a ping
   int close_code = 1001;             // WebSocket close code of --close-after
   std::int64_t delay_ms = 0;         // stamp trades this much in the past (delayed data)
+  std::int64_t future_ms = 0;        // stamp trades this much ahead (a clock that runs ahead)
 
   // Quotes (Bybit orderbook.1, Binance bookTicker) for clients that subscribe
   // to them: before each trade message, a best bid/ask around its price.
