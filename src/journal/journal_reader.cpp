@@ -1,5 +1,7 @@
 #include "tradingd/journal/journal_reader.hpp"
 
+#include <algorithm>
+
 #include "tradingd/config/input_file.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -185,7 +187,15 @@ std::vector<std::string> JournalReader::integrity_problems() const {
     const double now = last.getColumn(0).getDouble();
     const double pnl =
         db_->execAndGet("SELECT ifnull(sum(pnl_usd), 0) FROM trades WHERE status = 'CLOSED'").getDouble();
-    if (std::abs(now - (start + pnl)) > 1e-6)
+    // The balance was summed one close at a time and SQLite sums in its own
+    // order: the two may differ by rounding, bounded by n * 2^-52 * (sum of
+    // |P&L| + |initial|) for n closes (Higham, recursive summation, both
+    // ways). A millionth of a dollar, or that bound, whichever is larger.
+    SQLite::Statement sums(*db_, "SELECT ifnull(sum(abs(pnl_usd)), 0), count(*) FROM trades WHERE status = 'CLOSED'");
+    sums.executeStep();
+    const double spread = sums.getColumn(0).getDouble() + std::abs(start);
+    const double tolerance = std::max(1e-6, static_cast<double>(sums.getColumn(1).getInt64() + 1) * 0x1p-52 * spread);
+    if (!std::isfinite(now) || !std::isfinite(pnl) || std::abs(now - (start + pnl)) > tolerance)
       problems.push_back("the balance " + std::to_string(now) + " is not the initial " + std::to_string(start) +
                          " plus the closed trades' P&L " + std::to_string(pnl));
   }

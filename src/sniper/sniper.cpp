@@ -120,7 +120,7 @@ void Sniper::restore_losing_stop(CoinId coin, std::int64_t exit_ms) {
 }
 
 void Sniper::on_quote(CoinId coin, const Quote& quote) {
-  if (coin >= quotes_.size() || !quote.valid()) {
+  if (coin >= quotes_.size() || !quote.valid() || quote.ts_ms < 0 || quote.ts_ms > TimeFormat::max_epoch_ms) {
     ++counters_.invalid_quotes;
     return;
   }
@@ -130,8 +130,10 @@ void Sniper::on_quote(CoinId coin, const Quote& quote) {
 
 void Sniper::on_price_tick(CoinId coin, double price, std::int64_t ts_ms) {
   ++counters_.ticks;
-  // DESIGN §4 step 1: not a real price (NaN included), dropped and counted.
-  if (!PriceRule::real(price) || coin >= positions_.size()) {
+  // DESIGN §4 step 1: not a real price (NaN included), dropped and counted;
+  // so is a time outside 1970..9999, on which a time difference could
+  // overflow (the doors refuse both; this is the last line).
+  if (!PriceRule::real(price) || coin >= positions_.size() || ts_ms < 0 || ts_ms > TimeFormat::max_epoch_ms) {
     ++counters_.invalid_ticks;
     counters_.last_invalid_coin = coin;
     counters_.last_invalid_price = price;
@@ -344,6 +346,7 @@ std::size_t Sniper::finish_where(Pred pred, ConditionStatus status, std::string_
 
 SweepResult Sniper::sweep(std::int64_t now_ms) {
   SweepResult r;
+  if (now_ms < 0 || now_ms > TimeFormat::max_epoch_ms) return r;  // no clock reads so: nothing to judge by
   // Only coins whose earliest valid_until has passed are looked at: a sweep
   // that expires nothing costs O(coins), not O(armed), on the io thread.
   for (const ArmedBook::Slot slot : book_.expired(now_ms)) {
