@@ -42,6 +42,22 @@ std::vector<double> numbers_after(const std::string& text, const std::string& pr
   return out;
 }
 
+// The sim's whole path with a rotation every second: the log, once it is
+// checked that the feed rotated at least twice and never disconnected.
+std::string run_rotating(LiveRun& run, const std::vector<std::string>& sim_args) {
+  run.daemon.set("feed", "rotate_after_ms", "1000");
+  SimProcess sim(run.sim_args(sim_args), run.daemon.dir(), "sim");
+  run.point_at(sim);
+  TestProcess daemon = run.start();
+  wait_path_sent(sim);
+  CHECK(stop(daemon) == 0);
+  const std::string log = run.log();
+  INFO(log);
+  CHECK(count_of(log, "bybit: rotating the connection (connection age ") >= 2);
+  CHECK(log.find("Disconnected") == std::string::npos);
+  return log;
+}
+
 }  // namespace
 
 TEST_CASE("resilience: a silent link goes STALE, pauses trading and is recycled within the bound",
@@ -231,19 +247,11 @@ TEST_CASE("resilience: planned rotation by age is make-before-break: no trade mi
   for (int i = 0; i < 155; ++i) path += "0,BTCUSDT," + std::to_string(100 + i % 7) + "\n";
   run.write_path(path);
   run.write_conditions({condition("idle", "BTC", "LONG", "ABOVE", 1000, 10)});
-  run.daemon.set("feed", "rotate_after_ms", "1000");
   run.daemon.set("feed", "coin_stale_after_ms", "500");
   const bool quotes = GENERATE(false, true);  // with the book streams on both connections too
   if (quotes) run.daemon.set("paper", "fill_on", "\"quote\"");
-  SimProcess sim(run.sim_args({}), run.daemon.dir(), "sim");
-  run.point_at(sim);
-  TestProcess daemon = run.start();
-  wait_path_sent(sim);
-  CHECK(stop(daemon) == 0);
-  const std::string log = run.log();
+  const std::string log = run_rotating(run, {});
   INFO(log);
-  CHECK(count_of(log, "bybit: rotating the connection (connection age ") >= 2);
-  CHECK(log.find("Disconnected") == std::string::npos);
   CHECK(log.find("Feed bybit stopped: 160 ticks") != std::string::npos);    // each trade exactly once
   CHECK(log.find("bybit: no trade on ETHUSDT for ") != std::string::npos);  // a silent coin is reported
   if (quotes) {
@@ -267,18 +275,10 @@ TEST_CASE("resilience: a rotation every second against many trades per seq deliv
   for (int i = 0; i < 4; ++i, ++trades) path += "0,ETHUSDT,2000\n";
   run.write_path(path);
   run.write_conditions({condition("idle", "BTC", "LONG", "ABOVE", 1000, 10)});
-  run.daemon.set("feed", "rotate_after_ms", "1000");
   run.daemon.set("paper", "fill_on", "\"quote\"");
-  SimProcess sim(run.sim_args({"--trades-per-seq", "8", "--trades-per-frame", "3", "--rate", "20", "--bybit-deltas"}),
-                 run.daemon.dir(), "sim");
-  run.point_at(sim);
-  TestProcess daemon = run.start();
-  wait_path_sent(sim);
-  CHECK(stop(daemon) == 0);
-  const std::string log = run.log();
+  const std::string log =
+      run_rotating(run, {"--trades-per-seq", "8", "--trades-per-frame", "3", "--rate", "20", "--bybit-deltas"});
   INFO(log);
-  CHECK(count_of(log, "bybit: rotating the connection (connection age ") >= 2);
-  CHECK(log.find("Disconnected") == std::string::npos);
   std::smatch m;
   REQUIRE(std::regex_search(log, m, std::regex(R"(Feed bybit stopped: ([0-9]+) ticks in [0-9]+ frames, 0 bad frames)")));
   CHECK(std::stoi(m[1]) == trades);  // every trade, none twice, none lost as a "duplicate" of its seq
