@@ -65,25 +65,25 @@ bool real_time(std::int64_t ms) {
   return ms >= 0 && ms <= TimeFormat::max_epoch_ms;
 }
 
-// Bybit's trade id "i" as a number: its value when it is a decimal of at most
-// 19 digits (spot: "2290000000923750370"), else FNV-1a over its text (derivatives
-// send UUIDs). Only equality matters: it tells two fills of one seq apart.
-std::uint64_t trade_id_of(std::string_view text) {
-  if (!text.empty() && text.size() <= 19) {
-    std::uint64_t v = 0;
-    bool digits = true;
-    for (char c : text) {
-      if (c < '0' || c > '9') {
-        digits = false;
-        break;
-      }
-      v = v * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    if (digits) return v;
+// Bybit's trade id "i" (spot "2290000000923750370", derivatives a UUID) as a
+// 64-bit key: its raw bytes, between the quotes, mixed eight at a time. Only
+// equality matters (it tells two fills of one seq apart), so no decimal
+// conversion; two ids of one seq colliding has odds of about 2^-64. The
+// frame's padding makes the last 8-byte load safe; its bytes past the id are
+// masked off.
+std::uint64_t trade_id_of(std::string_view raw) {
+  // simdjson's raw token may run on over the whitespace after the value.
+  while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t' || raw.back() == '\n' || raw.back() == '\r'))
+    raw.remove_suffix(1);
+  std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ raw.size();
+  for (std::size_t at = 0; at < raw.size(); at += 8) {
+    std::uint64_t chunk = 0;
+    const std::size_t n = std::min<std::size_t>(8, raw.size() - at);
+    std::memcpy(&chunk, raw.data() + at, n);
+    h = (h ^ chunk) * 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 31;
   }
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) h = (h ^ c) * 0x100000001b3ULL;
-  return h | (1ULL << 63);  // apart from every numeric id below 2^63
+  return h;
 }
 
 // A field's key compared as its raw bytes, without unescaping: every key read
@@ -232,15 +232,14 @@ struct FrameParser::Impl {
 
   // A trade's fields -> one tick, or the reason the frame is dropped. The
   // checks run in this order whatever order the fields came in.
-  // `id`: Bybit's "i" (a string), or nullptr where the seq is the trade's id (Binance).
+  // `id`: Bybit's "i" as its raw JSON text (empty when absent), or nullptr
+  // where the seq is the trade's id (Binance).
   std::optional<BadFrame> add_trade(const Scalar& symbol, const Scalar& price_text, const Scalar& time,
-                                    const Scalar& seq, const Scalar* id = nullptr) {
+                                    const Scalar& seq, const std::string_view* id = nullptr) {
     if (auto e = symbol.as(string_type)) return classify(e);
     if (auto e = price_text.as(string_type)) return e == simdjson::INCORRECT_TYPE ? BadFrame::BadPrice : classify(e);
     if (auto e = time.as(number_type)) return classify(e);
     if (auto e = seq.as_optional(number_type)) return classify(e);
-    if (id)
-      if (auto e = id->as_optional(string_type)) return classify(e);
     double price = 0.0;
     if (!parse_price(price_text.text, price)) return BadFrame::BadPrice;
     if (!real_time(time.number)) return BadFrame::BadTime;
@@ -249,8 +248,8 @@ struct FrameParser::Impl {
     const std::int64_t s = seq.present ? seq.number : 0;
     std::uint64_t trade_id = static_cast<std::uint64_t>(s);
     if (id) {
-      if (id->present) {
-        trade_id = trade_id_of(id->text);
+      if (!id->empty()) {
+        trade_id = trade_id_of(*id);
       } else {
         // No "i": the trade's place among this frame's trades of its seq.
         trade_id = 0;
@@ -284,7 +283,8 @@ struct FrameParser::Impl {
         if (!problem) problem = classify(e);
         continue;
       }
-      Scalar symbol, price, time, seq, id;
+      Scalar symbol, price, time, seq;
+      std::string_view id;  // "i" as raw JSON: read without unescaping or copying
       if (auto e = walk(trade, [&](Key k, od::value& v) {
             if (k == "s")
               symbol.read(v);
@@ -294,8 +294,8 @@ struct FrameParser::Impl {
               time.read(v);
             else if (k == "seq")
               seq.read(v);
-            else if (k == "i")
-              id.read(v);
+            else if (k == "i" && id.empty())
+              id = v.raw_json_token();
             return simdjson::SUCCESS;
           }))
         return e;

@@ -133,7 +133,9 @@ void Sniper::on_price_tick(CoinId coin, double price, std::int64_t ts_ms) {
   // DESIGN §4 step 1: not a real price (NaN included), dropped and counted;
   // so is a time outside 1970..9999, on which a time difference could
   // overflow (the doors refuse both; this is the last line).
-  if (!PriceRule::real(price) || coin >= positions_.size() || ts_ms < 0 || ts_ms > TimeFormat::max_epoch_ms) {
+  // One unsigned compare for the time: a negative one wraps past the bound.
+  if (!PriceRule::real(price) || coin >= positions_.size() ||
+      static_cast<std::uint64_t>(ts_ms) > static_cast<std::uint64_t>(TimeFormat::max_epoch_ms)) {
     ++counters_.invalid_ticks;
     counters_.last_invalid_coin = coin;
     counters_.last_invalid_price = price;

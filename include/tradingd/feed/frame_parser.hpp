@@ -43,9 +43,8 @@ struct FeedTick {
   // aggregate id "a"); 0 when absent. Not unique per trade on Bybit: every
   // fill of one taker order carries the same seq (PROTOCOLS.md).
   std::int64_t seq = 0;
-  // The trade's own id: Bybit "i" (its value when it is a decimal number of
-  // at most 19 digits, else a 64-bit hash of its text; without an "i", the
-  // trade's place among the frame's trades of its seq), Binance "t" / "a".
+  // The trade's own id: Bybit "i" (a 64-bit key of its text; without an "i",
+  // the trade's place among the frame's trades of its seq), Binance "t" / "a".
   // With seq it lets two overlapping connections deliver each trade once.
   std::uint64_t trade_id = 0;
 };
