@@ -48,6 +48,22 @@ TEST_CASE("version, help and a bad command line", "[integration][cli]") {
   CHECK_THAT(r.err, Catch::Contains("unknown argument '--frobnicate'"));
 }
 
+TEST_CASE("every numeric option is checked: --replay-rate must be finite, from 0 to 1e9", "[integration][cli][input]") {
+  DaemonHarness h("replay-rate");
+  h.write_config();
+  const auto ticks = h.write("t.csv", "1764158400000,BTC,100\n").string();
+  for (const std::string bad : {"inf", "nan", "-1", "1e10", "5x", ""}) {
+    const auto r = h.run({"--config", (h.dir() / "settings.toml").string(), "--replay", ticks, "--replay-rate", bad},
+                         "rate");
+    INFO(bad << ": " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("--replay-rate needs a number of rows per second from 0 to 1e9"));
+  }
+  const auto ok = h.run({"--config", (h.dir() / "settings.toml").string(), "--replay", ticks, "--replay-rate", "1e9"},
+                        "rate-ok");
+  CHECK(ok.exit_code == 0);
+}
+
 TEST_CASE("bad start-up inputs exit 2 and say what and where", "[integration][cli]") {
   DaemonHarness h("bad-inputs");
   const auto cfg = h.write_config().string();

@@ -154,6 +154,10 @@ TEST_CASE("tradingd journal: open, recent, conditions and export", "[journal][cl
   // now = 1700000040000: the last 0.01 h (36 s) holds T-c2 (entered 38 s before), not T-c1 (39 s).
   CHECK(run_cli({"--db", db, "recent", "--hours", "0.0106"}).find("3 trades") != std::string::npos);
   CHECK(run_cli({"--db", db, "recent"}).find("4 trades") != std::string::npos);
+  // Finite hours only: inf or nan would become no count of milliseconds at all.
+  for (const char* bad : {"nan", "inf", "-inf", "0", "-1", "1e300", "x"})
+    CHECK_THAT(run_cli({"--db", db, "recent", "--hours", bad}, 2),
+               Catch::Contains("--hours: must be a number > 0 and at most 876000 (100 years), got '"));
 
   const std::string active = run_cli({"--db", db, "conditions", "--status", "ACTIVE"});
   INFO(active);
