@@ -42,16 +42,22 @@ std::vector<double> numbers_after(const std::string& text, const std::string& pr
   return out;
 }
 
-// The sim's whole path with a rotation every second: the log, once it is
-// checked that the feed rotated at least twice and never disconnected.
-std::string run_rotating(LiveRun& run, const std::vector<std::string>& sim_args) {
-  run.daemon.set("feed", "rotate_after_ms", "1000");
+// The sim's whole path through tradingd, then SIGTERM (a clean exit
+// checked): the log.
+std::string run_whole_path(LiveRun& run, const std::vector<std::string>& sim_args) {
   SimProcess sim(run.sim_args(sim_args), run.daemon.dir(), "sim");
   run.point_at(sim);
   TestProcess daemon = run.start();
   wait_path_sent(sim);
   CHECK(stop(daemon) == 0);
-  const std::string log = run.log();
+  return run.log();
+}
+
+// The same with a rotation every second: the log, once it is checked that
+// the feed rotated at least twice and never disconnected.
+std::string run_rotating(LiveRun& run, const std::vector<std::string>& sim_args) {
+  run.daemon.set("feed", "rotate_after_ms", "1000");
+  const std::string log = run_whole_path(run, sim_args);
   INFO(log);
   CHECK(count_of(log, "bybit: rotating the connection (connection age ") >= 2);
   CHECK(log.find("Disconnected") == std::string::npos);
@@ -309,12 +315,7 @@ TEST_CASE("resilience: delayed trades older than max_tick_age_ms never trade", "
   LiveRun run("delayed", "bybit");
   use_standard_path(run);
   run.daemon.set("feed", "max_tick_age_ms", "5000");
-  SimProcess sim(run.sim_args({"--delay-ms", "8000"}), run.daemon.dir(), "sim");
-  run.point_at(sim);
-  TestProcess daemon = run.start();
-  wait_path_sent(sim);
-  CHECK(stop(daemon) == 0);
-  const std::string log = run.log();
+  const std::string log = run_whole_path(run, {"--delay-ms", "8000"});
   CHECK(run.daemon.query("SELECT count(*) FROM trades") == "0");
   CHECK(log.find("trades older than 5000 ms") != std::string::npos);
   CHECK(log.find("Feed bybit stopped: 0 ticks in 15 frames") != std::string::npos);
@@ -337,12 +338,7 @@ TEST_CASE("resilience: trades stamped from the future never trade nor expire a v
                                 "\"valid_until\":" + std::to_string(now + 20'000));
       run.write_conditions({soon});
       run.daemon.set("feed", "max_tick_age_ms", "5000");
-      SimProcess sim(run.sim_args({"--future-ms", "8000"}), run.daemon.dir(), "sim");
-      run.point_at(sim);
-      TestProcess daemon = run.start();
-      wait_path_sent(sim);
-      CHECK(stop(daemon) == 0);
-      const std::string log = run.log();
+      const std::string log = run_whole_path(run, {"--future-ms", "8000"});
       INFO(log);
       CHECK(run.daemon.query("SELECT count(*) FROM trades") == "0");
       CHECK(run.daemon.query("SELECT status || ' ' || status_reason FROM conditions WHERE id = 'soon'") ==
