@@ -33,16 +33,9 @@ ApiResponse reply(int status, const json& body) {
   return ApiResponse{status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json"};
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // "/positions/T-x/close" split at '/', without the query, each segment
-// percent-decoded (RFC 3986: a client encodes ':' in an id as %3A). A '%'
-// not followed by two hex digits is kept as it is: no id holds one, so the
+// percent-decoded (RFC 3986: a client encodes ':' in an id as %3A). A
+// segment with a broken escape is kept as it is: no id holds one, so the
 // lookup answers 404.
 std::vector<std::string> segments(std::string_view target) {
   target = target.substr(0, target.find('?'));
@@ -54,19 +47,8 @@ std::vector<std::string> segments(std::string_view target) {
     }
     const auto slash = target.find('/');
     const std::string_view raw = target.substr(0, slash);
-    std::string seg;
-    seg.reserve(raw.size());
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      int hi = 0, lo = 0;
-      if (raw[i] == '%' && i + 2 < raw.size() && (hi = hex_digit(raw[i + 1])) >= 0 &&
-          (lo = hex_digit(raw[i + 2])) >= 0) {
-        seg += static_cast<char>(hi * 16 + lo);
-        i += 2;
-      } else {
-        seg += raw[i];
-      }
-    }
-    out.push_back(std::move(seg));
+    auto decoded = ApiRouter::percent_decode(raw, false);  // '+' is itself in a path
+    out.push_back(decoded ? std::move(*decoded) : std::string(raw));
     target = slash == std::string_view::npos ? std::string_view() : target.substr(slash);
   }
   return out;
@@ -142,6 +124,26 @@ std::optional<std::string_view> ApiRouter::query_param(std::string_view target, 
     query.remove_prefix(amp + 1);
   }
   return std::nullopt;
+}
+
+std::optional<std::string> ApiRouter::percent_decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+' && plus_is_space) {
+      out += ' ';
+    } else if (s[i] == '%') {
+      unsigned v = 0;
+      if (i + 2 >= s.size()) return std::nullopt;
+      const auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+      if (ec != std::errc() || p != s.data() + i + 3) return std::nullopt;
+      out += static_cast<char>(v);
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
 }
 
 std::optional<ApiResponse> ApiRouter::repeated_query_key(std::string_view target) {

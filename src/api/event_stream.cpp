@@ -27,27 +27,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// %XX and '+' decoded; nullopt for a broken escape.
-std::optional<std::string> url_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%') {
-      unsigned v = 0;
-      if (i + 2 >= s.size()) return std::nullopt;
-      const auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-      if (ec != std::errc() || p != s.data() + i + 3) return std::nullopt;
-      out += static_cast<char>(v);
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 std::string json_text(std::string_view s) {
   return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -368,7 +347,7 @@ std::variant<EventSubscription, ApiResponse> EventStream::subscription(std::stri
     sub.since = since;
   }
   if (const auto v = ApiRouter::query_param(target, "kinds")) {
-    const auto text = url_decode(*v);
+    const auto text = ApiRouter::percent_decode(*v, true);
     if (!text || text->empty()) return ApiRouter::error(400, "kinds must be a comma-separated list of event kinds");
     std::string_view rest = *text;
     while (true) {
@@ -385,7 +364,7 @@ std::variant<EventSubscription, ApiResponse> EventStream::subscription(std::stri
     }
   }
   if (const auto v = ApiRouter::query_param(target, "strategy")) {
-    auto text = url_decode(*v);
+    auto text = ApiRouter::percent_decode(*v, true);
     if (!text || text->empty() || text->size() > 64 || TextGuard::invalid_utf8_at(*text))
       return ApiRouter::error(400, "strategy must be a strategy_id: 1 to 64 bytes of UTF-8, URL-encoded");
     sub.strategy = std::move(*text);

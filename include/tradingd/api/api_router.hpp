@@ -60,6 +60,8 @@ class ApiRouter {
   // The 400 for a query that names a key twice ("?kinds=A&kinds=B": which one
   // was meant cannot be known), or nullopt.
   static std::optional<ApiResponse> repeated_query_key(std::string_view target);
+  // %XX decoded (in a query, '+' as a space too); nullopt for a broken escape.
+  static std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space);
   // GET /trades?hours=N&limit=M, from the journal on disk: any thread but the io thread.
   static ApiResponse trades(const std::filesystem::path& db_path, std::string_view target, std::int64_t now_ms);
 
