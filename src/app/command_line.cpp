@@ -1,6 +1,7 @@
 #include "tradingd/app/command_line.hpp"
 
 #include "tradingd/domain/text_guard.hpp"
+#include "tradingd/feed/archive_format.hpp"
 
 #include <stdexcept>
 
@@ -9,8 +10,8 @@ namespace tradingd {
 std::string CommandLine::usage() {
   return R"(Usage:
   tradingd --config FILE [--conditions FILE]              run as a service
-  tradingd --config FILE --conditions FILE --replay TICKS.csv [--replay-rate N]
-                                                          replay recorded ticks (ts_ms,coin,price), then exit
+  tradingd --config FILE [--conditions FILE] --replay SOURCE... [--format NAME] [--replay-rate N]
+                                                          replay market data through the trading path, then exit
   tradingd --config FILE --check-config                   validate and print the effective settings
   tradingd journal (--config FILE | --db FILE) COMMAND    read the journal (tradingd journal --help)
   tradingd --version | --help
@@ -18,7 +19,12 @@ std::string CommandLine::usage() {
 Options:
   --config FILE        TOML settings (see config/settings.toml)
   --conditions FILE    JSON array of trade conditions to arm at start-up
-  --replay FILE        push a CSV of ticks through the trading path, tick time as the clock
+  --replay SOURCE...   files, directories or globs of market data, merged by time, row time as the
+                       clock: tradingd's rows (ts_ms,coin,price[,bid,ask]) or the exchanges' archives
+                       as published (plain, .gz or .zip; see the README, "Replaying exchange archives")
+  --format NAME        with --replay: read every source as NAME instead of telling each file's
+                       format from its name and first line: )" +
+         ArchiveFormats::names() + R"(
   --replay-rate N      with --replay: N ticks per second instead of as fast as possible
   --check-config       exit 0 if the config is valid, 2 with every problem named otherwise
 
@@ -41,7 +47,16 @@ CommandLine CommandLine::parse(const std::vector<std::string>& args) {
     } else if (a == "--conditions") {
       cl.conditions = value(i);
     } else if (a == "--replay") {
-      cl.replay = value(i);
+      (void)value(i);
+      cl.replay.push_back(args[i]);
+      // Every argument up to the next option is a source (a shell's glob expands to many).
+      while (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) cl.replay.push_back(args[++i]);
+    } else if (a == "--format") {
+      const std::string& v = value(i);
+      cl.format = ArchiveFormats::parse(v);
+      if (!cl.format)
+        throw std::invalid_argument("--format needs one of " + ArchiveFormats::names() + ", got '" +
+                                    TextGuard::printable(v, 40) + "'");
     } else if (a == "--replay-rate") {
       const std::string& v = value(i);
       try {
@@ -66,7 +81,8 @@ CommandLine CommandLine::parse(const std::vector<std::string>& args) {
   }
   if (cl.help || cl.version) return cl;
   if (!have_config) throw std::invalid_argument("--config FILE is required");
-  if (cl.replay_rate > 0 && !cl.replay) throw std::invalid_argument("--replay-rate needs --replay");
+  if (cl.replay_rate > 0 && cl.replay.empty()) throw std::invalid_argument("--replay-rate needs --replay");
+  if (cl.format && cl.replay.empty()) throw std::invalid_argument("--format needs --replay");
   return cl;
 }
 

@@ -12,13 +12,14 @@
 #include "tradingd/app/command_line.hpp"
 #include "tradingd/app/journal_cli.hpp"
 #include "tradingd/app/logging.hpp"
-#include "tradingd/app/replay_source.hpp"
 #include "tradingd/app/trading_system.hpp"
 #include "tradingd/config/condition_parser.hpp"
 #include "tradingd/config/config_error.hpp"
 #include "tradingd/config/config_loader.hpp"
 #include "tradingd/domain/manual_clock.hpp"
 #include "tradingd/domain/system_clock.hpp"
+#include "tradingd/feed/replay_merge.hpp"
+#include "tradingd/feed/replay_paths.hpp"
 
 namespace {
 
@@ -40,13 +41,13 @@ int run(const tradingd::CommandLine& cl) {
       FrameParser::kernel(), FrameParser::walk_target());
 
   const CoinTable coins(settings.trading.coins);
-  // A replay is read as it is replayed; its first row is read now, so a file
-  // that starts badly stops start-up before the journal opens.
-  std::optional<ReplaySource> replay;
+  // A replay is read as it is replayed; every file's first row is read now, so
+  // a file that cannot be replayed stops start-up before the journal opens.
+  std::optional<ReplayMerge> replay;
   ReplayTick first_row;
-  if (cl.replay) {
-    replay = ReplaySource::open(*cl.replay, coins);
-    if (!replay->next_row(first_row)) throw ConfigError({cl.replay->string() + ": no ticks"});
+  if (!cl.replay.empty()) {
+    replay.emplace(ReplayPaths::expand(cl.replay), coins, settings.trading.quote, cl.format);
+    if (!replay->next_row(first_row)) throw ConfigError({replay->describe() + ": no ticks"});
   }
 
   // Replay runs on tick time, starting at the first tick; live runs on the wall clock.

@@ -106,8 +106,8 @@ void TradingSystem::recover() {
   // start-up error naming table, id and field, never armed or traded on.
   std::vector<std::string> bad_rows;
   const auto refuse = [&](const char* table, const std::string& id, const FieldError& e) {
-    bad_rows.push_back(fmt::format("table {}, id '{}': {}: {}", table, TextGuard::printable(id, 80), e.field,
-                                   e.message));
+    bad_rows.push_back(
+        fmt::format("table {}, id '{}': {}: {}", table, TextGuard::printable(id, 80), e.field, e.message));
   };
   if (state.balance && !std::isfinite(*state.balance))
     bad_rows.push_back("table balance: the last balance is not a finite number");
@@ -129,8 +129,9 @@ void TradingSystem::recover() {
   if (!bad_rows.empty()) {
     std::string msg = settings_.storage.db_path.string() + ": rows that break the rules; refusing to trade on them:";
     for (const auto& b : bad_rows) msg += "\n  " + b;
-    msg += "\n  Correct or remove these rows (the journal is a SQLite database), or move the file away to start "
-           "a new journal.";
+    msg +=
+        "\n  Correct or remove these rows (the journal is a SQLite database), or move the file away to start "
+        "a new journal.";
     throw std::runtime_error(msg);
   }
 
@@ -305,13 +306,27 @@ void TradingSystem::on_feed_state(FeedProtocol exchange, FeedLinkState state) {
   sniper_->set_trading_enabled(live);
 }
 
-void TradingSystem::start_replay(ReplaySource source, const ReplayTick& first, ManualClock& clock, double rate) {
+namespace {
+
+// DESIGN §10: rows of symbols that are not configured coins are counted, and
+// the counts printed at the end.
+void report_skipped(const ReplayMerge& source) {
+  const auto lines = source.skipped_report();
+  if (lines.empty()) return;
+  std::string text;
+  for (const auto& l : lines) text += (text.empty() ? "" : ", ") + l;
+  spdlog::warn("Replay skipped rows of symbols that are not configured [trading] coins: {}", text);
+}
+
+}  // namespace
+
+void TradingSystem::start_replay(ReplayMerge source, const ReplayTick& first, ManualClock& clock, double rate) {
   install_signals();
   health_->set_sweep(false);
   health_->set_feed(FeedState::Ok, "replay");
   sniper_->set_trading_enabled(true);
   health_->start();
-  spdlog::info("Replaying {}{}", source.name(), rate > 0 ? fmt::format(" at {} rows/s", rate) : std::string());
+  spdlog::info("Replaying {}{}", source.describe(), rate > 0 ? fmt::format(" at {} rows/s", rate) : std::string());
   replay_.emplace(
       Replay{std::move(source), first, &clock, rate, 0, 0, first.ts_ms, INT64_MIN, std::chrono::steady_clock::now()});
   boost::asio::post(io_, [this] { replay_step(); });
@@ -331,10 +346,10 @@ void TradingSystem::replay_step() {
   try {
     for (; budget > 0; --budget) {
       if (!r.has_pending) {
-        const ReplaySource::Read read = r.source.next(r.pending);
+        const ReplayMerge::Read read = r.source.next(r.pending);
         // Later: a megabyte of blank or comment lines; signals and timers go first.
-        if (read == ReplaySource::Read::Later) break;
-        if (read == ReplaySource::Read::End) {
+        if (read == ReplayMerge::Read::Later) break;
+        if (read == ReplayMerge::Read::End) {
           more = false;
           break;
         }
@@ -362,6 +377,7 @@ void TradingSystem::replay_step() {
     // the run stops with a clean shutdown and main() exits 2 naming the row.
     replay_error_ = e.errors().front();
     spdlog::error("Replay stopped: {} ({} rows replayed before it)", *replay_error_, r.rows);
+    report_skipped(r.source);
     shutdown("replay stopped at a bad row");
     return;
   }
@@ -372,6 +388,7 @@ void TradingSystem::replay_step() {
     spdlog::info(
         "Replay finished: {} ticks ({} invalid){}", c.ticks, c.invalid_ticks,
         r.quote_rows ? fmt::format(", {} quotes ({} invalid)", r.quote_rows, c.invalid_quotes) : std::string());
+    report_skipped(r.source);
     shutdown("replay finished");
     return;
   }

@@ -7,14 +7,13 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sys/stat.h>
 
-#include <catch2/catch.hpp>
 #include <zlib.h>
+#include <catch2/catch.hpp>
 #include <functional>
 #include <sstream>
 
 #include "test_process.hpp"
 #include "tradingd/app/journal_cli.hpp"
-#include "tradingd/app/replay_source.hpp"
 #include "tradingd/config/condition_parser.hpp"
 #include "tradingd/config/config_error.hpp"
 #include "tradingd/config/config_loader.hpp"
@@ -22,6 +21,7 @@
 #include "tradingd/config/settings.hpp"
 #include "tradingd/domain/coin_table.hpp"
 #include "tradingd/domain/text_guard.hpp"
+#include "tradingd/feed/archive_source.hpp"
 #include "tradingd/journal/journal_schema.hpp"
 #include "tradingd/journal/trade_journal.hpp"
 
@@ -171,7 +171,9 @@ TEST_CASE("start-up files: a directory, a FIFO, a device or an oversized file is
   CHECK_THAT(config_error([&] { (void)ConfigLoader::load_file(big); }),
              Catch::Contains("big.toml: config file is 1048577 bytes; the limit is 1048576 bytes"));
   const CoinTable coins({"BTC"});
-  CHECK_THAT(config_error([&] { (void)ReplaySource::open(fifo, coins); }), Catch::Contains("replay file is a FIFO"));
+  const SymbolTable symbols(coins, "USDT");
+  const ArchiveSource::Context context{&coins, &symbols, std::nullopt};
+  CHECK_THAT(config_error([&] { (void)ArchiveSource::open(fifo, context); }), Catch::Contains("replay file is a FIFO"));
   CHECK_THAT(config_error([&] { (void)ConditionParser(coins, RiskSettings{}).parse_file(fifo, now); }),
              Catch::Contains("conditions file is a FIFO"));
 }
@@ -219,7 +221,8 @@ TEST_CASE("conditions: values no market has are refused naming the field", "[uni
   CHECK_THAT(refused("position_size_usd", "1e-310"), Catch::Contains("position_size_usd: must be at least 0.01"));
   CHECK_THAT(refused("position_size_usd", "0.001"), Catch::Contains("position_size_usd: must be at least 0.01"));
   for (const char* p : {"1e300", "1e-320", "1e-13", "1000000000001"})
-    CHECK_THAT(refused("trigger_price", p), Catch::Contains("trigger_price: must be a real price (finite, from 1e-12 to 1e12)"));
+    CHECK_THAT(refused("trigger_price", p),
+               Catch::Contains("trigger_price: must be a real price (finite, from 1e-12 to 1e12)"));
   CHECK(refused("trigger_price", "1e-12") == "(accepted)");
   CHECK_THAT(refused("strategy_id", "\"\\u001b[2J\""), Catch::Contains("strategy_id: must not contain control"));
   CHECK_THAT(refused("reasoning", "\"a\\u0007b\""), Catch::Contains("reasoning: must not contain control"));
@@ -233,9 +236,11 @@ TEST_CASE("replay: a byte order mark keeps the first tick, negative times and en
           "[unit][input][replay]") {
   TempDir dir("replay-input");
   const CoinTable coins({"BTC"});
+  const SymbolTable symbols(coins, "USDT");
+  const ArchiveSource::Context context{&coins, &symbols, std::nullopt};
   // Every row of a replay file, read the way a replay reads it.
   auto read_all = [&](const std::filesystem::path& path) {
-    auto src = ReplaySource::open(path, coins);
+    auto src = ArchiveSource::open(path, context);
     std::vector<ReplayTick> rows;
     for (ReplayTick t; src.next_row(t);) rows.push_back(t);
     return rows;
@@ -253,7 +258,8 @@ TEST_CASE("replay: a byte order mark keeps the first tick, negative times and en
   CHECK_THAT(config_error([&] { (void)read_all(dir / "long.csv"); }),
              Catch::Contains("long.csv:2: the line is longer than 4096 bytes"));
   // Comments and blank lines may come before the header; the header names
-  // exactly the columns; any other first line is a row and must be valid.
+  // exactly the columns; any other first line is a row and must be valid, or,
+  // when it is no row of any format, the file's format cannot be told.
   test::write_file(dir / "comment-first.csv", "# exported 2026-12-01\n\n  TS_MS , coin,price\n1000,BTC,100\n");
   CHECK(read_all(dir / "comment-first.csv").size() == 1);
   test::write_file(dir / "quote-header.csv", "#x\nts_ms,coin,price,bid,ask\n1000,BTC,,99,101\n");
@@ -263,8 +269,14 @@ TEST_CASE("replay: a byte order mark keeps the first tick, negative times and en
              Catch::Contains("bad-first.csv:2: price: '1OO' is not a real price"));
   test::write_file(dir / "typo-header.csv", "ts,coin,price\n1000,BTC,100\n");
   CHECK_THAT(config_error([&] { (void)read_all(dir / "typo-header.csv"); }),
-             Catch::Contains("typo-header.csv:1: ts_ms: 'ts' is not an integer of epoch milliseconds (nor is the "
-                             "line the header ts_ms,coin,price[,bid,ask])"));
+             Catch::Contains("typo-header.csv:1: cannot tell the format: neither the name nor the first line "
+                             "'ts,coin,price' is one of a known format; give --format NAME"));
+  test::write_file(dir / "typo-ts.csv", "1e3,BTC,100\n");
+  CHECK_THAT(config_error([&] { (void)read_all(dir / "typo-ts.csv"); }),
+             Catch::Contains("typo-ts.csv:1: cannot tell the format"));
+  test::write_file(dir / "row-first.csv", "1000,BTC\n");
+  CHECK_THAT(config_error([&] { (void)read_all(dir / "row-first.csv"); }),
+             Catch::Contains("row-first.csv:1: cannot tell the format"));
   test::write_file(dir / "late-header.csv", "1000,BTC,100\nts_ms,coin,price\n");
   CHECK_THAT(config_error([&] { (void)read_all(dir / "late-header.csv"); }),
              Catch::Contains("late-header.csv:2: ts_ms: 'ts_ms' is not an integer"));
@@ -295,8 +307,10 @@ TEST_CASE("replay: damaged gzip is an error naming the file, a bomb is refused w
           "[unit][input][replay]") {
   TempDir dir("replay-gz");
   const CoinTable coins({"BTC"});
+  const SymbolTable symbols(coins, "USDT");
+  const ArchiveSource::Context context{&coins, &symbols, std::nullopt};
   auto read_all = [&](const std::filesystem::path& path) {
-    auto src = ReplaySource::open(path, coins);
+    auto src = ArchiveSource::open(path, context);
     std::size_t rows = 0;
     for (ReplayTick t; src.next_row(t);) ++rows;
     return rows;
@@ -347,11 +361,13 @@ TEST_CASE("replay: damaged gzip is an error naming the file, a bomb is refused w
   WARN("bomb refused after " << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
                              << " s");
   // A megabyte of blank lines hands control back without a row.
-  auto src = ReplaySource::from_text(std::string(3 << 20, '\n') + "1000,BTC,100\n", "blank.csv", coins);
+  auto src =
+      ArchiveSource::from_text("1000,BTC,100\n" + std::string(3 << 20, '\n') + "2000,BTC,100\n", "blank.csv", context);
   ReplayTick t;
-  CHECK(src.next(t) == ReplaySource::Read::Later);
+  CHECK(src.next(t) == ArchiveSource::Read::Row);
+  CHECK(src.next(t) == ArchiveSource::Read::Later);
   CHECK(src.next_row(t));
-  CHECK(t.ts_ms == 1000);
+  CHECK(t.ts_ms == 2000);
 }
 
 TEST_CASE("journal: a foreign database is refused untouched, a damaged journal is refused at start-up",

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "test_process.hpp"
-#include "tradingd/app/replay_source.hpp"
+#include "tradingd/feed/archive_source.hpp"
 #include "tradingd/app/trading_system.hpp"
 #include "tradingd/config/condition_parser.hpp"
 #include "tradingd/config/config_error.hpp"
@@ -158,10 +158,11 @@ TEST_CASE("property: extreme prices and times at every door leave a journal that
             }
           }
         } else if (door < 0.75) {  // a replay row
-          ReplaySource src =
-              ReplaySource::from_text(fmt::format("{},{},{}\n", t, sym[0] == 'B' ? "BTC" : "ETH", p), "row.csv",
-                                      sys.coins());
           try {
+            const SymbolTable table(sys.coins(), "USDT");
+            ArchiveSource src =
+                ArchiveSource::from_text(fmt::format("{},{},{}\n", t, sym[0] == 'B' ? "BTC" : "ETH", p), "row.csv",
+                                         ArchiveSource::Context{&sys.coins(), &table, std::nullopt});
             ReplayTick row;
             if (src.next_row(row) && row.has_price) sys.on_price_tick(row.coin, row.price, row.ts_ms);
           } catch (const ConfigError&) {

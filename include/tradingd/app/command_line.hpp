@@ -8,12 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "tradingd/feed/archive_format.hpp"
+
 namespace tradingd {
 
 struct CommandLine {
   std::filesystem::path config;
   std::optional<std::filesystem::path> conditions;
-  std::optional<std::filesystem::path> replay;
+  std::vector<std::string> replay;  // SOURCE...: files, directories, globs (DESIGN §10)
+  std::optional<ArchiveFormat> format;
   double replay_rate = 0.0;  // ticks per second; 0 = as fast as possible
   bool check_config = false;
   bool version = false;

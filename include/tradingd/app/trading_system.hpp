@@ -21,7 +21,7 @@
 #include <utility>
 
 #include "tradingd/api/control_target.hpp"
-#include "tradingd/app/replay_source.hpp"
+#include "tradingd/feed/replay_merge.hpp"
 #include "tradingd/config/condition_parser.hpp"
 #include "tradingd/config/settings.hpp"
 #include "tradingd/domain/coin_table.hpp"
@@ -77,7 +77,7 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   // `source`, read as they are replayed, with `clock` set to tick time, at
   // `rate` rows/s (0: as fast as possible); shuts down when done. A bad row
   // stops the replay there: a clean shutdown, then replay_error() says why.
-  void start_replay(ReplaySource source, const ReplayTick& first, ManualClock& clock, double rate);
+  void start_replay(ReplayMerge source, const ReplayTick& first, ManualClock& clock, double rate);
   // The bad row that stopped a replay ("file:line: ..."), if one did.
   [[nodiscard]] const std::optional<std::string>& replay_error() const { return replay_error_; }
 
@@ -121,7 +121,7 @@ class TradingSystem final : private FeedListener, public ControlTarget {
 
   // --replay state
   struct Replay {
-    ReplaySource source;
+    ReplayMerge source;
     ReplayTick pending;  // read, not yet replayed
     ManualClock* clock = nullptr;
     double rate = 0.0;

@@ -1,0 +1,61 @@
+#pragma once
+// TextInput: the decompressed bytes of one replay file, streamed (DESIGN §10
+// "Containers"): plain text, gzip (any number of members) or a zip holding
+// one file (minizip, Debian's libminizip). The container is told by the
+// file's first bytes, never trusted from its name, and a name ending in `.gz`
+// or `.zip` must hold that container. Memory stays at the libraries' own
+// buffers whatever the file's size. A damaged or truncated container, or a
+// read error, throws ConfigError naming the file: never an early end of data.
+//
+// One thread at a time (the io thread during a replay, main at start-up).
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tradingd {
+
+class TextInput {
+ public:
+  enum class Container { Plain, Gzip, Zip, Memory };
+
+  // Opens `path` (a regular file). Throws ConfigError naming it.
+  [[nodiscard]] static TextInput open(const std::filesystem::path& path);
+  // Text in memory (tests, fuzzing); `name` labels messages.
+  [[nodiscard]] static TextInput from_text(std::string text, std::string_view name);
+
+  TextInput(TextInput&&) noexcept;
+  TextInput& operator=(TextInput&&) noexcept;
+  ~TextInput();
+
+  // Up to `n` bytes into `dst`; 0 only at the end of the data. Throws
+  // ConfigError for damaged or truncated data and read errors.
+  std::size_t read(char* dst, std::size_t n);
+
+  // A compressed container's damage found by reading on (up to `max_bytes`)
+  // to its checks: the message read() would throw there, or nullopt. Asked
+  // when a row is malformed, since damaged data inflates to garbled rows
+  // before the CRC at the member's end can tell.
+  [[nodiscard]] std::optional<std::string> damage(std::size_t max_bytes);
+
+  [[nodiscard]] const std::string& name() const { return name_; }
+  [[nodiscard]] Container container() const { return container_; }
+  // The zip member's name ("" for other containers).
+  [[nodiscard]] const std::string& member() const { return member_; }
+
+  struct State;  // the container's library handles (text_input.cpp)
+
+ private:
+  TextInput(std::string name, Container c);
+  [[noreturn]] void fail(const std::string& message) const;
+
+  std::string name_;
+  Container container_;
+  std::string member_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace tradingd

@@ -1,0 +1,318 @@
+#include "tradingd/feed/archive_source.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+#include "tradingd/config/config_error.hpp"
+#include "tradingd/domain/decimal_text.hpp"
+#include "tradingd/domain/epoch_time.hpp"
+#include "tradingd/domain/price_rule.hpp"
+#include "tradingd/domain/text_guard.hpp"
+#include "tradingd/domain/time_format.hpp"
+
+namespace tradingd {
+namespace {
+
+// Blank, comment and skipped lines cost a read but give no row: after this many
+// bytes of them the caller gets control back (signals, timers) and asks again.
+constexpr std::size_t skip_budget_bytes = 1 << 20;
+constexpr std::size_t max_skipped_symbols = 32;
+
+std::string show(std::string_view field) {
+  return TextGuard::printable(field, 32);
+}
+
+bool is_flag(std::string_view s) {
+  if (s.size() != 4 && s.size() != 5) return false;
+  char l[5] = {};
+  for (std::size_t i = 0; i < s.size(); ++i) l[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
+  const std::string_view v(l, s.size());
+  return v == "true" || v == "false";
+}
+
+std::string_view skip_blank(std::string_view l) {
+  while (!l.empty() && (l.front() == ' ' || l.front() == '\t')) l.remove_prefix(1);
+  while (!l.empty() && (l.back() == ' ' || l.back() == '\t')) l.remove_suffix(1);
+  return l;
+}
+
+}  // namespace
+
+ArchiveSource::ArchiveSource(LineReader reader, const Context& context)
+    : reader_(std::move(reader)), context_(context) {}
+
+ArchiveSource ArchiveSource::open(const std::filesystem::path& path, const Context& context) {
+  ArchiveSource src(LineReader(TextInput::open(path)), context);
+  src.detect();
+  return src;
+}
+
+ArchiveSource ArchiveSource::from_text(std::string text, std::string_view name, const Context& context) {
+  ArchiveSource src(LineReader(TextInput::from_text(std::move(text), name)), context);
+  src.detect();
+  return src;
+}
+
+void ArchiveSource::fail(const std::string& message) {
+  // A row garbled by a damaged compressed file: say the file is damaged.
+  constexpr std::size_t damage_search_bytes = 256 << 20;
+  if (auto damage = reader_.input().damage(damage_search_bytes))
+    throw ConfigError(
+        {*damage + " (line " + std::to_string(line_no_) + " before it came out garbled: " + message + ")"});
+  throw ConfigError({name() + ":" + std::to_string(line_no_) + ": " + message});
+}
+
+std::string ArchiveSource::column_name(std::size_t i) const {
+  if (i < header_.size()) return header_[i];
+  return std::string(ArchiveFormats::column_name(format_, i));
+}
+
+void ArchiveSource::detect() {
+  const std::string base = std::filesystem::path(name()).filename().string();
+  const ArchiveFormats::NameHint by_name = ArchiveFormats::from_file_name(base);
+
+  // The first line that is neither blank nor a comment.
+  std::string_view l;
+  bool any = false;
+  while (reader_.next(l)) {
+    l = skip_blank(l);
+    if (l.empty() || l.front() == '#') continue;
+    any = true;
+    break;
+  }
+  line_no_ = reader_.line();
+  const std::string nothing_to_replay = "no rows (the file is empty or holds only blank and comment lines)";
+  if (!any && !context_.forced && !by_name.format) throw ConfigError({name() + ": " + nothing_to_replay});
+  if (any && !csv_.split(l)) fail("an opening quote is not closed");
+  const std::string shown = any ? "'" + TextGuard::printable(l, 80) + "'" : std::string("(none)");
+
+  const auto choose = [&](ArchiveFormat f, const ArchiveFormats::LineHint& hint) {
+    format_ = f;
+    if (hint.header && std::find(hint.formats.begin(), hint.formats.end(), f) != hint.formats.end()) {
+      layout_ = *ArchiveFormats::header_layout(f, csv_);
+      for (std::size_t i = 0; i < csv_.size(); ++i) header_.emplace_back(TextGuard::printable(csv_[i], 40));
+      return;
+    }
+    if (ArchiveFormats::needs_header(f))
+      fail(std::string(ArchiveFormats::name(f)) + " files start with a header naming their columns; the first line " +
+           shown + " is not one");
+    layout_ = ArchiveFormats::positional_layout(f);
+    if (any) {
+      first_line_.assign(l);  // a row: parsed by the first next()
+      first_pending_ = true;
+      first_line_no_ = line_no_;
+    }
+  };
+
+  const ArchiveFormats::LineHint hint = any ? ArchiveFormats::from_first_line(csv_) : ArchiveFormats::LineHint{};
+  const auto fits = [&](ArchiveFormat f) {
+    return std::find(hint.formats.begin(), hint.formats.end(), f) != hint.formats.end();
+  };
+  const std::string ask_format = "; give --format NAME (one of " + ArchiveFormats::names() + ")";
+  if (context_.forced) {
+    choose(*context_.forced, hint);
+  } else if (by_name.format && (hint.formats.empty() || fits(*by_name.format))) {
+    // The name says; the first line agrees, or says nothing (then its row is judged as one of the name's format).
+    choose(*by_name.format, hint);
+  } else if (by_name.format) {
+    fail("its name says " + std::string(ArchiveFormats::name(*by_name.format)) + " but its first line " + shown +
+         " is " + (hint.header ? "a header" : "a row") + " of " +
+         std::string(ArchiveFormats::name(hint.formats.front())) + ask_format);
+  } else if (hint.formats.size() == 1) {
+    choose(hint.formats.front(), hint);
+  } else if (hint.formats.empty()) {
+    fail("cannot tell the format: neither the name nor the first line " + shown + " is one of a known format" +
+         ask_format);
+  } else {
+    std::string both;
+    for (const auto f : hint.formats) both += (both.empty() ? "" : " and ") + std::string(ArchiveFormats::name(f));
+    fail("the first line " + shown + " fits " + both + ask_format);
+  }
+
+  // The symbol of rows that carry none: the file's name gives it.
+  if (!layout_.row_symbol) {
+    file_symbol_ = by_name.symbol;
+    if (file_symbol_.empty())
+      fail("cannot tell the symbol: " + std::string(ArchiveFormats::name(format_)) +
+           " rows carry none and the file's name gives none (the exchange names its files SYMBOL-trades-"
+           "YYYY-MM-DD.zip, SYMBOL_YYYY-MM-DD.csv.gz, ...)");
+    const auto coin = context_.symbols->find(file_symbol_);
+    if (!coin)
+      skipped_whole_ = true;
+    else
+      file_coin_ = *coin;
+  }
+}
+
+void ArchiveSource::count_skipped(std::string_view symbol) {
+  for (auto& [s, n] : skipped_)
+    if (s == symbol) {
+      ++n;
+      return;
+    }
+  if (skipped_.size() < max_skipped_symbols) {
+    skipped_.emplace_back(TextGuard::printable(symbol, 32), 1);
+    return;
+  }
+  if (skipped_.size() == max_skipped_symbols) skipped_.emplace_back("other symbols", 0);
+  ++skipped_.back().second;
+}
+
+ArchiveSource::Read ArchiveSource::next(ReplayTick& out) {
+  if (skipped_whole_) return Read::End;
+  std::size_t skipped_bytes = 0;
+  for (;;) {
+    std::string_view l;
+    if (first_pending_) {
+      first_pending_ = false;
+      l = first_line_;
+      line_no_ = first_line_no_;
+    } else {
+      if (!reader_.next(l)) return Read::End;
+      line_no_ = reader_.line();
+      l = skip_blank(l);
+      if (l.empty() || l.front() == '#') {
+        skipped_bytes += l.size() + 1;
+        if (skipped_bytes >= skip_budget_bytes) return Read::Later;
+        continue;
+      }
+    }
+    if (parse_row(l, out)) return Read::Row;
+    skipped_bytes += l.size() + 1;
+    if (skipped_bytes >= skip_budget_bytes) return Read::Later;
+  }
+}
+
+bool ArchiveSource::parse_row(std::string_view l, ReplayTick& out) {
+  if (!csv_.split(l)) fail("an opening quote is not closed");
+  const std::size_t n = csv_.size();
+  const bool tradingd = format_ == ArchiveFormat::Tradingd;
+  if (n < layout_.min_fields || n > layout_.max_fields) {
+    if (tradingd) fail("expected 3 fields ts_ms,coin,price or 5 fields ts_ms,coin,price,bid,ask");
+    fail("expected " +
+         (layout_.min_fields == layout_.max_fields
+              ? std::to_string(layout_.min_fields)
+              : std::to_string(layout_.min_fields) + " to " + std::to_string(layout_.max_fields)) +
+         " fields of " + std::string(ArchiveFormats::name(format_)) + ", found " + std::to_string(n));
+  }
+
+  // The symbol first: a row of a coin that is not configured is skipped unread
+  // (tradingd's rows name coins, which must be configured: judged in column order).
+  CoinId coin = file_coin_;
+  const auto resolve = [&](std::string_view sym) {
+    if (!any_symbol_ || sym != last_symbol_) {
+      last_symbol_.assign(sym);
+      any_symbol_ = true;
+      last_coin_ = tradingd ? context_.coins->find(sym) : context_.symbols->find(sym);
+    }
+    return last_coin_;
+  };
+  if (layout_.row_symbol && !tradingd) {
+    const std::string_view sym = csv_[static_cast<std::size_t>(layout_.column(ColumnRole::Symbol))];
+    if (!resolve(sym)) {
+      count_skipped(sym);
+      return false;
+    }
+    coin = *last_coin_;
+  }
+
+  ReplayTick t;
+  t.coin = coin;
+  t.has_price = false;
+  bool have_time = false;
+  bool price_empty = false;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string_view v = csv_[i];
+    switch (layout_.roles[i]) {
+      case ColumnRole::Ignored:
+        break;
+      case ColumnRole::Symbol:
+        if (tradingd) {
+          if (!resolve(v)) fail("coin: '" + show(v) + "' is not one of the configured [trading] coins");
+          t.coin = *last_coin_;
+        }
+        break;
+      case ColumnRole::Time:
+        if (tradingd) {
+          std::int64_t ms = 0;
+          const auto res = std::from_chars(v.data(), v.data() + v.size(), ms);
+          if (res.ec != std::errc{} || res.ptr != v.data() + v.size())
+            fail("ts_ms: '" + show(v) + "' is not an integer of epoch milliseconds" +
+                 (line_no_ == first_line_no_ && !header_.size()
+                      ? " (nor is the line the header ts_ms,coin,price[,bid,ask])"
+                      : ""));
+          if (ms < 0 || ms > TimeFormat::max_epoch_ms)
+            fail("ts_ms: " + std::to_string(ms) + " is not a time from 1970 to 9999 in epoch milliseconds");
+          t.ts_us = ms * 1000;
+        } else {
+          const auto us = EpochTime::parse_us(v);
+          if (!us)
+            fail(column_name(i) + ": '" + show(v) +
+                 "' is not a time from 1970 to 9999 in epoch seconds, milliseconds or microseconds");
+          t.ts_us = *us;
+        }
+        have_time = true;
+        break;
+      case ColumnRole::ExchangeTime:
+        if (!EpochTime::parse_us(v))
+          fail(column_name(i) + ": '" + show(v) +
+               "' is not a time from 1970 to 9999 in epoch seconds, milliseconds or microseconds");
+        break;
+      case ColumnRole::Price:
+        if (v.empty() && tradingd && n == 5) {
+          price_empty = true;  // a quote-only row
+          break;
+        }
+        if (!DecimalText::parse(v, t.price) || !PriceRule::real(t.price))
+          fail(column_name(i) + ": '" + show(v) + "' is not " + PriceRule::words);
+        t.has_price = true;
+        break;
+      case ColumnRole::Bid:
+      case ColumnRole::Ask: {
+        const bool bid = layout_.roles[i] == ColumnRole::Bid;
+        t.has_quote = true;
+        // tradingd's rows and Tardis's quotes leave a side empty when it has no price.
+        if (v.empty() && format_ != ArchiveFormat::BinanceBookTicker) break;
+        double p = 0;
+        if (!DecimalText::parse(v, p) || !PriceRule::real(p))
+          fail(column_name(i) + ": '" + show(v) + "' is not " + PriceRule::words);
+        (bid ? t.quote.bid : t.quote.ask) = p;
+        (bid ? t.quote.has_bid : t.quote.has_ask) = true;
+        break;
+      }
+      case ColumnRole::Quantity: {
+        if (v.empty() && format_ == ArchiveFormat::TardisQuotes) break;  // beside an empty side
+        double q = 0;
+        if (!DecimalText::parse(v, q) || !std::isfinite(q) || q < 0)
+          fail(column_name(i) + ": '" + show(v) + "' is not a finite quantity of 0 or more");
+        break;
+      }
+      case ColumnRole::Flag:
+        if (!is_flag(v)) fail(column_name(i) + ": '" + show(v) + "' is not true or false");
+        break;
+    }
+  }
+  if (!have_time) fail("the row has no time");
+  if (tradingd) {
+    // A 5-field row: bid and ask update the quote; the price may be empty then.
+    if (n == 5) t.has_quote = t.quote.has_bid || t.quote.has_ask;
+    if (price_empty && !t.has_quote) fail("the row has no price, no bid and no ask");
+  }
+  if (t.ts_us < last_us_) {
+    if (tradingd)
+      fail("ts_ms goes backwards (" + std::to_string(t.ts_us / 1000) + " after " + std::to_string(last_us_ / 1000) +
+           ")");
+    fail(column_name(static_cast<std::size_t>(layout_.column(ColumnRole::Time))) + " goes backwards (" +
+         TimeFormat::to_iso8601(t.ts_us / 1000) + " after " + TimeFormat::to_iso8601(last_us_ / 1000) + ", " +
+         std::to_string(t.ts_us) + " after " + std::to_string(last_us_) + " in microseconds)");
+  }
+  last_us_ = t.ts_us;
+  t.ts_ms = EpochTime::to_ms(t.ts_us);
+  t.quote.ts_ms = t.ts_ms;
+  out = t;
+  return true;
+}
+
+}  // namespace tradingd
