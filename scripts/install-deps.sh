@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libboost1.81-dev libssl-dev libsimdjson-dev libsqlitecpp-dev libsqlite3-dev zlib1g-dev libminizip-dev
+  libboost1.81-dev libssl-dev libsimdjson-dev libsqlitecpp-dev libsqlite3-dev zlib1g-dev libminizip-dev libisal-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev catch2 libtomlplusplus-dev libbenchmark-dev
   sqlite3 python3-yaml python3-websockets
 )

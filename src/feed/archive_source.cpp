@@ -24,12 +24,37 @@ std::string show(std::string_view field) {
   return TextGuard::printable(field, 32);
 }
 
+// true/false in any case: ASCII letters fold to lower case with 0x20, and
+// no other byte folds onto those letters.
 bool is_flag(std::string_view s) {
-  if (s.size() != 4 && s.size() != 5) return false;
-  char l[5] = {};
-  for (std::size_t i = 0; i < s.size(); ++i) l[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
-  const std::string_view v(l, s.size());
-  return v == "true" || v == "false";
+  const auto is = [&](std::string_view word) {
+    if (s.size() != word.size()) return false;
+    for (std::size_t i = 0; i < s.size(); ++i)
+      if ((s[i] | 0x20) != word[i]) return false;
+    return true;
+  };
+  return is("true") || is("false");
+}
+
+// A quantity: finite and >= 0. Plain decimals (all the archives write) are
+// judged by their bytes alone; anything else ("1e-5") is read as a number.
+bool is_quantity(std::string_view s) {
+  if (!s.empty() && s.size() <= 300) {
+    bool dot = false, digit = false, plain = true;
+    for (const char c : s) {
+      if (c >= '0' && c <= '9') {
+        digit = true;
+      } else if (c == '.' && !dot) {
+        dot = true;
+      } else {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return digit;
+  }
+  double q = 0;
+  return DecimalText::parse(s, q) && std::isfinite(q) && q >= 0;
 }
 
 std::string_view skip_blank(std::string_view l) {
@@ -284,9 +309,7 @@ bool ArchiveSource::parse_row(std::string_view l, ReplayTick& out) {
       }
       case ColumnRole::Quantity: {
         if (v.empty() && format_ == ArchiveFormat::TardisQuotes) break;  // beside an empty side
-        double q = 0;
-        if (!DecimalText::parse(v, q) || !std::isfinite(q) || q < 0)
-          fail(column_name(i) + ": '" + show(v) + "' is not a finite quantity of 0 or more");
+        if (!is_quantity(v)) fail(column_name(i) + ": '" + show(v) + "' is not a finite quantity of 0 or more");
         break;
       }
       case ColumnRole::Flag:

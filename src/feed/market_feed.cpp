@@ -394,10 +394,11 @@ void MarketFeed::deliver(Link& link) {
                      to_string(protocol_), old_unreported_ + 1, settings_.max_tick_age_ms,
                      seconds(std::chrono::milliseconds(oldest_age)));
       else
-        spdlog::warn("{}: skipped {} trades stamped more than {} ms ahead of this clock ({} ahead); a wrong "
-                     "system clock here or at the exchange",
-                     to_string(protocol_), old_unreported_ + 1, settings_.max_tick_age_ms,
-                     seconds(std::chrono::milliseconds(-oldest_age)));
+        spdlog::warn(
+            "{}: skipped {} trades stamped more than {} ms ahead of this clock ({} ahead); a wrong "
+            "system clock here or at the exchange",
+            to_string(protocol_), old_unreported_ + 1, settings_.max_tick_age_ms,
+            seconds(std::chrono::milliseconds(-oldest_age)));
       last_old_warning_ = now;
       old_unreported_ = 0;
     } else {

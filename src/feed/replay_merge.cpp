@@ -58,14 +58,31 @@ void ReplayMerge::probe(const std::filesystem::path& path) {
   push(static_cast<std::uint32_t>(entries_.size() - 1));
 }
 
-bool ReplayMerge::later(std::uint32_t a, std::uint32_t b) const {
-  const auto ta = entries_[a].head.ts_us, tb = entries_[b].head.ts_us;
-  return ta != tb ? ta > tb : a > b;  // equal times: the earlier source first
+void ReplayMerge::push(std::uint32_t index) {
+  Key k{entries_[index].head.ts_us, index};
+  std::size_t at = heap_.size();
+  heap_.push_back(k);
+  while (at > 0) {
+    const std::size_t parent = (at - 1) / 2;
+    if (!k.before(heap_[parent])) break;
+    heap_[at] = heap_[parent];
+    at = parent;
+  }
+  heap_[at] = k;
 }
 
-void ReplayMerge::push(std::uint32_t index) {
-  heap_.push_back(index);
-  std::push_heap(heap_.begin(), heap_.end(), [this](auto a, auto b) { return later(a, b); });
+void ReplayMerge::sift_down(std::size_t at) {
+  const Key k = heap_[at];
+  const std::size_t n = heap_.size();
+  for (;;) {
+    std::size_t child = 2 * at + 1;
+    if (child >= n) break;
+    if (child + 1 < n && heap_[child + 1].before(heap_[child])) ++child;
+    if (!heap_[child].before(k)) break;
+    heap_[at] = heap_[child];
+    at = child;
+  }
+  heap_[at] = k;
 }
 
 void ReplayMerge::activate(Entry& e) {
@@ -82,24 +99,27 @@ void ReplayMerge::retire(Entry& e) {
 }
 
 ReplayMerge::Read ReplayMerge::next(ReplayTick& out) {
-  if (refill_ >= 0) {
-    Entry& e = entries_[static_cast<std::size_t>(refill_)];
+  if (refill_) {
+    // The top's row went out last call: its next row takes its place (most
+    // often it stays on top, one compare), or the source leaves the heap.
+    Entry& e = entries_[heap_.front().index];
     const Read r = e.source->next(e.head);
     if (r == Read::Later) return Read::Later;
-    if (r == Read::Row)
-      push(static_cast<std::uint32_t>(refill_));
-    else
+    refill_ = false;
+    if (r == Read::Row) {
+      heap_.front().ts_us = e.head.ts_us;
+    } else {
       retire(e);
-    refill_ = -1;
+      heap_.front() = heap_.back();
+      heap_.pop_back();
+    }
+    if (!heap_.empty()) sift_down(0);
   }
   if (heap_.empty()) return Read::End;
-  std::pop_heap(heap_.begin(), heap_.end(), [this](auto a, auto b) { return later(a, b); });
-  const std::uint32_t index = heap_.back();
-  heap_.pop_back();
-  Entry& e = entries_[index];
+  Entry& e = entries_[heap_.front().index];
   if (!e.source) activate(e);
   out = e.head;
-  refill_ = index;  // its next row is read on the next call, so a bad one stops the replay after this row
+  refill_ = true;  // its next row is read on the next call, so a bad one stops the replay after this row
   return Read::Row;
 }
 

@@ -69,14 +69,21 @@ class ReplayMerge {
   void probe(const std::filesystem::path& path);
   void activate(Entry& e);
   void push(std::uint32_t index);
+  void sift_down(std::size_t at);
   void retire(Entry& e);
-  [[nodiscard]] bool later(std::uint32_t a, std::uint32_t b) const;
 
   std::unique_ptr<SymbolTable> symbols_;
   ArchiveSource::Context context_;
   std::vector<Entry> entries_;
-  std::vector<std::uint32_t> heap_;  // entries with a row waiting, earliest (time, order) first
-  std::int64_t refill_ = -1;         // the entry whose row was handed out last: read its next one first
+  // Entries with a row waiting, a binary min-heap on (time, order): the key is
+  // held here, so ordering never touches the entries themselves.
+  struct Key {
+    std::int64_t ts_us;
+    std::uint32_t index;
+    [[nodiscard]] bool before(const Key& o) const { return ts_us != o.ts_us ? ts_us < o.ts_us : index < o.index; }
+  };
+  std::vector<Key> heap_;
+  bool refill_ = false;                                // the top entry's row was handed out: read its next one first
   std::map<std::string, std::uint64_t> skipped_rows_;  // of retired sources
   std::vector<std::string> skipped_files_;
 };

@@ -1,7 +1,8 @@
 #pragma once
 // TextInput: the decompressed bytes of one replay file, streamed (DESIGN §10
 // "Containers"): plain text, gzip (any number of members) or a zip holding
-// one file (minizip, Debian's libminizip). The container is told by the
+// one file (its structure read by minizip, Debian's libminizip; deflate
+// inflated by ISA-L's igzip, Debian's libisal). The container is told by the
 // file's first bytes, never trusted from its name, and a name ending in `.gz`
 // or `.zip` must hold that container. Memory stays at the libraries' own
 // buffers whatever the file's size. A damaged or truncated container, or a
@@ -51,6 +52,8 @@ class TextInput {
  private:
   TextInput(std::string name, Container c);
   [[noreturn]] void fail(const std::string& message) const;
+  std::size_t read_gzip(char* dst, std::size_t n);
+  std::size_t read_zip(char* dst, std::size_t n);
 
   std::string name_;
   Container container_;
