@@ -34,7 +34,9 @@ int run(const tradingd::CommandLine& cl) {
     std::cerr << cl.config.string() << ": OK\n";
     return exit_ok;
   }
-  Logging::setup(settings.log);
+  // A replay's lines are written out once a second and at warnings: a sweep of
+  // short replays would otherwise spend more in log writes than in trading.
+  Logging::setup(settings.log, cl.replay.empty() ? Logging::Flush::EveryLine : Logging::Flush::Periodic);
   spdlog::info("tradingd {} starting with {}", TRADINGD_VERSION, cl.config.string());
   spdlog::info(
       "Feed frames: simdjson's {} kernel scans them (chosen for this CPU), fields are read by code built for {}",

@@ -169,6 +169,10 @@ void JournalSchema::ensure(SQLite::Database& db) {
     if (tables != 0)
       throw std::runtime_error(db.getFilename() +
                                ": has tables but no journal schema version; not a tradingd journal?");
+    // A new journal is made in WAL mode from its first table: its creation
+    // commits without the rollback journal's fsyncs (a replay or a sweep
+    // starts on a new journal every time).
+    configure_writer(db);
     return migrate(db, 0, current_version);
   }
   // Every version has these four tables; a database without them is not a

@@ -9,8 +9,13 @@ namespace tradingd {
 
 class Logging {
  public:
+  // When lines reach the console and the file. EveryLine: as they are logged
+  // (a service: an operator tailing the log sees them at once). Periodic:
+  // once a second and at every warning or error (a replay: thousands of
+  // lines cost a few writes, not two syscalls each).
+  enum class Flush { EveryLine, Periodic };
   // Throws std::runtime_error naming the folder when the log file cannot be opened.
-  static void setup(const LogSettings& settings);
+  static void setup(const LogSettings& settings, Flush flush = Flush::EveryLine);
   // Console only, for commands that write no log file (tests, --check-config).
   static void setup_console(const std::string& level);
   // Writes out every queued line; call before the process exits.
