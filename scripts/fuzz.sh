@@ -2,7 +2,7 @@
 # Runs one fuzz target with libFuzzer for a while:
 #   bash scripts/fuzz.sh TARGET [SECONDS]     (default 600)
 #   bash scripts/fuzz.sh list
-# Targets: bybit_frame binance_frame conditions config api_request replay.
+# Targets: bybit_frame binance_frame conditions config api_request replay replay_container.
 # Builds the `fuzz` preset (Clang 14, the engine instrumented for coverage,
 # ASan + UBSan), starts from the committed corpus tests/fuzz/corpus/TARGET and
 # writes what it learns to build/fuzz/corpus/TARGET (the committed corpus stays
@@ -11,7 +11,7 @@
 # regression (crash-<what>), where `ctest -L fuzz` replays it in every build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=(bybit_frame binance_frame conditions config api_request replay)
+targets=(bybit_frame binance_frame conditions config api_request replay replay_container)
 target="${1:-}"
 seconds="${2:-600}"
 if [[ "$target" == "list" ]]; then printf '%s\n' "${targets[@]}"; exit 0; fi

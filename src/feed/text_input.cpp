@@ -8,8 +8,12 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -39,8 +43,37 @@ struct TextInput::State {
   inflate_state inflate{};
   std::string text;  // Memory
   std::size_t text_pos = 0;
+  std::string name;  // for messages
+
+  // Inflation on a thread of its own, a few blocks ahead of the reader: the
+  // parse on the io thread and the inflate beside it, on the second core.
+  // The worker owns the file and the inflater from start() to its end; the
+  // two threads share only the blocks, under `m`.
+  struct Prefetch {
+    std::thread worker;
+    std::mutex m;
+    std::condition_variable cv;
+    std::deque<std::vector<char>> ready;   // inflated, in order
+    std::vector<std::vector<char>> spare;  // read out, for the worker to fill again
+    bool finished = false;                 // the worker reached the end, or the error below
+    bool stop = false;
+    std::optional<std::string> error;
+    std::vector<char> current;  // the reader's block (reader only)
+    std::size_t pos = 0;
+  };
+  std::unique_ptr<Prefetch> prefetch;
+
+  [[noreturn]] void fail(const std::string& message) const { throw ConfigError({name + ": " + message}); }
 
   ~State() {
+    if (prefetch) {
+      {
+        std::lock_guard lock(prefetch->m);
+        prefetch->stop = true;
+      }
+      prefetch->cv.notify_all();
+      prefetch->worker.join();
+    }
     if (file) std::fclose(file);
     if (zip) {
       if (zip_member_open) unzCloseCurrentFile(zip);
@@ -80,7 +113,9 @@ std::string isal_error(int code) {
 }  // namespace
 
 TextInput::TextInput(std::string name, Container c)
-    : name_(std::move(name)), container_(c), state_(std::make_unique<State>()) {}
+    : name_(std::move(name)), container_(c), state_(std::make_unique<State>()) {
+  state_->name = name_;
+}
 TextInput::TextInput(TextInput&&) noexcept = default;
 TextInput& TextInput::operator=(TextInput&&) noexcept = default;
 TextInput::~TextInput() = default;
@@ -122,6 +157,7 @@ TextInput TextInput::open(const std::filesystem::path& path) {
     in.state_->file = std::fopen(path.c_str(), "rb");
     if (!in.state_->file) in.fail(std::string("cannot open replay file: ") + std::strerror(errno));
     in.state_->in.resize(compressed_buffer_bytes);
+    in.start_prefetch();
     return in;
   }
   if (zip) {
@@ -159,6 +195,7 @@ TextInput TextInput::open(const std::filesystem::path& path) {
     s.in.resize(compressed_buffer_bytes);
     isal_inflate_init(&s.inflate);
     s.inflate.crc_flag = ISAL_GZIP_NO_HDR;  // raw deflate; the CRC-32 of the text kept in inflate.crc
+    in.start_prefetch();
     return in;
   }
   TextInput in{name, Container::Plain};
@@ -182,13 +219,10 @@ bool refill(std::FILE* file, std::vector<std::uint8_t>& buf, inflate_state& st, 
   return true;
 }
 
-}  // namespace
-
-std::size_t TextInput::read_gzip(char* dst, std::size_t n) {
-  State& s = *state_;
+std::size_t read_gzip(TextInput::State& s, char* dst, std::size_t n) {
   inflate_state& st = s.inflate;
   for (;;) {
-    if (!refill(s.file, s.in, st, s.input_end)) fail(std::string("cannot read: ") + std::strerror(errno));
+    if (!refill(s.file, s.in, st, s.input_end)) s.fail(std::string("cannot read: ") + std::strerror(errno));
     if (s.member_done) {
       // Between members: the end of the file, or the next member (a
       // concatenation of gzip files is one gzip file).
@@ -210,42 +244,41 @@ std::size_t TextInput::read_gzip(char* dst, std::size_t n) {
     st.avail_out = static_cast<std::uint32_t>(std::min<std::size_t>(n, 1U << 30));
     const std::uint32_t before = st.avail_out;
     const int rc = isal_inflate(&st);
-    if (rc < 0) fail("damaged gzip data: " + isal_error(rc));
+    if (rc < 0) s.fail("damaged gzip data: " + isal_error(rc));
     const std::size_t produced = before - st.avail_out;
     if (st.block_state == ISAL_BLOCK_FINISH) s.member_done = true;
     if (produced > 0) return produced;
     if (!s.member_done && st.avail_in == 0 && s.input_end)
       // The input ended inside a gzip member (a cut download, a copy still
       // being written): never an early end of data (DESIGN §10).
-      fail("the gzip data is truncated (it ends inside a compressed stream)");
+      s.fail("the gzip data is truncated (it ends inside a compressed stream)");
   }
 }
 
-std::size_t TextInput::read_zip(char* dst, std::size_t n) {
-  State& s = *state_;
+std::size_t read_zip(TextInput::State& s, char* dst, std::size_t n) {
   if (!s.zip_member_open) return 0;
   inflate_state& st = s.inflate;
   const auto finish = [&] {
     s.zip_member_open = false;
     const std::uint32_t crc = s.zip_stored ? s.stored_crc : st.crc;
     if (s.zip_read != s.zip_expected)
-      fail("damaged zip archive (its member ends after " + std::to_string(s.zip_read) + " of " +
-           std::to_string(s.zip_expected) + " bytes)");
-    if (crc != s.zip_crc) fail("damaged zip archive (its member fails the CRC check)");
-    if (unzCloseCurrentFile(s.zip) != UNZ_OK) fail("damaged zip archive (closing its member)");
+      s.fail("damaged zip archive (its member ends after " + std::to_string(s.zip_read) + " of " +
+             std::to_string(s.zip_expected) + " bytes)");
+    if (crc != s.zip_crc) s.fail("damaged zip archive (its member fails the CRC check)");
+    if (unzCloseCurrentFile(s.zip) != UNZ_OK) s.fail("damaged zip archive (closing its member)");
   };
   const auto more = [&]() -> std::size_t {
     const int got = unzReadCurrentFile(s.zip, s.in.data(), static_cast<unsigned>(s.in.size()));
     if (got < 0)
-      fail(got == UNZ_ERRNO
-               ? std::string("cannot read: ") + std::strerror(errno)
-               : "truncated or damaged zip archive (error " + std::to_string(got) + " reading its member)");
+      s.fail(got == UNZ_ERRNO
+                 ? std::string("cannot read: ") + std::strerror(errno)
+                 : "truncated or damaged zip archive (error " + std::to_string(got) + " reading its member)");
     return static_cast<std::size_t>(got);
   };
   if (s.zip_stored) {
     const std::size_t want = std::min<std::size_t>(n, s.in.size());
     const int got = unzReadCurrentFile(s.zip, dst, static_cast<unsigned>(want));
-    if (got < 0) fail("truncated or damaged zip archive (error " + std::to_string(got) + " reading its member)");
+    if (got < 0) s.fail("truncated or damaged zip archive (error " + std::to_string(got) + " reading its member)");
     if (got == 0) {
       finish();
       return 0;
@@ -253,7 +286,7 @@ std::size_t TextInput::read_zip(char* dst, std::size_t n) {
     s.stored_crc =
         crc32_gzip_refl(s.stored_crc, reinterpret_cast<const unsigned char*>(dst), static_cast<std::uint64_t>(got));
     s.zip_read += static_cast<ZPOS64_T>(got);
-    if (s.zip_read > s.zip_expected) fail("damaged zip archive (its member is longer than the archive says)");
+    if (s.zip_read > s.zip_expected) s.fail("damaged zip archive (its member is longer than the archive says)");
     return static_cast<std::size_t>(got);
   }
   for (;;) {
@@ -271,14 +304,101 @@ std::size_t TextInput::read_zip(char* dst, std::size_t n) {
     st.avail_out = static_cast<std::uint32_t>(std::min<std::size_t>(n, 1U << 30));
     const std::uint32_t before = st.avail_out;
     const int rc = isal_inflate(&st);
-    if (rc < 0) fail("damaged zip data: " + isal_error(rc));
+    if (rc < 0) s.fail("damaged zip data: " + isal_error(rc));
     const std::size_t produced = before - st.avail_out;
     s.zip_read += produced;
-    if (s.zip_read > s.zip_expected) fail("damaged zip archive (its member is longer than the archive says)");
+    if (s.zip_read > s.zip_expected) s.fail("damaged zip archive (its member is longer than the archive says)");
     if (produced > 0) return produced;
     if (st.block_state != ISAL_BLOCK_FINISH && st.avail_in == 0 && s.input_end)
-      fail("truncated or damaged zip archive (its member's data ends early)");
+      s.fail("truncated or damaged zip archive (its member's data ends early)");
   }
+}
+
+}  // namespace
+
+namespace {
+
+constexpr std::size_t prefetch_block_bytes = 64 * 1024;
+constexpr int prefetch_blocks = 4;
+
+void prefetch_loop(TextInput::State& s, TextInput::Container c) {
+  auto& p = *s.prefetch;
+  for (;;) {
+    std::vector<char> block;
+    {
+      std::unique_lock lock(p.m);
+      p.cv.wait(lock, [&] { return p.stop || !p.spare.empty(); });
+      if (p.stop) return;
+      block = std::move(p.spare.back());
+      p.spare.pop_back();
+    }
+    block.resize(prefetch_block_bytes);
+    std::size_t filled = 0;
+    bool end = false;
+    std::optional<std::string> error;
+    try {
+      while (filled < block.size()) {
+        const std::size_t got = c == TextInput::Container::Gzip
+                                    ? read_gzip(s, block.data() + filled, block.size() - filled)
+                                    : read_zip(s, block.data() + filled, block.size() - filled);
+        if (got == 0) {
+          end = true;
+          break;
+        }
+        filled += got;
+      }
+    } catch (const ConfigError& e) {
+      error = e.errors().front();
+      end = true;
+    } catch (const std::exception& e) {
+      error = s.name + ": " + e.what();
+      end = true;
+    }
+    block.resize(filled);
+    {
+      std::lock_guard lock(p.m);
+      if (filled > 0) p.ready.push_back(std::move(block));
+      if (end) {
+        p.finished = true;
+        p.error = std::move(error);
+      }
+    }
+    p.cv.notify_all();
+    if (end) return;
+  }
+}
+
+}  // namespace
+
+void TextInput::start_prefetch() {
+  State& s = *state_;
+  s.prefetch = std::make_unique<State::Prefetch>();
+  for (int i = 0; i < prefetch_blocks; ++i) s.prefetch->spare.emplace_back().reserve(prefetch_block_bytes);
+  s.prefetch->worker = std::thread([&s, c = container_] { prefetch_loop(s, c); });
+}
+
+std::size_t TextInput::read_prefetched(char* dst, std::size_t n) {
+  auto& p = *state_->prefetch;
+  if (p.pos == p.current.size()) {
+    std::unique_lock lock(p.m);
+    if (p.current.capacity() > 0) {
+      p.spare.push_back(std::move(p.current));
+      p.current = {};
+      p.cv.notify_all();
+    }
+    p.cv.wait(lock, [&] { return !p.ready.empty() || p.finished; });
+    if (p.ready.empty()) {
+      if (p.error) throw ConfigError({*p.error});
+      return 0;
+    }
+    p.current = std::move(p.ready.front());
+    p.ready.pop_front();
+    p.pos = 0;
+  }
+  const std::size_t got = std::min(n, p.current.size() - p.pos);
+  std::memcpy(dst, p.current.data() + p.pos, got);
+  p.pos += got;
+  return got;
 }
 
 std::optional<std::string> TextInput::damage(std::size_t max_bytes) {
@@ -311,9 +431,10 @@ std::size_t TextInput::read(char* dst, std::size_t n) {
       return got;
     }
     case Container::Gzip:
-      return read_gzip(dst, n);
     case Container::Zip:
-      return read_zip(dst, n);
+      return s.prefetch                      ? read_prefetched(dst, n)
+             : container_ == Container::Gzip ? read_gzip(s, dst, n)
+                                             : read_zip(s, dst, n);
   }
   return 0;
 }
