@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "tradingd/config/config_error.hpp"
 #include "tradingd/domain/decimal_text.hpp"
@@ -66,7 +67,20 @@ std::string_view skip_blank(std::string_view l) {
 }  // namespace
 
 ArchiveSource::ArchiveSource(LineReader reader, const Context& context)
-    : reader_(std::move(reader)), context_(context) {}
+    : reader_(std::move(reader)), context_(context) {
+  // tradingd's coin column: each configured name of up to 8 bytes as a word
+  // and its length (so "BTC" never equals "BTC\0").
+  for (const auto& name : context_.coins->names()) {
+    CoinWord c;
+    if (name.size() <= 8) {
+      std::memcpy(&c.word, name.data(), name.size());
+      c.size = name.size();
+    } else {
+      coin_long_names_ = true;  // c.size 9 matches no name of 8 bytes or fewer
+    }
+    coin_words_.push_back(c);
+  }
+}
 
 ArchiveSource ArchiveSource::open(const std::filesystem::path& path, const Context& context) {
   ArchiveSource src(LineReader(TextInput::open(path)), context);
@@ -171,6 +185,74 @@ void ArchiveSource::detect() {
   }
 }
 
+// tradingd's own rows, the most common replay input: fields by position
+// (its header, when it has one, names them in this order), no role table.
+void ArchiveSource::parse_tradingd(ReplayTick& out) {
+  const std::size_t n = csv_.size();
+  ReplayTick t;
+  const std::string_view ts = csv_[0];
+  std::int64_t ms = 0;
+  // Digits only, at most 15 (9999-12-31 is 253402300799999): a loop, not from_chars.
+  bool digits = !ts.empty() && ts.size() <= 15;
+  for (std::size_t i = 0; digits && i < ts.size(); ++i) {
+    const auto d = static_cast<unsigned>(ts[i] - '0');
+    digits = d < 10;
+    ms = ms * 10 + static_cast<std::int64_t>(d);
+  }
+  if (!digits) {
+    ms = 0;
+    const auto res = std::from_chars(ts.data(), ts.data() + ts.size(), ms);
+    if (res.ec != std::errc{} || res.ptr != ts.data() + ts.size())
+      fail("ts_ms: '" + show(ts) + "' is not an integer of epoch milliseconds" +
+           (line_no_ == first_line_no_ && header_.empty() ? " (nor is the line the header ts_ms,coin,price[,bid,ask])"
+                                                          : ""));
+  }
+  if (ms < 0 || ms > TimeFormat::max_epoch_ms)
+    fail("ts_ms: " + std::to_string(ms) + " is not a time from 1970 to 9999 in epoch milliseconds");
+  const std::string_view coin = csv_[1];
+  std::optional<CoinId> id;
+  // Names of up to 8 bytes as one word each, compared exactly: a few dozen
+  // configured coins are scanned faster than they are searched.
+  if (coin.size() <= 8 && !coin_words_.empty()) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, coin.data(), coin.size());
+    for (std::size_t i = 0; i < coin_words_.size(); ++i)
+      if (coin_words_[i].word == w && coin_words_[i].size == coin.size()) {
+        id = static_cast<CoinId>(i);
+        break;
+      }
+    if (!id && coin_long_names_) id = context_.coins->find(coin);
+  } else {
+    id = context_.coins->find(coin);
+  }
+  if (!id) fail("coin: '" + show(coin) + "' is not one of the configured [trading] coins");
+  t.coin = *id;
+  const std::string_view price = csv_[2];
+  t.has_price = !price.empty() || n == 3;
+  if (t.has_price && (!DecimalText::parse(price, t.price) || !PriceRule::real(t.price)))
+    fail(column_name(2) + ": '" + show(price) + "' is not " + PriceRule::words);
+  if (n == 5) {
+    for (std::size_t i : {std::size_t{3}, std::size_t{4}}) {
+      const std::string_view v = csv_[i];
+      if (v.empty()) continue;
+      double p = 0;
+      if (!DecimalText::parse(v, p) || !PriceRule::real(p))
+        fail(column_name(i) + ": '" + show(v) + "' is not " + PriceRule::words);
+      (i == 3 ? t.quote.bid : t.quote.ask) = p;
+      (i == 3 ? t.quote.has_bid : t.quote.has_ask) = true;
+    }
+    t.has_quote = t.quote.has_bid || t.quote.has_ask;
+    if (!t.has_price && !t.has_quote) fail("the row has no price, no bid and no ask");
+  }
+  t.ts_us = ms * 1000;
+  if (t.ts_us < last_us_)
+    fail("ts_ms goes backwards (" + std::to_string(ms) + " after " + std::to_string(last_us_ / 1000) + ")");
+  last_us_ = t.ts_us;
+  t.ts_ms = ms;
+  t.quote.ts_ms = ms;
+  out = t;
+}
+
 void ArchiveSource::count_skipped(std::string_view symbol) {
   for (auto& [s, n] : skipped_)
     if (s == symbol) {
@@ -221,6 +303,11 @@ bool ArchiveSource::parse_row(std::string_view l, ReplayTick& out) {
               ? std::to_string(layout_.min_fields)
               : std::to_string(layout_.min_fields) + " to " + std::to_string(layout_.max_fields)) +
          " fields of " + std::string(ArchiveFormats::name(format_)) + ", found " + std::to_string(n));
+  }
+
+  if (tradingd) {
+    parse_tradingd(out);
+    return true;
   }
 
   // The symbol first: a row of a coin that is not configured is skipped unread

@@ -418,3 +418,21 @@ TEST_CASE("replay paths: files, directories and globs in byte order, other files
   CHECK_THAT(config_error([&] { (void)ReplayPaths::expand({(dir / "sub.csv").string()}); }),
              Catch::Contains("sub.csv: the directory holds no .csv, .gz or .zip file"));
 }
+
+TEST_CASE("tradingd rows: the coin column matches a configured name exactly", "[unit][replay][archive]") {
+  const CoinTable coins(std::vector<std::string>{"ABCDEFG", "BTC", "LONGNAMECOIN"});
+  const SymbolTable symbols(coins, "USDT");
+  const ArchiveSource::Context context{&coins, &symbols, std::nullopt};
+  const auto read = [&](const std::string& text) {
+    auto src = ArchiveSource::from_text(text, "t.csv", context);
+    std::vector<std::string> out;
+    for (ReplayTick t; src.next_row(t);) out.push_back(coins.name(t.coin));
+    return out;
+  };
+  CHECK(read("1000,ABCDEFG,1\n1001,BTC,2\n1002,LONGNAMECOIN,3\n") ==
+        std::vector<std::string>{"ABCDEFG", "BTC", "LONGNAMECOIN"});
+  for (const std::string& bad :
+       std::vector<std::string>{"ABCDEFGx", "btc", "BT", "BTCC", "LONGNAMECOI", std::string("BTC\0", 4)})
+    CHECK_THAT(config_error([&] { (void)read("1000,BTC,1\n1001," + bad + ",2\n"); }),
+               Catch::Contains("t.csv:2: coin:") && Catch::Contains("is not one of the configured [trading] coins"));
+}

@@ -77,6 +77,7 @@ class ArchiveSource {
   void detect();
   [[noreturn]] void fail(const std::string& message);
   bool parse_row(std::string_view line, ReplayTick& out);  // false: skipped (symbol not configured)
+  void parse_tradingd(ReplayTick& out);                    // the split line as ts_ms,coin,price[,bid,ask]
   void count_skipped(std::string_view symbol);
   [[nodiscard]] std::string column_name(std::size_t i) const;
 
@@ -99,6 +100,12 @@ class ArchiveSource {
   std::optional<CoinId> last_coin_;
   bool any_symbol_ = false;
   std::vector<std::pair<std::string, std::uint64_t>> skipped_;
+  struct CoinWord {
+    std::uint64_t word = 0;
+    std::size_t size = 9;
+  };
+  std::vector<CoinWord> coin_words_;  // by coin id (parse_tradingd)
+  bool coin_long_names_ = false;      // a configured coin is longer than 8 bytes
 };
 
 }  // namespace tradingd
