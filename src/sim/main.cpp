@@ -14,6 +14,7 @@
 #include <iostream>
 #include <optional>
 
+#include "tradingd/config/config_error.hpp"
 #include "tradingd/sim/price_path.hpp"
 #include "tradingd/sim/sim_certificate.hpp"
 #include "tradingd/sim/sim_options.hpp"
@@ -23,8 +24,10 @@ namespace {
 
 int run(const tradingd::sim::SimOptions& options) {
   using namespace tradingd::sim;
-  PricePath path = options.path_csv.empty() ? PricePath::random_walk(options.walk, options.seed, options.walk_ticks)
-                                            : PricePath::from_csv(options.path_csv, options.loop);
+  PricePath path = !options.play.empty()
+                       ? PricePath::play(options.play, options.play_format, options.play_coins, options.play_quote)
+                   : options.path_csv.empty() ? PricePath::random_walk(options.walk, options.seed, options.walk_ticks)
+                                              : PricePath::from_csv(options.path_csv, options.loop);
   std::optional<SimCertificate> cert;
   if (options.tls) {
     cert = options.cert.empty() ? SimCertificate::generate() : SimCertificate::load(options.cert, options.key);
@@ -67,6 +70,8 @@ int main(int argc, char** argv) {
     return run(tradingd::sim::SimOptions::parse(args));
   } catch (const std::invalid_argument& e) {
     std::cerr << "exchange-sim: " << e.what() << "\n\n" << tradingd::sim::SimOptions::usage();
+  } catch (const tradingd::ConfigError& e) {
+    for (const auto& m : e.errors()) std::cerr << "exchange-sim: error: " << m << "\n";
   } catch (const std::exception& e) {
     std::cerr << "exchange-sim: error: " << e.what() << "\n";
   }

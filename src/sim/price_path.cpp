@@ -7,6 +7,11 @@
 #include <fstream>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
+
+#include "tradingd/config/config_error.hpp"
+#include "tradingd/feed/replay_paths.hpp"
+
 namespace tradingd::sim {
 namespace {
 
@@ -66,9 +71,46 @@ PricePath PricePath::random_walk(std::vector<std::pair<std::string, double>> sta
   return path;
 }
 
+PricePath PricePath::play(const std::vector<std::string>& sources, std::optional<ArchiveFormat> format,
+                          const std::vector<std::string>& coins, const std::string& quote) {
+  PricePath path;
+  path.coins_ = std::make_shared<CoinTable>(coins);
+  path.quote_ = upper(quote);
+  path.merge_ = std::make_shared<ReplayMerge>(ReplayPaths::expand(sources), *path.coins_, quote, format);
+  for (const auto& c : coins) path.symbols_.push_back(upper(c) + path.quote_);
+  spdlog::info("playing {}", path.merge_->describe());
+  return path;
+}
+
 const SimTrade* PricePath::peek(std::size_t k) {
   while (ahead_.size() <= k) {
-    if (walk_) {
+    if (merge_) {
+      if (play_ended_) return nullptr;
+      ReplayTick row;
+      bool got = false;
+      try {
+        got = merge_->next_row(row);
+      } catch (const ConfigError& e) {
+        spdlog::error("play stopped: {}", e.errors().front());
+      }
+      if (!got) {
+        play_ended_ = true;
+        return nullptr;
+      }
+      SimTrade t;
+      t.symbol = upper(coins_->name(row.coin)) + quote_;
+      t.price = row.price;
+      t.ts_ms = row.ts_ms;
+      t.trade = row.has_price;
+      t.quote = row.has_quote;
+      t.has_bid = row.quote.has_bid;
+      t.has_ask = row.quote.has_ask;
+      t.bid = row.quote.bid;
+      t.ask = row.quote.ask;
+      if (!t.trade) t.price = t.has_bid ? t.bid : t.ask;
+      t.id = ++generated_;
+      ahead_.push_back(std::move(t));
+    } else if (walk_) {
       if (walk_length_ && generated_ >= walk_length_) return nullptr;
       const std::size_t i = generated_++ % symbols_.size();
       std::normal_distribution<double> step(0.0, walk_volatility);

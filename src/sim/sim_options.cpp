@@ -1,5 +1,7 @@
 #include "tradingd/sim/sim_options.hpp"
 
+#include "tradingd/config/settings.hpp"
+
 #include <charconv>
 #include <stdexcept>
 
@@ -41,6 +43,29 @@ SimOptions SimOptions::parse(const std::vector<std::string>& args) {
       o.write_ca = value();
     else if (a == "--csv")
       o.path_csv = value();
+    else if (a == "--play") {
+      o.play.push_back(value());
+      // Every argument up to the next option is a source (a shell's glob expands to many).
+      while (i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) o.play.push_back(args[++i]);
+    } else if (a == "--format") {
+      const std::string& v = value();
+      o.play_format = ArchiveFormats::parse(v);
+      if (!o.play_format)
+        throw std::invalid_argument("--format: one of " + ArchiveFormats::names() + ", got '" + v + "'");
+    } else if (a == "--speed") {
+      o.speed = number<double>(a, value());
+      if (!(o.speed >= 0 && o.speed <= 1e6))
+        throw std::invalid_argument("--speed: from 0 to 1e6 (0: as fast as clients read)");
+    } else if (a == "--coins") {
+      const std::string& list = value();
+      for (std::size_t start = 0; start <= list.size();) {
+        auto end = list.find(',', start);
+        if (end == std::string::npos) end = list.size();
+        if (end > start) o.play_coins.push_back(list.substr(start, end - start));
+        start = end + 1;
+      }
+    } else if (a == "--quote")
+      o.play_quote = value();
     else if (a == "--walk") {
       const std::string& spec = value();
       for (std::size_t start = 0; start < spec.size();) {
@@ -116,7 +141,11 @@ SimOptions SimOptions::parse(const std::vector<std::string>& args) {
     else
       throw std::invalid_argument("unknown option: " + a);
   }
-  if (o.path_csv.empty() == o.walk.empty()) throw std::invalid_argument("give exactly one of --csv and --walk");
+  if ((o.path_csv.empty() ? 0 : 1) + (o.walk.empty() ? 0 : 1) + (o.play.empty() ? 0 : 1) != 1)
+    throw std::invalid_argument("give exactly one of --csv, --walk and --play");
+  if ((o.play_format || !o.play_coins.empty()) && o.play.empty())
+    throw std::invalid_argument("--format and --coins go with --play");
+  if (!o.play.empty() && o.play_coins.empty()) o.play_coins = Settings{}.trading.coins;
   if (o.trades_per_frame < 1) throw std::invalid_argument("--trades-per-frame: must be at least 1");
   if (o.trades_per_seq < 1) throw std::invalid_argument("--trades-per-seq: must be at least 1");
   if ((o.cert.empty()) != (o.key.empty())) throw std::invalid_argument("--cert and --key go together");
@@ -129,7 +158,7 @@ SimOptions SimOptions::parse(const std::vector<std::string>& args) {
 }
 
 std::string SimOptions::usage() {
-  return R"(usage: exchange-sim (--csv FILE | --walk SYM:PRICE[,SYM:PRICE...]) [options]
+  return R"(usage: exchange-sim (--csv FILE | --walk SYM:PRICE[,SYM:PRICE...] | --play SOURCE...) [options]
 
 A WebSocket server speaking the Bybit v5 public spot stream (path /v5/public/spot)
 and Binance spot streams (/stream?streams=..., /ws/<stream>) on one port.
@@ -142,6 +171,15 @@ and Binance spot streams (/stream?streams=..., /ws/<stream>) on one port.
   --csv FILE               play ts_ms,symbol,price rows (trades are stamped with the send time)
   --walk SYM:PRICE,...     play a seeded random walk per symbol
   --seed N --ticks N       walk seed (1), walk length (0: endless)
+  --play SOURCE...         play market data as tradingd --replay reads it (files, directories, globs;
+                           tradingd's rows or the exchanges' archives: binance-trades, -aggtrades,
+                           -bookticker, bybit-trades, tardis-trades, -quotes; plain, .gz, .zip):
+                           trades as trade frames, quotes as orderbook.1 / bookTicker frames,
+                           at the data's own pace (frames stamped with the send time)
+  --speed N                with --play: N times the recorded pace (1; 0: as fast as clients read)
+  --format NAME            with --play: read every source as NAME
+  --coins A,B,...          with --play: the coins to list and play (tradingd's default coins)
+  --quote Q                with --play: their quote currency (USDT)
   --rate N                 messages a second (10; 0: as fast as clients read)
   --trades-per-frame K     Bybit: up to K consecutive trades of a symbol in one frame (1)
   --trades-per-seq K       Bybit: K consecutive trades of a symbol share one "seq", as the fills
@@ -161,7 +199,8 @@ faults, per connection, counted in data messages sent:
   --unknown-symbol-every N add a trade for an unlisted symbol after every N messages
   --shutdown-after N       Binance: send serverShutdown after N messages, close 1 s later
 quotes, to clients subscribed to orderbook.1.<SYM> (Bybit) or <sym>@bookTicker (Binance):
-  --spread-bps N           a best bid/ask N bps apart around each trade's price, sent before it (10)
+  --spread-bps N           a best bid/ask N bps apart around each trade's price, sent before it (10;
+                           with --play, quotes come from the data only)
   --crossed-quote-every N  add a quote with the bid above the ask after every N messages' good quote
   --zero-quote-every N     ... with a bid of 0
   --bad-quote-every N      ... with a non-numeric bid

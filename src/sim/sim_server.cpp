@@ -132,11 +132,13 @@ void SimServer::step() {
       std::any_of(sessions_.begin(), sessions_.end(), [](const auto& s) { return s->subscribed_any(); });
   if (!anyone) {
     next_due_ = now;  // the path waits for a client; no burst of catch-up afterwards
+    play_started_ = false;
     return schedule(idle_poll);
   }
-  const bool fast = options_.rate <= 0;
-  std::size_t turns = fast ? fast_batch : 0;
-  if (!fast) {
+  const bool playing = path_.playing();
+  const bool fast = playing ? options_.speed <= 0 : options_.rate <= 0;
+  std::size_t turns = fast || playing ? fast_batch : 0;
+  if (!fast && !playing) {
     const auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(1.0 / options_.rate));
     while (next_due_ <= now && turns < fast_batch) {
@@ -158,9 +160,26 @@ void SimServer::step() {
       }
       return schedule(idle_poll * 20);
     }
+    if (playing && !fast) {
+      // --play: each row at its own time, the first row's time now, scaled by --speed.
+      if (!play_started_) {
+        play_started_ = true;
+        play_origin_wall_ = std::chrono::steady_clock::now();
+        play_origin_ms_ = t->ts_ms;
+      }
+      const auto due = play_origin_wall_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                               std::chrono::duration<double, std::milli>(
+                                                   static_cast<double>(t->ts_ms - play_origin_ms_) / options_.speed));
+      next_due_ = due;
+      if (due > std::chrono::steady_clock::now()) break;
+    }
     // Peek ahead without taking: the path moves only if some client took the batch.
-    for (std::size_t k = 0; t && batch_.size() < static_cast<std::size_t>(options_.trades_per_frame) &&
-                            (batch_.empty() || t->symbol == batch_.front().symbol);
+    // Played rows share a frame only when they are trades of one symbol at one time.
+    for (std::size_t k = 0;
+         t && batch_.size() < static_cast<std::size_t>(options_.trades_per_frame) &&
+         (batch_.empty() || (t->symbol == batch_.front().symbol &&
+                             (!playing || (t->trade && !t->quote && batch_.front().trade && !batch_.front().quote &&
+                                           t->ts_ms == batch_.front().ts_ms))));
          t = path_.peek(++k))
       batch_.push_back(*t);
     bool taken = false;
@@ -182,6 +201,7 @@ void SimServer::step() {
     }
   }
   if (fast) return schedule(std::chrono::microseconds(200));
+  if (playing) next_due_ = std::max(next_due_, now);
   schedule(std::max(next_due_ - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration(0)));
 }
 

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <map>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -12,6 +11,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
 #include <deque>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <type_traits>
 
@@ -112,15 +112,21 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
     const auto ts = now_ms() - options_.delay_ms + options_.future_ms;
     // The book around this message's price first, so a trade finds its quote.
     const std::uint64_t n = sent_ + 1;
-    if (std::find(quote_symbols_.begin(), quote_symbols_.end(), trades.front().symbol) != quote_symbols_.end() &&
-        !(options_.quotes_stop_after && sent_ >= options_.quotes_stop_after)) {
-      const SimTrade& t = trades.front();
+    const SimTrade& first = trades.front();
+    if (std::find(quote_symbols_.begin(), quote_symbols_.end(), first.symbol) != quote_symbols_.end() &&
+        !(options_.quotes_stop_after && sent_ >= options_.quotes_stop_after) &&
+        (first.quote || options_.play.empty())) {
+      const SimTrade& t = first;
       send(quote_frame(t, ts, QuoteKind::Good));
       auto every = [n](std::uint64_t k) { return k && n % k == 0; };
       if (every(options_.crossed_quote_every)) send(quote_frame(t, ts, QuoteKind::Crossed));
       if (every(options_.zero_quote_every)) send(quote_frame(t, ts, QuoteKind::ZeroBid));
       if (every(options_.bad_quote_every)) send(quote_frame(t, ts, QuoteKind::BadBid));
       if (every(options_.one_sided_quote_every)) send(quote_frame(t, ts, QuoteKind::OneSided));
+    }
+    if (!first.trade) {
+      ++sent_;  // a quote row of --play: its quote (if this client takes quotes) was the message
+      return true;
     }
     if (protocol_ == Protocol::Bybit) {
       send(bybit_frame(trades, ts, nullptr));
@@ -339,10 +345,10 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
     for (std::size_t i = 0; i < trades.size(); ++i) {
       const auto id = trades[i].id;
       const std::string price = price_override ? std::string(price_override) : fmt::format("{}", trades[i].price);
-      out += fmt::format(
-          R"({}{{"i":"{}","T":{},"p":"{}","v":"0.01","S":"{}","s":"{}","seq":{},"BT":false,"RPI":false}})",
-          i ? "," : "", 2290000000000000000ULL + id, ts, price, id % 2 ? "Buy" : "Sell", symbol,
-          89200000000ULL + id / static_cast<std::uint64_t>(options_.trades_per_seq));
+      out +=
+          fmt::format(R"({}{{"i":"{}","T":{},"p":"{}","v":"0.01","S":"{}","s":"{}","seq":{},"BT":false,"RPI":false}})",
+                      i ? "," : "", 2290000000000000000ULL + id, ts, price, id % 2 ? "Buy" : "Sell", symbol,
+                      89200000000ULL + id / static_cast<std::uint64_t>(options_.trades_per_seq));
     }
     return out + "]}";
   }
@@ -365,6 +371,10 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
   std::string quote_frame(const SimTrade& t, std::int64_t ts, QuoteKind kind) {
     const double half = options_.spread_bps / 2.0 / 10'000.0;
     double bid = t.price * (1.0 - half), ask = t.price * (1.0 + half);
+    if (t.quote) {  // --play: the data's own best bid and ask
+      bid = t.bid;
+      ask = t.ask;
+    }
     if (kind == QuoteKind::Crossed) {  // the bid above the ask, even with no spread
       std::swap(bid, ask);
       bid *= 1.001;
@@ -374,10 +384,13 @@ class WsSimSession final : public SimSession, public std::enable_shared_from_thi
     std::string bid_text = text(bid), ask_text = text(ask);
     if (kind == QuoteKind::ZeroBid) bid_text = bybit ? "0" : "0.00000000";
     if (kind == QuoteKind::BadBid) bid_text = "abc";
-    const bool one_sided = kind == QuoteKind::OneSided;
+    const bool one_sided = kind == QuoteKind::OneSided || (t.quote && !t.has_ask);
+    if (t.quote && !t.has_bid) bid_text.clear();  // an empty side, as the data has it
     if (bybit) {
       const std::string ask_level = one_sided ? std::string() : fmt::format(R"(["{}","2.5"])", ask_text);
-      std::string type = "snapshot", bid_side = fmt::format(R"(["{}","1.5"])", bid_text), ask_side = ask_level;
+      std::string type = "snapshot",
+                  bid_side = bid_text.empty() ? std::string() : fmt::format(R"(["{}","1.5"])", bid_text),
+                  ask_side = ask_level;
       if (options_.bybit_deltas) {
         // The book this connection was last told (a snapshot first). Fault
         // quotes other than one-sided ones are dropped by a client, so they

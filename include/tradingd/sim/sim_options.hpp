@@ -4,9 +4,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "tradingd/feed/archive_format.hpp"
 
 namespace tradingd::sim {
 
@@ -21,13 +24,20 @@ struct SimOptions {
   std::filesystem::path path_csv;
   std::vector<std::pair<std::string, double>> walk;  // symbol, start price
   std::uint64_t seed = 1;
-  std::uint64_t walk_ticks = 0;  // 0: endless
-  double rate = 10.0;            // messages a second; 0: as fast as clients read
-  int trades_per_frame = 1;      // Bybit: consecutive trades of one symbol per frame
-  int trades_per_seq = 1;        // Bybit: consecutive trades sharing one "seq" (the fills of one taker order)
-  bool bybit_deltas = false;     // Bybit orderbook.1: a snapshot per subscription, then deltas
-  bool loop = false;             // start the CSV again when it ends
+  std::uint64_t walk_ticks = 0;      // 0: endless
+  double rate = 10.0;                // messages a second; 0: as fast as clients read
+  int trades_per_frame = 1;          // Bybit: consecutive trades of one symbol per frame
+  int trades_per_seq = 1;            // Bybit: consecutive trades sharing one "seq" (the fills of one taker order)
+  bool bybit_deltas = false;         // Bybit orderbook.1: a snapshot per subscription, then deltas
+  bool loop = false;                 // start the CSV again when it ends
   std::uint64_t progress_every = 0;  // print "progress: N trades played" every N trades (0: never)
+
+  // --play: any replay source of DESIGN §10, at its recorded pace times `speed`.
+  std::vector<std::string> play;
+  std::optional<ArchiveFormat> play_format;  // --format
+  double speed = 1.0;                        // 0: as fast as clients read
+  std::vector<std::string> play_coins;       // --coins (default: tradingd's default [trading] coins)
+  std::string play_quote = "USDT";           // --quote
 
   // Faults, per connection, counted in data messages sent.
   std::uint64_t close_after = 0;

@@ -59,6 +59,10 @@ class SimServer {
   bool outage_done_ = false;
   std::vector<std::shared_ptr<SimSession>> sessions_;
   std::chrono::steady_clock::time_point next_due_;
+  // --play: the wall time and row time the play started from (again after no client was subscribed).
+  bool play_started_ = false;
+  std::chrono::steady_clock::time_point play_origin_wall_;
+  std::int64_t play_origin_ms_ = 0;
   std::vector<SimTrade> batch_;
   std::uint64_t connection_id_ = 0;
   bool running_ = false;
