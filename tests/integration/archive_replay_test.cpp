@@ -101,14 +101,7 @@ void binance_spot_trades(const std::filesystem::path& dir, const std::vector<Row
 
 std::string run_dump(DaemonHarness& h, const Scenario& s, std::vector<std::string> sources,
                      std::string* out = nullptr) {
-  h.set("risk", "max_positions", std::to_string(s.risk.max_positions));
-  h.set("risk", "max_position_per_coin", std::to_string(s.risk.max_position_per_coin));
-  h.set("risk", "max_exposure_pct", std::to_string(s.risk.max_exposure_pct));
-  h.set("risk", "cooldown_after_stop_ms", std::to_string(s.risk.cooldown_after_stop_ms));
-  h.set("paper", "fill_on", s.paper.fill_on == FillOn::Quote ? "\"quote\"" : "\"trade\"");
-  h.set("paper", "slippage_bps", std::to_string(s.paper.slippage_bps));
-  h.set("paper", "max_quote_age_ms", std::to_string(s.paper.max_quote_age_ms));
-  h.write_config();
+  configure(h, s);
   std::vector<std::string> args = {"--config", (h.dir() / "settings.toml").string(), "--conditions",
                                    h.write("c.json", conditions_json(s.conditions)).string(), "--replay"};
   args.insert(args.end(), sources.begin(), sources.end());

@@ -149,18 +149,6 @@ TEST_CASE("SHORT entries take profit below and stop out above", "[integration][r
 
 namespace {
 
-// A scenario's settings as its config file spells them.
-void configure(DaemonHarness& h, const Scenario& s) {
-  h.set("risk", "max_positions", std::to_string(s.risk.max_positions));
-  h.set("risk", "max_position_per_coin", std::to_string(s.risk.max_position_per_coin));
-  h.set("risk", "max_exposure_pct", std::to_string(s.risk.max_exposure_pct));
-  h.set("risk", "cooldown_after_stop_ms", std::to_string(s.risk.cooldown_after_stop_ms));
-  h.set("paper", "fill_on", s.paper.fill_on == FillOn::Quote ? "\"quote\"" : "\"trade\"");
-  h.set("paper", "slippage_bps", std::to_string(s.paper.slippage_bps));
-  h.set("paper", "max_quote_age_ms", std::to_string(s.paper.max_quote_age_ms));
-  h.write_config();
-}
-
 // The reference model fed the scenario as --replay feeds tradingd: the sweep
 // before the first row of each tick-time second and after the last, a row's
 // quote before its trade, then [shutdown] conditions = "cancel".
@@ -224,8 +212,7 @@ TEST_CASE("the same rows and conditions on an empty journal give the same journa
   INFO((rich ? "rich" : "classic") << " seed " << seed);
   // Replay rows hold real prices only (DESIGN §10): the Sniper's own dropping
   // of invalid ones is the property test's (sniper_property_test.cpp).
-  const Scenario s =
-      rich ? make_rich_scenario(seed, 4000, 150, t0, false) : make_scenario(seed, 4000, 120, t0, false);
+  const Scenario s = rich ? make_rich_scenario(seed, 4000, 150, t0, false) : make_scenario(seed, 4000, 120, t0, false);
   std::string dumps[2];
   for (int run = 0; run < 2; ++run) {
     DaemonHarness h("determinism-" + std::to_string(seed) + "-" + std::to_string(run));
@@ -253,7 +240,8 @@ TEST_CASE("the same rows and conditions on an empty journal give the same journa
   CHECK(dumps[0] == dumps[1]);
 }
 
-TEST_CASE("replay: a price, bid or ask that is not a real price makes its row malformed", "[integration][replay][input]") {
+TEST_CASE("replay: a price, bid or ask that is not a real price makes its row malformed",
+          "[integration][replay][input]") {
   // DESIGN §10 "Prices": a row whose price is not a real price (§4 step 1) is
   // an error naming file and line, never a tick passed on.
   for (const std::string bad : {"nan", "-5", "0", "inf", "1e-320", "2e12"}) {
@@ -261,9 +249,9 @@ TEST_CASE("replay: a price, bid or ask that is not a real price makes its row ma
     h.write_config();
     const auto conditions =
         h.write("conditions.json", "[" + seed_condition("seed", "BTC", "LONG", "BELOW", 42000, 100) + "]");
-    const auto path = h.write("ticks.csv", "ts_ms,coin,price\n" + std::to_string(t0) + ",BTC,43000\n" +
-                                               std::to_string(t0 + 1) + ",BTC," + bad + "\n" +
-                                               std::to_string(t0 + 4) + ",BTC,41000\n");
+    const auto path =
+        h.write("ticks.csv", "ts_ms,coin,price\n" + std::to_string(t0) + ",BTC,43000\n" + std::to_string(t0 + 1) +
+                                 ",BTC," + bad + "\n" + std::to_string(t0 + 4) + ",BTC,41000\n");
     const auto r = h.replay(conditions, path);
     INFO(bad << "\n" << r.out << r.err);
     CHECK(r.exit_code == 2);

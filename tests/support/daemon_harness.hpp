@@ -146,6 +146,18 @@ class DaemonHarness {
   std::map<std::string, std::map<std::string, std::string>> sections_;
 };
 
+// A scenario's settings as its config file spells them; writes the config.
+inline void configure(DaemonHarness& h, const Scenario& s) {
+  h.set("risk", "max_positions", std::to_string(s.risk.max_positions));
+  h.set("risk", "max_position_per_coin", std::to_string(s.risk.max_position_per_coin));
+  h.set("risk", "max_exposure_pct", std::to_string(s.risk.max_exposure_pct));
+  h.set("risk", "cooldown_after_stop_ms", std::to_string(s.risk.cooldown_after_stop_ms));
+  h.set("paper", "fill_on", s.paper.fill_on == FillOn::Quote ? "\"quote\"" : "\"trade\"");
+  h.set("paper", "slippage_bps", std::to_string(s.paper.slippage_bps));
+  h.set("paper", "max_quote_age_ms", std::to_string(s.paper.max_quote_age_ms));
+  h.write_config();
+}
+
 // The conditions and ticks of a scenario as the files tradingd reads.
 inline std::string conditions_json(const std::vector<TradeCondition>& conditions) {
   std::string out = "[\n";

@@ -17,6 +17,7 @@
 #include <functional>
 
 #include "archive_writer.hpp"
+#include "config_error_text.hpp"
 #include "test_process.hpp"
 #include "tradingd/config/config_error.hpp"
 #include "tradingd/domain/epoch_time.hpp"
@@ -25,18 +26,10 @@
 #include "tradingd/feed/replay_paths.hpp"
 
 using namespace tradingd;
+using tradingd::test::config_error;
 using tradingd::test::TempDir;
 
 namespace {
-
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 struct Fixture {
   CoinTable coins{std::vector<std::string>{"BTC", "ETH"}};

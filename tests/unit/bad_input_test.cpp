@@ -12,6 +12,7 @@
 #include <functional>
 #include <sstream>
 
+#include "config_error_text.hpp"
 #include "test_process.hpp"
 #include "tradingd/app/journal_cli.hpp"
 #include "tradingd/config/condition_parser.hpp"
@@ -26,21 +27,12 @@
 #include "tradingd/journal/trade_journal.hpp"
 
 using namespace tradingd;
+using tradingd::test::config_error;
 using tradingd::test::TempDir;
 
 namespace {
 
 constexpr std::int64_t now = 1'764'158'400'000;  // 2025-11-26T12:00:00Z
-
-// Every message of a ConfigError, one per line; empty when nothing was thrown.
-std::string config_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 Settings load_toml(const std::string& text) {
   return ConfigLoader::load_string(text, "t.toml", "/tmp");
