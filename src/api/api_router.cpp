@@ -22,6 +22,7 @@
 #include "tradingd/feed/feed_supervisor.hpp"
 #include "tradingd/journal/journal_reader.hpp"
 #include "tradingd/journal/trade_journal.hpp"
+#include "tradingd/record/session_recorder.hpp"
 #include "tradingd/sniper/sniper.hpp"
 
 namespace tradingd {
@@ -226,9 +227,11 @@ ApiResponse ApiRouter::health() {
   const JournalStats js = system_.journal().stats();
   if (!js.healthy) reasons.push_back(fmt::format("journal writes failing ({} errors)", js.write_errors));
   if (js.refused_writes > 0)
-    reasons.push_back(fmt::format("journal refused {} records (see the log's 'journal: refused' lines)",
-                                  js.refused_writes));
+    reasons.push_back(
+        fmt::format("journal refused {} records (see the log's 'journal: refused' lines)", js.refused_writes));
   if (system_.sniper().entries_halted()) reasons.push_back("halted by the operator");
+  if (const SessionRecorder* rec = system_.recorder(); rec && !rec->active())
+    reasons.push_back("recording stopped: " + rec->error());
   const bool healthy = reasons.empty();
   return reply(healthy ? 200 : 503, json{{"healthy", healthy}, {"reasons", reasons}});
 }
@@ -398,7 +401,7 @@ ApiResponse ApiRouter::arm(std::string_view body) {
 }
 
 ApiResponse ApiRouter::cancel(std::string_view id) {
-  if (!system_.sniper().cancel(id, "cancelled via the API"))
+  if (!system_.cancel_condition(id, "cancelled via the API"))
     return error(404, "no armed condition " + TextGuard::printable(id, TradeCondition::max_id_length));
   spdlog::info("API: condition {} cancelled", id);
   return reply(200, json{{"cancelled", id}});
@@ -414,7 +417,7 @@ ApiResponse ApiRouter::positions() {
 }
 
 ApiResponse ApiRouter::close(std::string_view id) {
-  if (!system_.sniper().close_position(id, ExitReason::Manual))
+  if (!system_.close_position(id))
     return error(404, "no open position " + TextGuard::printable(id, TradeCondition::max_id_length + 2) +
                           " with a price to close at");
   spdlog::info("API: position {} closed (MANUAL)", id);
@@ -427,10 +430,9 @@ ApiResponse ApiRouter::halt(bool halted) {
 }
 
 ApiResponse ApiRouter::flatten() {
-  const std::size_t before = system_.sniper().open_position_count();
-  const std::size_t left = system_.sniper().close_all(ExitReason::Manual);
-  spdlog::warn("API: flatten: {} positions closed, {} without a price stay open", before - left, left);
-  return reply(200, json{{"closed", before - left}, {"still_open", left}});
+  const auto [closed, left] = system_.flatten();
+  spdlog::warn("API: flatten: {} positions closed, {} without a price stay open", closed, left);
+  return reply(200, json{{"closed", closed}, {"still_open", left}});
 }
 
 ApiResponse ApiRouter::trades(const std::filesystem::path& db_path, std::string_view target, std::int64_t now_ms) {
@@ -638,6 +640,20 @@ ApiResponse ApiRouter::metrics() {
     m.family("tradingd_events_log_lines_suppressed_total", "counter",
              "Subscriber connected/left log lines held back (more than 10 a second).");
     m.sample("tradingd_events_log_lines_suppressed_total", static_cast<double>(events_->suppressed_lines_count()));
+  }
+  if (const SessionRecorder* rec = system_.recorder()) {
+    const RecorderStats rs = rec->stats();
+    m.family("tradingd_record_active", "gauge", "1 while the session is recorded; 0 once an error stopped it.");
+    m.sample("tradingd_record_active", rs.failed ? 0.0 : 1.0);
+    m.family("tradingd_record_inputs_total", "counter", "Inputs written to the session recording.");
+    m.sample("tradingd_record_inputs_total", static_cast<double>(rs.recorded));
+    m.family("tradingd_record_lost_inputs_total", "counter",
+             "Inputs applied but not recorded: the queue to the recorder was full.");
+    m.sample("tradingd_record_lost_inputs_total", static_cast<double>(rs.lost));
+    m.family("tradingd_record_gaps_total", "counter", "Gaps marked in the recording (runs of lost inputs).");
+    m.sample("tradingd_record_gaps_total", static_cast<double>(rs.gaps));
+    m.family("tradingd_record_bytes_total", "counter", "Compressed bytes written to the recording's chunks.");
+    m.sample("tradingd_record_bytes_total", static_cast<double>(rs.bytes));
   }
   m.family("tradingd_uptime_seconds", "gauge", "Seconds since the control API started.");
   m.sample("tradingd_uptime_seconds",

@@ -12,6 +12,10 @@ std::string CommandLine::usage() {
   tradingd --config FILE [--conditions FILE]              run as a service
   tradingd --config FILE [--conditions FILE] --replay SOURCE... [--format NAME] [--replay-rate N]
                                                           replay market data through the trading path, then exit
+  tradingd --config FILE [--conditions FILE] --record DIR
+                                                          run as a service and record the session (every input)
+  tradingd --replay-session DIR --db FILE [--config FILE] replay a recorded session exactly into a new journal;
+                                                          with --config, a what-if with those trading settings
   tradingd --config FILE --check-config                   validate and print the effective settings
   tradingd journal (--config FILE | --db FILE) COMMAND    read the journal (tradingd journal --help)
   tradingd --version | --help
@@ -26,6 +30,9 @@ Options:
                        format from its name and first line: )" +
          ArchiveFormats::names() + R"(
   --replay-rate N      with --replay: N ticks per second instead of as fast as possible
+  --record DIR         write a session recording under DIR/<start time>/ (or [record] dir)
+  --replay-session DIR a recording's session folder (DIR/<start time>/) to replay
+  --db FILE            with --replay-session: the journal to write (must not exist)
   --check-config       exit 0 if the config is valid, 2 with every problem named otherwise
 
 Exit codes: 0 clean shutdown, 2 bad command line, config, conditions, replay file or journal.
@@ -69,6 +76,12 @@ CommandLine CommandLine::parse(const std::vector<std::string>& args) {
             "--replay-rate needs a number of rows per second from 0 to 1e9 (0: as fast as possible), got '" +
             TextGuard::printable(v, 40) + "'");
       }
+    } else if (a == "--record") {
+      cl.record = value(i);
+    } else if (a == "--replay-session") {
+      cl.replay_session = value(i);
+    } else if (a == "--db") {
+      cl.db = value(i);
     } else if (a == "--check-config") {
       cl.check_config = true;
     } else if (a == "--version" || a == "-V") {
@@ -80,6 +93,18 @@ CommandLine CommandLine::parse(const std::vector<std::string>& args) {
     }
   }
   if (cl.help || cl.version) return cl;
+  if (cl.replay_session) {
+    // The session brings its own settings and inputs: nothing else may feed it.
+    if (!cl.db) throw std::invalid_argument("--replay-session needs --db FILE (a new journal to write)");
+    if (!cl.replay.empty() || cl.conditions || cl.record || cl.check_config || cl.replay_rate > 0 || cl.format)
+      throw std::invalid_argument(
+          "--replay-session takes only --db FILE and --config FILE (a what-if); the session holds its own "
+          "conditions and market data");
+    return cl;
+  }
+  if (cl.db) throw std::invalid_argument("--db needs --replay-session");
+  if (cl.record && !cl.replay.empty())
+    throw std::invalid_argument("--record records a live session; a --replay is already a recording of its sources");
   if (!have_config) throw std::invalid_argument("--config FILE is required");
   if (cl.replay_rate > 0 && cl.replay.empty()) throw std::invalid_argument("--replay-rate needs --replay");
   if (cl.format && cl.replay.empty()) throw std::invalid_argument("--format needs --replay");

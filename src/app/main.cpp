@@ -18,17 +18,93 @@
 #include "tradingd/config/config_loader.hpp"
 #include "tradingd/domain/manual_clock.hpp"
 #include "tradingd/domain/system_clock.hpp"
+#include "tradingd/domain/text_guard.hpp"
 #include "tradingd/feed/replay_merge.hpp"
 #include "tradingd/feed/replay_paths.hpp"
+#include "tradingd/record/session_reader.hpp"
+
+#include <cstdlib>
 
 namespace {
 
 constexpr int exit_ok = 0;
 constexpr int exit_startup_error = 2;
 
+// --replay-session DIR --db FILE [--config OTHER] (DESIGN §11).
+int replay_session(const tradingd::CommandLine& cl) {
+  using namespace tradingd;
+  SessionReader reader(*cl.replay_session);
+  // The recorded settings decide, unless a what-if brings other trading settings.
+  const Settings recorded = ConfigLoader::load_file(reader.config_path(), ConfigLoader::Files::Ignore);
+  Settings settings = recorded;
+  std::vector<std::string> differences;
+  if (!cl.config.empty()) {
+    const Settings other = ConfigLoader::load_file(cl.config, ConfigLoader::Files::Ignore);
+    differences = recorded.trading_differences(other);
+    settings = recorded.with_trading_of(other);
+  }
+  // Process settings are not the replay's: it writes FILE, records nothing and logs to the terminal.
+  settings.storage.db_path = std::filesystem::absolute(*cl.db);
+  settings.record.dir.clear();
+  std::error_code ec;
+  if (std::filesystem::exists(settings.storage.db_path, ec) || ec)
+    throw ConfigError({cl.db->string() + ": already exists; --db names the new journal the replay writes"});
+  Logging::setup_console(settings.log.level);
+  if (!cl.config.empty()) {
+    if (differences.empty()) {
+      std::cout << "What-if with " << cl.config.string()
+                << ": its trading settings equal the recording's, so this replay is exact\n";
+    } else {
+      std::cout << "What-if with " << cl.config.string() << ": " << differences.size()
+                << " trading settings differ from the recording (recorded -> now):\n";
+      for (const auto& d : differences) std::cout << "  " << d << "\n";
+    }
+    std::cout.flush();
+  }
+  std::filesystem::copy_file(reader.base_db_path(), settings.storage.db_path, ec);
+  if (ec)
+    throw ConfigError(
+        {cl.db->string() + ": cannot copy " + reader.base_db_path().string() + " there: " + ec.message()});
+
+  ManualClock clock(0);
+  boost::asio::io_context io(1);
+  TradingSystem system(io, settings, clock, TradingSystem::Mode::SessionReplay);
+  system.start_session_replay(reader, clock);
+  io.run();
+  const SessionReplayResult& r = system.session_result();
+  // Through the log, so it follows the replay's own lines in order.
+  spdlog::info("Replayed {} inputs of {} into {}{}", r.inputs, reader.dir().string(), cl.db->string(),
+               r.shutdown ? " (the session ended with its shutdown)" : " (the session was killed: no shutdown)");
+  if (r.gaps)
+    spdlog::warn(
+        "Not exact: the recording lost {} inputs in {} gaps (its queue was full); the journal differs from "
+        "the live one from the first gap on",
+        r.lost, r.gaps);
+  if (r.unknown_coins) spdlog::warn("{} ticks and quotes were of coins this what-if does not trade", r.unknown_coins);
+  if (r.error) {
+    std::cerr << "tradingd: error: " << *r.error << "\n";
+    return exit_startup_error;
+  }
+  return exit_ok;
+}
+
+// A test knob: the recorder's queue, a power of two (a small one makes gaps).
+std::size_t record_queue_capacity() {
+  const char* v = std::getenv("TRADINGD_RECORD_QUEUE");
+  if (!v) return tradingd::SessionRecorder::default_capacity;
+  const auto n = std::strtoull(v, nullptr, 10);
+  if (n < 2 || n > (1u << 24) || (n & (n - 1)) != 0)
+    throw tradingd::ConfigError({"TRADINGD_RECORD_QUEUE: a power of two from 2 to 16777216, got '" +
+                                 tradingd::TextGuard::printable(v, 24) + "'"});
+  return static_cast<std::size_t>(n);
+}
+
 int run(const tradingd::CommandLine& cl) {
   using namespace tradingd;
-  const Settings settings = ConfigLoader::load_file(cl.config);
+  if (cl.replay_session) return replay_session(cl);
+  Settings settings = ConfigLoader::load_file(cl.config);
+  if (cl.record) settings.record.dir = std::filesystem::absolute(*cl.record);
+  if (!cl.replay.empty()) settings.record.dir.clear();  // a replay is already a recording of its sources
   if (cl.check_config) {
     std::cout << settings.to_toml();
     std::cerr << cl.config.string() << ": OK\n";
@@ -62,8 +138,11 @@ int run(const tradingd::CommandLine& cl) {
   std::optional<ParsedConditions> parsed;
   if (cl.conditions) parsed = ConditionParser(coins, settings.risk).parse_file(*cl.conditions, clock.now_ms());
 
+  const std::size_t record_capacity = settings.record.dir.empty() ? 0 : record_queue_capacity();
   boost::asio::io_context io(1);
   TradingSystem system(io, settings, clock);
+  // Before the conditions file: its arms are the recording's first inputs.
+  if (record_capacity) system.start_recording(record_capacity);
   if (parsed) {
     const auto outcome = system.arm_conditions(*parsed, cl.conditions->string());
     // A file loaded again after a restart: its conditions are already in the

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "tradingd/api/control_api.hpp"
@@ -17,6 +18,8 @@
 #include "tradingd/domain/time_format.hpp"
 #include "tradingd/journal/journal_id_history.hpp"
 #include "tradingd/journal/journal_reader.hpp"
+#include "tradingd/record/session_format.hpp"
+#include "tradingd/record/session_reader.hpp"
 
 namespace tradingd {
 namespace {
@@ -55,10 +58,11 @@ constexpr std::size_t replay_chunk = 8192;
 
 }  // namespace
 
-TradingSystem::TradingSystem(boost::asio::io_context& io, const Settings& settings, const Clock& clock)
+TradingSystem::TradingSystem(boost::asio::io_context& io, const Settings& settings, const Clock& clock, Mode mode)
     : io_(io),
       settings_(settings),
       clock_(clock),
+      mode_(mode),
       coins_(settings.trading.coins),
       symbols_(coins_, settings.trading.quote),
       signals_(io),
@@ -69,6 +73,7 @@ TradingSystem::TradingSystem(boost::asio::io_context& io, const Settings& settin
   ids_ = std::make_unique<JournalIdHistory>(settings_.storage.db_path, *journal_);
   sniper_ = std::make_unique<Sniper>(coins_, settings_.risk, settings_.paper, clock_, *journal_, ids_.get());
   health_ = std::make_unique<HealthMonitor>(io_, settings_.health, *sniper_, *journal_, clock_);
+  health_->set_sweeper([this] { sweep(); });
   recover();
   // Writer thread -> io thread: each commit's events, for GET /events (from
   // start_service() on). The only crossing besides the journal's queue; by
@@ -140,7 +145,7 @@ void TradingSystem::recover() {
     recovery_.balance_from_journal = true;
   } else {
     recovery_.balance = settings_.paper.initial_balance;
-    journal_->submit(BalanceSet{recovery_.balance, "INITIAL", now});
+    if (mode_ == Mode::Live) journal_->submit(BalanceSet{recovery_.balance, "INITIAL", now});
   }
   sniper_->restore_balance(recovery_.balance);
 
@@ -151,7 +156,8 @@ void TradingSystem::recover() {
   for (const auto& [coin, exit_ms] : state.last_losing_stops)
     if (const auto id = coins_.find(coin)) sniper_->restore_losing_stop(*id, exit_ms);
   for (const auto& c : state.active_conditions) {
-    if (now > c.valid_until_ms) {
+    // A session replay's base.db already has what expired while stopped.
+    if (mode_ == Mode::Live && now > c.valid_until_ms) {
       journal_->submit(ConditionFinished{c.id, ConditionStatus::Expired, "expired while stopped", now, c.strategy_id});
       ++recovery_.expired_while_down;
     } else if (!coins_.find(c.coin)) {
@@ -162,6 +168,7 @@ void TradingSystem::recover() {
       ++recovery_.conditions;
     }
   }
+  if (mode_ == Mode::SessionReplay) return;
   journal_->submit(AuditEvent{"STARTUP", "",
                               nlohmann::json{{"version", TRADINGD_VERSION},
                                              {"balance", recovery_.balance},
@@ -181,12 +188,13 @@ ArmOutcome TradingSystem::arm_conditions(const ParsedConditions& parsed, std::st
   // a count, so a file of 100,000 bad conditions cannot overrun the log queue.
   constexpr std::size_t logged_per_batch = 20;
   ArmOutcome out;
+  InputScope input(*this);
   const auto now = clock_.now_ms();
   const auto refuse = [&](const std::string& subject, std::string message) {
-    journal_->submit(AuditEvent{"CONDITION_REFUSED", subject,
-                                nlohmann::json{{"message", message}, {"origin", origin}}.dump(
-                                    -1, ' ', false, nlohmann::json::error_handler_t::replace),
-                                now});
+    if (input.recording())
+      input.record(SessionInput::Kind::Refuse,
+                   SessionFormat::fields_text({{"subject", subject}, {"message", message}, {"origin", origin}}));
+    journal_refusal(subject, message, origin, now);
     if (out.refused.size() < logged_per_batch) spdlog::warn("{}", message);
     out.refused.push_back(std::move(message));
   };
@@ -208,6 +216,7 @@ ArmOutcome TradingSystem::arm_conditions(const ParsedConditions& parsed, std::st
       out.duplicate = out.duplicate || known;
       refuse(c.id, fmt::format("{}: condition \"{}\" refused: {}: {}", origin, c.id, err->field, err->message));
     } else {
+      if (input.recording()) input.record(SessionInput::Kind::Arm, SessionFormat::arm_text(c, origin));
       out.armed.push_back(c.id);
       if (ids_) ids_->remember(c);
     }
@@ -216,6 +225,14 @@ ArmOutcome TradingSystem::arm_conditions(const ParsedConditions& parsed, std::st
     spdlog::warn("{}: {} more conditions refused; every refusal is in the journal's events table (CONDITION_REFUSED)",
                  origin, out.refused.size() - logged_per_batch);
   return out;
+}
+
+void TradingSystem::journal_refusal(const std::string& subject, const std::string& message, std::string_view origin,
+                                    std::int64_t now) {
+  journal_->submit(AuditEvent{"CONDITION_REFUSED", subject,
+                              nlohmann::json{{"message", message}, {"origin", origin}}.dump(
+                                  -1, ' ', false, nlohmann::json::error_handler_t::replace),
+                              now});
 }
 
 std::optional<FieldError> TradingSystem::inject_condition(const TradeCondition& condition) {
@@ -237,6 +254,23 @@ bool TradingSystem::inject_price(std::string_view coin, double price, std::int64
 
 void TradingSystem::on_price_tick(CoinId coin, double price, std::int64_t ts_ms) noexcept {
   try {
+    if (recorder_ && !shut_down_) {
+      // Recorded with the clock value the Sniper reads while it decides (a fill's quote age).
+      SessionInput in;
+      in.kind = SessionInput::Kind::Tick;
+      in.coin = coin;
+      in.now_ms = clock_.latch();
+      in.a = price;
+      in.has_a = true;
+      in.ts_ms = ts_ms;
+      recorder_->record(in);
+      struct Release {
+        LatchedClock& c;
+        ~Release() { c.release(); }
+      } release{clock_};
+      sniper_->on_price_tick(coin, price, ts_ms);
+      return;
+    }
     sniper_->on_price_tick(coin, price, ts_ms);
   } catch (const std::exception& e) {
     try {
@@ -247,7 +281,48 @@ void TradingSystem::on_price_tick(CoinId coin, double price, std::int64_t ts_ms)
 }
 
 void TradingSystem::on_quote(CoinId coin, const Quote& quote) noexcept {
+  if (recorder_ && !shut_down_) {
+    SessionInput in;
+    in.kind = SessionInput::Kind::Quote;
+    in.coin = coin;
+    in.now_ms = clock_.now_ms();  // a quote reads no clock; its stamp is its own
+    in.a = quote.bid;
+    in.has_a = quote.has_bid;
+    in.b = quote.ask;
+    in.has_b = quote.has_ask;
+    in.ts_ms = quote.ts_ms;
+    recorder_->record(in);
+  }
   sniper_->on_quote(coin, quote);  // plain stores: nothing here can throw
+}
+
+bool TradingSystem::cancel_condition(std::string_view id, std::string_view reason) {
+  InputScope input(*this);
+  if (!sniper_->cancel(id, reason)) return false;  // changed nothing: not an input
+  input.record(SessionInput::Kind::Cancel, SessionFormat::fields_text({{"id", id}, {"reason", reason}}));
+  return true;
+}
+
+bool TradingSystem::close_position(std::string_view id) {
+  InputScope input(*this);
+  if (!sniper_->close_position(id, ExitReason::Manual)) return false;
+  input.record(SessionInput::Kind::Close, SessionFormat::fields_text({{"id", id}}));
+  return true;
+}
+
+std::pair<std::size_t, std::size_t> TradingSystem::flatten() {
+  InputScope input(*this);
+  // Recorded even when nothing is open: a what-if may have positions here.
+  input.record(SessionInput::Kind::Flatten);
+  const std::size_t before = sniper_->open_position_count();
+  const std::size_t left = sniper_->close_all(ExitReason::Manual);
+  return {before - left, left};
+}
+
+void TradingSystem::sweep() {
+  InputScope input(*this);
+  input.record(SessionInput::Kind::Sweep);
+  sniper_->sweep(clock_.now_ms());
 }
 
 void TradingSystem::install_signals() {
@@ -279,6 +354,8 @@ void TradingSystem::start_service() {
 
 void TradingSystem::set_halted(bool halted) {
   if (sniper_->entries_halted() == halted) return;
+  InputScope input(*this);
+  input.record(halted ? SessionInput::Kind::Halt : SessionInput::Kind::Resume);
   sniper_->set_entries_halted(halted);
   if (halted)
     spdlog::warn("HALTED by the operator: no new entries until resumed; exits go on");
@@ -292,7 +369,13 @@ void TradingSystem::on_feed_state(FeedProtocol exchange, FeedLinkState state) {
   // exchange or its state changes; not the attempts while it reconnects.
   const bool settled =
       state == FeedLinkState::Live || state == FeedLinkState::Stale || state == FeedLinkState::Disconnected;
-  if (settled && !shut_down_ && journaled_feed_ != std::pair(exchange, state)) {
+  const bool journals = settled && !shut_down_ && journaled_feed_ != std::pair(exchange, state);
+  InputScope input(*this);
+  // Recorded when it journals or pauses or resumes trading: what a replay must do again.
+  if (journals || (state == FeedLinkState::Live) != sniper_->trading_enabled())
+    input.record(SessionInput::Kind::Feed,
+                 SessionFormat::fields_text({{"exchange", to_string(exchange)}, {"state", to_string(state)}}));
+  if (journals) {
     journaled_feed_ = std::pair(exchange, state);
     journal_->submit(AuditEvent{"FEED_STATE", "",
                                 nlohmann::json{{"exchange", to_string(exchange)}, {"state", to_string(state)}}.dump(),
@@ -404,6 +487,9 @@ void TradingSystem::replay_step() {
 
 void TradingSystem::shutdown(std::string_view why) {
   if (shut_down_) return;
+  InputScope input(*this);
+  // The policy below is applied again by a replay, with its own settings.
+  input.record(SessionInput::Kind::Shutdown, SessionFormat::fields_text({{"reason", why}}));
   shut_down_ = true;
   accepting_ = false;
   spdlog::info("Shutting down ({})", why);
@@ -429,6 +515,13 @@ void TradingSystem::shutdown(std::string_view why) {
                                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                               clock_.now_ms()});
   journal_->stop();  // flushes everything above, then joins the writer
+  if (recorder_) {
+    recorder_->stop();  // every input above is in the last member
+    const RecorderStats rs = recorder_->stats();
+    spdlog::info("Recording {}: {} inputs, {} bytes compressed{}{}", recorder_->session_dir().string(), rs.recorded,
+                 rs.bytes, rs.lost ? fmt::format("; {} inputs lost in {} gaps", rs.lost, rs.gaps) : std::string(),
+                 rs.failed ? "; stopped early: " + recorder_->error() : std::string());
+  }
   const JournalStats js = journal_->stats();
   spdlog::info(
       "Shutdown complete: {} conditions cancelled, {} kept; {} positions closed, {} kept open; "
@@ -436,6 +529,179 @@ void TradingSystem::shutdown(std::string_view why) {
       cancelled, sniper_->active_condition_count(), closed, left_open, sniper_->balance(), js.committed);
   health_->stop();
   replay_timer_.cancel();
+  boost::system::error_code ignored;
+  signals_.cancel(ignored);
+}
+
+void TradingSystem::start_recording(std::size_t queue_capacity) {
+  recorder_ = std::make_unique<SessionRecorder>(settings_.record, settings_.to_toml(), coins_.names(), clock_.now_ms(),
+                                                queue_capacity);
+  // The writer copies the journal once everything recovery journaled is
+  // committed and before the first input's records: the replay's start.
+  recorder_->start(journal_->backup(recorder_->base_db_path()));
+  spdlog::info("Recording this session to {}{}", recorder_->session_dir().string(),
+               settings_.record.keep_hours
+                   ? fmt::format(" (sessions older than {} hours are deleted)", settings_.record.keep_hours)
+                   : std::string());
+}
+
+namespace {
+
+std::optional<FeedProtocol> parse_protocol(std::string_view s) {
+  for (const auto p : {FeedProtocol::Bybit, FeedProtocol::Binance})
+    if (to_string(p) == s) return p;
+  return std::nullopt;
+}
+
+std::optional<FeedLinkState> parse_link_state(std::string_view s) {
+  for (const auto st : {FeedLinkState::Stopped, FeedLinkState::Connecting, FeedLinkState::Live, FeedLinkState::Stale,
+                        FeedLinkState::Disconnected})
+    if (to_string(st) == s) return st;
+  return std::nullopt;
+}
+
+const std::string& field(const std::map<std::string, std::string>& f, const std::string& key) {
+  const auto it = f.find(key);
+  if (it == f.end()) throw std::invalid_argument("no \"" + key + "\" field");
+  return it->second;
+}
+
+}  // namespace
+
+void TradingSystem::start_session_replay(SessionReader& reader, ManualClock& clock) {
+  session_ = &reader;
+  session_clock_ = &clock;
+  // A replay has no feed, API or health timer; a signal stops it without
+  // shutdown actions, as nothing was recorded to ask for them.
+  signals_.add(SIGINT);
+  signals_.add(SIGTERM);
+  signals_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (!ec) finish_session("interrupted by a signal");
+  });
+  sniper_->set_trading_enabled(false);  // as the live run began: until its feed was live
+  spdlog::info("Replaying the session {} ({} chunks)", reader.dir().string(), reader.chunks().size());
+  boost::asio::post(io_, [this] { session_step(); });
+}
+
+void TradingSystem::session_step() {
+  if (shut_down_) return;
+  SessionInput in;
+  std::string_view coin;
+  try {
+    for (std::size_t budget = replay_chunk; budget > 0; --budget) {
+      if (!session_->next(in, coin)) {
+        session_result_.cut = session_->cut();
+        if (!session_result_.cut.empty()) spdlog::warn("{}", session_result_.cut);
+        finish_session("the recording ends without a shutdown (the live process was killed)");
+        return;
+      }
+      session_clock_->set(in.now_ms);
+      apply(in, coin);
+      if (shut_down_) return;  // its recorded shutdown was applied
+    }
+  } catch (const ConfigError& e) {
+    session_result_.error = e.errors().front();
+    spdlog::error("Session replay stopped: {} ({} inputs applied before it)", *session_result_.error,
+                  session_result_.inputs);
+    finish_session("stopped at a malformed input");
+    return;
+  } catch (const std::invalid_argument& e) {
+    session_result_.error = std::string("input ") + std::to_string(session_result_.inputs + 1) + ": " + e.what();
+    spdlog::error("Session replay stopped: {}", *session_result_.error);
+    finish_session("stopped at a malformed input");
+    return;
+  }
+  journal_->pump();
+  boost::asio::post(io_, [this] { session_step(); });
+}
+
+void TradingSystem::apply(const SessionInput& in, std::string_view coin) {
+  using K = SessionInput::Kind;
+  const auto now = in.now_ms;
+  ++session_result_.inputs;
+  switch (in.kind) {
+    case K::Tick:
+    case K::Quote: {
+      const auto id = coins_.find(coin);
+      if (!id) {
+        ++session_result_.unknown_coins;  // a what-if without this coin
+        return;
+      }
+      if (in.kind == K::Tick) {
+        on_price_tick(*id, in.a, in.ts_ms);
+      } else {
+        Quote q;
+        q.bid = in.a;
+        q.has_bid = in.has_a;
+        q.ask = in.b;
+        q.has_ask = in.has_b;
+        q.ts_ms = in.ts_ms;
+        on_quote(*id, q);
+      }
+      return;
+    }
+    case K::Arm: {
+      std::string origin;
+      const TradeCondition c = SessionFormat::parse_arm(in.text, origin);
+      if (auto err = inject_condition(c)) {
+        // A what-if can refuse what live armed (its limits differ): journaled as live would.
+        journal_refusal(c.id,
+                        fmt::format("{}: condition \"{}\" refused: {}: {}", origin, c.id, err->field, err->message),
+                        origin, now);
+      } else if (ids_) {
+        ids_->remember(c);
+      }
+      return;
+    }
+    case K::Refuse: {
+      const auto f = SessionFormat::parse_fields(in.text);
+      journal_refusal(field(f, "subject"), field(f, "message"), field(f, "origin"), now);
+      return;
+    }
+    case K::Cancel: {
+      const auto f = SessionFormat::parse_fields(in.text);
+      (void)sniper_->cancel(field(f, "id"), field(f, "reason"));
+      return;
+    }
+    case K::Close:
+      (void)sniper_->close_position(field(SessionFormat::parse_fields(in.text), "id"), ExitReason::Manual);
+      return;
+    case K::Halt:
+    case K::Resume:
+      set_halted(in.kind == K::Halt);
+      return;
+    case K::Flatten:
+      (void)sniper_->close_all(ExitReason::Manual);
+      return;
+    case K::Sweep:
+      sniper_->sweep(now);
+      return;
+    case K::Feed: {
+      const auto f = SessionFormat::parse_fields(in.text);
+      const auto exchange = parse_protocol(field(f, "exchange"));
+      const auto state = parse_link_state(field(f, "state"));
+      if (!exchange || !state) throw std::invalid_argument("a feed input names an unknown exchange or state");
+      on_feed_state(*exchange, *state);
+      return;
+    }
+    case K::Shutdown:
+      session_result_.shutdown = true;
+      shutdown(field(SessionFormat::parse_fields(in.text), "reason"));
+      return;
+    case K::Gap:
+      session_result_.lost += static_cast<std::uint64_t>(in.ts_ms);
+      ++session_result_.gaps;
+      spdlog::warn("The recording lost {} inputs here (its queue was full): this replay cannot be exact", in.ts_ms);
+      return;
+  }
+}
+
+void TradingSystem::finish_session(std::string_view why) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  accepting_ = false;
+  spdlog::info("Session replay ends: {}; no shutdown actions applied", why);
+  journal_->stop();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
 }

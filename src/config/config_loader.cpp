@@ -157,9 +157,9 @@ class SectionReader {
     if (!ok) {
       // Shortest round-trip text ({} of a double): 1000.0000001 is shown as it
       // is, not rounded to "1000" beside a bound of 1000.
-      return error(*n, key,
-                   fmt::format("must be in {}{}, {}{}, got {}", lo_inclusive ? "[" : "(", lo, hi,
-                               hi_inclusive ? "]" : ")", v));
+      return error(
+          *n, key,
+          fmt::format("must be in {}{}, {}{}, got {}", lo_inclusive ? "[" : "(", lo, hi, hi_inclusive ? "]" : ")", v));
     }
     out = v;
   }
@@ -299,7 +299,7 @@ bool ip_literal(const std::string& s) {
 }
 
 Settings read_settings(const toml::table& root, const std::string& file, const std::filesystem::path& base_dir,
-                       std::vector<Problem>& errors) {
+                       ConfigLoader::Files files, std::vector<Problem>& errors) {
   Settings s;
   SectionReader top(&root, "", file, errors);
 
@@ -329,9 +329,9 @@ Settings read_settings(const toml::table& root, const std::string& file, const s
     const auto url_of = [&](const std::string& exchange) {
       return exchange == "bybit" ? s.exchange.bybit_url : exchange == "binance" ? s.exchange.binance_url : "";
     };
-    const bool any_tls = url_of(s.exchange.primary).rfind("wss://", 0) == 0 ||
-                         url_of(s.exchange.fallback).rfind("wss://", 0) == 0;
-    if (!ca.empty() && any_tls) {
+    const bool any_tls =
+        url_of(s.exchange.primary).rfind("wss://", 0) == 0 || url_of(s.exchange.fallback).rfind("wss://", 0) == 0;
+    if (!ca.empty() && any_tls && files == ConfigLoader::Files::Check) {
       // Checked now, as the feed will load it at start-up, so that --check-config
       // fails on what would stop start-up.
       std::error_code ec;
@@ -437,6 +437,15 @@ Settings read_settings(const toml::table& root, const std::string& file, const s
     s.shutdown.positions = positions == "close" ? ShutdownPositions::Close : ShutdownPositions::Keep;
     r.finish();
   }
+  {
+    SectionReader r(top.table("record"), "record", file, errors);
+    std::string dir = s.record.dir.string();
+    r.string("dir", dir);
+    s.record.dir = dir;
+    r.integer("rotate_minutes", s.record.rotate_minutes, 1, 24 * 60);
+    r.integer("keep_hours", s.record.keep_hours, 0, 24 * 365 * 10);
+    r.finish();
+  }
   top.finish();
   return s;
 }
@@ -444,7 +453,7 @@ Settings read_settings(const toml::table& root, const std::string& file, const s
 }  // namespace
 
 Settings ConfigLoader::load_string(std::string_view text, const std::filesystem::path& source_name,
-                                   const std::filesystem::path& base_dir) {
+                                   const std::filesystem::path& base_dir, Files files) {
   const std::string file = source_name.string();
   if (const auto bad = TextGuard::invalid_utf8_at(text))
     throw ConfigError({file + ":" + std::to_string(TextGuard::line_of(text, *bad)) + ": not UTF-8 (byte " +
@@ -456,11 +465,11 @@ Settings ConfigLoader::load_string(std::string_view text, const std::filesystem:
   try {
     root = toml::parse(text, file);
   } catch (const toml::parse_error& err) {
-    throw ConfigError({file + ":" + std::to_string(err.source().begin.line) + ": " +
-                       TextGuard::printable(err.description(), 200)});
+    throw ConfigError(
+        {file + ":" + std::to_string(err.source().begin.line) + ": " + TextGuard::printable(err.description(), 200)});
   }
   std::vector<Problem> problems;
-  Settings s = read_settings(root, file, base_dir, problems);
+  Settings s = read_settings(root, file, base_dir, files, problems);
   if (!problems.empty()) {
     // In line order, as a user reads the file; problems with no line (a missing key) last.
     std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
@@ -474,13 +483,14 @@ Settings ConfigLoader::load_string(std::string_view text, const std::filesystem:
   s.tls.ca_file = resolve(base_dir, s.tls.ca_file);
   s.storage.db_path = resolve(base_dir, s.storage.db_path);
   s.log.dir = resolve(base_dir, s.log.dir);
+  if (!s.record.dir.empty()) s.record.dir = resolve(base_dir, s.record.dir);
   return s;
 }
 
-Settings ConfigLoader::load_file(const std::filesystem::path& path) {
+Settings ConfigLoader::load_file(const std::filesystem::path& path, Files files) {
   const std::string text = InputFile::read(path, InputFile::max_config_bytes, "config file");
   const auto base = std::filesystem::absolute(path).parent_path();
-  return load_string(text, path, base);
+  return load_string(text, path, base, files);
 }
 
 }  // namespace tradingd

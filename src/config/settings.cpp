@@ -1,7 +1,11 @@
 #include "tradingd/config/settings.hpp"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 namespace tradingd {
 namespace {
@@ -59,7 +63,53 @@ std::string Settings::to_toml() const {
     << "\n";
   o << "[shutdown]\nconditions = " << (shutdown.conditions == ShutdownConditions::Cancel ? "\"cancel\"" : "\"keep\"")
     << "\npositions = " << (shutdown.positions == ShutdownPositions::Keep ? "\"keep\"" : "\"close\"") << "\n";
+  o << "[record]\ndir = " << quoted(record.dir.string()) << "\nrotate_minutes = " << record.rotate_minutes
+    << "\nkeep_hours = " << record.keep_hours << "\n";
   return o.str();
+}
+
+namespace {
+
+// (section, key) -> value text, from to_toml()'s lines, for the sections that decide trades.
+std::vector<std::pair<std::string, std::string>> trading_lines(const std::string& toml) {
+  static constexpr std::array<std::string_view, 5> trading = {"[trading]", "[risk]", "[paper]", "[feed]", "[shutdown]"};
+  std::vector<std::pair<std::string, std::string>> out;
+  std::istringstream in(toml);
+  std::string line, section;
+  bool keep = false;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (line[0] == '[') {
+      section = line;
+      keep = std::find(trading.begin(), trading.end(), line) != trading.end();
+      continue;
+    }
+    const auto eq = line.find(" = ");
+    if (keep && eq != std::string::npos) out.emplace_back(section + " " + line.substr(0, eq), line.substr(eq + 3));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> Settings::trading_differences(const Settings& other) const {
+  const auto mine = trading_lines(to_toml()), theirs = trading_lines(other.to_toml());
+  std::vector<std::string> out;
+  // Both lists hold the same keys in the same order: to_toml() prints every key.
+  for (std::size_t i = 0; i < mine.size() && i < theirs.size(); ++i)
+    if (mine[i].second != theirs[i].second)
+      out.push_back(mine[i].first + " = " + mine[i].second + " -> " + theirs[i].second);
+  return out;
+}
+
+Settings Settings::with_trading_of(const Settings& other) const {
+  Settings s = *this;
+  s.trading = other.trading;
+  s.risk = other.risk;
+  s.paper = other.paper;
+  s.feed = other.feed;
+  s.shutdown = other.shutdown;
+  return s;
 }
 
 }  // namespace tradingd

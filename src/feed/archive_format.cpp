@@ -17,7 +17,6 @@ struct FormatSpec {
   std::string_view name;
   std::vector<ColumnSpec> columns;  // in their published order (the positional layout)
   std::size_t positional_min;       // fields of a row without a header (0: a header is required)
-  bool quotes, trades;
 };
 
 const std::vector<FormatSpec>& specs() {
@@ -30,9 +29,7 @@ const std::vector<FormatSpec>& specs() {
         {"price", R::Price, true},
         {"bid", R::Bid, false},
         {"ask", R::Ask, false}},
-       3,
-       true,
-       true},
+       3},
       {ArchiveFormat::BinanceTrades,
        "binance-trades",
        {{"id", R::Ignored, true},
@@ -42,9 +39,7 @@ const std::vector<FormatSpec>& specs() {
         {"time", R::Time, true},
         {"is_buyer_maker", R::Flag, true},
         {"is_best_match", R::Flag, false}},
-       6,
-       false,
-       true},
+       6},
       {ArchiveFormat::BinanceAggTrades,
        "binance-aggtrades",
        {{"agg_trade_id", R::Ignored, true},
@@ -55,9 +50,7 @@ const std::vector<FormatSpec>& specs() {
         {"transact_time", R::Time, true},
         {"is_buyer_maker", R::Flag, true},
         {"is_best_match", R::Flag, false}},
-       7,
-       false,
-       true},
+       7},
       {ArchiveFormat::BinanceBookTicker,
        "binance-bookticker",
        {{"update_id", R::Ignored, true},
@@ -67,9 +60,7 @@ const std::vector<FormatSpec>& specs() {
         {"best_ask_qty", R::Quantity, true},
         {"transaction_time", R::Time, true},
         {"event_time", R::ExchangeTime, true}},
-       7,
-       true,
-       false},
+       7},
       // Derivatives and spot files in one spec: the header names the columns
       // (derivatives: timestamp,symbol,side,size,price,tickDirection,trdMatchID,
       // grossValue,homeNotional,foreignNotional[,RPI]; spot: id,timestamp,price,volume,side[,rpi]).
@@ -88,9 +79,7 @@ const std::vector<FormatSpec>& specs() {
         {"rpi", R::Ignored, false},
         {"id", R::Ignored, false},
         {"volume", R::Quantity, false}},
-       0,
-       false,
-       true},
+       0},
       {ArchiveFormat::TardisTrades,
        "tardis-trades",
        {{"exchange", R::Ignored, true},
@@ -101,9 +90,7 @@ const std::vector<FormatSpec>& specs() {
         {"side", R::Ignored, true},
         {"price", R::Price, true},
         {"amount", R::Quantity, true}},
-       0,
-       false,
-       true},
+       0},
       {ArchiveFormat::TardisQuotes,
        "tardis-quotes",
        {{"exchange", R::Ignored, true},
@@ -114,9 +101,9 @@ const std::vector<FormatSpec>& specs() {
         {"ask_price", R::Ask, true},
         {"bid_price", R::Bid, true},
         {"bid_amount", R::Quantity, true}},
-       0,
-       true,
-       false},
+       0},
+      // Told by its first line alone (ArchiveFormats::recording_magic); read by ArchiveSource itself.
+      {ArchiveFormat::Recording, "recording", {{"now_ms", R::Time, true}, {"kind", R::Ignored, true}}, 0},
   };
   return s;
 }
@@ -184,12 +171,6 @@ std::string ArchiveFormats::names() {
   return out;
 }
 
-bool ArchiveFormats::has_quotes(ArchiveFormat f) noexcept {
-  return spec(f).quotes;
-}
-bool ArchiveFormats::has_trades(ArchiveFormat f) noexcept {
-  return spec(f).trades;
-}
 std::string_view ArchiveFormats::column_name(ArchiveFormat f, std::size_t i) noexcept {
   const auto& c = spec(f).columns;
   return i < c.size() ? c[i].name : std::string_view();
@@ -234,7 +215,7 @@ ArchiveFormats::NameHint ArchiveFormats::from_file_name(std::string_view file_na
 
 std::optional<ArchiveLayout> ArchiveFormats::header_layout(ArchiveFormat f, const CsvLine& header) {
   const FormatSpec& s = spec(f);
-  if (header.size() > ArchiveLayout::max_columns) return std::nullopt;
+  if (f == ArchiveFormat::Recording || header.size() > ArchiveLayout::max_columns) return std::nullopt;
   ArchiveLayout layout;
   layout.header = true;
   layout.min_fields = layout.max_fields = header.size();

@@ -116,6 +116,14 @@ void ArchiveSource::detect() {
   std::string_view l;
   bool any = false;
   while (reader_.next(l)) {
+    // A session recording's chunk says so on its first line (DESIGN §11).
+    if (reader_.line() == 1 && l == ArchiveFormats::recording_magic &&
+        (!context_.forced || *context_.forced == ArchiveFormat::Recording)) {
+      format_ = ArchiveFormat::Recording;
+      line_no_ = 1;
+      reader_.allow_long_lines();
+      return;
+    }
     l = skip_blank(l);
     if (l.empty() || l.front() == '#') continue;
     any = true;
@@ -124,6 +132,9 @@ void ArchiveSource::detect() {
   line_no_ = reader_.line();
   const std::string nothing_to_replay = "no rows (the file is empty or holds only blank and comment lines)";
   if (!any && !context_.forced && !by_name.format) throw ConfigError({name() + ": " + nothing_to_replay});
+  if (context_.forced == ArchiveFormat::Recording)
+    fail("--format recording: the first line is not '" + std::string(ArchiveFormats::recording_magic) +
+         "' (a session recording's chunk, DESIGN §11)");
   if (any && !csv_.split(l)) fail("an opening quote is not closed");
   const std::string shown = any ? "'" + TextGuard::printable(l, 80) + "'" : std::string("(none)");
 
@@ -286,10 +297,75 @@ ArchiveSource::Read ArchiveSource::next(ReplayTick& out) {
         continue;
       }
     }
-    if (parse_row(l, out)) return Read::Row;
+    if (format_ == ArchiveFormat::Recording ? parse_recording(l, out) : parse_row(l, out)) return Read::Row;
     skipped_bytes += l.size() + 1;
     if (skipped_bytes >= skip_budget_bytes) return Read::Later;
   }
+}
+
+// A recording's market rows: `now_ms,tick,coin,price,ts_ms` and
+// `now_ms,quote,coin,bid,ask,ts_ms` (DESIGN §11), at their receive time
+// (now_ms), in the order they were received; every other input is skipped.
+bool ArchiveSource::parse_recording(std::string_view l, ReplayTick& out) {
+  std::string_view rest = l;
+  const auto take = [&rest]() {
+    const auto comma = rest.find(',');
+    const std::string_view f = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    return f;
+  };
+  const std::string_view now_text = take();
+  std::int64_t now = 0;
+  const auto [p, ec] = std::from_chars(now_text.data(), now_text.data() + now_text.size(), now);
+  if (now_text.empty() || ec != std::errc() || p != now_text.data() + now_text.size() || now < 0)
+    fail("now_ms: not a time in ms");
+  const std::string_view kind = take();
+  const bool tick = kind == "tick", quote = kind == "quote";
+  if (!tick && !quote) {
+    static constexpr std::string_view others[] = {"arm",     "refuse", "cancel", "close",    "halt", "resume",
+                                                  "flatten", "sweep",  "feed",   "shutdown", "gap"};
+    for (const auto o : others)
+      if (kind == o) return false;
+    fail("unknown input kind '" + TextGuard::printable(kind, 20) + "'");
+  }
+  const std::string_view coin_text = take();
+  const auto number = [&](std::string_view f, const char* what, bool may_be_empty, double& v) {
+    if (f.empty() && may_be_empty) return false;
+    const auto [q, e] = std::from_chars(f.data(), f.data() + f.size(), v);
+    if (f.empty() || e != std::errc() || q != f.data() + f.size() || !PriceRule::real(v))
+      fail(std::string(what) + ": not a real price: '" + TextGuard::printable(f, 40) + "'");
+    return true;
+  };
+  const auto coin = context_.coins->find(coin_text);
+  // Receive order is the order: a wall clock stepped back does not reorder it.
+  const std::int64_t ms = last_us_ == INT64_MIN ? now : std::max(now, last_us_ / 1000);
+  if (tick) {
+    double price = 0;
+    number(take(), "price", false, price);
+    (void)take();  // the exchange's time of the trade; the receive time decides here
+    if (!coin) {
+      count_skipped(coin_text);
+      return false;
+    }
+    out = ReplayTick{};
+    out.price = price;
+  } else {
+    out = ReplayTick{};
+    out.has_price = false;
+    out.has_quote = true;
+    out.quote.has_bid = number(take(), "bid", true, out.quote.bid);
+    out.quote.has_ask = number(take(), "ask", true, out.quote.ask);
+    out.quote.ts_ms = ms;
+    if (!coin) {
+      count_skipped(coin_text);
+      return false;
+    }
+  }
+  out.coin = *coin;
+  out.ts_ms = ms;
+  out.ts_us = ms * 1000;
+  last_us_ = out.ts_us;
+  return true;
 }
 
 bool ArchiveSource::parse_row(std::string_view l, ReplayTick& out) {

@@ -11,7 +11,7 @@ namespace {
 // Room for a whole line behind a partial one, and long strides for the parser;
 // small enough that twenty sources of a merge stay far inside the RSS budget.
 constexpr std::size_t buffer_bytes = 64 * 1024;
-static_assert(buffer_bytes > 2 * LineReader::max_line_bytes);
+static_assert(buffer_bytes > LineReader::max_long_line_bytes + 4096);
 
 }  // namespace
 
@@ -35,7 +35,7 @@ bool LineReader::next(std::string_view& line) {
     if (nl || (eof_ && avail > 0)) {
       const std::size_t len = nl ? static_cast<std::size_t>(nl - b) : avail;  // the last line may lack '\n'
       ++line_no_;
-      if (len > max_line_bytes) fail("the line is longer than " + std::to_string(max_line_bytes) + " bytes");
+      if (len > max_line_) fail("the line is longer than " + std::to_string(max_line_) + " bytes");
       line = std::string_view(b, len);
       begin_ += nl ? len + 1 : len;
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -43,10 +43,10 @@ bool LineReader::next(std::string_view& line) {
       return true;
     }
     if (eof_) return false;
-    if (avail > max_line_bytes) {
+    if (avail > max_line_) {
       // Refused as soon as it passes the limit, while it is being inflated.
       ++line_no_;
-      fail("the line is longer than " + std::to_string(max_line_bytes) + " bytes");
+      fail("the line is longer than " + std::to_string(max_line_) + " bytes");
     }
     std::memmove(buf_.data(), b, avail);  // the partial line to the front, then more behind it
     begin_ = 0;

@@ -68,7 +68,12 @@ void HealthMonitor::run_once() {
   const auto now = std::chrono::steady_clock::now();
   const auto& c = sniper_.counters();
 
-  if (sweep_enabled_) sniper_.sweep(clock_.now_ms());
+  if (sweep_enabled_) {
+    if (sweeper_)
+      sweeper_();
+    else
+      sniper_.sweep(clock_.now_ms());
+  }
   journal_.pump();
 
   const double elapsed_s = std::chrono::duration<double>(now - last_run_).count();

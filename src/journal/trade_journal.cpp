@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
-#include <cmath>
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
@@ -57,6 +57,30 @@ std::string describe(const JournalRecord& r) {
           return "audit event " + std::string(rec.kind.view());
       },
       r);
+}
+
+// SQLite's online backup of `db` into a new file at `to`, whole, in one step
+// (the writer holds the only write connection, so nothing changes meanwhile).
+// "" or the error.
+std::string copy_database(SQLite::Database& db, const std::filesystem::path& to) {
+  sqlite3* dest = nullptr;
+  int rc = sqlite3_open_v2(to.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  std::string err;
+  if (rc == SQLITE_OK) {
+    sqlite3_backup* b = sqlite3_backup_init(dest, "main", db.getHandle(), "main");
+    if (!b) {
+      err = sqlite3_errmsg(dest);
+    } else {
+      rc = sqlite3_backup_step(b, -1);
+      if (rc != SQLITE_DONE) err = sqlite3_errstr(rc);
+      rc = sqlite3_backup_finish(b);
+      if (err.empty() && rc != SQLITE_OK) err = sqlite3_errmsg(dest);
+    }
+  } else {
+    err = dest ? sqlite3_errmsg(dest) : sqlite3_errstr(rc);
+  }
+  if (sqlite3_close(dest) != SQLITE_OK && err.empty()) err = "closing the copy failed";
+  return err;
 }
 
 }  // namespace
@@ -424,6 +448,20 @@ std::future<void> TradeJournal::flush() {
   return fut;
 }
 
+std::future<std::string> TradeJournal::backup(std::filesystem::path to) {
+  BackupRequest req{std::move(to), {}};
+  auto fut = req.done.get_future();
+  if (stopped_) {
+    req.done.set_value("the journal is closed");
+    return fut;
+  }
+  // Before start() the queue is only filled; the writer takes it in order.
+  Message m{std::move(req)};
+  pump();
+  if (!spill_.empty() || !queue_.try_push(m)) spill_.push_back(std::move(m));
+  return fut;
+}
+
 void TradeJournal::stop() {
   if (stopped_) return;
   if (!started_) {
@@ -490,6 +528,7 @@ void TradeJournal::write_loop() {
   writer->set_last_event_seq(last_event_seq_.load());
   std::vector<JournalRecord> batch;
   std::vector<std::promise<void>> waiting;  // flushes resolved after the next commit
+  std::optional<BackupRequest> backup;      // taken after the next commit
   constexpr std::size_t max_batch = 4096;
   bool stopping = false;
 
@@ -509,6 +548,9 @@ void TradeJournal::write_loop() {
       } else if (std::holds_alternative<StopRequest>(m)) {
         stopping = true;
         break;
+      } else if (auto* b = std::get_if<BackupRequest>(&m)) {
+        backup = std::move(*b);
+        break;  // commit what came before it, then copy
       }
     }
 
@@ -610,6 +652,10 @@ void TradeJournal::write_loop() {
     }
     for (auto& p : waiting) p.set_value();
     waiting.clear();
+    if (backup) {
+      backup->done.set_value(copy_database(*db, backup->to));
+      backup.reset();
+    }
     if (stopping) break;
   }
   try {

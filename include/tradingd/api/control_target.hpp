@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tradingd/config/condition_parser.hpp"
@@ -17,6 +18,7 @@ namespace tradingd {
 class Clock;
 class CoinTable;
 class FeedSupervisor;
+class SessionRecorder;
 class Sniper;
 class TradeJournal;
 struct Settings;
@@ -38,13 +40,17 @@ struct ArmOutcome {
 
 class ControlTarget {
  public:
-  [[nodiscard]] virtual Sniper& sniper() = 0;
+  // Read-only: every change goes through the operations below, which the
+  // daemon records when it records its session (DESIGN §11).
+  [[nodiscard]] virtual const Sniper& sniper() const = 0;
   [[nodiscard]] virtual TradeJournal& journal() = 0;
   [[nodiscard]] virtual const CoinTable& coins() const = 0;
   [[nodiscard]] virtual const Settings& settings() const = 0;
   [[nodiscard]] virtual const Clock& clock() const = 0;
   // nullptr outside service mode.
   [[nodiscard]] virtual const FeedSupervisor* feeds() const = 0;
+  // nullptr unless the session is recorded.
+  [[nodiscard]] virtual const SessionRecorder* recorder() const = 0;
   // Arms every accepted condition of a batch; every refusal, the parser's and
   // the Sniper's (a duplicate id, shutting down), is journaled as a
   // CONDITION_REFUSED event and logged (the first few of a batch: a burst of
@@ -52,6 +58,12 @@ class ControlTarget {
   virtual ArmOutcome arm_conditions(const ParsedConditions& parsed, std::string_view origin) = 0;
   // The operator's kill switch: no new entries while halted (exits go on); audited.
   virtual void set_halted(bool halted) = 0;
+  // false: no armed condition `id`.
+  virtual bool cancel_condition(std::string_view id, std::string_view reason) = 0;
+  // A manual close at the coin's exit fill; false: no open position `id` with a price.
+  virtual bool close_position(std::string_view id) = 0;
+  // Closes every position that has a price (MANUAL); returns {closed, still open}.
+  virtual std::pair<std::size_t, std::size_t> flatten() = 0;
 
  protected:
   ~ControlTarget() = default;

@@ -17,7 +17,10 @@ struct CommandLine {
   std::optional<std::filesystem::path> conditions;
   std::vector<std::string> replay;  // SOURCE...: files, directories, globs (DESIGN §10)
   std::optional<ArchiveFormat> format;
-  double replay_rate = 0.0;  // ticks per second; 0 = as fast as possible
+  double replay_rate = 0.0;                             // ticks per second; 0 = as fast as possible
+  std::optional<std::filesystem::path> record;          // --record DIR (DESIGN §11); overrides [record] dir
+  std::optional<std::filesystem::path> replay_session;  // --replay-session DIR (one session's folder)
+  std::optional<std::filesystem::path> db;              // --db FILE: the journal a session replay writes
   bool check_config = false;
   bool version = false;
   bool help = false;

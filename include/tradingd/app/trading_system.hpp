@@ -21,15 +21,18 @@
 #include <utility>
 
 #include "tradingd/api/control_target.hpp"
-#include "tradingd/feed/replay_merge.hpp"
 #include "tradingd/config/condition_parser.hpp"
 #include "tradingd/config/settings.hpp"
 #include "tradingd/domain/coin_table.hpp"
+#include "tradingd/domain/latched_clock.hpp"
 #include "tradingd/feed/feed_listener.hpp"
 #include "tradingd/feed/feed_supervisor.hpp"
+#include "tradingd/feed/replay_merge.hpp"
 #include "tradingd/feed/symbol_table.hpp"
 #include "tradingd/health/health_monitor.hpp"
 #include "tradingd/journal/trade_journal.hpp"
+#include "tradingd/record/session_input.hpp"
+#include "tradingd/record/session_recorder.hpp"
 #include "tradingd/sniper/sniper.hpp"
 
 namespace tradingd {
@@ -38,6 +41,7 @@ class Clock;
 class ManualClock;
 class ControlApi;
 class JournalIdHistory;
+class SessionReader;
 
 struct RecoverySummary {
   double balance = 0.0;
@@ -47,9 +51,24 @@ struct RecoverySummary {
   std::size_t expired_while_down = 0;
 };
 
+// What a session replay (DESIGN §11) did.
+struct SessionReplayResult {
+  std::uint64_t inputs = 0;  // applied
+  std::uint64_t lost = 0;    // inputs the recording lost (its gaps)
+  std::uint64_t gaps = 0;
+  std::uint64_t unknown_coins = 0;   // ticks and quotes of coins a what-if does not trade
+  bool shutdown = false;             // the session ended with a shutdown (else it was killed)
+  std::string cut;                   // the dropped cut member's warning, if any
+  std::optional<std::string> error;  // a malformed input stopped it there
+};
+
 class TradingSystem final : private FeedListener, public ControlTarget {
  public:
-  TradingSystem(boost::asio::io_context& io, const Settings& settings, const Clock& clock);
+  // Live: recovery journals its start-up records (STARTUP, the initial
+  // balance, what expired while stopped). SessionReplay: the journal is a
+  // recording's base.db, which holds them already: recovery writes nothing.
+  enum class Mode { Live, SessionReplay };
+  TradingSystem(boost::asio::io_context& io, const Settings& settings, const Clock& clock, Mode mode = Mode::Live);
   ~TradingSystem();
   TradingSystem(const TradingSystem&) = delete;
   TradingSystem& operator=(const TradingSystem&) = delete;
@@ -81,11 +100,24 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   // The bad row that stopped a replay ("file:line: ..."), if one did.
   [[nodiscard]] const std::optional<std::string>& replay_error() const { return replay_error_; }
 
+  // --record (DESIGN §11): right after construction, before any input: makes
+  // the session folder, asks the journal's writer for base.db (everything
+  // journaled so far) and starts the recorder thread. From here on every
+  // input is recorded with the clock value it was applied at. Throws
+  // std::runtime_error (a start-up error) when the folder cannot be made.
+  void start_recording(std::size_t queue_capacity = SessionRecorder::default_capacity);
+  // --replay-session: applies `reader`'s inputs in order, `clock` set to each
+  // one's recorded value, then stops: with the shutdown the session recorded,
+  // or none if it was killed. `reader` must outlive the run.
+  void start_session_replay(SessionReader& reader, ManualClock& clock);
+  [[nodiscard]] const SessionReplayResult& session_result() const { return session_result_; }
+
   // Idempotent; see the class comment.
   void shutdown(std::string_view why);
 
   [[nodiscard]] const RecoverySummary& recovery() const { return recovery_; }
-  [[nodiscard]] Sniper& sniper() override { return *sniper_; }
+  [[nodiscard]] const Sniper& sniper() const override { return *sniper_; }
+  [[nodiscard]] Sniper& sniper() { return *sniper_; }  // tests and wiring
   [[nodiscard]] TradeJournal& journal() override { return *journal_; }
   [[nodiscard]] HealthMonitor& health() { return *health_; }
   [[nodiscard]] const CoinTable& coins() const override { return coins_; }
@@ -93,18 +125,61 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   [[nodiscard]] const Clock& clock() const override { return clock_; }
   void set_halted(bool halted) override;
   [[nodiscard]] const FeedSupervisor* feeds() const override { return feeds_.get(); }
+  [[nodiscard]] const SessionRecorder* recorder() const override { return recorder_.get(); }
+  bool cancel_condition(std::string_view id, std::string_view reason) override;
+  bool close_position(std::string_view id) override;
+  std::pair<std::size_t, std::size_t> flatten() override;
+  // The once-a-second sweep (DESIGN §4.1) at the clock's now, recorded.
+  void sweep();
 
  private:
   void recover();
   void install_signals();
   void replay_step();
+  void session_step();
+  void apply(const SessionInput& in, std::string_view coin);
+  // Ends a session replay that recorded no shutdown: journal flushed, no shutdown actions.
+  void finish_session(std::string_view why);
+  void journal_refusal(const std::string& subject, const std::string& message, std::string_view origin,
+                       std::int64_t now);
+
+  // Holds the clock still for one input and records it, while a session is
+  // recorded (otherwise neither): see LatchedClock.
+  class InputScope {
+   public:
+    explicit InputScope(TradingSystem& s) : s_(s), on_(s.recorder_ != nullptr) {
+      if (on_) now_ = s_.clock_.latch();
+    }
+    ~InputScope() {
+      if (on_) s_.clock_.release();
+    }
+    InputScope(const InputScope&) = delete;
+    InputScope& operator=(const InputScope&) = delete;
+    // Records an input of `kind` with this scope's clock value.
+    void record(SessionInput::Kind kind, std::string text = {}) {
+      if (!on_ || s_.shut_down_) return;
+      SessionInput in;
+      in.kind = kind;
+      in.now_ms = now_;
+      in.text = std::move(text);
+      s_.recorder_->record(in);
+    }
+    [[nodiscard]] bool recording() const { return on_; }
+    [[nodiscard]] std::int64_t now() const { return now_; }
+
+   private:
+    TradingSystem& s_;
+    bool on_;
+    std::int64_t now_ = 0;
+  };
   // FeedListener: trading runs only while the driving feed is LIVE (DESIGN §4):
   // not while connecting, disconnected or STALE.
   void on_feed_state(FeedProtocol exchange, FeedLinkState state) override;
 
   boost::asio::io_context& io_;
   const Settings& settings_;
-  const Clock& clock_;
+  LatchedClock clock_;  // the given clock, held still per input while recording
+  Mode mode_;
   CoinTable coins_;
   SymbolTable symbols_;
   std::unique_ptr<TradeJournal> journal_;
@@ -113,6 +188,7 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   std::unique_ptr<HealthMonitor> health_;
   std::unique_ptr<FeedSupervisor> feeds_;
   std::unique_ptr<ControlApi> api_;
+  std::unique_ptr<SessionRecorder> recorder_;  // --record: its thread owns the chunk files
   boost::asio::signal_set signals_;
   RecoverySummary recovery_;
   bool accepting_ = true;
@@ -135,6 +211,11 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   std::optional<Replay> replay_;
   std::optional<std::string> replay_error_;
   boost::asio::steady_timer replay_timer_;
+
+  // --replay-session state
+  SessionReader* session_ = nullptr;
+  ManualClock* session_clock_ = nullptr;
+  SessionReplayResult session_result_;
 };
 
 }  // namespace tradingd

@@ -13,10 +13,14 @@ namespace tradingd {
 
 class ConfigLoader {
  public:
-  [[nodiscard]] static Settings load_file(const std::filesystem::path& path);
+  // Files::Ignore: files the process would open are not checked (a session
+  // replay reads a recorded config.toml for its trading settings only, maybe
+  // on another machine).
+  enum class Files { Check, Ignore };
+  [[nodiscard]] static Settings load_file(const std::filesystem::path& path, Files files = Files::Check);
   // `source_name` labels messages; relative paths resolve against `base_dir`.
   [[nodiscard]] static Settings load_string(std::string_view toml_text, const std::filesystem::path& source_name,
-                                            const std::filesystem::path& base_dir);
+                                            const std::filesystem::path& base_dir, Files files = Files::Check);
 };
 
 }  // namespace tradingd

@@ -90,6 +90,13 @@ struct ShutdownSettings {
   ShutdownPositions positions = ShutdownPositions::Keep;
 };
 
+// DESIGN §11: a session recording of every input of a live run.
+struct RecordSettings {
+  std::filesystem::path dir;         // "" = off; relative to the config file
+  std::int64_t rotate_minutes = 60;  // a new gzip chunk this often
+  std::int64_t keep_hours = 0;       // sessions older than this are deleted; 0 = keep every session
+};
+
 struct Settings {
   std::filesystem::path source;  // the config file these came from ("" for defaults)
   ExchangeSettings exchange;
@@ -103,9 +110,16 @@ struct Settings {
   FeedSettings feed;
   ApiSettings api;
   ShutdownSettings shutdown;
+  RecordSettings record;
 
   // The effective settings as TOML, for --check-config: what the daemon will run with.
   [[nodiscard]] std::string to_toml() const;
+  // DESIGN §11's what-if: every trading setting ([trading], [risk], [paper],
+  // [feed], [shutdown]) that differs between these and `other`, one line each,
+  // "[paper] slippage_bps = 0.0 -> 5.0" (this value first).
+  [[nodiscard]] std::vector<std::string> trading_differences(const Settings& other) const;
+  // These settings with the trading sections of `other` (the rest kept).
+  [[nodiscard]] Settings with_trading_of(const Settings& other) const;
 };
 
 }  // namespace tradingd

@@ -33,6 +33,7 @@ enum class ArchiveFormat : std::uint8_t {
   BybitTrades,
   TardisTrades,
   TardisQuotes,
+  Recording,  // a session recording's chunks (DESIGN §11): its ticks and quotes, in receive order
 };
 
 // What a column is to the replay. Every column that is read is validated.
@@ -66,18 +67,18 @@ struct ArchiveLayout {
 
 class ArchiveFormats {
  public:
-  static constexpr std::array<ArchiveFormat, 7> all = {
+  static constexpr std::array<ArchiveFormat, 8> all = {
       ArchiveFormat::Tradingd,          ArchiveFormat::BinanceTrades, ArchiveFormat::BinanceAggTrades,
       ArchiveFormat::BinanceBookTicker, ArchiveFormat::BybitTrades,   ArchiveFormat::TardisTrades,
-      ArchiveFormat::TardisQuotes};
+      ArchiveFormat::TardisQuotes,      ArchiveFormat::Recording};
+  // A recording's chunks start with this line (DESIGN §11); it alone tells the format.
+  static constexpr std::string_view recording_magic = "# tradingd recording 1";
 
   [[nodiscard]] static std::string_view name(ArchiveFormat f) noexcept;
   // "--format NAME"
   [[nodiscard]] static std::optional<ArchiveFormat> parse(std::string_view name) noexcept;
   // "tradingd, binance-trades, ..."
   [[nodiscard]] static std::string names();
-  [[nodiscard]] static bool has_quotes(ArchiveFormat f) noexcept;
-  [[nodiscard]] static bool has_trades(ArchiveFormat f) noexcept;
 
   // What a file's name says: the format and the symbol the rows carry not
   // ("BTCUSDT-trades-2025-01-01.zip": binance-trades of BTCUSDT).

@@ -76,8 +76,9 @@ class ArchiveSource {
   ArchiveSource(LineReader reader, const Context& context);
   void detect();
   [[noreturn]] void fail(const std::string& message);
-  bool parse_row(std::string_view line, ReplayTick& out);  // false: skipped (symbol not configured)
-  void parse_tradingd(ReplayTick& out);                    // the split line as ts_ms,coin,price[,bid,ask]
+  bool parse_row(std::string_view line, ReplayTick& out);        // false: skipped (symbol not configured)
+  void parse_tradingd(ReplayTick& out);                          // the split line as ts_ms,coin,price[,bid,ask]
+  bool parse_recording(std::string_view line, ReplayTick& out);  // false: not a tick or quote, or a coin skipped
   void count_skipped(std::string_view symbol);
   [[nodiscard]] std::string column_name(std::size_t i) const;
 

@@ -21,6 +21,8 @@ class LineReader {
  public:
   // A row of any format is a few dozen bytes; a longer line is refused.
   static constexpr std::size_t max_line_bytes = 4096;
+  // A session recording's lines carry whole conditions (DESIGN §11).
+  static constexpr std::size_t max_long_line_bytes = 48 * 1024;
 
   explicit LineReader(TextInput input);
 
@@ -35,6 +37,8 @@ class LineReader {
   [[nodiscard]] const TextInput& input() const { return input_; }
   [[nodiscard]] TextInput& input() { return input_; }
   [[nodiscard]] std::size_t line() const { return line_no_; }
+  // From the next line on, lines up to max_long_line_bytes.
+  void allow_long_lines() { max_line_ = max_long_line_bytes; }
 
  private:
   void fill();  // more bytes behind end_; sets eof_ at the end of input
@@ -44,6 +48,7 @@ class LineReader {
   std::size_t begin_ = 0, end_ = 0;
   bool eof_ = false;
   std::size_t line_no_ = 0;
+  std::size_t max_line_ = max_line_bytes;
 };
 
 }  // namespace tradingd

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,9 @@ class HealthMonitor {
   void set_feed(FeedState state, std::string_view exchange);
   // --replay sweeps on tick time itself, so the wall-clock sweep is off.
   void set_sweep(bool enabled) { sweep_enabled_ = enabled; }
+  // Who runs the once-a-second sweep: TradingSystem, which records it when a
+  // session is recorded (DESIGN §11). Without one, the Sniper's sweep at the clock.
+  void set_sweeper(std::function<void()> sweeper) { sweeper_ = std::move(sweeper); }
 
   void start();
   void stop();
@@ -56,6 +60,7 @@ class HealthMonitor {
 
   bool running_ = false;
   bool sweep_enabled_ = true;
+  std::function<void()> sweeper_;
   std::string exchange_;
   FeedState feed_state_ = FeedState::Disconnected;
   std::uint64_t last_ticks_ = 0;

@@ -101,6 +101,11 @@ class TradeJournal final : public RecordSink {
   // io thread: resolves once every record submitted before it is committed.
   // Waits for room if the queue is full (start-up and shutdown only).
   [[nodiscard]] std::future<void> flush();
+  // io thread: a consistent copy of the journal at `to` (SQLite's backup API),
+  // taken by the writer thread once every record submitted before this call
+  // is committed and before any submitted after it: DESIGN §11's base.db.
+  // Resolves to "" or the error's text. Never waits for the writer.
+  [[nodiscard]] std::future<std::string> backup(std::filesystem::path to);
   // io thread: flushes, stops the writer and joins it. Idempotent.
   void stop();
 
@@ -120,7 +125,11 @@ class TradeJournal final : public RecordSink {
     std::promise<void> done;
   };
   struct StopRequest {};
-  using Message = std::variant<std::monostate, JournalRecord, FlushRequest, StopRequest>;
+  struct BackupRequest {
+    std::filesystem::path to;
+    std::promise<std::string> done;
+  };
+  using Message = std::variant<std::monostate, JournalRecord, FlushRequest, StopRequest, BackupRequest>;
   class Writer;
 
   void enqueue_blocking(Message&& m);  // io thread, start-up/shutdown only
