@@ -11,7 +11,7 @@
 # regression (crash-<what>), where `ctest -L fuzz` replays it in every build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=(bybit_frame binance_frame conditions config api_request replay replay_container)
+targets=(bybit_frame binance_frame conditions config api_request replay replay_container session_line)
 target="${1:-}"
 seconds="${2:-600}"
 if [[ "$target" == "list" ]]; then printf '%s\n' "${targets[@]}"; exit 0; fi

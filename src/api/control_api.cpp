@@ -17,7 +17,7 @@
 #include "tradingd/api/control_target.hpp"
 #include "tradingd/api/event_stream.hpp"
 #include "tradingd/config/settings.hpp"
-#include "tradingd/domain/system_clock.hpp"
+#include "tradingd/domain/clock.hpp"
 #include "tradingd/journal/trade_journal.hpp"
 
 namespace tradingd {
@@ -111,10 +111,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (req.method() == http::verb::get && is_path(target, "/trades")) {
       // The journal is on disk: read it on the helper thread, answer here.
       const auto db = api_.system.settings().storage.db_path;
-      net::post(api_.blocking, [self = shared_from_this(), db, target, version, keep_alive] {
+      // "The last N hours" by the daemon's clock (read here, on the io thread), as every other answer.
+      const std::int64_t now = api_.system.clock().now_ms();
+      net::post(api_.blocking, [self = shared_from_this(), db, target, version, keep_alive, now] {
         ApiResponse r;
         try {
-          r = ApiRouter::trades(db, target, SystemClock().now_ms());
+          r = ApiRouter::trades(db, target, now);
         } catch (const std::exception& e) {
           r = ApiRouter::error(500, e.what());
         }

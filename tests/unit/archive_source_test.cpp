@@ -429,3 +429,55 @@ TEST_CASE("tradingd rows: the coin column matches a configured name exactly", "[
     CHECK_THAT(config_error([&] { (void)read("1000,BTC,1\n1001," + bad + ",2\n"); }),
                Catch::Contains("t.csv:2: coin:") && Catch::Contains("is not one of the configured [trading] coins"));
 }
+
+TEST_CASE("recording chunks: a replay source of their ticks and quotes in receive order", "[unit][replay][archive]") {
+  Fixture f;
+  // The recorder's own lines (DESIGN §11): any name, told by the first line alone.
+  const std::string chunk =
+      "# tradingd recording 1\n"
+      "1796475469640,arm,{\"condition\":{\"coin\":\"BTC\",\"id\":\"a,b\"},\"origin\":\"x\"}\n"
+      "1796475469722,feed,{\"exchange\":\"bybit\",\"state\":\"live\"}\n"
+      "1796475469765,quote,BTC,96951.5,97048.5,1796475469765\n"
+      "1796475469765,tick,BTC,97000,1796475469724\n"
+      "1796475469770,quote,ETH,,3501.75,1796475469770\n"
+      "1796475469771,tick,SOL,180,1796475469771\n"   // not a configured coin: skipped, counted
+      "1796475469769,tick,ETH,3500,1796475469769\n"  // the wall clock stepped back: receive order holds
+      "1796475469800,sweep\n"
+      "1796475469900,gap,12\n"
+      "1796475469950,shutdown,{\"reason\":\"SIGTERM\"}\n";
+  CHECK(f.format("inputs-0001.csv", chunk) == ArchiveFormat::Recording);
+  CHECK(f.format("BTCUSDT-trades-2025-01-01.csv", chunk) == ArchiveFormat::Recording);
+  const auto rows = f.rows("inputs-0001.csv", chunk);
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[0].has_quote);
+  CHECK_FALSE(rows[0].has_price);
+  CHECK(rows[0].quote.bid == 96951.5);
+  CHECK(rows[0].quote.ask == 97048.5);
+  CHECK(rows[0].ts_ms == 1796475469765);
+  CHECK(rows[1].has_price);
+  CHECK(rows[1].price == 97000);
+  CHECK(rows[1].ts_ms == 1796475469765);  // the receive time, not the exchange's 1796475469724
+  CHECK(rows[2].coin == 1);
+  CHECK_FALSE(rows[2].quote.has_bid);
+  CHECK(rows[2].quote.ask == 3501.75);
+  CHECK(rows[3].price == 3500);
+  CHECK(rows[3].ts_ms == 1796475469770);
+  auto src = ArchiveSource::from_text(chunk, "inputs-0001.csv", f.context());
+  for (ReplayTick t; src.next_row(t);) {
+  }
+  CHECK(src.skipped() == std::vector<std::pair<std::string, std::uint64_t>>{{"SOL", 1}});
+
+  CHECK(config_error([&] {
+          (void)f.rows("c.csv", "# tradingd recording 1\n1,tick,BTC,-5,1\n");
+        }).find("c.csv:2: price: not a real price") != std::string::npos);
+  CHECK(config_error([&] {
+          (void)f.rows("c.csv", "# tradingd recording 1\n1,trade,BTC,5,1\n");
+        }).find("c.csv:2: unknown input kind 'trade'") != std::string::npos);
+  CHECK(config_error([&] {
+          (void)f.rows("c.csv", "ts_ms,coin,price\n1,BTC,5\n", ArchiveFormat::Recording);
+        }).find("--format recording: the first line is not") != std::string::npos);
+  // An arm's line may be long (a condition's reasoning): up to 48 KiB.
+  const std::string long_arm =
+      "# tradingd recording 1\n1,arm,{\"r\":\"" + std::string(20000, 'x') + "\"}\n2,tick,BTC,5,2\n";
+  CHECK(f.rows("c.csv", long_arm).size() == 1);
+}
