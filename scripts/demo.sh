@@ -7,7 +7,8 @@
 # breakdown stops out, a scalp hits its time limit, and an OCO pair on SOL
 # fills one leg and cancels the other; the health line shows every second.
 # Ctrl-C stops tradingd cleanly, then the sim, and prints what the journal
-# recorded. The control API's token is $TRADINGD_API_TOKEN, or a fresh one,
+# recorded; the session, recorded under demo/recordings/, is then replayed
+# into demo/replay.db and shown to be the same journal. The control API's token is $TRADINGD_API_TOKEN, or a fresh one,
 # written to demo/api-token for a strategist (examples/breakout_strategist.py
 # --token-file demo/api-token).
 #
@@ -63,3 +64,29 @@ echo "== conditions"
 echo
 echo "== summary"
 "${journal[@]}" summary
+
+# The session was recorded (config/demo.toml [record]): replay it into a new
+# journal and show that it is the same journal (DESIGN §11).
+session=$(ls -d demo/recordings/*/ 2>/dev/null | tail -1 || true)
+if [[ -n "$session" ]]; then
+  echo
+  echo "== the session is recorded in $session; replaying it exactly into demo/replay.db"
+  rm -f demo/replay.db
+  ./build/release/tradingd --replay-session "$session" --db demo/replay.db >demo/replay.log 2>&1
+  same=yes
+  for q in "SELECT * FROM conditions" "SELECT * FROM trades" "SELECT * FROM balance" \
+           "SELECT kind, ref_id, detail FROM events"; do
+    if ! diff -q <(sqlite3 demo/journal.db "$q ORDER BY rowid") <(sqlite3 demo/replay.db "$q ORDER BY rowid") \
+         >/dev/null; then
+      same=no
+      echo "demo: the replay differs in: $q" >&2
+    fi
+  done
+  rows=$(sqlite3 demo/replay.db "SELECT (SELECT count(*) FROM conditions) + (SELECT count(*) FROM trades) +
+                                        (SELECT count(*) FROM balance) + (SELECT count(*) FROM events)")
+  if [[ "$same" == yes ]]; then
+    echo "demo: the replay's journal equals the live one, row for row ($rows rows; see demo/replay.log)"
+  fi
+  echo "demo: a what-if with other settings: build/release/tradingd --replay-session $session" \
+       "--db /tmp/what-if.db --config OTHER.toml (README, \"Recording a session\")"
+fi

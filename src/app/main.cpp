@@ -56,7 +56,8 @@ int replay_session(const tradingd::CommandLine& cl) {
                 << ": its trading settings equal the recording's, so this replay is exact\n";
     } else {
       std::cout << "What-if with " << cl.config.string() << ": " << differences.size()
-                << " trading settings differ from the recording (recorded -> now):\n";
+                << (differences.size() == 1 ? " trading setting differs" : " trading settings differ")
+                << " from the recording (recorded -> now):\n";
       for (const auto& d : differences) std::cout << "  " << d << "\n";
     }
     std::cout.flush();

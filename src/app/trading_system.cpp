@@ -212,7 +212,9 @@ ArmOutcome TradingSystem::arm_conditions(const ParsedConditions& parsed, std::st
         continue;
       }
     }
-    if (auto err = inject_condition(c)) {
+    // The first few of a batch are logged one by one, the rest counted (a file
+    // of 100,000 conditions is one line more, not 100,000).
+    if (auto err = inject_condition(c, out.armed.size() < logged_per_batch)) {
       out.duplicate = out.duplicate || known;
       refuse(c.id, fmt::format("{}: condition \"{}\" refused: {}: {}", origin, c.id, err->field, err->message));
     } else {
@@ -221,6 +223,9 @@ ArmOutcome TradingSystem::arm_conditions(const ParsedConditions& parsed, std::st
       if (ids_) ids_->remember(c);
     }
   }
+  if (out.armed.size() > logged_per_batch)
+    spdlog::info("{}: {} more conditions armed; every one is in the journal's conditions table", origin,
+                 out.armed.size() - logged_per_batch);
   if (out.refused.size() > logged_per_batch)
     spdlog::warn("{}: {} more conditions refused; every refusal is in the journal's events table (CONDITION_REFUSED)",
                  origin, out.refused.size() - logged_per_batch);
@@ -235,10 +240,10 @@ void TradingSystem::journal_refusal(const std::string& subject, const std::strin
                               now});
 }
 
-std::optional<FieldError> TradingSystem::inject_condition(const TradeCondition& condition) {
+std::optional<FieldError> TradingSystem::inject_condition(const TradeCondition& condition, bool log) {
   if (!accepting_) return FieldError{"(condition)", "tradingd is shutting down"};
   auto err = sniper_->arm(condition);
-  if (!err)
+  if (!err && log)
     spdlog::info("Armed {}: {} {} {} {} ${} valid until {}", condition.id, condition.coin,
                  to_string(condition.trigger_type), condition.trigger_price, to_string(condition.direction),
                  condition.position_size_usd, TimeFormat::to_iso8601(condition.valid_until_ms));

@@ -171,7 +171,7 @@ TEST_CASE(
   const auto w = run.replay_session(whatif_db, "whatif", {"--config", other.string()});
   INFO(w.out << w.err);
   REQUIRE(w.exit_code == 0);
-  CHECK(w.out.find("1 trading settings differ") != std::string::npos);
+  CHECK(w.out.find("1 trading setting differs") != std::string::npos);
   CHECK(w.out.find("[paper] slippage_bps = 2.0 -> 20.0") != std::string::npos);
   CHECK(rows(whatif_db,
              "SELECT id, coin, direction, trigger_type, trigger_price, position_size_usd, created_at_ms "

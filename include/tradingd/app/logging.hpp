@@ -1,7 +1,8 @@
 #pragma once
-// Logging: spdlog's default logger, asynchronous, with a console sink and a
-// rotating file (<[log] dir>/trading.log, 10 MiB x 5). Any thread may log; the
-// writes happen on spdlog's own thread. setup/shutdown: main thread only.
+// Logging: spdlog's default logger, with a console sink and a rotating file
+// (<[log] dir>/trading.log, 10 MiB x 5). Any thread may log. A service logs
+// asynchronously (the writes happen on spdlog's own thread); a replay logs
+// synchronously through stdio buffers. setup/shutdown: main thread only.
 
 #include "tradingd/config/settings.hpp"
 
@@ -11,8 +12,9 @@ class Logging {
  public:
   // When lines reach the console and the file. EveryLine: as they are logged
   // (a service: an operator tailing the log sees them at once). Periodic:
-  // once a second and at every warning or error (a replay: thousands of
-  // lines cost a few writes, not two syscalls each).
+  // once a second and at every warning or error, formatted by the thread
+  // that logs (a replay: thousands of lines cost a few writes, not two
+  // syscalls each, and no logging thread or queue is set up).
   enum class Flush { EveryLine, Periodic };
   // Throws std::runtime_error naming the folder when the log file cannot be opened.
   static void setup(const LogSettings& settings, Flush flush = Flush::EveryLine);

@@ -78,7 +78,8 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   // --- test-mode API: the same paths the feed and the control API use ------
   // Arms one validated condition; the broken rule when refused (not journaled:
   // arm_conditions does that for the files and the API).
-  std::optional<FieldError> inject_condition(const TradeCondition& condition);
+  // `log`: an "Armed ..." line (a batch logs its first few only).
+  std::optional<FieldError> inject_condition(const TradeCondition& condition, bool log = true);
   // False when the coin is not configured (nothing happens then).
   bool inject_price(std::string_view coin, double price, std::int64_t ts_ms);
 
