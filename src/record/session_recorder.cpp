@@ -146,8 +146,7 @@ void SessionRecorder::run() {
     if (queue_.size() == 0) {
       // A poll, not a wake per input: a wake is a syscall on the io thread.
       std::unique_lock lock(wake_mutex_);
-      wake_cv_.wait_for(lock, std::chrono::milliseconds(5),
-                        [this] { return stopping_.load(std::memory_order_acquire); });
+      wake_cv_.wait_for(lock, poll_period, [this] { return stopping_.load(std::memory_order_acquire); });
     }
   }
   close_chunk();

@@ -49,7 +49,10 @@ struct RecorderStats {
 class SessionRecorder {
  public:
   static constexpr std::size_t default_capacity = 1u << 15;
-  static constexpr auto member_period = std::chrono::milliseconds(50);
+  // A member ends 40 ms after the last one at the first look after it; the
+  // thread looks every 10 ms: members at most 50 ms apart (DESIGN §11).
+  static constexpr auto member_period = std::chrono::milliseconds(40);
+  static constexpr auto poll_period = std::chrono::milliseconds(10);
   static constexpr std::size_t member_bytes = 1u << 20;  // a member also ends at this much text
 
   // io thread, at start-up: makes DIR/<start time as YYYYMMDDTHHMMSSZ>/ and
