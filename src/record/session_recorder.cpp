@@ -71,6 +71,10 @@ void SessionRecorder::stop() {
   if (stopped_) return;
   stopped_ = true;
   if (!started_) return;
+  // Losses no later input could mark: the recorder thread marks them last.
+  final_lost_ = lost_run_;
+  final_now_ = last_now_;
+  lost_run_ = 0;
   {
     std::lock_guard lock(wake_mutex_);
     stopping_.store(true, std::memory_order_release);
@@ -131,6 +135,15 @@ void SessionRecorder::run() {
       if (text_.size() >= member_bytes && !write_member()) return;
     }
     if (n) recorded_.fetch_add(n, std::memory_order_relaxed);
+    if (stopping && final_lost_ != 0) {
+      // The queue is drained (stop() pushes nothing after setting stopping_).
+      SessionInput gap;
+      gap.kind = SessionInput::Kind::Gap;
+      gap.now_ms = final_now_;
+      gap.ts_ms = static_cast<std::int64_t>(final_lost_);
+      SessionFormat::append(gap, coin_names_, text_);
+      final_lost_ = 0;
+    }
     const auto now = std::chrono::steady_clock::now();
     if (!text_.empty() && (stopping || now - last_member >= member_period)) {
       if (!write_member()) return;

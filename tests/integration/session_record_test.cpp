@@ -29,19 +29,7 @@ std::filesystem::path session_of(const std::filesystem::path& rec) {
 
 // A table of a journal as text, in row order.
 std::string rows(const std::filesystem::path& db_path, const std::string& sql) {
-  SQLite::Database db(db_path.string(), SQLite::OPEN_READONLY);
-  db.setBusyTimeout(5000);
-  SQLite::Statement q(db, sql);
-  std::string out;
-  while (q.executeStep()) {
-    for (int i = 0; i < q.getColumnCount(); ++i) {
-      const auto col = q.getColumn(i);
-      out += col.isNull() ? std::string("NULL") : col.getString();
-      out += '|';
-    }
-    out += '\n';
-  }
-  return out;
+  return DaemonHarness::rows(db_path, sql);
 }
 
 // DESIGN §11: conditions, trades and balance row for row; events by kind, reference and detail.

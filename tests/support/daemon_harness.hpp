@@ -87,23 +87,30 @@ class DaemonHarness {
     return db.execAndGet(sql).getDouble();
   }
 
+  // The rows `sql` selects from the journal at `db_path`, as text, in order.
+  [[nodiscard]] static std::string rows(const std::filesystem::path& db_path, const std::string& sql) {
+    SQLite::Database db(db_path.string(), SQLite::OPEN_READONLY);
+    db.setBusyTimeout(5000);
+    SQLite::Statement q(db, sql);
+    std::string out;
+    while (q.executeStep()) {
+      for (int i = 0; i < q.getColumnCount(); ++i) {
+        const auto col = q.getColumn(i);
+        out += col.isNull() ? std::string("NULL") : col.getString();
+        out += '|';
+      }
+      out += '\n';
+    }
+    return out;
+  }
+
   // Every row of every journal table, as text: two journals are the same
   // journal when their dumps are equal.
   [[nodiscard]] std::string dump() const {
-    SQLite::Database db(db_path().string(), SQLite::OPEN_READONLY);
     std::string out;
-    for (const char* table : {"conditions", "trades", "balance", "events"}) {
-      out += std::string("== ") + table + "\n";
-      SQLite::Statement q(db, std::string("SELECT * FROM ") + table + " ORDER BY rowid");
-      while (q.executeStep()) {
-        for (int i = 0; i < q.getColumnCount(); ++i) {
-          const auto col = q.getColumn(i);
-          out += col.isNull() ? std::string("NULL") : col.getString();
-          out += '|';
-        }
-        out += '\n';
-      }
-    }
+    for (const char* table : {"conditions", "trades", "balance", "events"})
+      out += std::string("== ") + table + "\n" +
+             rows(db_path(), std::string("SELECT * FROM ") + table + " ORDER BY rowid");
     return out;
   }
 

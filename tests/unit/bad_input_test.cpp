@@ -12,6 +12,7 @@
 #include <functional>
 #include <sstream>
 
+#include "archive_writer.hpp"
 #include "config_error_text.hpp"
 #include "test_process.hpp"
 #include "tradingd/app/journal_cli.hpp"
@@ -277,23 +278,7 @@ TEST_CASE("replay: a byte order mark keeps the first tick, negative times and en
   CHECK_THAT(ctl, Catch::Contains("coin: 'BT\\u{1B}[2JC'"));
 }
 
-namespace {
-
-std::string gzip(const std::string& text) {
-  z_stream z{};
-  REQUIRE(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&z, text.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  z.avail_in = static_cast<uInt>(text.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("replay: damaged gzip is an error naming the file, a bomb is refused while it inflates",
           "[unit][input][replay]") {
@@ -309,7 +294,7 @@ TEST_CASE("replay: damaged gzip is an error naming the file, a bomb is refused w
   };
   std::string text = "ts_ms,coin,price\n";
   for (int i = 0; i < 20'000; ++i) text += std::to_string(1000 + i) + ",BTC," + std::to_string(100 + i % 50) + "\n";
-  const std::string gz = gzip(text);
+  const std::string gz = tradingd::test::gzip_text(text);
   test::write_file(dir / "whole.csv.gz", gz);
   CHECK(read_all(dir / "whole.csv.gz") == 20'000);
   // Cut anywhere inside the compressed stream, including its 8-byte trailer:

@@ -2,8 +2,6 @@
 // exactly, the recorder thread's chunks, gaps and failures, retention, and a
 // reader that drops only a crash's cut member at the very end.
 
-#include <zlib.h>
-
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -92,20 +90,6 @@ std::vector<std::string> read_all(SessionReader& reader) {
 void append_bytes(const std::filesystem::path& p, const std::string& bytes) {
   std::ofstream f(p, std::ios::binary | std::ios::app);
   f << bytes;
-}
-
-std::string gzip_member(const std::string& text) {
-  z_stream z{};
-  REQUIRE(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&z, text.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  z.avail_in = static_cast<uInt>(text.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
 }
 
 // A session folder as the recorder leaves it, for the reader tests.
@@ -276,6 +260,22 @@ TEST_CASE("recorder: a full queue loses inputs and the next one is preceded by a
   REQUIRE(lines.size() == 4);
   CHECK(lines[2] == "9,gap,3\n");
   CHECK(lines[3] == "9,tick,ETH,200,9\n");
+
+  // Losses that no later input follows (the queue still full at stop) are marked last.
+  SessionRecorder end(rs, "", coin_names, 0, /*capacity=*/2);
+  tradingd::test::write_file(end.base_db_path(), "");
+  std::promise<std::string> end_base;
+  end.start(end_base.get_future());
+  for (int i = 0; i < 4; ++i) {
+    auto in = tick(20 + i, 0, 100 + i, 20 + i);
+    end.record(in);
+  }
+  end_base.set_value("");
+  end.stop();
+  SessionReader end_reader(end.session_dir());
+  const auto end_lines = read_all(end_reader);
+  REQUIRE(end_lines.size() == 3);
+  CHECK(end_lines[2] == "23,gap,2\n");
 }
 
 TEST_CASE("recorder: a failed base.db or a disk error stops the recording and says why", "[unit][record]") {
@@ -333,9 +333,9 @@ TEST_CASE("session reader: only the last chunk may end in a cut member which is 
   session_files(dir);
   const std::string head = std::string(SessionFormat::magic) + "\n";
   const std::string first = head + "1,tick,BTC,100,1\n2,sweep\n";
-  const std::string cut_member = gzip_member("3,tick,ETH,200,3\n4,tick,ETH,201,4\n");
-  append_bytes(dir / "inputs-0001.csv.gz", gzip_member(first));
-  append_bytes(dir / "inputs-0002.csv.gz", gzip_member(head + "5,halt\n"));
+  const std::string cut_member = tradingd::test::gzip_text("3,tick,ETH,200,3\n4,tick,ETH,201,4\n");
+  append_bytes(dir / "inputs-0001.csv.gz", tradingd::test::gzip_text(first));
+  append_bytes(dir / "inputs-0002.csv.gz", tradingd::test::gzip_text(head + "5,halt\n"));
   append_bytes(dir / "inputs-0002.csv.gz", cut_member.substr(0, cut_member.size() / 2));
   {
     SessionReader reader(dir);
@@ -343,7 +343,7 @@ TEST_CASE("session reader: only the last chunk may end in a cut member which is 
     CHECK(reader.cut().find("inputs-0002.csv.gz: the last gzip member is cut short") != std::string::npos);
   }
   // The same cut in a chunk that is not the last: damage, an error naming the file.
-  append_bytes(dir / "inputs-0003.csv.gz", gzip_member(head + "6,resume\n"));
+  append_bytes(dir / "inputs-0003.csv.gz", tradingd::test::gzip_text(head + "6,resume\n"));
   {
     SessionReader reader(dir);
     CHECK_THROWS_WITH(read_all(reader), Catch::Contains("inputs-0002.csv.gz: truncated gzip member"));
@@ -351,13 +351,13 @@ TEST_CASE("session reader: only the last chunk may end in a cut member which is 
   // A malformed line: file and line named.
   const auto bad = tmp / "bad";
   session_files(bad);
-  append_bytes(bad / "inputs-0001.csv.gz", gzip_member(head + "1,tick,BTC,100,1\n2,tick,BTC,oops,2\n"));
+  append_bytes(bad / "inputs-0001.csv.gz", tradingd::test::gzip_text(head + "1,tick,BTC,100,1\n2,tick,BTC,oops,2\n"));
   SessionReader reader(bad);
   CHECK_THROWS_WITH(read_all(reader), Catch::Contains("inputs-0001.csv.gz:3: a tick's price is not a number"));
   // Not a recording at all.
   const auto other = tmp / "other";
   session_files(other);
-  append_bytes(other / "inputs-0001.csv.gz", gzip_member("ts_ms,coin,price\n"));
+  append_bytes(other / "inputs-0001.csv.gz", tradingd::test::gzip_text("ts_ms,coin,price\n"));
   SessionReader not_ours(other);
   CHECK_THROWS_WITH(read_all(not_ours), Catch::Contains("not a tradingd recording chunk"));
   CHECK_THROWS_WITH(SessionReader(tmp / "nowhere"), Catch::Contains("not a folder"));

@@ -73,6 +73,7 @@ class SessionRecorder {
   // io thread: hands `in` over (moving from it), or counts it lost.
   void record(SessionInput& in) {
     if (failed_.load(std::memory_order_relaxed)) return;
+    last_now_ = in.now_ms;
     if (lost_run_ != 0) {
       SessionInput gap;
       gap.kind = SessionInput::Kind::Gap;
@@ -118,8 +119,14 @@ class SessionRecorder {
   bool started_ = false;  // io thread
   bool stopped_ = false;  // io thread
 
+  // Inputs lost at the very end (no later input carried their gap line):
+  // handed to the recorder thread by stop(), before stopping_ is set.
+  std::uint64_t final_lost_ = 0;
+  std::int64_t final_now_ = 0;
+
   // io thread only.
   std::uint64_t lost_run_ = 0;
+  std::int64_t last_now_ = 0;  // the clock value of the last input offered
   std::uint64_t lost_ = 0;
   std::uint64_t gaps_ = 0;
 
