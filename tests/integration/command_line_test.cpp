@@ -53,14 +53,14 @@ TEST_CASE("every numeric option is checked: --replay-rate must be finite, from 0
   h.write_config();
   const auto ticks = h.write("t.csv", "1764158400000,BTC,100\n").string();
   for (const std::string bad : {"inf", "nan", "-1", "1e10", "5x", ""}) {
-    const auto r = h.run({"--config", (h.dir() / "settings.toml").string(), "--replay", ticks, "--replay-rate", bad},
-                         "rate");
+    const auto r =
+        h.run({"--config", (h.dir() / "settings.toml").string(), "--replay", ticks, "--replay-rate", bad}, "rate");
     INFO(bad << ": " << r.err);
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("--replay-rate needs a number of rows per second from 0 to 1e9"));
   }
-  const auto ok = h.run({"--config", (h.dir() / "settings.toml").string(), "--replay", ticks, "--replay-rate", "1e9"},
-                        "rate-ok");
+  const auto ok =
+      h.run({"--config", (h.dir() / "settings.toml").string(), "--replay", ticks, "--replay-rate", "1e9"}, "rate-ok");
   CHECK(ok.exit_code == 0);
 }
 
@@ -112,8 +112,10 @@ TEST_CASE("a bad condition is refused naming the field while the others load", "
   const auto r = h.replay(conditions, h.write("t.csv", "1764158400000,BTC,50\n"));
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
-  CHECK_THAT(r.out,
-             Catch::Contains("condition #2 (id \"bad\") refused: trigger_price: must be a real price (finite, from 1e-12 to 1e12)"));
+  CHECK_THAT(
+      r.out,
+      Catch::Contains(
+          "condition #2 (id \"bad\") refused: trigger_price: must be a real price (finite, from 1e-12 to 1e12)"));
   CHECK(h.query("SELECT group_concat(id) FROM conditions") == "good");
   CHECK(h.query("SELECT count(*) FROM events WHERE kind = 'CONDITION_REFUSED'") == "1");
 }
@@ -152,4 +154,38 @@ TEST_CASE("as a service it prints the health line every interval and stops clean
   CHECK_THAT(log, Catch::Contains("Shutdown complete: 0 conditions cancelled, 1 kept"));
   CHECK(h.query("SELECT status FROM conditions WHERE id = 'armed'") == "ACTIVE");
   CHECK(h.query("SELECT kind FROM events ORDER BY seq DESC LIMIT 1") == "SHUTDOWN");
+}
+
+TEST_CASE("recording options: what --replay-session needs and what it refuses exit 2 saying why",
+          "[integration][cli]") {
+  DaemonHarness h("cli-record");
+  const auto config = h.write_config();
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"--replay-session", (h.dir() / "s").string()}, "--replay-session needs --db FILE"},
+      {{"--config", config.string(), "--db", (h.dir() / "x.db").string()}, "--db needs --replay-session"},
+      {{"--replay-session", (h.dir() / "s").string(), "--db", "x.db", "--conditions", "c.json"},
+       "--replay-session takes only --db FILE and --config FILE"},
+      {{"--config", config.string(), "--record", "rec", "--replay", "t.csv"}, "--record records a live session"},
+      {{"--replay-session", (h.dir() / "nowhere").string(), "--db", (h.dir() / "x.db").string()}, "not a folder"},
+      {{"--replay-session", h.dir().string(), "--db", (h.dir() / "x.db").string()}, "no config.toml"},
+  };
+  for (const auto& c : cases) {
+    const auto r = h.run(c.args, "cli-record");
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains(c.says));
+  }
+  CHECK_FALSE(std::filesystem::exists(h.dir() / "x.db"));
+  // A record folder that cannot be made stops start-up naming it.
+  h.write("file", "");
+  h.set("record", "dir", "\"file/rec\"");
+  h.write_config();
+  const auto r = h.run({"--config", config.string()}, "cli-record-dir");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("[record] dir"));
+  CHECK_THAT(r.err, Catch::Contains("cannot create"));
 }
