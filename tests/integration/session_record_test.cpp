@@ -81,8 +81,9 @@ struct RecordRun : ApiRun {
 
   // Everything an operator and a strategist do to a running daemon.
   void operate() const {
-    // A condition that fires on the loop's rise, then a manual close.
-    post("/conditions", condition_body("rec-long", 102.5), 201);
+    // A condition that fires on the loop's rise, then a manual close (its own
+    // exits are out of the loop's reach: only the operator closes it).
+    post("/conditions", wide_body("rec-long", 102.5), 201);
     wait_trades(1);
     post("/positions/T-rec-long/close", "", 200);
     wait_closed(1);
@@ -92,7 +93,7 @@ struct RecordRun : ApiRun {
     CHECK(http(port, "DELETE", "/conditions/rec-far", "", {auth}).status == 200);
     // Halted: nothing fires; resumed: it does; then flatten.
     post("/halt", "", 200);
-    post("/conditions", condition_body("rec-halted", 101.5), 201);
+    post("/conditions", wide_body("rec-halted", 101.5), 201);
     std::this_thread::sleep_for(std::chrono::milliseconds(400));
     CHECK(count("SELECT count(*) FROM trades WHERE id = 'T-rec-halted'") == 0);
     post("/resume", "", 200);
