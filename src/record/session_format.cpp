@@ -1,7 +1,10 @@
 #include "tradingd/record/session_format.hpp"
 
+#include "tradingd/domain/time_format.hpp"
+
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -39,9 +42,16 @@ bool read_int(std::string_view s, std::int64_t& v) {
   return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
+// A time a live run can have read: 1970 to 9999 (never the int64 edge, which
+// the clock arithmetic of a replay would overflow).
+bool read_time(std::string_view s, std::int64_t& v) {
+  return read_int(s, v) && v >= 0 && v <= TimeFormat::max_epoch_ms;
+}
+
+// Prices come from decimal text: a recording never holds NaN or an infinity.
 bool read_double(std::string_view s, double& v) {
   const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
+  return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size() && std::isfinite(v);
 }
 
 std::string dump(const json& j) {
@@ -104,7 +114,7 @@ void SessionFormat::append(const SessionInput& in, const std::vector<std::string
 std::optional<std::string> SessionFormat::parse(std::string_view line, SessionInput& out, std::string_view& coin) {
   using K = SessionInput::Kind;
   std::string_view rest = line;
-  if (!read_int(take(rest), out.now_ms)) return "the first field is not a time in ms";
+  if (!read_time(take(rest), out.now_ms)) return "the first field is not a time in ms from 1970 to 9999";
   const std::string_view kind_text = take(rest);
   const auto kind = parse_session_kind(kind_text);
   if (!kind) return "unknown input kind '" + std::string(kind_text.substr(0, 20)) + "'";
@@ -117,7 +127,7 @@ std::optional<std::string> SessionFormat::parse(std::string_view line, SessionIn
       coin = take(rest);
       if (coin.empty()) return "a tick without a coin";
       if (!read_double(take(rest), out.a)) return "a tick's price is not a number";
-      if (!read_int(take(rest), out.ts_ms) || !rest.empty()) return "a tick's time is not a time in ms";
+      if (!read_time(take(rest), out.ts_ms) || !rest.empty()) return "a tick's time is not a time in ms";
       out.has_a = true;
       return std::nullopt;
     }
@@ -129,7 +139,7 @@ std::optional<std::string> SessionFormat::parse(std::string_view line, SessionIn
       out.has_b = !ask.empty();
       if (out.has_a && !read_double(bid, out.a)) return "a quote's bid is not a number";
       if (out.has_b && !read_double(ask, out.b)) return "a quote's ask is not a number";
-      if (!read_int(take(rest), out.ts_ms) || !rest.empty()) return "a quote's time is not a time in ms";
+      if (!read_time(take(rest), out.ts_ms) || !rest.empty()) return "a quote's time is not a time in ms";
       return std::nullopt;
     }
     case K::Gap:

@@ -474,6 +474,9 @@ TEST_CASE("recording chunks: a replay source of their ticks and quotes in receiv
           (void)f.rows("c.csv", "# tradingd recording 1\n1,trade,BTC,5,1\n");
         }).find("c.csv:2: unknown input kind 'trade'") != std::string::npos);
   CHECK(config_error([&] {
+          (void)f.rows("c.csv", "# tradingd recording 1\n9223372036854775807,tick,BTC,5,1\n");
+        }).find("c.csv:2: now_ms: not a time in ms") != std::string::npos);
+  CHECK(config_error([&] {
           (void)f.rows("c.csv", "ts_ms,coin,price\n1,BTC,5\n", ArchiveFormat::Recording);
         }).find("--format recording: the first line is not") != std::string::npos);
   // An arm's line may be long (a condition's reasoning): up to 48 KiB.

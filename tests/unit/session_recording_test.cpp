@@ -189,7 +189,7 @@ TEST_CASE("session format: malformed lines are refused with the reason", "[unit]
   SessionInput in;
   std::string_view coin;
   CHECK(SessionFormat::parse("x,tick,BTC,1,2", in, coin) ==
-        std::optional<std::string>("the first field is not a time in ms"));
+        std::optional<std::string>("the first field is not a time in ms from 1970 to 9999"));
   CHECK(SessionFormat::parse("1,trade,BTC,1,2", in, coin)->find("unknown input kind 'trade'") == 0);
   CHECK(SessionFormat::parse("1,tick,BTC,abc,2", in, coin)->find("price") != std::string::npos);
   CHECK(SessionFormat::parse("1,tick,BTC,1,2,3", in, coin).has_value());
@@ -197,6 +197,14 @@ TEST_CASE("session format: malformed lines are refused with the reason", "[unit]
   CHECK(SessionFormat::parse("1,sweep,extra", in, coin).has_value());
   CHECK(SessionFormat::parse("1,gap,0", in, coin).has_value());
   CHECK(SessionFormat::parse("1,cancel,not json", in, coin)->find("JSON") != std::string::npos);
+  // Not real values: times beyond 9999 or at the int64 edge, non-finite numbers.
+  CHECK(SessionFormat::parse("9223372036854775807,tick,BTC,1,2", in, coin).has_value());
+  CHECK(SessionFormat::parse("253402300800000,sweep", in, coin).has_value());
+  CHECK(SessionFormat::parse("-1,sweep", in, coin).has_value());
+  CHECK(SessionFormat::parse("1,tick,BTC,1,-9223372036854775808", in, coin).has_value());
+  CHECK(SessionFormat::parse("1,tick,BTC,nan,2", in, coin).has_value());
+  CHECK(SessionFormat::parse("1,tick,BTC,inf,2", in, coin).has_value());
+  CHECK(SessionFormat::parse("1,quote,BTC,,-inf,2", in, coin).has_value());
 }
 
 TEST_CASE("recorder: a session folder holds config.toml and base.db and chunks whose inputs read back in order",
