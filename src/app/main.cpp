@@ -21,6 +21,7 @@
 #include "tradingd/domain/text_guard.hpp"
 #include "tradingd/feed/replay_merge.hpp"
 #include "tradingd/feed/replay_paths.hpp"
+#include "tradingd/journal/journal_schema.hpp"
 #include "tradingd/record/session_reader.hpp"
 
 #include <cstdlib>
@@ -166,6 +167,7 @@ int run(const tradingd::CommandLine& cl) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tradingd::JournalSchema::configure_library();
   if (argc > 1 && std::string_view(argv[1]) == "journal")
     return tradingd::JournalCli::run(std::vector<std::string>(argv + 2, argv + argc), std::cout, std::cerr,
                                      tradingd::SystemClock().now_ms());

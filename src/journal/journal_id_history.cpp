@@ -8,7 +8,8 @@ namespace tradingd {
 
 JournalIdHistory::JournalIdHistory(const std::filesystem::path& db_path, const TradeJournal& journal)
     : journal_(journal),
-      db_(std::make_unique<SQLite::Database>(db_path.string(), SQLite::OPEN_READONLY)),
+      // NOMUTEX: only the io thread reads through this connection.
+      db_(std::make_unique<SQLite::Database>(db_path.string(), SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX)),
       lookup_(std::make_unique<SQLite::Statement>(*db_, "SELECT 1 FROM conditions WHERE id = ?")),
       row_(std::make_unique<SQLite::Statement>(
           *db_, std::string("SELECT ") + JournalReader::condition_columns + " FROM conditions WHERE id = ?")) {

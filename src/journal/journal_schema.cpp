@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <iterator>
@@ -201,6 +202,10 @@ void JournalSchema::ensure(SQLite::Database& db) {
   }
   spdlog::info("journal {}: migrated from schema version {} to {}; the old journal is kept as {}", db.getFilename(),
                version, current_version, backup);
+}
+
+void JournalSchema::configure_library() noexcept {
+  (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);  // SQLITE_MISUSE once initialised: then a no-op
 }
 
 }  // namespace tradingd

@@ -367,7 +367,10 @@ TradeJournal::TradeJournal(std::filesystem::path db_path, std::size_t capacity)
   // A FIFO or a device would block SQLite's open or be written over.
   if (std::filesystem::exists(path_)) InputFile::require_regular(path_, "journal");
   try {
-    db_ = std::make_unique<SQLite::Database>(path_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    // NOMUTEX: one thread at a time uses this connection (this one until
+    // start() hands it to the writer), so SQLite's per-call locks are waste.
+    db_ = std::make_unique<SQLite::Database>(path_.string(),
+                                             SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
     db_->setBusyTimeout(5000);
     JournalSchema::ensure(*db_);  // refuses a foreign database before anything is written to it
     JournalSchema::configure_writer(*db_);
@@ -523,13 +526,17 @@ void TradeJournal::write_loop() {
   // From here on this thread owns db_ (handed over by start(); the io thread no
   // longer touches it).
   std::unique_ptr<SQLite::Database> db = std::move(db_);
+  constexpr std::size_t max_batch = 4096;
   std::vector<JournalEvent> events;  // the batch's event rows, for event_listener_
   std::optional<Writer> writer(std::in_place, *db);
   writer->set_last_event_seq(last_event_seq_.load());
   std::vector<JournalRecord> batch;
+  // Room for a whole batch up front: growing it copies every record queued so
+  // far (a JournalRecord is copied, not moved, on reallocation), most of the
+  // writer's time when a replay drains thousands of records at start and exit.
+  batch.reserve(max_batch);
   std::vector<std::promise<void>> waiting;  // flushes resolved after the next commit
   std::optional<BackupRequest> backup;      // taken after the next commit
-  constexpr std::size_t max_batch = 4096;
   bool stopping = false;
 
   while (true) {
@@ -639,7 +646,8 @@ void TradeJournal::write_loop() {
         const auto* sql_error = dynamic_cast<const SQLite::Exception*>(&e);
         if (sql_error && (sql_error->getErrorCode() & 0xff) == SQLITE_READONLY) {
           try {
-            auto fresh = std::make_unique<SQLite::Database>(path_.string(), SQLite::OPEN_READWRITE);
+            auto fresh =
+                std::make_unique<SQLite::Database>(path_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX);
             JournalSchema::configure_writer(*fresh);
             writer.reset();  // its statements belong to the old connection
             db = std::move(fresh);

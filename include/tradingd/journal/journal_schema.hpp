@@ -28,6 +28,10 @@ class JournalSchema {
   // Connection settings every writer connection uses (WAL, busy timeout): after
   // ensure(), so a foreign database is never switched to WAL.
   static void configure_writer(SQLite::Database& db);
+  // Process-wide SQLite settings: main(), before any database is opened (later
+  // it changes nothing). Turns off SQLite's memory statistics, which take a
+  // global mutex on every allocation; tradingd never reads them.
+  static void configure_library() noexcept;
 };
 
 }  // namespace tradingd
