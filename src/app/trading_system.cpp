@@ -340,6 +340,7 @@ void TradingSystem::install_signals() {
 }
 
 void TradingSystem::start_service() {
+  journal_->prefault_queue();  // before any feed: no tick waits for it
   feeds_ = std::make_unique<FeedSupervisor>(io_, settings_, symbols_, clock_, static_cast<FeedListener&>(*this));
   // The token is read once, here, and only compared afterwards: never logged.
   const char* token = std::getenv(settings_.api.token_env.c_str());

@@ -495,8 +495,6 @@ std::vector<TradeRow> TradeJournal::get_recent(double hours, std::int64_t now_ms
 }
 
 void TradeJournal::writer_main() {
-  // Off the io thread: the ring's pages mapped before the io thread's first lap needs them.
-  queue_.prefault();
   try {
     write_loop();
   } catch (const std::exception& e) {

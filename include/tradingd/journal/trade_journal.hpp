@@ -92,6 +92,10 @@ class TradeJournal final : public RecordSink {
 
   // Starts the writer thread; the connection belongs to it from here on.
   void start();
+  // Any thread: maps the queue's pages (~6 MiB) in now, so that no submit on
+  // the hot path takes a page fault on the ring's first lap. For a live run;
+  // a replay skips it (a short one would spend more here than it queues).
+  void prefault_queue() noexcept { queue_.prefault(); }
 
   void submit(JournalRecord&& record) override;
   [[nodiscard]] bool congested() const override;
