@@ -107,6 +107,7 @@ void BM_TickTenPercentDecide(benchmark::State& state) {
   ManualClock clock(t0);
   TradeJournal journal(dir / "journal.db", 1u << 16);
   journal.start();
+  journal.prefault_queue();  // as a live run does
   Sniper sniper(coins, risk, paper, clock, journal);
   const CoinId btc = *coins.find("BTC");
   std::uint64_t next_id = 0;
