@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <vector>
 
 #include "tradingd/config/config_error.hpp"
 #include "tradingd/config/input_file.hpp"
@@ -164,9 +164,43 @@ std::string describe(std::string_view source, std::size_t index, const json& o) 
   if (o.is_object()) {
     const auto it = o.find("id");
     if (it != o.end() && it->is_string())
-      label += " (id \"" + TextGuard::printable(it->get_ref<const std::string&>(), TradeCondition::max_id_length) + "\")";
+      label +=
+          " (id \"" + TextGuard::printable(it->get_ref<const std::string&>(), TradeCondition::max_id_length) + "\")";
   }
   return label;
+}
+
+// Which key of which top-level object comes twice, read again from `text`
+// (valid JSON with a repeated key): only on that refusal's path.
+std::string name_duplicate_key(std::string_view text) {
+  std::vector<std::vector<std::string>> open_objects;  // keys seen, innermost last
+  std::size_t objects_at_top = 0;
+  std::optional<std::string> found;
+  [[maybe_unused]] const json whole = json::parse(text, [&](int depth, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        if (depth <= 1) ++objects_at_top;
+        open_objects.emplace_back();
+        break;
+      case json::parse_event_t::object_end:
+        if (!open_objects.empty()) open_objects.pop_back();
+        break;
+      case json::parse_event_t::key: {
+        const auto& key = parsed.get_ref<const std::string&>();
+        if (open_objects.empty()) break;
+        auto& keys = open_objects.back();
+        if (!found && std::find(keys.begin(), keys.end(), key) != keys.end())
+          found = "condition #" + std::to_string(std::max<std::size_t>(objects_at_top, 1)) + " has the key \"" +
+                  TextGuard::printable(key, 64) + "\" twice";
+        keys.push_back(key);
+        break;
+      }
+      default:
+        break;
+    }
+    return true;
+  });
+  return found.value_or("a key is given twice");
 }
 
 }  // namespace
@@ -182,31 +216,28 @@ ParsedConditions ConditionParser::parse_text(std::string_view text, std::string_
                        " levels; conditions are an array of flat objects"});
   json doc;
   std::string last_key;  // names the field a syntax error is in, e.g. a number that overflows (1e309)
-  // Keys seen in each object being read, innermost last: a key given twice is
-  // refused (nlohmann keeps the last, so "LONG" then "SHORT" would arm SHORT).
-  std::vector<std::vector<std::string>> open_objects;
-  std::optional<std::string> duplicate;
-  std::size_t objects_at_top = 0;  // which condition the duplicate is in
+  // How many keys each object being read has had, innermost last: an object
+  // that ends with fewer members than keys had a key twice (nlohmann keeps the
+  // last, so "LONG" then "SHORT" would arm SHORT). Counting, not collecting the
+  // keys, keeps the parse free of a copy per key; the key is named afterwards.
+  std::vector<std::size_t> keys_in_open;
+  bool duplicate = false;
   try {
-    doc = json::parse(text, [&](int depth, json::parse_event_t event, json& parsed) {
+    doc = json::parse(text, [&](int, json::parse_event_t event, json& parsed) {
       switch (event) {
         case json::parse_event_t::object_start:
-          if (depth <= 1) ++objects_at_top;
-          open_objects.emplace_back();
+          keys_in_open.push_back(0);
           break;
         case json::parse_event_t::object_end:
-          if (!open_objects.empty()) open_objects.pop_back();
+          if (!keys_in_open.empty()) {
+            if (parsed.size() != keys_in_open.back()) duplicate = true;
+            keys_in_open.pop_back();
+          }
           break;
-        case json::parse_event_t::key: {
-          last_key = parsed.get<std::string>();
-          if (open_objects.empty()) break;
-          auto& keys = open_objects.back();
-          if (!duplicate && std::find(keys.begin(), keys.end(), last_key) != keys.end())
-            duplicate = "condition #" + std::to_string(std::max<std::size_t>(objects_at_top, 1)) + " has the key \"" +
-                        TextGuard::printable(last_key, 64) + "\" twice";
-          keys.push_back(last_key);
+        case json::parse_event_t::key:
+          last_key = parsed.get_ref<const std::string&>();
+          if (!keys_in_open.empty()) ++keys_in_open.back();
           break;
-        }
         default:
           break;
       }
@@ -218,12 +249,11 @@ ParsedConditions ConditionParser::parse_text(std::string_view text, std::string_
     const auto* syntax = dynamic_cast<const json::parse_error*>(&e);
     const std::string line =
         syntax ? ":" + std::to_string(TextGuard::line_of(text, syntax->byte > 0 ? syntax->byte - 1 : 0)) : "";
-    const std::string field =
-        last_key.empty() ? "" : " (after field \"" + TextGuard::printable(last_key, 64) + "\")";
+    const std::string field = last_key.empty() ? "" : " (after field \"" + TextGuard::printable(last_key, 64) + "\")";
     throw ConfigError({where + line + ": not valid JSON" + field + ": " + TextGuard::printable(e.what(), 200)});
   }
   // Refused whole: which of the two values was meant cannot be known.
-  if (duplicate) throw ConfigError({where + ": " + *duplicate + "; refusing the whole document"});
+  if (duplicate) throw ConfigError({where + ": " + name_duplicate_key(text) + "; refusing the whole document"});
   if (doc.is_object()) doc = json::array({doc});  // one condition on its own is accepted too
   if (!doc.is_array()) throw ConfigError({std::string(source) + ": expected a JSON array of conditions"});
 
