@@ -39,7 +39,7 @@ bool is_session_name(const std::string& name) {
 
 SessionRecorder::SessionRecorder(const RecordSettings& settings, const std::string& config_toml,
                                  std::vector<std::string> coin_names, std::int64_t start_ms, std::size_t capacity)
-    : settings_(settings), coin_names_(std::move(coin_names)), queue_(capacity) {
+    : settings_(settings), queue_(capacity), lines_(std::move(coin_names)) {
   std::error_code ec;
   std::filesystem::create_directories(settings_.dir, ec);
   if (ec) throw std::runtime_error("[record] dir " + settings_.dir.string() + ": cannot create it: " + ec.message());
@@ -130,7 +130,7 @@ void SessionRecorder::run() {
     const bool stopping = stopping_.load(std::memory_order_acquire);
     std::uint64_t n = 0;
     while (queue_.try_pop(in)) {
-      SessionFormat::append(in, coin_names_, text_);
+      lines_.append(in, text_);
       ++n;
       if (text_.size() >= member_bytes && !write_member()) return;
     }
@@ -141,7 +141,7 @@ void SessionRecorder::run() {
       gap.kind = SessionInput::Kind::Gap;
       gap.now_ms = final_now_;
       gap.ts_ms = static_cast<std::int64_t>(final_lost_);
-      SessionFormat::append(gap, coin_names_, text_);
+      lines_.append(gap, text_);
       final_lost_ = 0;
     }
     const auto now = std::chrono::steady_clock::now();

@@ -34,6 +34,7 @@
 #include "tradingd/config/settings.hpp"
 #include "tradingd/journal/spsc_queue.hpp"
 #include "tradingd/record/session_input.hpp"
+#include "tradingd/record/session_line_writer.hpp"
 
 namespace tradingd {
 
@@ -108,7 +109,6 @@ class SessionRecorder {
   void remove_old_sessions() const;
 
   const RecordSettings settings_;
-  const std::vector<std::string> coin_names_;
   std::filesystem::path session_dir_;
   SpscQueue<SessionInput> queue_;
   std::future<std::string> base_db_;
@@ -131,6 +131,7 @@ class SessionRecorder {
   std::uint64_t gaps_ = 0;
 
   // The recorder thread's.
+  SessionLineWriter lines_;
   std::string text_;                  // whole lines not yet compressed
   std::vector<unsigned char> out_;    // one compressed member
   std::vector<unsigned char> level_;  // ISA-L's level-1 working memory
