@@ -257,10 +257,27 @@ bool TradingSystem::inject_price(std::string_view coin, double price, std::int64
   return true;
 }
 
+void TradingSystem::on_frame_begin(std::int64_t received_ms) noexcept {
+  // While recording, a frame's trades are applied at the one clock value the
+  // feed read for the frame: each records that value without a read of its own.
+  if (recorder_ && !shut_down_ && !frame_latched_) {
+    clock_.latch_at(received_ms);
+    frame_latched_ = true;
+  }
+}
+
+void TradingSystem::on_frame_end() noexcept {
+  if (frame_latched_) {
+    clock_.release();
+    frame_latched_ = false;
+  }
+}
+
 void TradingSystem::on_price_tick(CoinId coin, double price, std::int64_t ts_ms) noexcept {
   try {
     if (recorder_ && !shut_down_) {
-      // Recorded with the clock value the Sniper reads while it decides (a fill's quote age).
+      // Recorded with the clock value the Sniper reads while it decides (a fill's
+      // quote age): the frame's, held by on_frame_begin(), or read now.
       SessionInput in;
       in.kind = SessionInput::Kind::Tick;
       in.coin = coin;

@@ -344,6 +344,7 @@ void MarketFeed::deliver(Link& link) {
   const std::int64_t wall_ms = wall_clock_.now_ms();
   const auto now = link.last_rx;
   std::int64_t oldest_age = 0;
+  listener_.on_frame_begin(wall_ms);
   for (const FeedTick& t : parser_.ticks()) {
     if (dedup_.duplicate(t.coin, t.seq, t.trade_id, overlap)) {
       ++counters_.duplicate_ticks;
@@ -380,6 +381,7 @@ void MarketFeed::deliver(Link& link) {
     ++counters_.ticks;
     listener_.on_price_tick(t.coin, t.price, t.ts_ms);
   }
+  listener_.on_frame_end();
   // One more clock read per frame, none per tick: the latency histogram.
   const double took = std::chrono::duration<double>(Steady::now() - now).count();
   auto& c = counters_;

@@ -417,6 +417,15 @@ TEST_CASE("latched clock: held still for an input and the wrapped clock otherwis
   CHECK(clock.now_ms() == 100);
   clock.release();
   CHECK(clock.now_ms() == 150);
+  // A feed frame's value, read once for all its trades; an input inside keeps it.
+  CHECK(clock.latch_at(140) == 140);
+  CHECK(clock.now_ms() == 140);
+  CHECK(clock.latch() == 140);
+  CHECK(clock.latch_at(145) == 140);
+  clock.release();
+  clock.release();
+  clock.release();
+  CHECK(clock.now_ms() == 150);
 }
 
 TEST_CASE("config: the record section is read and checked and a what-if lists the trading settings that differ",

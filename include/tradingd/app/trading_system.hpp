@@ -86,6 +86,8 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   // The one entry from any feed into trading: exceptions are logged with the
   // tick and swallowed so the io loop goes on (DESIGN §8).
   void on_price_tick(CoinId coin, double price, std::int64_t ts_ms) noexcept override;
+  void on_frame_begin(std::int64_t received_ms) noexcept override;
+  void on_frame_end() noexcept override;
   // Best bid/ask of the driving feed (or a replay row) into the Sniper's quote slot.
   void on_quote(CoinId coin, const Quote& quote) noexcept override;
 
@@ -190,6 +192,7 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   std::unique_ptr<FeedSupervisor> feeds_;
   std::unique_ptr<ControlApi> api_;
   std::unique_ptr<SessionRecorder> recorder_;  // --record: its thread owns the chunk files
+  bool frame_latched_ = false;                 // clock_ held for a feed frame (on_frame_begin)
   boost::asio::signal_set signals_;
   RecoverySummary recovery_;
   bool accepting_ = true;

@@ -24,6 +24,12 @@ class LatchedClock final : public Clock {
     if (depth_++ == 0) latched_ = base_.now_ms();
     return latched_;
   }
+  // Holds the clock at `value`, read from the wrapped clock by the caller (a
+  // feed reads it once a frame), or keeps an outer latch's value.
+  std::int64_t latch_at(std::int64_t value) {
+    if (depth_++ == 0) latched_ = value;
+    return latched_;
+  }
   void release() { --depth_; }
 
  private:

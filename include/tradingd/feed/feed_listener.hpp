@@ -27,6 +27,12 @@ class FeedListener {
   // the local clock at arrival; a quote never triggers anything.
   virtual void on_quote(CoinId coin, const Quote& quote) noexcept = 0;
   virtual void on_feed_state(FeedProtocol exchange, FeedLinkState state) = 0;
+  // Around the delivery of one frame's trades, every frame (driving or not),
+  // with the wall-clock ms the feed read for it: a listener may hold its clock
+  // at that value meanwhile (a recording does, so it reads the clock once a
+  // frame, not once a trade). Always paired, never nested.
+  virtual void on_frame_begin(std::int64_t received_ms) noexcept { (void)received_ms; }
+  virtual void on_frame_end() noexcept {}
 
  protected:
   ~FeedListener() = default;

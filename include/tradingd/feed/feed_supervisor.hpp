@@ -46,6 +46,12 @@ class FeedSupervisor {
   struct Tap final : FeedListener {
     Tap(FeedSupervisor& s, std::size_t i) : supervisor(s), index(i) {}
     void on_price_tick(CoinId coin, double price, std::int64_t ts_ms) noexcept override;
+    // Every feed's frames, driving or not: a failover inside a frame must not
+    // leave a begin without its end.
+    void on_frame_begin(std::int64_t received_ms) noexcept override {
+      supervisor.listener_.on_frame_begin(received_ms);
+    }
+    void on_frame_end() noexcept override { supervisor.listener_.on_frame_end(); }
     void on_quote(CoinId coin, const Quote& quote) noexcept override;
     void on_feed_state(FeedProtocol exchange, FeedLinkState state) override;
     FeedSupervisor& supervisor;
