@@ -5,6 +5,10 @@
 
 #include <unistd.h>
 
+#include <cctype>
+#include <set>
+#include <string>
+
 #include <catch2/catch.hpp>
 
 #include "test_process.hpp"
@@ -87,6 +91,59 @@ TEST_CASE("Each older version migrates to the current one, keeping a backup and 
     CHECK_THROWS(db.exec("INSERT INTO balance (ts_ms, balance, reason, trade_id) VALUES (1,2,'TRADE_CLOSED','T-c1')"));
     CHECK(JournalReader(path).integrity_problems().empty());
   }
+}
+
+// Every table, column (name, type, NOT NULL, default, key, order), index
+// (columns, uniqueness, partial WHERE) and CHECK of a database, compared by
+// SQLite's own account and by the statements' text with whitespace and
+// quotes dropped; order of creation aside.
+std::set<std::string> schema_of(const std::string& path) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  std::set<std::string> out;
+  SQLite::Statement objects(db, "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master");
+  while (objects.executeStep()) {
+    std::string sql;
+    for (const char c : objects.getColumn(3).getString())
+      if (!std::isspace(static_cast<unsigned char>(c)) && c != '"') sql += c;
+    out.insert(objects.getColumn(0).getString() + " " + objects.getColumn(1).getString() + " on " +
+               objects.getColumn(2).getString() + ": " + sql);
+    if (objects.getColumn(0).getString() != "table") continue;
+    SQLite::Statement cols(db,
+                           "SELECT cid, name, type, \"notnull\", coalesce(dflt_value, 'NULL'), pk FROM "
+                           "pragma_table_info(?)");
+    cols.bind(1, objects.getColumn(1).getString());
+    while (cols.executeStep())
+      out.insert(objects.getColumn(1).getString() + " column " + cols.getColumn(0).getString() + " " +
+                 cols.getColumn(1).getString() + " " + cols.getColumn(2).getString() + " notnull " +
+                 cols.getColumn(3).getString() + " default " + cols.getColumn(4).getString() + " pk " +
+                 cols.getColumn(5).getString());
+  }
+  return out;
+}
+
+TEST_CASE("A new journal has exactly the schema an old one migrates to", "[journal][schema]") {
+  // New journals are created at the current version in one script, old ones
+  // migrated step by step: both must end with the same tables, columns,
+  // constraints and indexes, or a migrated journal would behave differently.
+  TempDir dir("schema");
+  const auto fresh = (dir / "new.db").string(), migrated = (dir / "old.db").string();
+  {
+    SQLite::Database db(fresh, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    JournalSchema::ensure(db);
+  }
+  {
+    SQLite::Database db(migrated, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    JournalSchema::create_at(db, 1);
+  }
+  {
+    SQLite::Database db(migrated, SQLite::OPEN_READWRITE);
+    JournalSchema::ensure(db);
+  }
+  REQUIRE(user_version(fresh) == user_version(migrated));
+  const auto a = schema_of(fresh), b = schema_of(migrated);
+  for (const auto& line : a) CHECK(b.count(line) == 1);  // each difference named
+  for (const auto& line : b) CHECK(a.count(line) == 1);
+  CHECK(a.size() > 60);  // 4 tables, their columns and 9 indexes
 }
 
 TEST_CASE("A migration does not overwrite an earlier backup", "[journal][schema]") {
