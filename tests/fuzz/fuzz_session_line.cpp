@@ -1,13 +1,16 @@
 // Any line of a session recording's chunk (DESIGN §11) into SessionFormat, as
 // `--replay-session` reads it: either an input, whose text (arm, refuse, ...)
 // parses or is refused with std::invalid_argument, or the reason the line is
-// malformed. A line that parses is written again and must read back the same.
+// malformed. A line that parses is written again and must read back the same,
+// and the recorder's SessionLineWriter must write it to the same bytes (twice
+// in a row: the second time from the numbers it kept).
 #include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
 
 #include "tradingd/record/session_format.hpp"
+#include "tradingd/record/session_line_writer.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace tradingd;
@@ -31,6 +34,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   again.coin = 0;
   std::string out;
   SessionFormat::append(again, names, out);
+  SessionLineWriter writer(names);
+  std::string first, second;
+  writer.append(again, first);
+  writer.append(again, second);
+  if (first != out || second != out) std::abort();
   SessionInput back;
   std::string_view back_coin;
   if (SessionFormat::parse(std::string_view(out).substr(0, out.size() - 1), back, back_coin)) std::abort();
