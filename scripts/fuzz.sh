@@ -2,7 +2,7 @@
 # Runs one fuzz target with libFuzzer for a while:
 #   bash scripts/fuzz.sh TARGET [SECONDS]     (default 600)
 #   bash scripts/fuzz.sh list
-# Targets: bybit_frame binance_frame conditions config api_request replay replay_container.
+# Targets: bybit_frame binance_frame conditions config api_request replay replay_container session_line.
 # Builds the `fuzz` preset (Clang 14, the engine instrumented for coverage,
 # ASan + UBSan), starts from the committed corpus tests/fuzz/corpus/TARGET and
 # writes what it learns to build/fuzz/corpus/TARGET (the committed corpus stays

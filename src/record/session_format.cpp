@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -52,6 +53,23 @@ bool read_time(std::string_view s, std::int64_t& v) {
 bool read_double(std::string_view s, double& v) {
   const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
   return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size() && std::isfinite(v);
+}
+
+// An integer field of an arm: nlohmann converts a float (8e36) or an unsigned
+// beyond int64 to int64 unchecked (UB for the float: found by the fuzzer), so
+// only a JSON integer that fits is taken.
+std::int64_t integer_at(const json& o, const char* key) {
+  const json& v = o.at(key);
+  if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<std::uint64_t>() > INT64_MAX))
+    throw std::invalid_argument(std::string("an arm's condition: ") + key + " is not an integer in range");
+  return v.get<std::int64_t>();
+}
+
+std::int64_t time_at(const json& o, const char* key) {
+  const std::int64_t v = integer_at(o, key);
+  if (v < 0 || v > TimeFormat::max_epoch_ms)
+    throw std::invalid_argument(std::string("an arm's condition: ") + key + " is not a time in ms from 1970 to 9999");
+  return v;
 }
 
 std::string dump(const json& j) {
@@ -202,13 +220,13 @@ TradeCondition SessionFormat::parse_arm(std::string_view text, std::string& orig
     c.position_size_usd = cj.at("position_size_usd").get<double>();
     c.strategy_id = cj.at("strategy_id").get<std::string>();
     c.reasoning = cj.at("reasoning").get<std::string>();
-    c.valid_until_ms = cj.at("valid_until_ms").get<std::int64_t>();
-    c.created_at_ms = cj.at("created_at_ms").get<std::int64_t>();
+    c.valid_until_ms = time_at(cj, "valid_until_ms");
+    c.created_at_ms = time_at(cj, "created_at_ms");
     c.oco_group = cj.at("oco_group").get<std::string>();
     if (cj.contains("trailing_stop_pct")) c.trailing_stop_pct = cj.at("trailing_stop_pct").get<double>();
     if (cj.contains("trailing_activation_pct"))
       c.trailing_activation_pct = cj.at("trailing_activation_pct").get<double>();
-    if (cj.contains("max_hold_ms")) c.max_hold_ms = cj.at("max_hold_ms").get<std::int64_t>();
+    if (cj.contains("max_hold_ms")) c.max_hold_ms = integer_at(cj, "max_hold_ms");
     return c;
   } catch (const json::exception& e) {
     throw std::invalid_argument(std::string("an arm's condition: ") + e.what());

@@ -3,6 +3,7 @@
 // reader that drops only a crash's cut member at the very end.
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -217,6 +218,31 @@ TEST_CASE("session format: a condition reads back with every field as armed", "[
   CHECK_FALSE(plain.trailing_stop_pct);
   CHECK_FALSE(plain.max_hold_ms);
   CHECK_THROWS_AS(SessionFormat::parse_arm(R"({"origin":"x","condition":{"id":"a"}})", origin), std::invalid_argument);
+
+  // Times and the time limit only as integers a live run can have written (a
+  // float such as 8e36 once reached an unchecked conversion: the fuzzer's find).
+  const std::string good = SessionFormat::arm_text(c, "f");
+  const auto with = [&](const std::string& from, const std::string& to) {
+    std::string t = good;
+    const auto at = t.find(from);
+    REQUIRE(at != std::string::npos);
+    return t.replace(at, from.size(), to);
+  };
+  for (const auto& bad : {"8.14e36", "1.5", "18446744073709551615", "-1", "253402300800000", "\"1\""}) {
+    INFO(bad);
+    CHECK_THROWS_WITH(SessionFormat::parse_arm(
+                          with("\"created_at_ms\":1796475469624", std::string("\"created_at_ms\":") + bad), origin),
+                      Catch::Contains("created_at_ms is not"));
+  }
+  CHECK_THROWS_WITH(
+      SessionFormat::parse_arm(with("\"valid_until_ms\":4070908800000", "\"valid_until_ms\":1e20"), origin),
+      Catch::Contains("valid_until_ms is not an integer"));
+  c.max_hold_ms = 3000;
+  std::string limited = SessionFormat::arm_text(c, "f");
+  const auto at = limited.find("\"max_hold_ms\":3000");
+  REQUIRE(at != std::string::npos);
+  limited.replace(at, std::strlen("\"max_hold_ms\":3000"), "\"max_hold_ms\":3e3");
+  CHECK_THROWS_WITH(SessionFormat::parse_arm(limited, origin), Catch::Contains("max_hold_ms is not an integer"));
 }
 
 TEST_CASE("session format: malformed lines are refused with the reason", "[unit][record]") {
