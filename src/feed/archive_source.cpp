@@ -317,8 +317,7 @@ bool ArchiveSource::parse_recording(std::string_view l, ReplayTick& out) {
   const std::string_view now_text = take();
   std::int64_t now = 0;
   const auto [p, ec] = std::from_chars(now_text.data(), now_text.data() + now_text.size(), now);
-  if (now_text.empty() || ec != std::errc() || p != now_text.data() + now_text.size() || now < 0 ||
-      now > TimeFormat::max_epoch_ms)
+  if (now_text.empty() || ec != std::errc() || p != now_text.data() + now_text.size() || !TimeFormat::in_range(now))
     fail("now_ms: not a time in ms");
   const std::string_view kind = take();
   const bool tick = kind == "tick", quote = kind == "quote";

@@ -46,7 +46,7 @@ bool read_int(std::string_view s, std::int64_t& v) {
 // A time a live run can have read: 1970 to 9999 (never the int64 edge, which
 // the clock arithmetic of a replay would overflow).
 bool read_time(std::string_view s, std::int64_t& v) {
-  return read_int(s, v) && v >= 0 && v <= TimeFormat::max_epoch_ms;
+  return read_int(s, v) && TimeFormat::in_range(v);
 }
 
 // Prices come from decimal text: a recording never holds NaN or an infinity.
@@ -67,7 +67,7 @@ std::int64_t integer_at(const json& o, const char* key) {
 
 std::int64_t time_at(const json& o, const char* key) {
   const std::int64_t v = integer_at(o, key);
-  if (v < 0 || v > TimeFormat::max_epoch_ms)
+  if (!TimeFormat::in_range(v))
     throw std::invalid_argument(std::string("an arm's condition: ") + key + " is not a time in ms from 1970 to 9999");
   return v;
 }

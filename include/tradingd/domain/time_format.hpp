@@ -16,6 +16,8 @@ class TimeFormat {
   // The last millisecond ISO-8601 prints with four year digits: 9999-12-31T23:59:59.999Z.
   // Times from outside (conditions, replay rows) are refused beyond it.
   static constexpr std::int64_t max_epoch_ms = 253'402'300'799'999;
+  // Whether `ms` is such a time: 1970 to 9999, never the int64 edge.
+  [[nodiscard]] static constexpr bool in_range(std::int64_t ms) { return ms >= 0 && ms <= max_epoch_ms; }
 
   [[nodiscard]] static std::optional<std::int64_t> parse_iso8601_ms(std::string_view text);
   [[nodiscard]] static std::string to_iso8601(std::int64_t epoch_ms);
