@@ -198,6 +198,24 @@ void export_table(const TableDump& d, const std::string& format, std::ostream& o
   out << rows.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
+// One line when the journal holds design.md §5's invariants, each problem
+// otherwise; the rules are JournalReader::integrity_problems(), the very check
+// start-up makes, so an operator, the soak script and the tests see what the
+// daemon would.
+int print_check(const JournalReader& reader, const std::string& db, std::ostream& out) {
+  const auto problems = reader.integrity_problems();
+  const std::string name = TextGuard::printable(db, 200);
+  if (problems.empty()) {
+    const auto c = reader.table_counts();
+    out << "journal " << name << ": consistent (" << c.conditions << " conditions, " << c.trades << " trades, "
+        << c.open_trades << " open, " << c.balance << " balance rows, " << c.events << " events)\n";
+    return 0;
+  }
+  out << "journal " << name << ": " << problems.size() << (problems.size() == 1 ? " problem" : " problems") << "\n";
+  for (const auto& p : problems) out << "  " << p << "\n";
+  return 1;
+}
+
 }  // namespace
 
 std::string JournalCli::usage() {
@@ -210,6 +228,8 @@ std::string JournalCli::usage() {
   conditions [--status S]     every condition, or those with status S
                               (ACTIVE, TRIGGERED, REJECTED, EXPIRED, CANCELLED)
   export [--format csv|json] [--table trades|conditions|balance|events]
+  check                       the journal's invariants (docs/design.md §5), as start-up checks them:
+                              exit 0 when it holds them, 1 with each problem when it does not
 The database is opened read-only: safe while tradingd runs.
 )";
 }
@@ -249,7 +269,7 @@ int JournalCli::run(const std::vector<std::string>& args, std::ostream& out, std
       else
         throw std::invalid_argument("unexpected argument: " + a);
     }
-    if (command.empty()) throw std::invalid_argument("which command? recent, open, summary, conditions, export");
+    if (command.empty()) throw std::invalid_argument("which command? recent, open, summary, conditions, export, check");
     if (db.empty() && config.empty()) throw std::invalid_argument("give --config FILE or --db FILE");
     if (format != "csv" && format != "json") throw std::invalid_argument("--format: csv or json");
     if (!status.empty() && !parse_condition_status(status))
@@ -272,6 +292,8 @@ int JournalCli::run(const std::vector<std::string>& args, std::ostream& out, std
       print_conditions(reader.conditions(status), out);
     else if (command == "export")
       export_table(reader.dump(table), format, out);
+    else if (command == "check")
+      return print_check(reader, db, out);
     else
       throw std::invalid_argument("unknown command: " + command);
   } catch (const ConfigError& e) {

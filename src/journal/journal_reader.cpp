@@ -163,7 +163,8 @@ std::vector<std::string> JournalReader::integrity_problems() const {
       {"CLOSED trades without exit price, exit reason or P&L",
        "SELECT count(*) FROM trades WHERE status = 'CLOSED' AND "
        "(exit_price IS NULL OR exit_reason IS NULL OR pnl_usd IS NULL)"},
-      {"OPEN trades with an exit", "SELECT count(*) FROM trades WHERE status = 'OPEN' AND exit_price IS NOT NULL"},
+      {"OPEN trades with an exit",
+       "SELECT count(*) FROM trades WHERE status = 'OPEN' AND (exit_price IS NOT NULL OR pnl_usd IS NOT NULL)"},
       {"trades whose condition is not TRIGGERED",
        "SELECT count(*) FROM trades t WHERE NOT EXISTS "
        "(SELECT 1 FROM conditions c WHERE c.id = t.condition_id AND c.status = 'TRIGGERED')"},
@@ -200,6 +201,17 @@ std::vector<std::string> JournalReader::integrity_problems() const {
                          " plus the closed trades' P&L " + std::to_string(pnl));
   }
   return problems;
+}
+
+JournalReader::TableCounts JournalReader::table_counts() const {
+  auto count = [&](const char* sql) { return db_->execAndGet(sql).getInt64(); };
+  TableCounts c;
+  c.conditions = count("SELECT count(*) FROM conditions");
+  c.trades = count("SELECT count(*) FROM trades");
+  c.open_trades = count("SELECT count(*) FROM trades WHERE status = 'OPEN'");
+  c.balance = count("SELECT count(*) FROM balance");
+  c.events = count("SELECT count(*) FROM events");
+  return c;
 }
 
 std::vector<TradeRow> JournalReader::open_trades() const {

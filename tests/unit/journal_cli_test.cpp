@@ -194,3 +194,30 @@ TEST_CASE("tradingd journal: mistakes exit 2 and say what is wrong", "[journal][
   CHECK(run_cli({"--db", db, "export", "--table", "secrets"}, 2).find("no table 'secrets'") != std::string::npos);
   CHECK(run_cli({"--db", db, "bogus"}, 2).find("unknown command: bogus") != std::string::npos);
 }
+
+TEST_CASE("tradingd journal check: 0 on a consistent journal and 1 naming each broken invariant", "[journal][cli]") {
+  TempDir dir("journal-check");
+  const auto db = known_journal(dir);
+  {
+    std::ostringstream out, err;
+    REQUIRE(JournalCli::run({"--db", db.string(), "check"}, out, err, 1700000040000) == 0);
+    CHECK(err.str().empty());
+    CHECK(out.str() ==
+          "journal " + db.string() + ": consistent (5 conditions, 4 trades, 1 open, 4 balance rows, 0 events)\n");
+  }
+  {
+    // Break two rules of design.md §5: the balance no longer adds up, and an
+    // OPEN trade claims an exit.
+    SQLite::Database w(db.string(), SQLite::OPEN_READWRITE);
+    w.exec("UPDATE balance SET balance = 1001 WHERE trade_id = 'T-c3'");
+    w.exec("UPDATE trades SET pnl_usd = 0.5 WHERE id = 'T-c4'");
+  }
+  std::ostringstream out, err;
+  CHECK(JournalCli::run({"--db", db.string(), "check"}, out, err, 1700000040000) == 1);
+  const std::string text = out.str();
+  CHECK(text.rfind("journal " + db.string() + ": 2 problems\n", 0) == 0);
+  CHECK_THAT(text, Catch::Contains("  1 OPEN trades with an exit\n"));
+  CHECK_THAT(text, Catch::Contains("  the balance 1001.000000 is not the initial 1000.000000 plus the closed trades'"));
+  // Not a journal at all: 2, as every other command.
+  CHECK(JournalCli::run({"--db", (dir / "none.db").string(), "check"}, out, err, 1700000040000) == 2);
+}

@@ -51,7 +51,7 @@ struct TradeRow {
   std::optional<double> best_price;
 };
 
-// What a restart needs from the journal (DESIGN §5: the database is the truth).
+// What a restart needs from the journal (design.md §5: the database is the truth).
 struct RecoveredState {
   std::optional<double> balance;                  // the last balance row, if any
   std::vector<TradeRow> open_trades;              // status OPEN, in entry order
@@ -84,12 +84,16 @@ class JournalReader {
 
   [[nodiscard]] RecoveredState load_state() const;
   // What is wrong with this journal, empty when nothing: PRAGMA quick_check,
-  // then DESIGN §5's consistency rules (balance = the INITIAL row + the P&L
+  // then design.md §5's consistency rules (balance = the INITIAL row + the P&L
   // of closed trades; no trade both open and closed; every trade's condition
   // TRIGGERED and every TRIGGERED condition with its trade; each close
   // credited once). Start-up refuses a journal with problems.
   [[nodiscard]] std::vector<std::string> integrity_problems() const;
-  // Trades entered at or after `since_ms`, oldest first.
+  // How many rows each table holds (and how many trades are OPEN).
+  struct TableCounts {
+    std::int64_t conditions = 0, trades = 0, open_trades = 0, balance = 0, events = 0;
+  };
+  [[nodiscard]] TableCounts table_counts() const;
   // Trades entered at or after since_ms, oldest first; with a limit, only the newest `limit`.
   [[nodiscard]] std::vector<TradeRow> trades_since(std::int64_t since_ms, std::int64_t limit = -1) const;
   [[nodiscard]] std::vector<TradeRow> open_trades() const;
