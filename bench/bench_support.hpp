@@ -13,8 +13,8 @@
 #include "tradingd/domain/position.hpp"
 #include "tradingd/feed/frame_parser.hpp"
 #include "tradingd/feed/symbol_table.hpp"
-#include "tradingd/journal/record_sink.hpp"
 #include "tradingd/sniper/armed_condition.hpp"
+#include "tradingd/sniper/record_sink.hpp"
 #include "tradingd/sniper/sniper.hpp"
 
 namespace tradingd::bench {

@@ -21,7 +21,7 @@
 #include "tradingd/domain/manual_clock.hpp"
 #include "tradingd/feed/frame_parser.hpp"
 #include "tradingd/feed/symbol_table.hpp"
-#include "tradingd/journal/record_sink.hpp"
+#include "tradingd/sniper/record_sink.hpp"
 
 // Counts heap allocations made by this thread (the io thread here); the
 // journal's writer thread allocates freely and is not counted.

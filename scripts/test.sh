@@ -15,11 +15,13 @@ stages="${STAGES:-${PRESET:-release asan tsan clang}}"
 
 bash scripts/install-deps.sh
 # Test-only tools: promtool (Debian's prometheus package) checks /metrics;
-# headless Chromium loads the dashboard; pytest runs the Python client's tests; clang-14 and its runtime (libFuzzer)
+# headless Chromium loads the dashboard; clang-format-14 checks the style; pytest runs the Python client's tests; clang-14 and its runtime (libFuzzer)
 # build the clang stage.
 missing=()
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v chromium >/dev/null || missing+=(chromium)
+# "unit: format" checks every source against .clang-format with Debian 12's clang-format.
+command -v clang-format-14 >/dev/null || missing+=(clang-format-14)
 # The Python client's tests run on Debian's python3 with its pytest.
 dpkg-query -W -f='${Status}' python3-pytest 2>/dev/null | grep -q "install ok installed" || missing+=(python3-pytest)
 if [[ " $stages " == *" clang "* ]]; then

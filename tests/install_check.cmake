@@ -7,7 +7,8 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "cmake --install failed (${rc})")
 endif()
 foreach(f bin/tradingd bin/exchange-sim etc/tradingd/settings.toml lib/systemd/system/tradingd.service
-          share/doc/tradingd/README.md share/doc/tradingd/sample-conditions.json)
+          share/doc/tradingd/README.md share/doc/tradingd/sample-conditions.json
+          share/doc/tradingd/docs/design.md share/doc/tradingd/docs/operations.md share/doc/tradingd/docs/openapi.yaml)
   if(NOT EXISTS ${PREFIX}/${f})
     message(FATAL_ERROR "not installed: ${PREFIX}/${f}")
   endif()

@@ -266,7 +266,7 @@ ApiResponse ApiRouter::status() {
   for (std::size_t id = 0; id < coins.size(); ++id)
     if (const auto last = sniper.last_price(static_cast<CoinId>(id)))
       prices[coins.name(static_cast<CoinId>(id))] = *last;
-  // The quote slots fills read (DESIGN §4.4), with their age by the clock.
+  // The quote slots fills read (design.md §4.4), with their age by the clock.
   const PaperSettings& paper = system_.settings().paper;
   const bool quotes_on = paper.fill_on == FillOn::Quote;
   json quotes = json::object();

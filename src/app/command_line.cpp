@@ -25,7 +25,7 @@ Options:
   --conditions FILE    JSON array of trade conditions to arm at start-up
   --replay SOURCE...   files, directories or globs of market data, merged by time, row time as the
                        clock: tradingd's rows (ts_ms,coin,price[,bid,ask]) or the exchanges' archives
-                       as published (plain, .gz or .zip; see the README, "Replaying exchange archives")
+                       as published (plain, .gz or .zip; see docs/replay.md)
   --format NAME        with --replay: read every source as NAME instead of telling each file's
                        format from its name and first line: )" +
          ArchiveFormats::names() + R"(

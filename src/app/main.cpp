@@ -31,7 +31,7 @@ namespace {
 constexpr int exit_ok = 0;
 constexpr int exit_startup_error = 2;
 
-// --replay-session DIR --db FILE [--config OTHER] (DESIGN §11).
+// --replay-session DIR --db FILE [--config OTHER] (design.md §11).
 int replay_session(const tradingd::CommandLine& cl) {
   using namespace tradingd;
   SessionReader reader(*cl.replay_session);

@@ -45,7 +45,7 @@ std::optional<Position> to_position(const TradeRow& row, const CoinTable& coins)
   p.trailing_stop_pct = row.trailing_stop_pct.value_or(0.0);
   p.trailing_activation_pct = row.trailing_activation_pct.value_or(0.0);
   p.max_hold_ms = row.max_hold_ms.value_or(0);
-  // The trail resumes from the last persisted best (DESIGN §4.2: at most a second old after a crash).
+  // The trail resumes from the last persisted best (design.md §4.2: at most a second old after a crash).
   p.best_price = row.best_price.value_or(row.entry_price);
   p.entry_fee_usd = row.fees_usd;  // while open, fees_usd holds the entry fee
   return p;
@@ -95,7 +95,7 @@ TradingSystem::~TradingSystem() {
 void TradingSystem::recover() {
   const JournalReader reader(settings_.storage.db_path);
   // Trading on a damaged or inconsistent journal would compound the damage:
-  // refuse, and say what is wrong (DESIGN §5).
+  // refuse, and say what is wrong (design.md §5).
   if (const auto problems = reader.integrity_problems(); !problems.empty()) {
     std::string msg = settings_.storage.db_path.string() + ": the journal is inconsistent; refusing to trade on it:";
     for (const auto& p : problems) msg += "\n  " + p;
@@ -414,7 +414,7 @@ void TradingSystem::on_feed_state(FeedProtocol exchange, FeedLinkState state) {
 
 namespace {
 
-// DESIGN §10: rows of symbols that are not configured coins are counted, and
+// design.md §10: rows of symbols that are not configured coins are counted, and
 // the counts printed at the end.
 void report_skipped(const ReplayMerge& source) {
   const auto lines = source.skipped_report();
@@ -463,7 +463,7 @@ void TradingSystem::replay_step() {
       }
       const ReplayTick& t = r.pending;
       r.clock->set(t.ts_ms);
-      // DESIGN §4.1: the sweep runs before the first row, trade or quote, of each new tick-time second.
+      // design.md §4.1: the sweep runs before the first row, trade or quote, of each new tick-time second.
       const std::int64_t second = t.ts_ms / sweep_period_ms;
       if (second != r.last_sweep_second) {
         sniper_->sweep(t.ts_ms);
@@ -527,7 +527,7 @@ void TradingSystem::shutdown(std::string_view why) {
     closed = before - left_open;
     if (left_open) spdlog::warn("{} positions stay open: no price seen for their coin since start-up", left_open);
   }
-  sniper_->persist_best_prices(clock_.now_ms());  // the next start trails from here (DESIGN §4.2)
+  sniper_->persist_best_prices(clock_.now_ms());  // the next start trails from here (design.md §4.2)
   journal_->submit(AuditEvent{"SHUTDOWN", "",
                               nlohmann::json{{"reason", why},
                                              {"conditions_cancelled", cancelled},

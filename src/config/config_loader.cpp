@@ -362,7 +362,7 @@ Settings read_settings(const toml::table& root, const std::string& file, const s
     r.integer("max_positions", s.risk.max_positions, 1, 10000);
     r.integer("max_position_per_coin", s.risk.max_position_per_coin, 1, 10000);
     r.number("max_exposure_pct", s.risk.max_exposure_pct, 0.0, false, 1.0, true);
-    // 0: conditions that name no level have none (DESIGN §3).
+    // 0: conditions that name no level have none (design.md §3).
     r.number("default_stop_loss_pct", s.risk.default_stop_loss_pct, 0.0, true, 1.0, false);
     r.number("default_take_profit_pct", s.risk.default_take_profit_pct, 0.0, true, 1.0, false);
     r.integer("cooldown_after_stop_ms", s.risk.cooldown_after_stop_ms, 0, 30LL * 86'400'000);

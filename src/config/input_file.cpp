@@ -36,7 +36,8 @@ struct Fd {
 
 void InputFile::require_regular(const std::filesystem::path& path, std::string_view what) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw ConfigError({path.string() + ": cannot open " + std::string(what) + ": " + std::strerror(errno)});
+  if (::stat(path.c_str(), &st) != 0)
+    throw ConfigError({path.string() + ": cannot open " + std::string(what) + ": " + std::strerror(errno)});
   if (!S_ISREG(st.st_mode)) refuse(path, what, "is " + kind_of(st.st_mode) + ", not a regular file");
 }
 

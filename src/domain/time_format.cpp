@@ -20,7 +20,7 @@ bool read_int(std::string_view text, std::size_t pos, std::size_t len, int& out)
 }  // namespace
 
 std::optional<std::int64_t> TimeFormat::parse_iso8601_ms(std::string_view t) {
-  // YYYY-MM-DDTHH:MM:SS[.fff...](Z|+00:00|-00:00)  -- UTC only, as DESIGN §3 says.
+  // YYYY-MM-DDTHH:MM:SS[.fff...](Z|+00:00|-00:00)  -- UTC only, as design.md §3 says.
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
   if (t.size() < 20) return std::nullopt;
   if (!read_int(t, 0, 4, y) || t[4] != '-' || !read_int(t, 5, 2, mo) || t[7] != '-' || !read_int(t, 8, 2, d) ||

@@ -24,7 +24,7 @@ const std::vector<FormatSpec>& specs() {
   static const std::vector<FormatSpec> s = {
       {ArchiveFormat::Tradingd,
        "tradingd",
-       {{"ts_ms", R::Ignored, true},  // read exactly as ms (DESIGN §1), not by magnitude
+       {{"ts_ms", R::Ignored, true},  // read exactly as ms (design.md §1), not by magnitude
         {"coin", R::Symbol, true},
         {"price", R::Price, true},
         {"bid", R::Bid, false},
@@ -233,7 +233,7 @@ std::optional<ArchiveLayout> ArchiveFormats::header_layout(ArchiveFormat f, cons
   }
   for (std::size_t k = 0; k < s.columns.size(); ++k)
     if (s.columns[k].required && !seen[k]) return std::nullopt;
-  // tradingd's header names its columns in order, 3 or 5 of them (DESIGN §1).
+  // tradingd's header names its columns in order, 3 or 5 of them (design.md §1).
   if (f == ArchiveFormat::Tradingd) {
     if (header.size() != 3 && header.size() != 5) return std::nullopt;
     for (std::size_t i = 0; i < header.size(); ++i)

@@ -116,7 +116,7 @@ void ArchiveSource::detect() {
   std::string_view l;
   bool any = false;
   while (reader_.next(l)) {
-    // A session recording's chunk says so on its first line (DESIGN §11).
+    // A session recording's chunk says so on its first line (design.md §11).
     if (reader_.line() == 1 && l == ArchiveFormats::recording_magic &&
         (!context_.forced || *context_.forced == ArchiveFormat::Recording)) {
       format_ = ArchiveFormat::Recording;
@@ -134,7 +134,7 @@ void ArchiveSource::detect() {
   if (!any && !context_.forced && !by_name.format) throw ConfigError({name() + ": " + nothing_to_replay});
   if (context_.forced == ArchiveFormat::Recording)
     fail("--format recording: the first line is not '" + std::string(ArchiveFormats::recording_magic) +
-         "' (a session recording's chunk, DESIGN §11)");
+         "' (a session recording's chunk, docs/design.md §11)");
   if (any && !csv_.split(l)) fail("an opening quote is not closed");
   const std::string shown = any ? "'" + TextGuard::printable(l, 80) + "'" : std::string("(none)");
 
@@ -304,7 +304,7 @@ ArchiveSource::Read ArchiveSource::next(ReplayTick& out) {
 }
 
 // A recording's market rows: `now_ms,tick,coin,price,ts_ms` and
-// `now_ms,quote,coin,bid,ask,ts_ms` (DESIGN §11), at their receive time
+// `now_ms,quote,coin,bid,ask,ts_ms` (design.md §11), at their receive time
 // (now_ms), in the order they were received; every other input is skipped.
 bool ArchiveSource::parse_recording(std::string_view l, ReplayTick& out) {
   std::string_view rest = l;

@@ -392,7 +392,7 @@ struct FrameParser::Impl {
     if (auto e = book.update_id.as_optional(number_type)) return bad(classify(e));
     if (auto e = type.as_optional(string_type)) return bad(classify(e));
     if (quote.ts_ms != 0 && !real_time(quote.ts_ms)) return bad(BadFrame::BadTime);
-    // PROTOCOLS.md: level 1 is documented as snapshots only, but recorded
+    // protocols.md: level 1 is documented as snapshots only, but recorded
     // streams hold deltas; anything but "delta" replaces the book.
     quote.delta = type.present && type.text == "delta";
     book.bid.change(quote.delta, quote.bid_change, quote.bid);

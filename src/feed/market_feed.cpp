@@ -26,7 +26,7 @@ constexpr auto drain_period = 1s;        // the replaced connection keeps delive
 constexpr auto rotation_retry = 5s;      // a failed make-before-break is tried again after
 constexpr std::size_t bad_frame_excerpt = 160;
 // Connection attempts per 5 minutes, kept under the exchanges' limits
-// (Bybit 500, Binance 300 per IP; PROTOCOLS.md) with headroom.
+// (Bybit 500, Binance 300 per IP; protocols.md) with headroom.
 constexpr std::size_t bybit_attempts_per_window = 400;
 constexpr std::size_t binance_attempts_per_window = 240;
 constexpr std::size_t bybit_args_per_request = 10;
@@ -213,7 +213,7 @@ void MarketFeed::link_open(Link& link) {
     link.subscribed = symbols_.size();
     return link_live(link);
   }
-  // At most 10 args a request (PROTOCOLS.md): a longer one is refused whole.
+  // At most 10 args a request (protocols.md): a longer one is refused whole.
   // With quotes, each coin's book topic follows its trade topic.
   std::vector<Link::Topic> topics;
   for (std::size_t id = 0; id < symbols_.size(); ++id) {
@@ -444,7 +444,7 @@ void MarketFeed::deliver_quote(std::string_view text) {
   // never counts it as fresh; it is not delivered.
   const std::int64_t arrived = book.ts_ms;
   book = next;
-  book.ts_ms = wall_ms;  // fills judge its age by the local clock (DESIGN §4.4)
+  book.ts_ms = wall_ms;  // fills judge its age by the local clock (design.md §4.4)
   if (fq.ts_ms > 0) {
     const std::int64_t age = wall_ms - fq.ts_ms;  // both within 1970..9999: no overflow
     const bool old = age > settings_.max_tick_age_ms, future = -age > settings_.max_tick_age_ms;

@@ -250,7 +250,7 @@ std::size_t read_gzip(TextInput::State& s, char* dst, std::size_t n) {
     if (produced > 0) return produced;
     if (!s.member_done && st.avail_in == 0 && s.input_end)
       // The input ended inside a gzip member (a cut download, a copy still
-      // being written): never an early end of data (DESIGN §10).
+      // being written): never an early end of data (design.md §10).
       s.fail("the gzip data is truncated (it ends inside a compressed stream)");
   }
 }

@@ -78,7 +78,7 @@ constexpr const char* migrate_to_v2 = R"SQL(
 CREATE UNIQUE INDEX balance_once_per_trade ON balance(trade_id) WHERE trade_id IS NOT NULL;
 )SQL";
 
-// v2 -> v3 (DESIGN §5): exits beyond the fixed levels, OCO groups and fills
+// v2 -> v3 (design.md §5): exits beyond the fixed levels, OCO groups and fills
 // priced from quotes. `trades` is rebuilt because SQLite cannot loosen a
 // column's NOT NULL (a level may now be absent) or change a CHECK (the new exit
 // reasons); its rows keep their rowid, so entry order is unchanged. Old trades

@@ -174,7 +174,7 @@ class TradeJournal::Writer {
   template <class T>
   static void bind_optional(SQLite::Statement& s, int i, const std::optional<T>& v) {
     if (!v)
-      s.bind(i);  // NULL: DESIGN §5, "NULL when absent"
+      s.bind(i);  // NULL: design.md §5, "NULL when absent"
     else if constexpr (std::is_floating_point_v<T>)
       bind_real(s, i, *v);
     else

@@ -8,7 +8,7 @@
 #include "tradingd/domain/clock.hpp"
 #include "tradingd/domain/price_rule.hpp"
 #include "tradingd/domain/time_format.hpp"
-#include "tradingd/journal/record_sink.hpp"
+#include "tradingd/sniper/record_sink.hpp"
 
 namespace tradingd {
 
@@ -130,7 +130,7 @@ void Sniper::on_quote(CoinId coin, const Quote& quote) {
 
 void Sniper::on_price_tick(CoinId coin, double price, std::int64_t ts_ms) {
   ++counters_.ticks;
-  // DESIGN §4 step 1: not a real price (NaN included), dropped and counted;
+  // design.md §4 step 1: not a real price (NaN included), dropped and counted;
   // so is a time outside 1970..9999, on which a time difference could
   // overflow (the doors refuse both; this is the last line).
   // One unsigned compare for the time: a negative one wraps past the bound.
@@ -292,7 +292,7 @@ void Sniper::open_position(CoinId coin, const ArmedCondition& c, double mark, st
   p.trailing_stop_pct = c.trailing_stop_pct;
   p.trailing_activation_pct = c.trailing_activation_pct;
   p.max_hold_ms = c.max_hold_ms;
-  p.best_price = e;  // DESIGN §4: best starts at the entry fill
+  p.best_price = e;  // design.md §4: best starts at the entry fill
   p.entry_fee_usd = c.position_size_usd * paper_.fee_pct;
   positions_[coin].push_back(OpenPosition{p, next_open_seq_++, e, ts_ms});
   exit_bands_[coin].spoil();
@@ -360,7 +360,7 @@ SweepResult Sniper::sweep(std::int64_t now_ms) {
 
   // Time limits on coins that went quiet: in opening order across coins, at
   // each coin's exit fill for its last trade price. They wait while trading
-  // is paused, like every exit (DESIGN §4.1).
+  // is paused, like every exit (design.md §4.1).
   if (trading_enabled_) {
     struct Due {
       std::uint64_t seq;

@@ -1,5 +1,5 @@
 // Any replay file's text into ArchiveSource, its format told from the first
-// line as a replay tells it (every format of DESIGN §10), read row by row:
+// line as a replay tells it (every format of design.md §10), read row by row:
 // either rows in time order of configured coins, or a ConfigError naming
 // the input and line.
 #include <cstdint>

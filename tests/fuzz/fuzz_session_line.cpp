@@ -1,4 +1,4 @@
-// Any line of a session recording's chunk (DESIGN §11) into SessionFormat, as
+// Any line of a session recording's chunk (design.md §11) into SessionFormat, as
 // `--replay-session` reads it: either an input, whose text (arm, refuse, ...)
 // parses or is refused with std::invalid_argument, or the reason the line is
 // malformed. A line that parses is written again and must read back the same,

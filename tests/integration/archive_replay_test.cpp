@@ -1,5 +1,5 @@
 // The real tradingd binary replaying the exchanges' archives as they are
-// published (DESIGN §10): the same market written in every format, in the
+// published (design.md §10): the same market written in every format, in the
 // exchanges' own file names, containers, headers (or none), units and
 // padding, replays into the same journal as tradingd's own rows.
 //

@@ -101,8 +101,8 @@ TEST_CASE("bad inputs: the API answers 400 naming the problem, arms nothing and 
   CHECK(r.status == 400);
   CHECK_THAT(r.body, Catch::Contains("the body holds no condition"));
   // Query strings: finite hours only, a key once, a bare key like an empty one.
-  for (const char* q : {"/trades?hours=inf", "/trades?hours=nan", "/trades?hours=1e300", "/trades?hours=1&hours=2",
-                        "/trades?hours"})
+  for (const char* q :
+       {"/trades?hours=inf", "/trades?hours=nan", "/trades?hours=1e300", "/trades?hours=1&hours=2", "/trades?hours"})
     CHECK(http(run.port, "GET", q).status == 400);
   CHECK(http(run.port, "GET", "/events/").status == 404);
   CHECK(http(run.port, "GET", "/status/").status == 404);

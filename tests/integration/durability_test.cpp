@@ -2,10 +2,10 @@
 // and old journals, and storage faults (a locked database, a full disk). Each
 // test reads back what a user would: journal rows, log lines, exit codes.
 
-#include <algorithm>
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <fstream>
 #include <map>

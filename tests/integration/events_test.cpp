@@ -3,13 +3,13 @@
 // are readable; a reconnect, a SIGKILL and restart, and a cut-off for being
 // slow all resume with ?since= and miss nothing.
 
-#include <regex>
 #include <algorithm>
 #include <csignal>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <thread>
 

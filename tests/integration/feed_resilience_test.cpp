@@ -271,7 +271,7 @@ TEST_CASE("resilience: planned rotation by age is make-before-break: no trade mi
 TEST_CASE("resilience: a rotation every second against many trades per seq delivers every trade exactly once",
           "[integration][resilience][input]") {
   // Real Bybit frames carry every fill of one taker order under one "seq"
-  // (PROTOCOLS.md): here 8 trades share each seq and a frame holds up to 3,
+  // (protocols.md): here 8 trades share each seq and a frame holds up to 3,
   // so a seq spans frames, and the two connections of each rotation overlap
   // in the middle of one. The book comes as level-1 deltas on both.
   LiveRun run("rotation-seq", "bybit");
@@ -286,7 +286,8 @@ TEST_CASE("resilience: a rotation every second against many trades per seq deliv
       run_rotating(run, {"--trades-per-seq", "8", "--trades-per-frame", "3", "--rate", "20", "--bybit-deltas"});
   INFO(log);
   std::smatch m;
-  REQUIRE(std::regex_search(log, m, std::regex(R"(Feed bybit stopped: ([0-9]+) ticks in [0-9]+ frames, 0 bad frames)")));
+  REQUIRE(
+      std::regex_search(log, m, std::regex(R"(Feed bybit stopped: ([0-9]+) ticks in [0-9]+ frames, 0 bad frames)")));
   CHECK(std::stoi(m[1]) == trades);  // every trade, none twice, none lost as a "duplicate" of its seq
   REQUIRE(std::regex_search(log, m, std::regex(R"(, ([0-9]+) duplicates dropped, )")));
   CHECK(std::stoi(m[1]) > 0);  // the overlaps did carry the same trades twice

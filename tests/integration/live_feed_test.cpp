@@ -25,7 +25,7 @@ struct PathRun : LiveRun {
         {condition("long-1", "BTC", "LONG", "ABOVE", 101, 50), condition("short-1", "BTC", "SHORT", "BELOW", 99, 30)});
   }
 
-  // DESIGN §4 to the cent: rows, fees, P&L and the balance.
+  // design.md §4 to the cent: rows, fees, P&L and the balance.
   void check_journal() const {
     constexpr double fee = 0.001;
     struct Expect {

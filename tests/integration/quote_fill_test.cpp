@@ -1,4 +1,4 @@
-// Quote fills over wss (DESIGN §4.4): exchange-sim streams Bybit orderbook.1 /
+// Quote fills over wss (design.md §4.4): exchange-sim streams Bybit orderbook.1 /
 // Binance bookTicker around its trades, tradingd buys at the ask and sells at
 // the bid with slippage, trails, times out and cancels an OCO sibling; every
 // journal row is checked to 1e-9 against the prices the sim put on the wire.
@@ -105,7 +105,7 @@ TEST_CASE(
     "is cancelled",
     "[integration][feed][quotes]") {
   // "bybit-deltas": a snapshot, then level-1 deltas as recorded Bybit streams
-  // hold them (PROTOCOLS.md): [] for an unchanged side, a moved level removed
+  // hold them (protocols.md): [] for an unchanged side, a moved level removed
   // with size "0" and the new one given. The book tradingd builds from them
   // must give the same fills as snapshots.
   for (const std::string variant : {"bybit", "binance", "bybit-deltas"}) {
@@ -125,7 +125,8 @@ TEST_CASE(
       CHECK_THAT(log,
                  Catch::Contains("Feed " + exchange + " stopped: " + std::to_string(path_messages) + " ticks in " +
                                  std::to_string(2 * path_messages + (exchange == "bybit")) + " frames, 0 bad frames"));
-      CHECK_THAT(log, Catch::Contains("; " + std::to_string(path_messages) + " quotes (0 old, 0 from the future, 0 duplicates dropped)"));
+      CHECK_THAT(log, Catch::Contains("; " + std::to_string(path_messages) +
+                                      " quotes (0 old, 0 from the future, 0 duplicates dropped)"));
       CHECK_THAT(log, Catch::Contains("Opened T-long-trail LONG BTC at"));
       CHECK_THAT(log, Catch::Contains("(ask, trade 101; $50, trail 1%)"));
     }
@@ -138,7 +139,8 @@ TEST_CASE("quotes over wss: crossed, zero and non-numeric quotes are bad frames,
     SECTION(variant) {
       const std::string exchange = variant == "binance" ? "binance" : "bybit";
       QuoteRun run("bad-quotes-" + variant, exchange);
-      std::vector<std::string> args = {"--crossed-quote-every", "2", "--zero-quote-every", "3", "--bad-quote-every", "5"};
+      std::vector<std::string> args = {"--crossed-quote-every", "2", "--zero-quote-every", "3",
+                                       "--bad-quote-every",     "5"};
       if (variant == "bybit-deltas") args.push_back("--bybit-deltas");
       SimProcess sim(run.sim_args(args), run.daemon.dir(), "sim");
       run.point_at(sim);

@@ -106,7 +106,7 @@ TEST_CASE("seed check: BTC ABOVE 42000 LONG $100 opens at 42001 and takes profit
   CHECK_THAT(h.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1"), WithinAbs(1000 + pnl, 1e-9));
   CHECK(std::round((1000 + pnl) * 100) / 100 == 1001.30);  // to the cent
 
-  // the condition row carries every field of DESIGN §3
+  // the condition row carries every field of design.md §3
   CHECK(h.query("SELECT coin || ',' || direction || ',' || trigger_type || ',' || trigger_price || ',' || "
                 "stop_loss_pct || ',' || take_profit_pct || ',' || position_size_usd || ',' || strategy_id || ',' "
                 "|| reasoning || ',' || valid_until_ms || ',' || created_at_ms || ',' || status_reason "
@@ -194,7 +194,7 @@ std::map<std::string, std::size_t> check_against(const DaemonHarness& h, const R
     ++seen[e.kind == "OPENED" ? e.kind : e.kind + " " + e.reason.substr(0, e.reason.find(':'))];
   }
   CHECK(h.query("SELECT count(*) FROM trades WHERE status = 'OPEN'") == std::to_string(model.open_ids().size()));
-  // Open trades kept their best price at shutdown (DESIGN §4.2).
+  // Open trades kept their best price at shutdown (design.md §4.2).
   for (const auto& [id, best] : model.open_best())
     CHECK_THAT(h.query_double("SELECT best_price FROM trades WHERE id = '" + id + "'"), WithinAbs(best, 1e-9));
   CHECK_THAT(h.query_double("SELECT balance FROM balance ORDER BY seq DESC LIMIT 1"), WithinAbs(model.balance(), 1e-9));
@@ -210,7 +210,7 @@ TEST_CASE("the same rows and conditions on an empty journal give the same journa
   const auto [rich, seed] = GENERATE(std::pair{false, 11u}, std::pair{false, 22u}, std::pair{false, 33u},
                                      std::pair{true, 5u}, std::pair{true, 6u}, std::pair{true, 7u});
   INFO((rich ? "rich" : "classic") << " seed " << seed);
-  // Replay rows hold real prices only (DESIGN §10): the Sniper's own dropping
+  // Replay rows hold real prices only (design.md §10): the Sniper's own dropping
   // of invalid ones is the property test's (sniper_property_test.cpp).
   const Scenario s = rich ? make_rich_scenario(seed, 4000, 150, t0, false) : make_scenario(seed, 4000, 120, t0, false);
   std::string dumps[2];
@@ -242,7 +242,7 @@ TEST_CASE("the same rows and conditions on an empty journal give the same journa
 
 TEST_CASE("replay: a price, bid or ask that is not a real price makes its row malformed",
           "[integration][replay][input]") {
-  // DESIGN §10 "Prices": a row whose price is not a real price (§4 step 1) is
+  // design.md §10 "Prices": a row whose price is not a real price (§4 step 1) is
   // an error naming file and line, never a tick passed on.
   for (const std::string bad : {"nan", "-5", "0", "inf", "1e-320", "2e12"}) {
     DaemonHarness h("invalid");

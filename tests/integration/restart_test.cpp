@@ -1,4 +1,4 @@
-// Restart and crash: the journal is the single source of truth (DESIGN §5).
+// Restart and crash: the journal is the single source of truth (design.md §5).
 
 #include <signal.h>
 

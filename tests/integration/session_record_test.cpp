@@ -1,4 +1,4 @@
-// Session recording and exact replay (DESIGN §11): a real daemon trading
+// Session recording and exact replay (design.md §11): a real daemon trading
 // against exchange-sim records every input; `tradingd --replay-session` turns
 // the recording into a journal equal to the live one, row for row; a what-if
 // with other settings changes the fills and not the conditions; a full queue
@@ -32,7 +32,7 @@ std::string rows(const std::filesystem::path& db_path, const std::string& sql) {
   return DaemonHarness::rows(db_path, sql);
 }
 
-// DESIGN §11: conditions, trades and balance row for row; events by kind, reference and detail.
+// design.md §11: conditions, trades and balance row for row; events by kind, reference and detail.
 const std::vector<std::string> compared = {"SELECT * FROM conditions ORDER BY rowid",
                                            "SELECT * FROM trades ORDER BY rowid", "SELECT * FROM balance ORDER BY seq",
                                            "SELECT kind, ref_id, detail FROM events ORDER BY seq"};

@@ -1,4 +1,4 @@
-// exchange-sim --play: archive files (DESIGN §10) streamed over the wire at
+// exchange-sim --play: archive files (design.md §10) streamed over the wire at
 // their own pace, trades as trade frames and quotes as quote frames, through
 // the live path of a real tradingd. The fills must be the data's own prices:
 // a LONG on quotes enters at the archive's ask and leaves at its bid.

@@ -46,7 +46,7 @@ namespace detail {
 
 // Rows of a random walk: +-0.5 % steps, so exits happen within tens of ticks;
 // a few invalid prices; several ticks per second, sometimes the same ms.
-// `invalid`: also prices and bids that are no real price (DESIGN §4 step 1),
+// `invalid`: also prices and bids that are no real price (design.md §4 step 1),
 // which the Sniper drops; a replay file refuses them (§10), so rows meant for
 // one are made without (the same draws: the rest of the scenario is the same).
 inline std::vector<ScenarioTick> walk(std::mt19937_64& rng, std::size_t n_ticks, std::int64_t start_ms,
@@ -118,8 +118,8 @@ inline TradeCondition base_condition(std::mt19937_64& rng, std::uint32_t seed, s
 
 }  // namespace detail
 
-inline Scenario make_scenario(std::uint32_t seed, std::size_t n_ticks, std::size_t n_conditions,
-                              std::int64_t start_ms, bool invalid_prices = true) {
+inline Scenario make_scenario(std::uint32_t seed, std::size_t n_ticks, std::size_t n_conditions, std::int64_t start_ms,
+                              bool invalid_prices = true) {
   std::mt19937_64 rng(seed);
   Scenario s;
   s.ticks = detail::walk(rng, n_ticks, start_ms, false, invalid_prices);
@@ -147,7 +147,7 @@ inline Scenario make_rich_scenario(std::uint32_t seed, std::size_t n_ticks, std:
       c.trailing_stop_pct = 0.001 + u(rng) * 0.01;
       c.trailing_activation_pct = u(rng) < 0.5 ? 0.0 : u(rng) * 0.006;
       // Now and then the trail sits exactly on the stop-loss until the best
-      // price moves: a tie, which is a STOP_LOSS (DESIGN §4 step 2).
+      // price moves: a tie, which is a STOP_LOSS (design.md §4 step 2).
       if (c.stop_loss_pct > 0 && u(rng) < 0.2) {
         c.trailing_stop_pct = c.stop_loss_pct;
         c.trailing_activation_pct = 0.0;
@@ -156,7 +156,7 @@ inline Scenario make_rich_scenario(std::uint32_t seed, std::size_t n_ticks, std:
     if (u(rng) < 0.35) c.max_hold_ms = 200 + static_cast<std::int64_t>(u(rng) * 8000);
     if (u(rng) < 0.35) c.oco_group = "g" + std::to_string(static_cast<int>(u(rng) * 4));
     if (c.stop_loss_pct == 0 && c.take_profit_pct == 0 && !c.trailing_stop_pct && !c.max_hold_ms)
-      c.stop_loss_pct = 0.01;  // at least one exit (DESIGN §3)
+      c.stop_loss_pct = 0.01;  // at least one exit (design.md §3)
     s.conditions.push_back(c);
   }
   s.risk.max_positions = 4;

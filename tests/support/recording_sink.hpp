@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "tradingd/journal/record_sink.hpp"
+#include "tradingd/sniper/record_sink.hpp"
 
 namespace tradingd::test {
 

@@ -1,5 +1,5 @@
 #pragma once
-// ReferenceModel: DESIGN §4 (with §4.1-§4.4) written a second time, as plainly
+// ReferenceModel: design.md §4 (with §4.1-§4.4) written a second time, as plainly
 // as possible and without sharing code with the Sniper or the domain types'
 // helpers, so property tests can compare the two on thousands of random paths.
 // Slow on purpose (linear scans, strings, one global list per kind).
@@ -217,7 +217,7 @@ class ReferenceModel {
     std::int64_t ts = 0;
   };
 
-  // DESIGN §4.4: the ask for a buy, the bid for a sell, when fill_on is
+  // design.md §4.4: the ask for a buy, the bid for a sell, when fill_on is
   // "quote" and the quote is no older than max_quote_age_ms; else the trade
   // price. Then slippage against the trader.
   std::pair<double, std::string> fill(const std::string& coin, bool buy, double mark, std::int64_t now) {

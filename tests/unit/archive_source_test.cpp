@@ -1,4 +1,4 @@
-// Replay sources (DESIGN §10): formats told from name and first line, each
+// Replay sources (design.md §10): formats told from name and first line, each
 // format's published layout read to the same rows, times by magnitude,
 // symbols to coins, the merge order, and every damaged input an error naming
 // file and line.
@@ -432,7 +432,7 @@ TEST_CASE("tradingd rows: the coin column matches a configured name exactly", "[
 
 TEST_CASE("recording chunks: a replay source of their ticks and quotes in receive order", "[unit][replay][archive]") {
   Fixture f;
-  // The recorder's own lines (DESIGN §11): any name, told by the first line alone.
+  // The recorder's own lines (design.md §11): any name, told by the first line alone.
   const std::string chunk =
       "# tradingd recording 1\n"
       "1796475469640,arm,{\"condition\":{\"coin\":\"BTC\",\"id\":\"a,b\"},\"origin\":\"x\"}\n"

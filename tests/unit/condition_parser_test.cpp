@@ -182,8 +182,9 @@ TEST_CASE("a key given twice is refused naming it, whole, whichever value comes 
   // nlohmann would keep the last: "LONG" then "SHORT" armed SHORT.
   const std::string twice = R"({"id":"c1","coin":"BTC","direction":"LONG","direction":"SHORT","trigger_type":"ABOVE",)"
                             R"("trigger_price":42000,"position_size_usd":100,"valid_until":"2026-11-26T12:05:00Z"})";
-  CHECK_THROWS_WITH(f.parser.parse_text("[" + with("") + "," + twice + "]", "c.json", now),
-                    Catch::Contains("c.json: condition #2 has the key \"direction\" twice; refusing the whole document"));
+  CHECK_THROWS_WITH(
+      f.parser.parse_text("[" + with("") + "," + twice + "]", "c.json", now),
+      Catch::Contains("c.json: condition #2 has the key \"direction\" twice; refusing the whole document"));
   CHECK_THROWS_WITH(f.parser.parse_text(twice, "request body", now),
                     Catch::Contains("condition #1 has the key \"direction\" twice"));
   // The same key in two conditions, or at two depths, is no duplicate.

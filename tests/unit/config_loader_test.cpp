@@ -24,7 +24,7 @@ bool contains(const std::vector<std::string>& errs, const std::string& needle) {
 
 }  // namespace
 
-TEST_CASE("an empty config gives every default of DESIGN §6", "[unit][config]") {
+TEST_CASE("an empty config gives every default of design.md §6", "[unit][config]") {
   const Settings s = ConfigLoader::load_string("", "t.toml", "/base");
   CHECK(s.exchange.primary == "bybit");
   CHECK(s.exchange.fallback == "binance");
@@ -148,7 +148,7 @@ TEST_CASE("the shipped config/settings.toml is valid and equals the defaults but
       ConfigLoader::load_string("", TRADINGD_SOURCE_DIR "/config/settings.toml", TRADINGD_SOURCE_DIR "/config");
   CHECK(s.paper.fill_on == FillOn::Quote);
   CHECK(s.paper.slippage_bps == 2.0);
-  CHECK(d.paper.fill_on == FillOn::Trade);  // the defaults of DESIGN §6
+  CHECK(d.paper.fill_on == FillOn::Trade);  // the defaults of design.md §6
   CHECK(d.paper.slippage_bps == 0.0);
   s.paper.fill_on = d.paper.fill_on;
   s.paper.slippage_bps = d.paper.slippage_bps;

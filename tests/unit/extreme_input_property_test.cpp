@@ -1,14 +1,14 @@
 // Property: whatever prices and times arrive at tradingd's doors — feed frames
 // (trades, quotes, level-1 deltas), replay rows, conditions from the API or a
-// file — and straight at the Sniper, the journal passes DESIGN §5's
+// file — and straight at the Sniper, the journal passes design.md §5's
 // consistency check afterwards and a restart accepts it (recovery re-checks
 // every armed condition and open position). Extreme doubles (subnormals,
 // 1e308, the PriceRule's bounds and just past them) and times (the int64
 // edges, before 1970, after 9999) are drawn on purpose.
 
+#include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -18,11 +18,11 @@
 #include <vector>
 
 #include "test_process.hpp"
-#include "tradingd/feed/archive_source.hpp"
 #include "tradingd/app/trading_system.hpp"
 #include "tradingd/config/condition_parser.hpp"
 #include "tradingd/config/config_error.hpp"
 #include "tradingd/domain/manual_clock.hpp"
+#include "tradingd/feed/archive_source.hpp"
 #include "tradingd/feed/frame_parser.hpp"
 #include "tradingd/feed/symbol_table.hpp"
 #include "tradingd/journal/journal_reader.hpp"
@@ -35,14 +35,46 @@ namespace {
 constexpr std::int64_t t0 = 1'764'158'400'000;
 
 // Price texts as a wire or a file may carry them.
-const std::vector<std::string> price_texts = {
-    "1e-320", "4.9e-324", "1e-13", "1e-12", "0.000000000001", "1.0000000000001e-12", "0", "-0", "-1", "nan", "inf",
-    "1e12", "1000000000000", "1000000000000.0001", "1e13", "1e308", "1.7976931348623157e308", "2e308", "0.5",
-    "100", "101.5", "99.25", "42000.5", "0.00001234", "1e-6", "123456789012.5"};
+// clang-format off: a table, one text per cell
+const std::vector<std::string> price_texts = {"1e-320",
+                                              "4.9e-324",
+                                              "1e-13",
+                                              "1e-12",
+                                              "0.000000000001",
+                                              "1.0000000000001e-12",
+                                              "0",
+                                              "-0",
+                                              "-1",
+                                              "nan",
+                                              "inf",
+                                              "1e12",
+                                              "1000000000000",
+                                              "1000000000000.0001",
+                                              "1e13",
+                                              "1e308",
+                                              "1.7976931348623157e308",
+                                              "2e308",
+                                              "0.5",
+                                              "100",
+                                              "101.5",
+                                              "99.25",
+                                              "42000.5",
+                                              "0.00001234",
+                                              "1e-6",
+                                              "123456789012.5"};
+// clang-format on
 // Times as a wire or a file may carry them.
-const std::vector<std::string> time_texts = {
-    "-9223372036854775808", "-1", "0", "1", "9223372036854775807", "253402300799999", "253402300800000",
-    std::to_string(t0), std::to_string(t0 + 1000), std::to_string(t0 + 86'400'000), "99999999999999999999"};
+const std::vector<std::string> time_texts = {"-9223372036854775808",
+                                             "-1",
+                                             "0",
+                                             "1",
+                                             "9223372036854775807",
+                                             "253402300799999",
+                                             "253402300800000",
+                                             std::to_string(t0),
+                                             std::to_string(t0 + 1000),
+                                             std::to_string(t0 + 86'400'000),
+                                             "99999999999999999999"};
 // Doubles straight at the Sniper.
 const std::vector<double> raw_prices = {std::numeric_limits<double>::quiet_NaN(),
                                         std::numeric_limits<double>::infinity(),
@@ -71,8 +103,8 @@ std::string condition_text(std::mt19937_64& rng, int i) {
   std::uniform_real_distribution<double> u(0, 1);
   const char* coins[] = {"BTC", "ETH"};
   const std::string trigger = u(rng) < 0.6 ? fmt::format("{}", 95.0 + u(rng) * 10) : pick(rng, price_texts);
-  const std::string size = u(rng) < 0.7 ? "20" : pick(rng, std::vector<std::string>{"1e-310", "0.01", "1e12",
-                                                                                   "1e300", "5e11"});
+  const std::string size =
+      u(rng) < 0.7 ? "20" : pick(rng, std::vector<std::string>{"1e-310", "0.01", "1e12", "1e300", "5e11"});
   std::string valid = u(rng) < 0.7 ? std::to_string(t0 + 3'600'000) : pick(rng, time_texts);
   if (valid.size() > 0 && valid[0] == '9' && valid.size() > 19) valid = "1e30";
   std::string extra;

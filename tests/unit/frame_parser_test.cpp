@@ -1,4 +1,4 @@
-// FrameParser on the sample frames of PROTOCOLS.md and every kind of bad frame.
+// FrameParser on the sample frames of protocols.md and every kind of bad frame.
 
 #include <catch2/catch.hpp>
 #include <set>
@@ -22,7 +22,7 @@ constexpr CoinId btc = 0, eth = 1, bnb = 2, pepe = 3;
 
 }  // namespace
 
-TEST_CASE("Bybit: a one-trade frame from PROTOCOLS.md becomes one tick", "[feed]") {
+TEST_CASE("Bybit: a one-trade frame from protocols.md becomes one tick", "[feed]") {
   ParserRig rig;
   const auto r = rig.bybit.parse(
       R"({"topic":"publicTrade.BTCUSDT","ts":1761583474344,"type":"snapshot","data":[{"i":"2290000000923750370","T":1761583474343,"p":"115440.7","v":"0.00903","S":"Buy","seq":89200463112,"s":"BTCUSDT","BT":false,"RPI":false}]})");
@@ -227,8 +227,7 @@ TEST_CASE("Bad frames, trades and quotes, are dropped whole and say why", "[feed
        BadFrame::BadPrice},
       {FeedProtocol::Bybit, R"({"topic":"publicTrade.BTCUSDT","data":[{"s":"BTCUSDT","p":"1e300","T":1}]})",
        BadFrame::BadPrice},
-      {FeedProtocol::Binance, R"({"e":"trade","s":"BTCUSDT","p":"0.0000000000001","T":1,"t":1})",
-       BadFrame::BadPrice},
+      {FeedProtocol::Binance, R"({"e":"trade","s":"BTCUSDT","p":"0.0000000000001","T":1,"t":1})", BadFrame::BadPrice},
       {FeedProtocol::Bybit,
        R"({"topic":"orderbook.1.BTCUSDT","data":{"s":"BTCUSDT","b":[["1e-320","1"]],"a":[["100","1"]]}})",
        BadFrame::BadPrice},
@@ -262,7 +261,7 @@ TEST_CASE("Bad frames, trades and quotes, are dropped whole and say why", "[feed
   }
 }
 
-TEST_CASE("Quotes: Bybit orderbook.1 and Binance bookTicker from PROTOCOLS.md become best bid/ask", "[feed][quotes]") {
+TEST_CASE("Quotes: Bybit orderbook.1 and Binance bookTicker from protocols.md become best bid/ask", "[feed][quotes]") {
   ParserRig rig;
   auto r = rig.bybit.parse(
       R"({"topic":"orderbook.1.BTCUSDT","ts":1672304484978,"type":"snapshot","data":{"s":"BTCUSDT","b":[["16493.50","0.006"]],"a":[["16611.00","0.029"]],"u":18521288,"seq":7961638724},"cts":1672304484976})");
@@ -305,11 +304,12 @@ TEST_CASE("Quotes: Bybit orderbook.1 and Binance bookTicker from PROTOCOLS.md be
 
 TEST_CASE("Bybit: many trades of one seq, as real frames carry them, keep their own trade ids", "[feed][input]") {
   ParserRig rig;
-  // Every fill of one taker order shares the seq (PROTOCOLS.md); "i" tells them apart.
+  // Every fill of one taker order shares the seq (protocols.md); "i" tells them apart.
   std::string frame = R"({"topic":"publicTrade.BTCUSDT","ts":1761583474344,"type":"snapshot","data":[)";
   for (int k = 0; k < 46; ++k)
-    frame += (k ? "," : "") + std::string(R"({"i":"22900000009237503)") + std::to_string(10 + k) +
-             R"(","T":1761583474343,"p":"115440.7","v":"0.00903","S":"Buy","seq":89200463112,"s":"BTCUSDT","BT":false,"RPI":false})";
+    frame +=
+        (k ? "," : "") + std::string(R"({"i":"22900000009237503)") + std::to_string(10 + k) +
+        R"(","T":1761583474343,"p":"115440.7","v":"0.00903","S":"Buy","seq":89200463112,"s":"BTCUSDT","BT":false,"RPI":false})";
   frame += "]}";
   REQUIRE(rig.bybit.parse(frame).kind == FrameKind::Trades);
   REQUIRE(rig.bybit.ticks().size() == 46);
@@ -321,22 +321,25 @@ TEST_CASE("Bybit: many trades of one seq, as real frames carry them, keep their 
   CHECK(ids.size() == 46);  // each fill keeps an id of its own
   // The same id gives the same key in another frame (the other connection's copy).
   const std::uint64_t first = rig.bybit.ticks()[0].trade_id;
-  REQUIRE(rig.bybit.parse(R"({"topic":"publicTrade.BTCUSDT","data":[{"i":"2290000000923750310","T":1,"p":"1",)"
-                          R"("s":"BTCUSDT","seq":89200463112}]})")
+  REQUIRE(rig.bybit
+              .parse(R"({"topic":"publicTrade.BTCUSDT","data":[{"i":"2290000000923750310","T":1,"p":"1",)"
+                     R"("s":"BTCUSDT","seq":89200463112}]})")
               .kind == FrameKind::Trades);
   CHECK(rig.bybit.ticks()[0].trade_id == first);
   // Derivatives-style UUID ids: distinct.
-  REQUIRE(rig.bybit.parse(R"({"topic":"publicTrade.BTCUSDT","data":[)"
-                          R"({"i":"20f43950-d8dd-5b31-9112-a178eb6023af","T":1,"p":"1","s":"BTCUSDT","seq":5},)"
-                          R"({"i":"20f43950-d8dd-5b31-9112-a178eb6023b0","T":1,"p":"1","s":"BTCUSDT","seq":5}]})")
+  REQUIRE(rig.bybit
+              .parse(R"({"topic":"publicTrade.BTCUSDT","data":[)"
+                     R"({"i":"20f43950-d8dd-5b31-9112-a178eb6023af","T":1,"p":"1","s":"BTCUSDT","seq":5},)"
+                     R"({"i":"20f43950-d8dd-5b31-9112-a178eb6023b0","T":1,"p":"1","s":"BTCUSDT","seq":5}]})")
               .kind == FrameKind::Trades);
   CHECK(rig.bybit.ticks()[0].trade_id != rig.bybit.ticks()[1].trade_id);
   // Without "i", a trade's place among the frame's trades of its seq.
-  REQUIRE(rig.bybit.parse(R"({"topic":"publicTrade.BTCUSDT","data":[{"T":1,"p":"1","s":"BTCUSDT","seq":5},)"
-                          R"({"T":1,"p":"1","s":"BTCUSDT","seq":5},{"T":1,"p":"1","s":"BTCUSDT","seq":6}]})")
+  REQUIRE(rig.bybit
+              .parse(R"({"topic":"publicTrade.BTCUSDT","data":[{"T":1,"p":"1","s":"BTCUSDT","seq":5},)"
+                     R"({"T":1,"p":"1","s":"BTCUSDT","seq":5},{"T":1,"p":"1","s":"BTCUSDT","seq":6}]})")
               .kind == FrameKind::Trades);
-  CHECK((rig.bybit.ticks()[0].trade_id == 0 && rig.bybit.ticks()[1].trade_id == 1 &&
-         rig.bybit.ticks()[2].trade_id == 0));
+  CHECK(
+      (rig.bybit.ticks()[0].trade_id == 0 && rig.bybit.ticks()[1].trade_id == 1 && rig.bybit.ticks()[2].trade_id == 0));
   // Binance: the trade id is the sequence.
   REQUIRE(rig.binance.parse(R"({"e":"trade","s":"BTCUSDT","p":"1","T":1,"t":12345})").kind == FrameKind::Trades);
   CHECK((rig.binance.ticks()[0].seq == 12345 && rig.binance.ticks()[0].trade_id == 12345));
@@ -346,8 +349,8 @@ TEST_CASE("Bybit: level-1 deltas change only the levels they name, size 0 remove
   ParserRig rig;
   Quote book;
   const auto apply = [&](const std::string& data, const char* type) {
-    const auto r = rig.bybit.parse(std::string(R"({"topic":"orderbook.1.BTCUSDT","ts":1672304484978,"type":")") +
-                                   type + R"(","data":{"s":"BTCUSDT",)" + data + R"(,"u":18521288,"seq":7961638724},)" +
+    const auto r = rig.bybit.parse(std::string(R"({"topic":"orderbook.1.BTCUSDT","ts":1672304484978,"type":")") + type +
+                                   R"(","data":{"s":"BTCUSDT",)" + data + R"(,"u":18521288,"seq":7961638724},)" +
                                    R"("cts":1672304484976})");
     REQUIRE(r.kind == FrameKind::Quote);
     book = rig.bybit.quote().applied_to(book);

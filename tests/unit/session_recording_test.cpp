@@ -1,4 +1,4 @@
-// Session recordings (DESIGN §11) without a daemon: the chunk format read back
+// Session recordings (design.md §11) without a daemon: the chunk format read back
 // exactly, the recorder thread's chunks, gaps and failures, retention, and a
 // reader that drops only a crash's cut member at the very end.
 

@@ -1,4 +1,4 @@
-// DESIGN §4 step 2, §4.1-§4.4 rule by rule through the Sniper's public API:
+// design.md §4 step 2, §4.1-§4.4 rule by rule through the Sniper's public API:
 // trailing stops, activation, the trail-vs-stop tie, absent levels, time
 // limits (on a tick and by the sweep), cooldowns, OCO groups, and fills from
 // quotes with slippage.
@@ -544,7 +544,7 @@ TEST_CASE(
     CHECK_THAT(closed[0].exit_price, WithinAbs(row.exit, 1e-12));
     CHECK(closed[0].exit_fill == row.exit_basis);
     CHECK(closed[0].exit_mark == x_mark);
-    // P&L from the fills (DESIGN §4.4)
+    // P&L from the fills (design.md §4.4)
     const double qty = 100.0 / row.entry;
     const double gross = lng ? qty * (row.exit - row.entry) : qty * (row.entry - row.exit);
     CHECK_THAT(closed[0].pnl_usd, WithinAbs(gross - 100 * 0.001 - qty * row.exit * 0.001, 1e-9));

@@ -115,7 +115,8 @@ void check_path(std::uint32_t seed, const Scenario& s, Totals& totals) {
 
 TEST_CASE("the Sniper matches the reference model on 3000 random paths", "[unit][sniper][property]") {
   Totals totals;
-  for (std::uint32_t seed = 1; seed <= 3000; ++seed) check_path(seed, make_scenario(seed, 300, 25, SniperRig::t0), totals);
+  for (std::uint32_t seed = 1; seed <= 3000; ++seed)
+    check_path(seed, make_scenario(seed, 300, 25, SniperRig::t0), totals);
   // The paths must actually exercise every outcome, or the property proves little.
   CHECK(totals["OPENED"] > 3000);
   CHECK(totals["CLOSED TAKE_PROFIT"] + totals["CLOSED STOP_LOSS"] > 1000);
@@ -123,9 +124,10 @@ TEST_CASE("the Sniper matches the reference model on 3000 random paths", "[unit]
   CHECK(totals["EXPIRED valid_until passed"] > 1000);
 }
 
-TEST_CASE("with trailing stops, time limits, OCO groups, cooldowns and quote fills, the Sniper matches the model on "
-          "6000 random paths",
-          "[unit][sniper][property]") {
+TEST_CASE(
+    "with trailing stops, time limits, OCO groups, cooldowns and quote fills, the Sniper matches the model on "
+    "6000 random paths",
+    "[unit][sniper][property]") {
   Totals totals;
   for (std::uint32_t seed = 1; seed <= 6000; ++seed)
     check_path(seed, make_rich_scenario(seed, 300, 25, SniperRig::t0), totals);
@@ -133,10 +135,10 @@ TEST_CASE("with trailing stops, time limits, OCO groups, cooldowns and quote fil
   for (const auto& [k, v] : totals.n) summary += k + " " + std::to_string(v) + "; ";
   INFO(summary);
   // Every rule must be exercised many times over.
-  for (const char* key : {"CLOSED STOP_LOSS", "CLOSED TAKE_PROFIT", "CLOSED TRAILING_STOP", "CLOSED TIME_LIMIT",
-                          "CANCELLED oco", "REJECTED cooldown", "REJECTED max_positions", "REJECTED max_exposure",
-                          "EXPIRED valid_until passed", "OPENED ask", "OPENED bid", "OPENED trade", "CLOSED ask",
-                          "CLOSED bid", "CLOSED trade"}) {
+  for (const char* key :
+       {"CLOSED STOP_LOSS", "CLOSED TAKE_PROFIT", "CLOSED TRAILING_STOP", "CLOSED TIME_LIMIT", "CANCELLED oco",
+        "REJECTED cooldown", "REJECTED max_positions", "REJECTED max_exposure", "EXPIRED valid_until passed",
+        "OPENED ask", "OPENED bid", "OPENED trade", "CLOSED ask", "CLOSED bid", "CLOSED trade"}) {
     INFO(key);
     CHECK(totals[key] > 300);
   }

@@ -1,4 +1,4 @@
-// DESIGN §4, rule by rule, through the Sniper's public API.
+// design.md §4, rule by rule, through the Sniper's public API.
 
 #include <catch2/catch.hpp>
 #include <cmath>

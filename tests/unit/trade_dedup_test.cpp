@@ -1,5 +1,5 @@
 // TradeDedup: two connections' copies of the same trades delivered once, with
-// Bybit's many trades per seq (PROTOCOLS.md) none of them lost.
+// Bybit's many trades per seq (protocols.md) none of them lost.
 
 #include <catch2/catch.hpp>
 #include <cstdint>

@@ -12,9 +12,9 @@
 #include "test_process.hpp"
 #include "tradingd/app/trading_system.hpp"
 #include "tradingd/domain/manual_clock.hpp"
+#include "tradingd/domain/spsc_queue.hpp"
 #include "tradingd/journal/journal_reader.hpp"
 #include "tradingd/journal/journal_schema.hpp"
-#include "tradingd/journal/spsc_queue.hpp"
 #include "tradingd/journal/trade_journal.hpp"
 
 using namespace tradingd;

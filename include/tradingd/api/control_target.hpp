@@ -41,7 +41,7 @@ struct ArmOutcome {
 class ControlTarget {
  public:
   // Read-only: every change goes through the operations below, which the
-  // daemon records when it records its session (DESIGN §11).
+  // daemon records when it records its session (design.md §11).
   [[nodiscard]] virtual const Sniper& sniper() const = 0;
   [[nodiscard]] virtual TradeJournal& journal() = 0;
   [[nodiscard]] virtual const CoinTable& coins() const = 0;

@@ -65,7 +65,7 @@ class EventStream {
   // cannot receive the close frame: its connection is dropped after this.
   static constexpr auto close_grace = std::chrono::seconds(10);
 
-  // Every kind the journal writes (README, "The journal").
+  // Every kind the journal writes (docs/journal.md).
   static const std::vector<std::string_view>& kinds();
 
   EventStream(boost::asio::io_context& io, boost::asio::thread_pool& blocking, std::filesystem::path db_path,

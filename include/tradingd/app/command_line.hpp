@@ -1,5 +1,5 @@
 #pragma once
-// CommandLine: tradingd's options (DESIGN §1, contract). Parsing errors are a
+// CommandLine: tradingd's options (design.md §1, contract). Parsing errors are a
 // std::invalid_argument whose message says what was wrong.
 
 #include <cstdint>
@@ -15,10 +15,10 @@ namespace tradingd {
 struct CommandLine {
   std::filesystem::path config;
   std::optional<std::filesystem::path> conditions;
-  std::vector<std::string> replay;  // SOURCE...: files, directories, globs (DESIGN §10)
+  std::vector<std::string> replay;  // SOURCE...: files, directories, globs (design.md §10)
   std::optional<ArchiveFormat> format;
   double replay_rate = 0.0;                             // ticks per second; 0 = as fast as possible
-  std::optional<std::filesystem::path> record;          // --record DIR (DESIGN §11); overrides [record] dir
+  std::optional<std::filesystem::path> record;          // --record DIR (design.md §11); overrides [record] dir
   std::optional<std::filesystem::path> replay_session;  // --replay-session DIR (one session's folder)
   std::optional<std::filesystem::path> db;              // --db FILE: the journal a session replay writes
   bool check_config = false;

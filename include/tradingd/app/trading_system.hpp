@@ -1,5 +1,5 @@
 #pragma once
-// TradingSystem owns the components and wires them (DESIGN §2): the journal
+// TradingSystem owns the components and wires them (design.md §2): the journal
 // (and its writer thread), the Sniper, the HealthMonitor and the signal
 // handlers, all driven by one io_context on one thread, the io thread. Every
 // member function is for that thread (before run() it is the thread that will
@@ -51,7 +51,7 @@ struct RecoverySummary {
   std::size_t expired_while_down = 0;
 };
 
-// What a session replay (DESIGN §11) did.
+// What a session replay (design.md §11) did.
 struct SessionReplayResult {
   std::uint64_t inputs = 0;  // applied
   std::uint64_t lost = 0;    // inputs the recording lost (its gaps)
@@ -84,7 +84,7 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   bool inject_price(std::string_view coin, double price, std::int64_t ts_ms);
 
   // The one entry from any feed into trading: exceptions are logged with the
-  // tick and swallowed so the io loop goes on (DESIGN §8).
+  // tick and swallowed so the io loop goes on (design.md §8).
   void on_price_tick(CoinId coin, double price, std::int64_t ts_ms) noexcept override;
   void on_frame_begin(std::int64_t received_ms) noexcept override;
   void on_frame_end() noexcept override;
@@ -103,7 +103,7 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   // The bad row that stopped a replay ("file:line: ..."), if one did.
   [[nodiscard]] const std::optional<std::string>& replay_error() const { return replay_error_; }
 
-  // --record (DESIGN §11): right after construction, before any input: makes
+  // --record (design.md §11): right after construction, before any input: makes
   // the session folder, asks the journal's writer for base.db (everything
   // journaled so far) and starts the recorder thread. From here on every
   // input is recorded with the clock value it was applied at. Throws
@@ -132,7 +132,7 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   bool cancel_condition(std::string_view id, std::string_view reason) override;
   bool close_position(std::string_view id) override;
   std::pair<std::size_t, std::size_t> flatten() override;
-  // The once-a-second sweep (DESIGN §4.1) at the clock's now, recorded.
+  // The once-a-second sweep (design.md §4.1) at the clock's now, recorded.
   void sweep();
 
  private:
@@ -175,7 +175,7 @@ class TradingSystem final : private FeedListener, public ControlTarget {
     bool on_;
     std::int64_t now_ = 0;
   };
-  // FeedListener: trading runs only while the driving feed is LIVE (DESIGN §4):
+  // FeedListener: trading runs only while the driving feed is LIVE (design.md §4):
   // not while connecting, disconnected or STALE.
   void on_feed_state(FeedProtocol exchange, FeedLinkState state) override;
 

@@ -1,5 +1,5 @@
 #pragma once
-// ConditionParser turns conditions JSON (DESIGN §3, contract) into validated
+// ConditionParser turns conditions JSON (design.md §3, contract) into validated
 // TradeConditions. A file that is not a JSON array is a ConfigError (exit 2);
 // a condition that breaks a rule is refused on its own, with a message naming
 // it and the field, and the others still load. Missing stop/take-profit take

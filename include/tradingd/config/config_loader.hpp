@@ -1,5 +1,5 @@
 #pragma once
-// ConfigLoader reads the TOML config (DESIGN §6). Unknown keys, wrong types and
+// ConfigLoader reads the TOML config (design.md §6). Unknown keys, wrong types and
 // out-of-range values are errors naming file, line and key; all are collected
 // and thrown together as one ConfigError. Relative paths are resolved against
 // the config file's folder. Start-up only (main thread).

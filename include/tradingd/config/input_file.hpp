@@ -14,8 +14,8 @@ namespace tradingd {
 
 class InputFile {
  public:
-  static constexpr std::size_t max_config_bytes = 1 << 20;        // 1 MiB of TOML
-  static constexpr std::size_t max_conditions_bytes = 64 << 20;   // ~200,000 conditions
+  static constexpr std::size_t max_config_bytes = 1 << 20;       // 1 MiB of TOML
+  static constexpr std::size_t max_conditions_bytes = 64 << 20;  // ~200,000 conditions
 
   // The whole file; `what` names it in messages ("config file").
   [[nodiscard]] static std::string read(const std::filesystem::path& path, std::size_t max_bytes,

@@ -1,5 +1,5 @@
 #pragma once
-// Settings: the effective configuration (DESIGN §6, contract), every key with
+// Settings: the effective configuration (design.md §6, contract), every key with
 // the default shown there. Produced by ConfigLoader at start-up, then read-only.
 
 #include <cstdint>
@@ -38,7 +38,7 @@ struct RiskSettings {
   std::int64_t cooldown_after_stop_ms = 0;  // no entry on a coin this long after a losing stop there; 0: off
 };
 
-// DESIGN §4.4: what a fill is priced from.
+// design.md §4.4: what a fill is priced from.
 enum class FillOn { Trade, Quote };
 
 struct PaperSettings {
@@ -90,7 +90,7 @@ struct ShutdownSettings {
   ShutdownPositions positions = ShutdownPositions::Keep;
 };
 
-// DESIGN §11: a session recording of every input of a live run.
+// design.md §11: a session recording of every input of a live run.
 struct RecordSettings {
   std::filesystem::path dir;         // "" = off; relative to the config file
   std::int64_t rotate_minutes = 60;  // a new gzip chunk this often
@@ -114,7 +114,7 @@ struct Settings {
 
   // The effective settings as TOML, for --check-config: what the daemon will run with.
   [[nodiscard]] std::string to_toml() const;
-  // DESIGN §11's what-if: every trading setting ([trading], [risk], [paper],
+  // design.md §11's what-if: every trading setting ([trading], [risk], [paper],
   // [feed], [shutdown]) that differs between these and `other`, one line each,
   // "[paper] slippage_bps = 0.0 -> 5.0" (this value first).
   [[nodiscard]] std::vector<std::string> trading_differences(const Settings& other) const;

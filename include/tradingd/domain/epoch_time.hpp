@@ -1,6 +1,6 @@
 #pragma once
 // EpochTime: an archive's time text as epoch microseconds, its unit told per
-// value by magnitude (DESIGN §10 "Time"): µs ≥ 10^14 > ms ≥ 10^11 > seconds,
+// value by magnitude (design.md §10 "Time"): µs ≥ 10^14 > ms ≥ 10^11 > seconds,
 // since one format can change units on a date (Binance spot went from ms to µs
 // on 2025-01-01) and Bybit's derivatives archives give seconds with a
 // fraction. Digits, optionally '.' and more digits; nothing else. Any thread.

@@ -42,7 +42,7 @@ class FixedString {
   std::uint8_t size_ = 0;
 };
 
-// Condition ids are 1-64 characters (DESIGN §3); trade ids add a two-character prefix.
+// Condition ids are 1-64 characters (design.md §3); trade ids add a two-character prefix.
 using ConditionId = FixedString<64>;
 using TradeId = FixedString<72>;
 using StrategyId = FixedString<64>;

@@ -1,6 +1,6 @@
 #pragma once
 // LatchedClock: a clock that can be held still for the length of one input.
-// While a session is recorded (DESIGN §11), the io thread latches the clock
+// While a session is recorded (design.md §11), the io thread latches the clock
 // as it begins applying an input, so every read of "now" made while applying
 // it (a fill's quote age, a record's timestamp, each close of a flatten) sees
 // the one value that is recorded with the input, and a replay that sets its

@@ -1,5 +1,5 @@
 #pragma once
-// Position: an open paper trade (DESIGN §4). Its fixed levels are set from
+// Position: an open paper trade (design.md §4). Its fixed levels are set from
 // the entry fill at entry and never move; the best price since entry moves the
 // trailing level. Plain data with inline strings, so opening one on the hot
 // path needs no heap; the exit rules read it through the inline helpers below.
@@ -18,7 +18,7 @@ enum class ExitReason : std::uint8_t { StopLoss, TakeProfit, TrailingStop, TimeL
 [[nodiscard]] std::string_view to_string(ExitReason r);
 [[nodiscard]] std::optional<ExitReason> parse_exit_reason(std::string_view s);
 
-// What a fill was priced from (DESIGN §4.4): the deciding trade, or the best bid / ask.
+// What a fill was priced from (design.md §4.4): the deciding trade, or the best bid / ask.
 enum class FillBasis : std::uint8_t { Trade, Bid, Ask };
 inline constexpr std::size_t fill_bases = 3;
 [[nodiscard]] std::string_view to_string(FillBasis b);
@@ -54,12 +54,12 @@ struct Position {
   [[nodiscard]] bool is_long() const { return direction == Direction::Long; }
 
   // The rules an open position must meet to be traded on: every price a real
-  // price (PriceRule), sizes and fractions as a condition's (DESIGN §3),
+  // price (PriceRule), sizes and fractions as a condition's (design.md §3),
   // times from 1970 to 9999. A position recovered from the journal passes the
   // same rules as one the Sniper opened; the first broken one is returned.
   [[nodiscard]] std::optional<FieldError> validate() const;
 
-  // DESIGN §4 step 2: LONG best = max(best, p), SHORT best = min(best, p).
+  // design.md §4 step 2: LONG best = max(best, p), SHORT best = min(best, p).
   void observe(double price) {
     if (is_long() ? price > best_price : price < best_price) best_price = price;
   }
@@ -94,7 +94,7 @@ struct Position {
     return entry_ms + max_hold_ms;
   }
 
-  // The exit rule this trade price meets, in DESIGN §4's order: stop, then
+  // The exit rule this trade price meets, in design.md §4's order: stop, then
   // take-profit, then time limit (`ts_ms` is the tick's time). Call observe() first.
   [[nodiscard]] std::optional<ExitReason> exit_on(double price, std::int64_t ts_ms) const {
     if (const auto s = stop(); s && (is_long() ? price <= s->price : price >= s->price))
@@ -106,7 +106,7 @@ struct Position {
   }
 };
 
-// The result of closing a position at an exit fill, under DESIGN §4.4's paper accounting.
+// The result of closing a position at an exit fill, under design.md §4.4's paper accounting.
 struct ClosedTrade {
   double exit_price = 0.0;
   double exit_fee_usd = 0.0;

@@ -1,5 +1,5 @@
 #pragma once
-// PriceRule: what a price is (DESIGN §4 step 1). A real price is a finite
+// PriceRule: what a price is (design.md §4 step 1). A real price is a finite
 // number with 1e-12 <= p <= 1e12: never NaN, infinite, zero, negative or
 // subnormal. Every door applies it — feed trades and quotes, replay rows,
 // trigger prices from the API and conditions files, recovered journal rows —

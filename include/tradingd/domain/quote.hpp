@@ -1,5 +1,5 @@
 #pragma once
-// Quote: a coin's best bid and ask (DESIGN §4.4), as the feed or a replay row
+// Quote: a coin's best bid and ask (design.md §4.4), as the feed or a replay row
 // gives it. A side can be missing (Bybit sends an empty level when a book side
 // is empty); fills on that side then fall back to the trade price. Plain data:
 // a quote travels the hot path by value.
@@ -17,7 +17,7 @@ struct Quote {
   bool has_ask = false;
   std::int64_t ts_ms = 0;  // when it arrived, by the clock fills are judged by (tick time in a replay)
 
-  // DESIGN §4.4: a side that is given must be a real price (PriceRule), and
+  // design.md §4.4: a side that is given must be a real price (PriceRule), and
   // bid <= ask when both are; anything else is dropped and counted.
   [[nodiscard]] bool valid() const {
     const auto side_ok = [](bool has, double v) { return !has || PriceRule::real(v); };

@@ -89,13 +89,17 @@ class SpscQueue {
   [[nodiscard]] std::size_t size() const {
     return static_cast<std::size_t>(tail_.load(std::memory_order_acquire) - head_.load(std::memory_order_acquire));
   }
-  [[nodiscard]] std::size_t capacity() const { return capacity_; }
+  [[nodiscard]] std::size_t capacity() const {
+    return capacity_;
+  }
 
  private:
   struct Slot {
     alignas(T) std::byte bytes[sizeof(T)];
   };
-  T* slot(std::uint64_t i) { return std::launder(reinterpret_cast<T*>(slots_[i & mask_].bytes)); }
+  T* slot(std::uint64_t i) {
+    return std::launder(reinterpret_cast<T*>(slots_[i & mask_].bytes));
+  }
 
   std::unique_ptr<Slot[]> slots_;
   const std::size_t capacity_;

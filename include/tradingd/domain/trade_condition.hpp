@@ -1,5 +1,5 @@
 #pragma once
-// TradeCondition: an armed, one-shot entry order (DESIGN §3, contract).
+// TradeCondition: an armed, one-shot entry order (design.md §3, contract).
 
 #include <cstdint>
 #include <optional>
@@ -40,12 +40,12 @@ struct TradeCondition {
   std::string reasoning;
   std::int64_t valid_until_ms = 0;
   std::int64_t created_at_ms = 0;
-  // Exits beyond the fixed levels (DESIGN §4.2); absent: none. The parser
+  // Exits beyond the fixed levels (design.md §4.2); absent: none. The parser
   // resolves a missing activation to 0 when a trail is set.
   std::optional<double> trailing_stop_pct;
   std::optional<double> trailing_activation_pct;
   std::optional<std::int64_t> max_hold_ms;
-  std::string oco_group;  // "" when the condition is in no group (DESIGN §4.3)
+  std::string oco_group;  // "" when the condition is in no group (design.md §4.3)
 
   static constexpr std::size_t max_id_length = 64;
   static constexpr std::size_t max_strategy_length = 64;
@@ -56,7 +56,7 @@ struct TradeCondition {
   static constexpr double max_amount = 1e12;
   static constexpr double min_position_size_usd = 0.01;
 
-  // Checks every rule of DESIGN §3 except id uniqueness (the Sniper's and the
+  // Checks every rule of design.md §3 except id uniqueness (the Sniper's and the
   // journal's business); returns the first broken rule. A condition needs at
   // least one exit: a stop-loss, a take-profit, a trail or a time limit.
   [[nodiscard]] std::optional<FieldError> validate(const CoinTable& coins) const;

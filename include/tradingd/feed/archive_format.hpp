@@ -1,5 +1,5 @@
 #pragma once
-// ArchiveFormat: the market data formats `--replay` reads (DESIGN §10,
+// ArchiveFormat: the market data formats `--replay` reads (design.md §10,
 // contract), and how a file's format, columns and symbol are told from its
 // name and first line. Pure functions of their arguments; any thread.
 //
@@ -33,7 +33,7 @@ enum class ArchiveFormat : std::uint8_t {
   BybitTrades,
   TardisTrades,
   TardisQuotes,
-  Recording,  // a session recording's chunks (DESIGN §11): its ticks and quotes, in receive order
+  Recording,  // a session recording's chunks (design.md §11): its ticks and quotes, in receive order
 };
 
 // What a column is to the replay. Every column that is read is validated.
@@ -45,7 +45,7 @@ enum class ColumnRole : std::uint8_t {
   Symbol,        // the exchange symbol, or the coin in tradingd's rows
   Bid,
   Ask,
-  Quantity,  // finite, >= 0 (not yet used by fills, DESIGN §9)
+  Quantity,  // finite, >= 0 (not yet used by fills, design.md §9)
   Flag,      // true/false in any case
 };
 
@@ -71,7 +71,7 @@ class ArchiveFormats {
       ArchiveFormat::Tradingd,          ArchiveFormat::BinanceTrades, ArchiveFormat::BinanceAggTrades,
       ArchiveFormat::BinanceBookTicker, ArchiveFormat::BybitTrades,   ArchiveFormat::TardisTrades,
       ArchiveFormat::TardisQuotes,      ArchiveFormat::Recording};
-  // A recording's chunks start with this line (DESIGN §11); it alone tells the format.
+  // A recording's chunks start with this line (design.md §11); it alone tells the format.
   static constexpr std::string_view recording_magic = "# tradingd recording 1";
 
   [[nodiscard]] static std::string_view name(ArchiveFormat f) noexcept;

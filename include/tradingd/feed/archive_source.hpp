@@ -1,5 +1,5 @@
 #pragma once
-// ArchiveSource: the rows of one replay file in any format of DESIGN §10,
+// ArchiveSource: the rows of one replay file in any format of design.md §10,
 // read as they are replayed: memory stays at one LineReader's buffer whatever
 // the file's size. Opening reads the first line and tells the format from it
 // and the file's name (or takes --format), the columns from its header or

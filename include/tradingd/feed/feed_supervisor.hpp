@@ -1,5 +1,5 @@
 #pragma once
-// FeedSupervisor: decides which exchange drives the Sniper (DESIGN §8).
+// FeedSupervisor: decides which exchange drives the Sniper (design.md §8).
 // It owns one MarketFeed for [exchange] primary and, when configured, one for
 // the fallback. The primary runs always; when it has not been LIVE for
 // failover_after_ms the fallback connects, and once the fallback is live it

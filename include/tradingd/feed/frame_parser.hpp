@@ -1,6 +1,6 @@
 #pragma once
 // FrameParser: one exchange's WebSocket text frames -> ticks and control
-// events (DESIGN §2, PROTOCOLS.md). simdjson ondemand with one parser reused
+// events (design.md §2, protocols.md). simdjson ondemand with one parser reused
 // across frames and its buffers sized once for the largest frame the feed
 // accepts; each object is walked once, forward, to its closing brace (fields
 // in any order), prices read from their strings by DecimalText: parsing a
@@ -29,7 +29,7 @@ class SymbolTable;
 enum class FeedProtocol { Bybit, Binance };
 [[nodiscard]] std::string_view to_string(FeedProtocol p);
 
-// CrossedQuote: a best bid above the best ask (DESIGN §4.4), dropped like any bad frame.
+// CrossedQuote: a best bid above the best ask (design.md §4.4), dropped like any bad frame.
 // BadTime: an exchange time outside 1970..9999 in epoch ms (no arithmetic on it can overflow).
 enum class BadFrame : std::uint8_t { InvalidJson, MissingField, BadPrice, UnknownSymbol, CrossedQuote, BadTime };
 inline constexpr std::size_t bad_frame_reasons = 6;
@@ -41,7 +41,7 @@ struct FeedTick {
   std::int64_t ts_ms = 0;
   // The exchange's per-symbol sequence (Bybit "seq", Binance trade id "t" /
   // aggregate id "a"); 0 when absent. Not unique per trade on Bybit: every
-  // fill of one taker order carries the same seq (PROTOCOLS.md).
+  // fill of one taker order carries the same seq (protocols.md).
   std::int64_t seq = 0;
   // The trade's own id: Bybit "i" (a 64-bit key of its text; without an "i",
   // the trade's place among the frame's trades of its seq), Binance "t" / "a".
@@ -50,7 +50,7 @@ struct FeedTick {
 };
 
 // How one quote message changes one side of the coin's level-1 book
-// (PROTOCOLS.md, the order-book rule): a snapshot sets each side (an empty
+// (protocols.md, the order-book rule): a snapshot sets each side (an empty
 // one is cleared); a delta changes only the levels it names.
 enum class SideChange : std::uint8_t {
   Set,     // the side's best level is now at `price`
@@ -141,7 +141,7 @@ class FrameParser {
   [[nodiscard]] static std::string kernel();
   // What the field walk after stage 1 is compiled for: the build's target
   // ("fallback" on baseline x86-64). Compiling it for icelake measured no
-  // faster (bench/frame_benchmarks.cpp; README "Performance").
+  // faster (bench/frame_benchmarks.cpp; docs/performance.md).
   [[nodiscard]] static std::string_view walk_target();
 
  private:

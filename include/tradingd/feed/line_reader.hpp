@@ -21,7 +21,7 @@ class LineReader {
  public:
   // A row of any format is a few dozen bytes; a longer line is refused.
   static constexpr std::size_t max_line_bytes = 4096;
-  // A session recording's lines carry whole conditions (DESIGN §11).
+  // A session recording's lines carry whole conditions (design.md §11).
   static constexpr std::size_t max_long_line_bytes = 48 * 1024;
 
   explicit LineReader(TextInput input);

@@ -1,6 +1,6 @@
 #pragma once
 // MarketFeed: the live price stream from one exchange (Bybit v5 public spot or
-// Binance spot combined streams, PROTOCOLS.md). It opens a FeedConnection,
+// Binance spot combined streams, protocols.md). It opens a FeedConnection,
 // subscribes to `publicTrade.<COIN><QUOTE>` (Bybit, at most 10 args a request,
 // every ack checked) or names `<coin><quote>@trade` streams in the URL
 // (Binance, which then needs no request of ours), and turns each trade into a
@@ -29,7 +29,7 @@
 //    of the wall clock is dropped and counted (future_ticks / future_quotes),
 //    like one that old; a time outside 1970..9999 is a bad frame (bad_time).
 //  * the level-1 book per coin: Bybit snapshots replace it, deltas change the
-//    levels they name (PROTOCOLS.md); a book left crossed is a bad frame.
+//    levels they name (protocols.md); a book left crossed is a bad frame.
 //
 // Bad frames are dropped, counted by reason and warned about at most once a
 // second; the connection stays up. All members: io thread only.

@@ -1,6 +1,6 @@
 #pragma once
 // ReplayMerge: every source of a replay merged into one stream by time
-// (DESIGN §10 "Merge"): at µs, the finest unit any source has; equal times
+// (design.md §10 "Merge"): at µs, the finest unit any source has; equal times
 // keep the order of the sources, then the order of rows in a file.
 //
 // Start-up probes every file: its format, symbol and first row, so a file

@@ -1,5 +1,5 @@
 #pragma once
-// ReplayPaths: the files a run's `--replay SOURCE…` names (DESIGN §10): a file
+// ReplayPaths: the files a run's `--replay SOURCE…` names (design.md §10): a file
 // as it is, a directory's files ending in .csv, .gz or .zip, a glob's matches,
 // each directory's and glob's in byte order of name, all in command-line
 // order (the order equal times keep). Other files of a directory (Binance's

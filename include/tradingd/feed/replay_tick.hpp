@@ -1,5 +1,5 @@
 #pragma once
-// ReplayTick: one row of market data as a replay applies it (DESIGN §10), from
+// ReplayTick: one row of market data as a replay applies it (design.md §10), from
 // any source format. Plain data, passed by value.
 
 #include <cstdint>

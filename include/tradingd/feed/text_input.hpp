@@ -1,5 +1,5 @@
 #pragma once
-// TextInput: the decompressed bytes of one replay file, streamed (DESIGN §10
+// TextInput: the decompressed bytes of one replay file, streamed (design.md §10
 // "Containers"): plain text, gzip (any number of members) or a zip holding
 // one file (its structure read by minizip, Debian's libminizip; deflate
 // inflated by ISA-L's igzip, Debian's libisal). The container is told by the

@@ -1,6 +1,6 @@
 #pragma once
 // TradeDedup: delivers each trade once when two connections carry the same
-// trades (a rotation's overlap, DESIGN §2 / PROTOCOLS.md). Per coin it keeps
+// trades (a rotation's overlap, design.md §2 / protocols.md). Per coin it keeps
 // the last sequence delivered and the trade ids delivered at it: Bybit gives
 // every fill of one taker order the same `seq` (recorded frames hold dozens),
 // so the seq alone would drop real trades; (seq, trade id) tells them apart.

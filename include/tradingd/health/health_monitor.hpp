@@ -1,8 +1,8 @@
 #pragma once
 // HealthMonitor: once every [health] interval_ms on the io thread, prints the
-// health line (DESIGN §7, contract)
+// health line (design.md §7, contract)
 //   Conditions: 3 | Positions: 1 | Feed: OK (bybit) | Ticks/s: 412 | Balance: 1000.00
-// sweeps (DESIGN §4.1: expiry, time limits, best prices) against the clock, moves journal records that had
+// sweeps (design.md §4.1: expiry, time limits, best prices) against the clock, moves journal records that had
 // to wait into the journal's queue, and warns (at most once an interval) about
 // dropped invalid ticks, so the Sniper itself never logs per tick.
 // All members: io thread only.
@@ -35,7 +35,7 @@ class HealthMonitor {
   // --replay sweeps on tick time itself, so the wall-clock sweep is off.
   void set_sweep(bool enabled) { sweep_enabled_ = enabled; }
   // Who runs the once-a-second sweep: TradingSystem, which records it when a
-  // session is recorded (DESIGN §11). Without one, the Sniper's sweep at the clock.
+  // session is recorded (design.md §11). Without one, the Sniper's sweep at the clock.
   void set_sweeper(std::function<void()> sweeper) { sweeper_ = std::move(sweeper); }
 
   void start();

@@ -1,5 +1,5 @@
 #pragma once
-// JournalSchema: the journal's tables (DESIGN §5, contract) and its version in
+// JournalSchema: the journal's tables (design.md §5, contract) and its version in
 // PRAGMA user_version. Start-up only, on the thread that opens the database.
 
 namespace SQLite {
@@ -9,7 +9,7 @@ class Database;
 namespace tradingd {
 
 // Versions (PRAGMA user_version), each a migration from the one before:
-//   1  the tables of DESIGN §5
+//   1  the tables of design.md §5
 //   2  a close is credited to the balance at most once (unique balance.trade_id)
 //   3  trailing stops, time limits, OCO groups and quote fills: marks, fill
 //      bases and best prices on trades; optional levels; new exit reasons

@@ -28,7 +28,7 @@ struct PerformanceRow {
   [[nodiscard]] double win_rate() const { return closed ? static_cast<double>(wins) / static_cast<double>(closed) : 0; }
 };
 
-// One trade's fill cost in USD (DESIGN §4.4): LONG pays qty x (entry fill -
+// One trade's fill cost in USD (design.md §4.4): LONG pays qty x (entry fill -
 // entry mark) going in and qty x (exit mark - exit fill) going out; SHORT the
 // other way round. An open trade has its entry cost only.
 [[nodiscard]] double fill_cost_usd(const TradeRow& t);

@@ -1,5 +1,5 @@
 #pragma once
-// TradeJournal: the only thing that crosses threads (DESIGN §2, §5).
+// TradeJournal: the only thing that crosses threads (design.md §2, §5).
 //
 // Threads:
 //  * the io thread (the producer) calls submit(), congested(), pump(), flush()
@@ -35,11 +35,11 @@
 #include <variant>
 #include <vector>
 
+#include "tradingd/domain/spsc_queue.hpp"
 #include "tradingd/journal/journal_event.hpp"
 #include "tradingd/journal/journal_lock.hpp"
 #include "tradingd/journal/journal_reader.hpp"
-#include "tradingd/journal/record_sink.hpp"
-#include "tradingd/journal/spsc_queue.hpp"
+#include "tradingd/sniper/record_sink.hpp"
 
 namespace SQLite {
 class Database;
@@ -107,7 +107,7 @@ class TradeJournal final : public RecordSink {
   [[nodiscard]] std::future<void> flush();
   // io thread: a consistent copy of the journal at `to` (SQLite's backup API),
   // taken by the writer thread once every record submitted before this call
-  // is committed and before any submitted after it: DESIGN §11's base.db.
+  // is committed and before any submitted after it: design.md §11's base.db.
   // Resolves to "" or the error's text. Never waits for the writer.
   [[nodiscard]] std::future<std::string> backup(std::filesystem::path to);
   // io thread: flushes, stops the writer and joins it. Idempotent.

@@ -1,5 +1,5 @@
 #pragma once
-// SessionFormat: the text of a session recording's chunks (DESIGN §11,
+// SessionFormat: the text of a session recording's chunks (design.md §11,
 // contract), one input per line, first the clock value and the kind:
 //
 //   # tradingd recording 1                     the first line of every chunk

@@ -1,5 +1,5 @@
 #pragma once
-// SessionInput: one input of a live session as DESIGN §11 records it, with
+// SessionInput: one input of a live session as design.md §11 records it, with
 // the clock value (`now_ms`) the Sniper read while the io thread applied it.
 // Plain data handed by value from the io thread to the recorder thread, and
 // read back by a session replay. Ticks and quotes carry no text (a move
@@ -26,7 +26,7 @@ struct SessionInput {
     Halt,      // the operator's kill switch on
     Resume,    // ... and off
     Flatten,   // close every position with a price (MANUAL)
-    Sweep,     // the once-a-second sweep (DESIGN §4.1)
+    Sweep,     // the once-a-second sweep (design.md §4.1)
     Feed,      // text: {"exchange", "state"} - a feed state that pauses, resumes or is journaled
     Shutdown,  // text: {"reason"} - shutdown began; its policy is applied again by a replay
     Gap,       // `ts_ms` inputs were lost here (the queue to the recorder was full)

@@ -1,5 +1,5 @@
 #pragma once
-// SessionReader: the inputs of one recorded session (DESIGN §11), in the
+// SessionReader: the inputs of one recorded session (design.md §11), in the
 // order the live io thread applied them, from the session folder's chunks
 // (inputs-NNNN.csv.gz, in order of name). Each gzip member is inflated whole
 // and its CRC checked before any of its lines is handed out, so an input is

@@ -1,5 +1,5 @@
 #pragma once
-// SessionRecorder: writes a session recording (DESIGN §11) from a thread of
+// SessionRecorder: writes a session recording (design.md §11) from a thread of
 // its own, the recorder thread, fed by the io thread over a bounded lock-free
 // queue (the model is the journal's writer, and spdlog's thread pool).
 //
@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "tradingd/config/settings.hpp"
-#include "tradingd/journal/spsc_queue.hpp"
+#include "tradingd/domain/spsc_queue.hpp"
 #include "tradingd/record/session_input.hpp"
 #include "tradingd/record/session_line_writer.hpp"
 
@@ -51,7 +51,7 @@ class SessionRecorder {
  public:
   static constexpr std::size_t default_capacity = 1u << 15;
   // A member ends 40 ms after the last one at the first look after it; the
-  // thread looks every 10 ms: members at most 50 ms apart (DESIGN §11).
+  // thread looks every 10 ms: members at most 50 ms apart (design.md §11).
   static constexpr auto member_period = std::chrono::milliseconds(40);
   static constexpr auto poll_period = std::chrono::milliseconds(10);
   static constexpr std::size_t member_bytes = 1u << 20;  // a member also ends at this much text

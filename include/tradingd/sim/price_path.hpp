@@ -1,7 +1,7 @@
 #pragma once
 // PricePath: the trades exchange-sim plays, in order: rows of a CSV file
 // (ts_ms,symbol,price), a seeded random walk, one step per symbol in turn, or
-// (--play) the rows of any replay source of DESIGN §10, trades and quotes
+// (--play) the rows of any replay source of design.md §10, trades and quotes
 // with their times, streamed. Deterministic for a given input.
 
 #include <cstdint>

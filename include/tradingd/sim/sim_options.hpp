@@ -32,7 +32,7 @@ struct SimOptions {
   bool loop = false;                 // start the CSV again when it ends
   std::uint64_t progress_every = 0;  // print "progress: N trades played" every N trades (0: never)
 
-  // --play: any replay source of DESIGN §10, at its recorded pace times `speed`.
+  // --play: any replay source of design.md §10, at its recorded pace times `speed`.
   std::vector<std::string> play;
   std::optional<ArchiveFormat> play_format;  // --format
   double speed = 1.0;                        // 0: as fast as clients read

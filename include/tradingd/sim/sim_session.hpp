@@ -5,7 +5,7 @@
 //   /stream?streams=a@trade/...     Binance combined streams (wrapped frames)
 //   /ws/<stream>[/<stream>...]      Binance raw streams
 // then serves trades handed to it by the SimServer in that exchange's exact
-// frame shapes (PROTOCOLS.md), each preceded by a best bid/ask around its
+// frame shapes (protocols.md), each preceded by a best bid/ask around its
 // price when the client subscribed to quotes, and plays the per-connection
 // faults of SimOptions (quote faults included). Beast stays in sim_session.cpp. io thread only.
 

@@ -1,5 +1,5 @@
 #pragma once
-// IdHistory: every condition id ever armed, which DESIGN §3 forbids reusing.
+// IdHistory: every condition id ever armed, which design.md §3 forbids reusing.
 // The Sniper asks it on arm() and tells it what it armed; the io thread only,
 // never per tick. Kept out of the Sniper because the history of a long-lived
 // journal outgrows memory: the daemon asks the journal (JournalIdHistory),

@@ -51,7 +51,7 @@ struct PositionClosed {
   double exit_price = 0.0;  // the exit fill `x`
   double exit_mark = 0.0;   // the trade price that decided the exit
   FillBasis exit_fill = FillBasis::Trade;
-  double best_price = 0.0;  // the best price since entry, persisted with the close (DESIGN §4.2)
+  double best_price = 0.0;  // the best price since entry, persisted with the close (design.md §4.2)
   std::int64_t exit_ms = 0;
   double fees_usd = 0.0;
   double pnl_usd = 0.0;
@@ -59,7 +59,7 @@ struct PositionClosed {
   StrategyId strategy_id;  // the position's, for its event
 };
 
-// An open position's best price improved (DESIGN §4.2): at most once a second
+// An open position's best price improved (design.md §4.2): at most once a second
 // per position, and at shutdown, so a restart resumes its trail from here.
 // Updates the `trades` row only; no event (it is not a decision).
 struct BestPriceUpdate {

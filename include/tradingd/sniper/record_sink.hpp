@@ -2,7 +2,7 @@
 // RecordSink: where the Sniper sends its journal records. TradeJournal is the
 // real one; tests use an in-memory sink. Called on the io thread only.
 
-#include "tradingd/journal/journal_record.hpp"
+#include "tradingd/sniper/journal_record.hpp"
 
 namespace tradingd {
 

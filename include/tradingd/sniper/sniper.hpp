@@ -1,5 +1,5 @@
 #pragma once
-// Sniper: the trading state and DESIGN §4's semantics (contract). Armed
+// Sniper: the trading state and design.md §4's semantics (contract). Armed
 // conditions, open positions, each coin's best bid/ask slot and the realised
 // balance live here, owned by the io thread: every member function must be
 // called on that thread, so nothing here takes a lock.
@@ -36,7 +36,7 @@ class RecordSink;
 struct RiskSettings;
 struct PaperSettings;
 
-// Why a fired condition was refused, in the order the checks run (DESIGN §4).
+// Why a fired condition was refused, in the order the checks run (design.md §4).
 enum class RiskReason : std::uint8_t { Cooldown, MaxPositions, MaxPositionPerCoin, MaxExposure, InsufficientBalance };
 [[nodiscard]] std::string_view to_string(RiskReason r);
 
@@ -57,7 +57,7 @@ struct SniperCounters {
   std::uint64_t quote_fallbacks = 0;              // fill_on = "quote", but no fresh quote: the trade price
 };
 
-// What a sweep did (DESIGN §4.1).
+// What a sweep did (design.md §4.1).
 struct SweepResult {
   std::size_t expired = 0;
   std::size_t time_limited = 0;  // positions closed with TIME_LIMIT
@@ -65,7 +65,7 @@ struct SweepResult {
 
 class Sniper {
  public:
-  static constexpr std::int64_t best_price_persist_ms = 1000;  // DESIGN §4.2
+  static constexpr std::int64_t best_price_persist_ms = 1000;  // design.md §4.2
   static constexpr std::size_t oco_scratch_reserve = 64;
   static constexpr std::size_t due_reserve = 256;
 
@@ -75,7 +75,7 @@ class Sniper {
          RecordSink& sink, IdHistory* ids = nullptr);
 
   // --- arming and start-up -------------------------------------------------
-  // Validates (DESIGN §3 plus id uniqueness over the journal's lifetime), arms,
+  // Validates (design.md §3 plus id uniqueness over the journal's lifetime), arms,
   // and journals the condition. Returns the broken rule instead when refused.
   std::optional<FieldError> arm(const TradeCondition& condition);
   // Start-up recovery from the journal; writes no records.
@@ -94,7 +94,7 @@ class Sniper {
   void on_quote(CoinId coin, const Quote& quote);
 
   // --- timers and control --------------------------------------------------
-  // The once-a-second sweep (DESIGN §4.1) at `now_ms`: expires conditions past
+  // The once-a-second sweep (design.md §4.1) at `now_ms`: expires conditions past
   // valid_until, then, while trading is enabled, closes positions whose time
   // limit is due at their coin's exit fill, in opening order; then persists
   // best prices that improved (at most once a second per position).
@@ -110,7 +110,7 @@ class Sniper {
   // Closes every position that has a last price; returns how many stay open.
   std::size_t close_all(ExitReason reason);
   // The feed's verdict: while false, ticks are dropped (counted) and nothing
-  // fires or exits on them (DESIGN §4: trading paused while the feed is down).
+  // fires or exits on them (design.md §4: trading paused while the feed is down).
   void set_trading_enabled(bool enabled) { trading_enabled_ = enabled; }
   // The operator's kill switch (control API): while halted no condition fires
   // (they stay armed, and still expire); exits keep acting.
@@ -173,17 +173,17 @@ class Sniper {
   };
 
   [[nodiscard]] std::optional<RiskReason> risk_check(CoinId coin, double size_usd, std::int64_t ts_ms) const;
-  // DESIGN §4.4: the price a buy or a sell of `coin` fills at when `mark` is the deciding trade price.
+  // design.md §4.4: the price a buy or a sell of `coin` fills at when `mark` is the deciding trade price.
   Fill fill(CoinId coin, bool buy, double mark);
   void open_position(CoinId coin, const ArmedCondition& c, double mark, std::int64_t ts_ms);
   void rebuild_exit_band(CoinId coin);
   void close(CoinId coin, std::size_t index, double mark, ExitReason reason, std::int64_t ts_ms);
   void finish_condition(const ArmedCondition& c, ConditionStatus status, std::string_view reason, std::int64_t ts_ms);
-  // DESIGN §4.3: the condition in `opener` opened: every other armed member
+  // design.md §4.3: the condition in `opener` opened: every other armed member
   // of its group is CANCELLED, in arming order, and leaves the book.
   void cancel_oco_siblings(ArmedBook::Slot opener, std::int64_t ts_ms);
   // Journals each open position's best price that changed since it was last
-  // written: at most once a second each (DESIGN §4.2), or whenever_last (shutdown).
+  // written: at most once a second each (design.md §4.2), or whenever_last (shutdown).
   void persist_bests(std::int64_t now_ms, bool whenever_last);
   void add_armed(CoinId coin, const TradeCondition& condition);
   // Finishes every armed condition that `pred` selects, across coins, in
