@@ -9,7 +9,8 @@
 # over wss on loopback (ticks/s, CPU per million ticks, tick-to-decision
 # latency at full speed and at 10 k frames/s), then writes
 # build/bench/bench-report.json (figures with units, CPU model, simdjson
-# kernel, git revision) and build/bench/bench-report.md (the README table).
+# kernel, git revision) and build/bench/bench-report.md (the table of docs/performance.md, which it also
+# replaces there, between its bench-table markers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh >/dev/null
@@ -21,4 +22,4 @@ rev="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [[ -n "$(git status --porcelain 2>/dev/null)" ]]; then rev="$rev+changes"; fi
 build/release/bench/tradingd_gbench --benchmark_min_time=0.3 --benchmark_out="$out/gbench.json" \
   --benchmark_out_format=json --benchmark_context=git="$rev"
-exec /usr/bin/python3 scripts/bench_report.py --build build/release --out "$out" --git "$rev" "$@"
+exec /usr/bin/python3 scripts/bench_report.py --build build/release --out "$out" --git "$rev" --docs docs/performance.md "$@"

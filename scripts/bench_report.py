@@ -388,6 +388,8 @@ def main():
     ap.add_argument("--build", default="build/release")
     ap.add_argument("--out", default="build/bench")
     ap.add_argument("--git", default="unknown")
+    ap.add_argument("--docs", default=None,
+                    help="a document whose table between the bench-table markers is replaced by this run's")
     ap.add_argument("--drift", dest="drift_minutes", type=float, default=0,
                     help="also run 50 k ticks/s for this many minutes and report tradingd's RSS drift")
     args = ap.parse_args()
@@ -512,7 +514,7 @@ def main():
     fig("tick-to-decision p50 / p99 / p99.9 at 10 k frames/s", f"{r['p50_us']:.2f} / {r['p99_us']:.2f} / "
         f"{r['p999_us']:.2f}", "µs", target="p99 ≤ 5 µs", met=r["p99_us"] <= 5,
         limit=f"{r['ticks_per_s'] / 1e3:.1f} k ticks/s delivered; bucket-interpolated as above")
-    # DESIGN §11: the same loads with the session recorded (every tick and quote to the recorder thread).
+    # design.md §11: the same loads with the session recorded (every tick and quote to the recorder thread).
     # One run each moved by ±20 % from run to run on this VM: pairs with and
     # without recording, interleaved (the order alternating), and the medians.
     pairs = 3
@@ -562,8 +564,8 @@ def main():
             return v
         return f"{v:,.2f}" if v < 1000 else f"{v:,.0f}"
 
-    lines = [f"Measured at {args.git} on {report['cpu_model']} ({report['num_cpus']} CPUs), simdjson kernel "
-             f"`{report['simdjson_kernel']}`, {report['build']}:", "",
+    lines = [f"Measured at {args.git} on {report['date'] or 'an unknown date'}, on {report['cpu_model']} "
+             f"({report['num_cpus']} CPUs), simdjson kernel `{report['simdjson_kernel']}`, {report['build']}:", "",
              "| figure | value | unit | baseline (same run) | target | met | what limits it |",
              "|---|---|---|---|---|---|---|"]
     for f_ in figures:
@@ -576,6 +578,26 @@ def main():
         f.write(md)
     print(md)
     print(f"bench: wrote {out}/bench-report.json and bench-report.md")
+    if args.docs:
+        replace_table(args.docs, md)
+
+
+BEGIN, END = "<!-- bench-table:begin (scripts/bench.sh writes this table) -->", "<!-- bench-table:end -->"
+
+
+def replace_table(path, md):
+    """Puts this run's table in the document, between its markers: the table a
+    reader sees is always one run's, with its commit, date and machine."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if BEGIN not in text or END not in text:
+        print(f"bench: {path} has no bench-table markers; its table is left as it is")
+        return
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(head + BEGIN + "\n" + md + END + tail)
+    print(f"bench: wrote the table into {path}")
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ echo "== summary"
 "${journal[@]}" summary
 
 # The session was recorded (config/demo.toml [record]): replay it into a new
-# journal and show that it is the same journal (DESIGN §11).
+# journal and show that it is the same journal (design.md §11).
 session=$(ls -d demo/recordings/*/ 2>/dev/null | tail -1 || true)
 if [[ -n "$session" ]]; then
   echo
@@ -88,5 +88,5 @@ if [[ -n "$session" ]]; then
     echo "demo: the replay's journal equals the live one, row for row ($rows rows; see demo/replay.log)"
   fi
   echo "demo: a what-if with other settings: build/release/tradingd --replay-session $session" \
-       "--db /tmp/what-if.db --config OTHER.toml (README, \"Recording a session\")"
+       "--db /tmp/what-if.db --config OTHER.toml (docs/replay.md, \"Recording a session\")"
 fi

@@ -6,8 +6,8 @@
 #   BUILD=build/asan bash scripts/soak.sh 10  the same under ASan + UBSan
 # Samples RSS, fds, threads, journal queue and tick-to-decision p99 every 10 s;
 # fails on a crash, a sanitizer report, growth after the warm-up, an API 500 or a
-# journal that breaks DESIGN §5. Writes build/soak/soak-report.md (the README
-# table) and build/soak/soak-samples.csv.
+# journal that breaks design.md §5. Writes build/soak/soak-report.md (the table of
+# docs/testing.md) and build/soak/soak-samples.csv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes="${1:-30}"
