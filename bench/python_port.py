@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The seed's design ported to Python: the baseline of the bench's "≥ 100×" row (issue 21).
+"""The seed's design ported to Python: the baseline of the bench's "≥ 100×" row (docs/performance.md).
 
 The seed is tradingd's first commit (906e55e, "Engine core"). This is its `--replay` path
 written as a careful Python programmer would, on the same inputs and with the same

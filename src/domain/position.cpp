@@ -31,7 +31,7 @@ std::optional<FieldError> Position::validate() const {
     return FieldError{"trailing_activation_pct", "must be at least 0 and below 1"};
   if (max_hold_ms < 0 || max_hold_ms > TradeCondition::max_hold_limit_ms)
     return FieldError{"max_hold_ms", "must be a whole number of milliseconds from 0 to 10^12"};
-  if (entry_ms < 0 || entry_ms > TimeFormat::max_epoch_ms)
+  if (!TimeFormat::in_range(entry_ms))
     return FieldError{"entry_ms", "must be a time from 1970 to 9999 in epoch milliseconds"};
   return std::nullopt;
 }

@@ -218,7 +218,7 @@ void ArchiveSource::parse_tradingd(ReplayTick& out) {
            (line_no_ == first_line_no_ && header_.empty() ? " (nor is the line the header ts_ms,coin,price[,bid,ask])"
                                                           : ""));
   }
-  if (ms < 0 || ms > TimeFormat::max_epoch_ms)
+  if (!TimeFormat::in_range(ms))
     fail("ts_ms: " + std::to_string(ms) + " is not a time from 1970 to 9999 in epoch milliseconds");
   const std::string_view coin = csv_[1];
   std::optional<CoinId> id;
@@ -431,7 +431,7 @@ bool ArchiveSource::parse_row(std::string_view l, ReplayTick& out) {
                  (line_no_ == first_line_no_ && !header_.size()
                       ? " (nor is the line the header ts_ms,coin,price[,bid,ask])"
                       : ""));
-          if (ms < 0 || ms > TimeFormat::max_epoch_ms)
+          if (!TimeFormat::in_range(ms))
             fail("ts_ms: " + std::to_string(ms) + " is not a time from 1970 to 9999 in epoch milliseconds");
           t.ts_us = ms * 1000;
         } else {

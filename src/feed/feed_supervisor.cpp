@@ -18,8 +18,14 @@ const std::string& url_of(const Settings& s, FeedProtocol p) {
   return p == FeedProtocol::Bybit ? s.exchange.bybit_url : s.exchange.binance_url;
 }
 
-std::string seconds(std::chrono::steady_clock::duration d) {
-  return TimeFormat::seconds(std::chrono::duration_cast<std::chrono::milliseconds>(d));
+FailoverPolicy::Settings policy_settings(const Settings& s) {
+  FailoverPolicy::Settings p;
+  p.failover_after = std::chrono::milliseconds(s.exchange.failover_after_ms);
+  p.failback_after = std::chrono::milliseconds(s.exchange.failback_after_ms);
+  p.has_fallback = !s.exchange.fallback.empty();
+  p.primary_name = std::string(to_string(protocol_of(s.exchange.primary)));
+  if (p.has_fallback) p.fallback_name = std::string(to_string(protocol_of(s.exchange.fallback)));
+  return p;
 }
 
 }  // namespace
@@ -40,7 +46,12 @@ void FeedSupervisor::Tap::on_feed_state(FeedProtocol exchange, FeedLinkState sta
 
 FeedSupervisor::FeedSupervisor(boost::asio::io_context& io, const Settings& settings, const SymbolTable& symbols,
                                const Clock& wall_clock, FeedListener& listener)
-    : settings_(settings), symbols_(symbols), listener_(listener), taps_{Tap(*this, 0), Tap(*this, 1)}, timer_(io) {
+    : settings_(settings),
+      symbols_(symbols),
+      listener_(listener),
+      taps_{Tap(*this, 0), Tap(*this, 1)},
+      policy_(policy_settings(settings)),
+      timer_(io) {
   const FeedProtocol primary = protocol_of(settings.exchange.primary);
   std::optional<FeedProtocol> fallback;
   if (!settings.exchange.fallback.empty()) fallback = protocol_of(settings.exchange.fallback);
@@ -60,7 +71,7 @@ FeedSupervisor::~FeedSupervisor() = default;
 
 void FeedSupervisor::start() {
   running_ = true;
-  primary_down_since_ = Steady::now();
+  policy_.start(Steady::now());
   spdlog::info("Feed: {} drives ({}){}", to_string(feeds_[0]->protocol()), feeds_[0]->url(),
                feeds_[1] ? fmt::format("; {} is the fallback after {} ms down ({})", to_string(feeds_[1]->protocol()),
                                        settings_.exchange.failover_after_ms, feeds_[1]->url())
@@ -108,70 +119,19 @@ void FeedSupervisor::evaluate() {
     bool& flag;
     ~Done() { flag = false; }
   } done{evaluating_};
-  const auto now = Steady::now();
-  MarketFeed& primary = *feeds_[0];
-  const bool primary_live = primary.state() == FeedLinkState::Live;
-  const auto failover_after = std::chrono::milliseconds(settings_.exchange.failover_after_ms);
-  const auto failback_after = std::chrono::milliseconds(settings_.exchange.failback_after_ms);
-  if (primary_live) {
-    if (!primary_live_since_) {
-      primary_live_since_ = now;
-      if (primary_down_since_ && primary_ever_live_) {
-        primary_down_before_ += now - *primary_down_since_;
-        ++primary_short_lives_;
-      }
-      primary_down_since_.reset();
-      primary_ever_live_ = true;
-    }
-    // A primary that comes back is trusted again only once it has stayed live
-    // as long as the failover clock. Until then its down time adds up across
-    // reconnects: one that connects, sends a burst and stalls again (flapping)
-    // is failed over however briefly it looks live each time.
-    if (now - *primary_live_since_ >= failover_after) {
-      primary_down_before_ = Steady::duration::zero();
-      primary_short_lives_ = 0;
-    }
-  } else {
-    primary_live_since_.reset();
-    if (!primary_down_since_) primary_down_since_ = now;
-  }
-  if (!feeds_[1]) return;
+  const bool primary_live = feeds_[0]->state() == FeedLinkState::Live;
+  const bool fallback_live = feeds_[1] && feeds_[1]->state() == FeedLinkState::Live;
+  const FailoverPolicy::Decision d = policy_.evaluate(Steady::now(), primary_live, fallback_live);
+  if (d.none()) return;
   MarketFeed& fallback = *feeds_[1];
-
-  if (driver_ == 0) {
-    const auto down = primary_down_before_ + (primary_down_since_ ? now - *primary_down_since_ : Steady::duration{});
-    if (primary_live && primary_down_before_ == Steady::duration::zero() && fallback_running_) {
-      // The primary proved itself before the fallback took over.
-      spdlog::info("{} is live again before {} took over: {} stopped", to_string(primary.protocol()),
-                   to_string(fallback.protocol()), to_string(fallback.protocol()));
-      fallback_running_ = false;
-      fallback.stop();
-    }
-    if (primary_live || down < failover_after) return;
-    const std::string why =
-        primary_short_lives_ == 0
-            ? fmt::format("{} has not been live for {}", to_string(primary.protocol()), seconds(down))
-            : fmt::format("{} has been down {} in all since it last stayed live for {} ({} short-lived connection{})",
-                          to_string(primary.protocol()), seconds(down), seconds(failover_after), primary_short_lives_,
-                          primary_short_lives_ == 1 ? "" : "s");
-    if (!fallback_running_) {
-      spdlog::warn("{}: connecting to the fallback {}", why, to_string(fallback.protocol()));
-      fallback_running_ = true;
-      fallback.start();
-    }
-    if (fallback.state() == FeedLinkState::Live) drive(1, why);
-    return;
-  }
-
-  // The fallback drives: go back as soon as the primary has proven itself, or
-  // at once if the fallback itself is down while the primary is live.
-  const bool fallback_live = fallback.state() == FeedLinkState::Live;
-  if (primary_live && (now - *primary_live_since_ >= failback_after || !fallback_live)) {
-    drive(0, fallback_live ? fmt::format("live again for {}", seconds(now - *primary_live_since_))
-                           : fmt::format("{} is down and {} is live", to_string(fallback.protocol()),
-                                         to_string(primary.protocol())));
-    fallback_running_ = false;
+  if (d.drive) drive(*d.drive, d.why);
+  if (d.stop_fallback) {
+    if (!d.drive) spdlog::info("{}: {} stopped", d.why, to_string(fallback.protocol()));
     fallback.stop();
+  }
+  if (d.start_fallback) {
+    spdlog::warn("{}: connecting to the fallback {}", d.why, to_string(fallback.protocol()));
+    fallback.start();
   }
 }
 

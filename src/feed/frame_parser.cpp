@@ -62,7 +62,7 @@ bool parse_price(std::string_view text, double& out) {
 // An exchange time: epoch ms from 1970 to 9999 (TimeFormat's range), so the
 // feed's age and future checks cannot overflow on it.
 bool real_time(std::int64_t ms) {
-  return ms >= 0 && ms <= TimeFormat::max_epoch_ms;
+  return TimeFormat::in_range(ms);
 }
 
 // Bybit's trade id "i" (spot "2290000000923750370", derivatives a UUID) as a

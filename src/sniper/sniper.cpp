@@ -115,12 +115,12 @@ void Sniper::restore_position(const Position& position) {
 
 void Sniper::restore_losing_stop(CoinId coin, std::int64_t exit_ms) {
   // A time outside 1970..9999 (a hand-edited row) would overflow the cooldown's arithmetic: no cooldown from it.
-  if (exit_ms < 0 || exit_ms > TimeFormat::max_epoch_ms) return;
+  if (!TimeFormat::in_range(exit_ms)) return;
   if (coin < last_losing_stop_ms_.size()) last_losing_stop_ms_[coin] = std::max(last_losing_stop_ms_[coin], exit_ms);
 }
 
 void Sniper::on_quote(CoinId coin, const Quote& quote) {
-  if (coin >= quotes_.size() || !quote.valid() || quote.ts_ms < 0 || quote.ts_ms > TimeFormat::max_epoch_ms) {
+  if (coin >= quotes_.size() || !quote.valid() || !TimeFormat::in_range(quote.ts_ms)) {
     ++counters_.invalid_quotes;
     return;
   }
@@ -348,7 +348,7 @@ std::size_t Sniper::finish_where(Pred pred, ConditionStatus status, std::string_
 
 SweepResult Sniper::sweep(std::int64_t now_ms) {
   SweepResult r;
-  if (now_ms < 0 || now_ms > TimeFormat::max_epoch_ms) return r;  // no clock reads so: nothing to judge by
+  if (!TimeFormat::in_range(now_ms)) return r;  // no clock reads so: nothing to judge by
   // Only coins whose earliest valid_until has passed are looked at: a sweep
   // that expires nothing costs O(coins), not O(armed), on the io thread.
   for (const ArmedBook::Slot slot : book_.expired(now_ms)) {

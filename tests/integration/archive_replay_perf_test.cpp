@@ -1,4 +1,4 @@
-// Archive replay at scale (issue 21's figure, label perf): 20 archive files
+// Archive replay at scale (docs/performance.md's figure, label perf): 20 archive files
 // as the exchanges publish them (10 Binance spot .zip, 10 Bybit spot .csv.gz)
 // replayed by the real binary. Prints rows per second; asserts only memory:
 // the peak RSS stays inside 64 MiB and does not grow with the rows replayed.

@@ -1,7 +1,7 @@
 #pragma once
 // EventStream: GET /events, a WebSocket that pushes every event the journal
 // commits to each subscriber, in seq order, never before the commit and never
-// twice (issue 12). On the io thread; only the API's sources include this
+// twice. On the io thread; only the API's sources include this
 // header (it brings Beast's HTTP types).
 //
 // Where events come from: the journal's writer thread hands each commit's

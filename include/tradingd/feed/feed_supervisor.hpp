@@ -1,10 +1,10 @@
 #pragma once
-// FeedSupervisor: decides which exchange drives the Sniper (design.md §8).
-// It owns one MarketFeed for [exchange] primary and, when configured, one for
-// the fallback. The primary runs always; when it has not been LIVE for
-// failover_after_ms the fallback connects, and once the fallback is live it
-// drives. The primary keeps reconnecting in the background; after it has been
-// live for failback_after_ms it drives again and the fallback is stopped.
+// FeedSupervisor: runs the exchange feeds and lets one drive the Sniper
+// (design.md §8). It owns one MarketFeed for [exchange] primary and, when
+// configured, one for the fallback. The primary runs always and keeps
+// reconnecting; which feed drives, and when the fallback runs, is
+// FailoverPolicy's decision, which this class asks every 100 ms and on every
+// change of a link's state, and applies.
 // Exactly one exchange drives at a time: ticks from the other never reach the
 // listener, and the listener sees the driving exchange's state only.
 // io thread only.
@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 
+#include "tradingd/feed/failover_policy.hpp"
 #include "tradingd/feed/feed_listener.hpp"
 #include "tradingd/feed/market_feed.hpp"
 
@@ -67,17 +68,12 @@ class FeedSupervisor {
   FeedListener& listener_;
   std::array<Tap, 2> taps_;
   std::array<std::unique_ptr<MarketFeed>, 2> feeds_;  // [0] primary, [1] fallback (may be null)
+  // The driver, as the policy last decided: read on every tick, so kept here
+  // as a plain index beside the taps.
   std::size_t driver_ = 0;
   bool running_ = false;
-  bool fallback_running_ = false;
   bool evaluating_ = false;  // starting or stopping a feed reports back into evaluate()
-  std::optional<Steady::time_point> primary_down_since_;
-  std::optional<Steady::time_point> primary_live_since_;
-  // Down time of the primary since it last stayed live for failover_after_ms,
-  // summed over the stretches before the current one (primary_down_since_).
-  Steady::duration primary_down_before_{};
-  int primary_short_lives_ = 0;     // reconnects in that time that did not last
-  bool primary_ever_live_ = false;  // the start-up connect is not a drop
+  FailoverPolicy policy_;
   boost::asio::steady_timer timer_;
 };
 
