@@ -49,6 +49,19 @@ std::string binance_target(std::string path, const SymbolTable& symbols, bool qu
   return path;
 }
 
+LinkWatch::Settings watch_settings(FeedProtocol protocol, const FeedSettings& s, std::int64_t stale_after_ms) {
+  LinkWatch::Settings w;
+  w.subscribe_timeout = subscribe_timeout;
+  w.client_pings = protocol == FeedProtocol::Bybit;
+  w.ping_interval = std::chrono::milliseconds(s.ping_interval_ms);
+  w.pong_timeout = std::chrono::milliseconds(s.pong_timeout_ms);
+  w.silence_timeout = std::chrono::milliseconds(s.silence_timeout_ms);
+  w.stale_after = std::chrono::milliseconds(stale_after_ms);
+  w.reconnect_after_stale = std::chrono::milliseconds(s.reconnect_after_stale_ms);
+  w.rotate_after = std::chrono::milliseconds(s.rotate_after_ms);
+  return w;
+}
+
 // Bybit topics: a coin's trades, and its level-1 book when quotes are on.
 std::string bybit_topic(bool quote_topic, const std::string& symbol) {
   return (quote_topic ? "orderbook.1." : "publicTrade.") + symbol;
@@ -129,7 +142,7 @@ MarketFeed::MarketFeed(boost::asio::io_context& io, FeedProtocol protocol, const
       protocol_(protocol),
       symbols_(symbols),
       settings_(settings),
-      stale_after_(stale_after_ms),
+      watch_(watch_settings(protocol, settings, stale_after_ms)),
       wall_clock_(wall_clock),
       listener_(listener),
       quotes_on_(quotes),
@@ -531,30 +544,16 @@ void MarketFeed::arm_watchdog() {
 // Returns through lost() when the link is found dead; the caller must not
 // touch `link` afterwards.
 void MarketFeed::check_link(Link& link, Steady::time_point now) {
-  const auto fail = [&](const std::string& why) {
-    if (&link == active_.get()) return lost(why);
-    link_closed(link, why);
-  };
-  if (!link.open || !link.live) {
-    if (now - link.opened_at >= subscribe_timeout)
-      return fail(link.open ? "no subscription ack within " + seconds(subscribe_timeout)
-                            : "not connected within " + seconds(subscribe_timeout));
-    if (!link.open) return;
+  const LinkWatch::LinkVerdict v = watch_.check(
+      {link.open, link.live, link.opened_at, link.live_at, link.last_rx, link.last_ping, link.awaiting_pong}, now);
+  if (v.action == LinkWatch::LinkVerdict::Action::Dead) {
+    if (&link == active_.get()) return lost(v.why);
+    return link_closed(link, v.why);
   }
-  if (protocol_ == FeedProtocol::Bybit) {
-    const auto ping_interval = std::chrono::milliseconds(settings_.ping_interval_ms);
-    const auto pong_timeout = std::chrono::milliseconds(settings_.pong_timeout_ms);
-    if (link.awaiting_pong && now - *link.awaiting_pong >= pong_timeout)
-      return fail("no data and no pong within " + seconds(pong_timeout) + " of a ping");
-    if (now - link.last_ping >= ping_interval) {
-      link.connection->send(fmt::format(R"({{"req_id":"ping-{}","op":"ping"}})", ++ping_seq_));
-      link.last_ping = now;
-      if (!link.awaiting_pong) link.awaiting_pong = now;
-    }
-  } else {
-    const auto silence = std::chrono::milliseconds(settings_.silence_timeout_ms);
-    if (now - link.last_rx >= silence)
-      return fail("no frame for " + seconds(now - link.last_rx) + " (the server pings every 20 s)");
+  if (v.action == LinkWatch::LinkVerdict::Action::Ping) {
+    link.connection->send(fmt::format(R"({{"req_id":"ping-{}","op":"ping"}})", ++ping_seq_));
+    link.last_ping = now;
+    if (!link.awaiting_pong) link.awaiting_pong = now;
   }
 }
 
@@ -564,14 +563,12 @@ void MarketFeed::watchdog() {
   if (active_) check_link(*active_, now);  // may end in lost(): re-check members below
   if (draining_ && now >= drain_until_) draining_.reset();
 
-  if (state_ == FeedLinkState::Live && now - last_tick_ >= stale_after_) {
-    spdlog::warn("{}: no trade for {}: STALE, trading paused until the next one", to_string(protocol_),
-                 seconds(now - last_tick_));
+  std::string why;
+  if (watch_.staleness(state_, last_tick_, now, why) == LinkWatch::Staleness::GoStale) {
+    spdlog::warn("{}: {}", to_string(protocol_), why);
     set_state(FeedLinkState::Stale);
   }
-  if (state_ == FeedLinkState::Stale &&
-      now - last_tick_ >= std::chrono::milliseconds(settings_.reconnect_after_stale_ms))
-    return lost("no trade for " + seconds(now - last_tick_) + " (STALE): recycling the connection");
+  if (watch_.staleness(state_, last_tick_, now, why) == LinkWatch::Staleness::Recycle) return lost(why);
 
   if (state_ == FeedLinkState::Live) {
     const auto coin_stale = std::chrono::milliseconds(settings_.coin_stale_after_ms);
@@ -581,8 +578,9 @@ void MarketFeed::watchdog() {
         spdlog::warn("{}: no trade on {} for {}", to_string(protocol_), symbols_.symbol(static_cast<CoinId>(c)),
                      seconds(now - coin_last_tick_[c]));
       }
-    if (active_ && active_->live && !next_ && now >= rotate_retry_at_ &&
-        now - active_->live_at >= std::chrono::milliseconds(settings_.rotate_after_ms))
+    if (active_ && watch_.rotation_due({active_->open, active_->live, active_->opened_at, active_->live_at,
+                                        active_->last_rx, active_->last_ping, active_->awaiting_pong},
+                                       next_ != nullptr, rotate_retry_at_, now))
       start_rotation("connection age " + seconds(now - active_->live_at));
   }
 }

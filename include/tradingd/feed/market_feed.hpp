@@ -46,6 +46,7 @@
 #include "tradingd/feed/feed_connection.hpp"
 #include "tradingd/feed/feed_listener.hpp"
 #include "tradingd/feed/frame_parser.hpp"
+#include "tradingd/feed/link_watch.hpp"
 #include "tradingd/feed/reconnect_policy.hpp"
 #include "tradingd/feed/symbol_table.hpp"
 #include "tradingd/feed/trade_dedup.hpp"
@@ -137,7 +138,7 @@ class MarketFeed {
   const FeedProtocol protocol_;
   const SymbolTable& symbols_;
   const FeedSettings& settings_;
-  const std::chrono::milliseconds stale_after_;
+  const LinkWatch watch_;  // the timing rules: dead links, pings, STALE, rotation
   const Clock& wall_clock_;
   FeedListener& listener_;
   const bool quotes_on_;
