@@ -31,7 +31,7 @@ void BM_JournalCommit(benchmark::State& state) {
     journal.start();
     const auto start = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < rows; ++i) {
-      journal.submit(AuditEvent{"BENCH", "", "{}", t0 + static_cast<std::int64_t>(i)});
+      journal.submit(AuditEvent{EventKind::Halt, "", "{}", t0 + static_cast<std::int64_t>(i)});
       if ((i & 1023) == 0) {
         journal.pump();
         commit_ms.push_back(journal.stats().last_commit_seconds * 1e3);
@@ -67,7 +67,7 @@ void BM_JournalEnqueue(benchmark::State& state) {
     TradeJournal journal(dir / "journal.db");
     journal.start();
     for (std::size_t i = 0; i < TradeJournal::default_capacity; ++i) {  // first use of every slot
-      journal.submit(AuditEvent{"WARMUP", "", "{}", t0});
+      journal.submit(AuditEvent{EventKind::Halt, "", "{}", t0});
       if ((i & 1023) == 0) journal.flush().get();
     }
     journal.flush().get();
@@ -78,7 +78,7 @@ void BM_JournalEnqueue(benchmark::State& state) {
       }
       next += gap;
       const auto a = std::chrono::steady_clock::now();
-      journal.submit(AuditEvent{"BENCH", "", "{}", t0 + static_cast<std::int64_t>(i)});
+      journal.submit(AuditEvent{EventKind::Halt, "", "{}", t0 + static_cast<std::int64_t>(i)});
       enqueue_ns.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - a).count());
     }
     journal.flush().get();

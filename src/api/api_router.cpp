@@ -15,6 +15,7 @@
 #include "tradingd/api/openapi_document.hpp"
 #include "tradingd/config/condition_parser.hpp"
 #include "tradingd/config/config_error.hpp"
+#include "tradingd/config/json_text.hpp"
 #include "tradingd/config/settings.hpp"
 #include "tradingd/domain/clock.hpp"
 #include "tradingd/domain/text_guard.hpp"
@@ -31,7 +32,7 @@ namespace {
 using json = nlohmann::json;
 
 ApiResponse reply(int status, const json& body) {
-  return ApiResponse{status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json"};
+  return ApiResponse{status, json_text(body), "application/json"};
 }
 
 // "/positions/T-x/close" split at '/', without the query, each segment

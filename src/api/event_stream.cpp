@@ -11,9 +11,11 @@
 #include <deque>
 #include <nlohmann/json.hpp>
 
+#include "tradingd/config/json_text.hpp"
 #include "tradingd/domain/text_guard.hpp"
 #include "tradingd/domain/time_format.hpp"
 #include "tradingd/journal/journal_reader.hpp"
+#include "tradingd/sniper/event_kind.hpp"
 
 namespace tradingd {
 
@@ -27,8 +29,9 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string json_text(std::string_view s) {
-  return json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+// `s` as a JSON string, quotes included (text from outside: bad UTF-8 replaced).
+std::string json_string(std::string_view s) {
+  return json_text(json(s));
 }
 
 }  // namespace
@@ -39,19 +42,11 @@ bool EventSubscription::wants(const JournalEvent& e) const {
 }
 
 const std::vector<std::string_view>& EventStream::kinds() {
-  static const std::vector<std::string_view> all = {"STARTUP",
-                                                    "SHUTDOWN",
-                                                    "BALANCE_SET",
-                                                    "CONDITION_ARMED",
-                                                    "CONDITION_REFUSED",
-                                                    "CONDITION_EXPIRED",
-                                                    "CONDITION_REJECTED",
-                                                    "CONDITION_CANCELLED",
-                                                    "POSITION_OPENED",
-                                                    "POSITION_CLOSED",
-                                                    "HALT",
-                                                    "RESUME",
-                                                    "FEED_STATE"};
+  static const std::vector<std::string_view> all = [] {
+    std::vector<std::string_view> v;
+    for (const EventKind k : all_event_kinds) v.push_back(to_string(k));
+    return v;
+  }();
   return all;
 }
 
@@ -67,11 +62,11 @@ std::string EventStream::message(const JournalEvent& e) {
   m += R"(,"time":")";
   m += TimeFormat::to_iso8601(e.ts_ms);
   m += R"(","kind":)";
-  m += json_text(e.kind);
+  m += json_string(e.kind);
   m += R"(,"ref_id":)";
-  m += json_text(e.ref_id);
+  m += json_string(e.ref_id);
   m += R"(,"strategy_id":)";
-  m += json_text(e.strategy_id);
+  m += json_string(e.strategy_id);
   m += R"(,"detail":)";
   m += e.detail_json.empty() ? std::string_view("{}") : std::string_view(e.detail_json);
   m += '}';

@@ -14,6 +14,7 @@
 
 #include "tradingd/api/control_api.hpp"
 #include "tradingd/config/config_error.hpp"
+#include "tradingd/config/json_text.hpp"
 #include "tradingd/domain/manual_clock.hpp"
 #include "tradingd/domain/time_format.hpp"
 #include "tradingd/journal/journal_id_history.hpp"
@@ -169,12 +170,11 @@ void TradingSystem::recover() {
     }
   }
   if (mode_ == Mode::SessionReplay) return;
-  journal_->submit(AuditEvent{"STARTUP", "",
-                              nlohmann::json{{"version", TRADINGD_VERSION},
-                                             {"balance", recovery_.balance},
-                                             {"open_positions", recovery_.positions},
-                                             {"active_conditions", recovery_.conditions}}
-                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+  journal_->submit(AuditEvent{EventKind::Startup, "",
+                              json_text(nlohmann::json{{"version", TRADINGD_VERSION},
+                                                       {"balance", recovery_.balance},
+                                                       {"open_positions", recovery_.positions},
+                                                       {"active_conditions", recovery_.conditions}}),
                               now});
   spdlog::info("Journal {}: balance {:.2f} ({}), {} open positions, {} armed conditions{}",
                settings_.storage.db_path.string(), recovery_.balance,
@@ -234,7 +234,7 @@ ArmOutcome TradingSystem::arm_conditions(const ParsedConditions& parsed, std::st
 
 void TradingSystem::journal_refusal(const std::string& subject, const std::string& message, std::string_view origin,
                                     std::int64_t now) {
-  journal_->submit(AuditEvent{"CONDITION_REFUSED", subject,
+  journal_->submit(AuditEvent{EventKind::ConditionRefused, subject,
                               nlohmann::json{{"message", message}, {"origin", origin}}.dump(
                                   -1, ' ', false, nlohmann::json::error_handler_t::replace),
                               now});
@@ -384,7 +384,7 @@ void TradingSystem::set_halted(bool halted) {
     spdlog::warn("HALTED by the operator: no new entries until resumed; exits go on");
   else
     spdlog::info("Resumed by the operator: entries fire again");
-  journal_->submit(AuditEvent{halted ? "HALT" : "RESUME", "", "{}", clock_.now_ms()});
+  journal_->submit(AuditEvent{halted ? EventKind::Halt : EventKind::Resume, "", "{}", clock_.now_ms()});
 }
 
 void TradingSystem::on_feed_state(FeedProtocol exchange, FeedLinkState state) {
@@ -400,7 +400,7 @@ void TradingSystem::on_feed_state(FeedProtocol exchange, FeedLinkState state) {
                  SessionFormat::fields_text({{"exchange", to_string(exchange)}, {"state", to_string(state)}}));
   if (journals) {
     journaled_feed_ = std::pair(exchange, state);
-    journal_->submit(AuditEvent{"FEED_STATE", "",
+    journal_->submit(AuditEvent{EventKind::FeedState, "",
                                 nlohmann::json{{"exchange", to_string(exchange)}, {"state", to_string(state)}}.dump(),
                                 clock_.now_ms()});
   }
@@ -528,14 +528,13 @@ void TradingSystem::shutdown(std::string_view why) {
     if (left_open) spdlog::warn("{} positions stay open: no price seen for their coin since start-up", left_open);
   }
   sniper_->persist_best_prices(clock_.now_ms());  // the next start trails from here (design.md §4.2)
-  journal_->submit(AuditEvent{"SHUTDOWN", "",
-                              nlohmann::json{{"reason", why},
-                                             {"conditions_cancelled", cancelled},
-                                             {"conditions_kept", sniper_->active_condition_count()},
-                                             {"positions_closed", closed},
-                                             {"positions_kept", left_open},
-                                             {"balance", sniper_->balance()}}
-                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+  journal_->submit(AuditEvent{EventKind::Shutdown, "",
+                              json_text(nlohmann::json{{"reason", why},
+                                                       {"conditions_cancelled", cancelled},
+                                                       {"conditions_kept", sniper_->active_condition_count()},
+                                                       {"positions_closed", closed},
+                                                       {"positions_kept", left_open},
+                                                       {"balance", sniper_->balance()}}),
                               clock_.now_ms()});
   journal_->stop();  // flushes everything above, then joins the writer
   if (recorder_) {

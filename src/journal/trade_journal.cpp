@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "tradingd/config/input_file.hpp"
+#include "tradingd/config/json_text.hpp"
 #include "tradingd/domain/time_format.hpp"
 #include "tradingd/journal/journal_schema.hpp"
 
@@ -54,7 +55,7 @@ std::string describe(const JournalRecord& r) {
         else if constexpr (std::is_same_v<T, BalanceSet>)
           return "balance set";
         else
-          return "audit event " + std::string(rec.kind.view());
+          return "audit event " + std::string(to_string(rec.kind));
       },
       r);
 }
@@ -194,17 +195,17 @@ class TradeJournal::Writer {
     s.clearBindings();
   }
 
-  void event(std::int64_t ts, std::string_view kind, std::string_view ref, std::string detail,
+  void event(std::int64_t ts, EventKind kind, std::string_view ref, std::string detail,
              std::string_view strategy = {}) {
     insert_event_.bind(1, static_cast<std::int64_t>(ts));
-    bind_text(insert_event_, 2, kind);
+    bind_text(insert_event_, 2, to_string(kind));
     bind_text(insert_event_, 3, ref);
     insert_event_.bind(4, detail);
     run(insert_event_);
     last_event_seq_ = db_.getLastInsertRowid();
     if (events_)
-      events_->push_back(JournalEvent{last_event_seq_, ts, std::string(kind), std::string(ref), std::string(strategy),
-                                      std::move(detail)});
+      events_->push_back(JournalEvent{last_event_seq_, ts, std::string(to_string(kind)), std::string(ref),
+                                      std::string(strategy), std::move(detail)});
   }
 
   void write(const ConditionArmed& r) {
@@ -239,8 +240,7 @@ class TradeJournal::Writer {
     if (c.trailing_stop_pct) detail["trailing_stop_pct"] = *c.trailing_stop_pct;
     if (c.max_hold_ms) detail["max_hold_ms"] = *c.max_hold_ms;
     if (!c.oco_group.empty()) detail["oco_group"] = c.oco_group;
-    event(r.ts_ms, "CONDITION_ARMED", c.id, detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-          c.strategy_id);
+    event(r.ts_ms, EventKind::ConditionArmed, c.id, json_text(detail), c.strategy_id);
   }
 
   void write(const ConditionFinished& r) {
@@ -250,9 +250,8 @@ class TradeJournal::Writer {
     s.bind(3, static_cast<std::int64_t>(r.ts_ms));
     bind_text(s, 4, r.id.view());
     run(s);
-    event(r.ts_ms, "CONDITION_" + std::string(to_string(r.status)), r.id.view(),
-          nlohmann::json{{"reason", r.reason.view()}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-          r.strategy_id.view());
+    event(r.ts_ms, condition_finished_event(r.status), r.id.view(),
+          json_text(nlohmann::json{{"reason", r.reason.view()}}), r.strategy_id.view());
   }
 
   void write(const PositionOpened& r) {
@@ -284,15 +283,14 @@ class TradeJournal::Writer {
     bind_optional(s, 17, p.max_hold_ms > 0 ? std::optional<std::int64_t>(p.max_hold_ms) : std::nullopt);
     bind_real(s, 18, p.best_price);
     run(s);
-    event(r.ts_ms, "POSITION_OPENED", p.id.view(),
-          nlohmann::json{{"condition_id", p.condition_id.view()},
-                         {"coin", r.coin.view()},
-                         {"direction", to_string(p.direction)},
-                         {"entry_price", p.entry_price},
-                         {"entry_mark", p.entry_mark},
-                         {"entry_fill", to_string(p.entry_fill)},
-                         {"size_usd", p.size_usd}}
-              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+    event(r.ts_ms, EventKind::PositionOpened, p.id.view(),
+          json_text(nlohmann::json{{"condition_id", p.condition_id.view()},
+                                   {"coin", r.coin.view()},
+                                   {"direction", to_string(p.direction)},
+                                   {"entry_price", p.entry_price},
+                                   {"entry_mark", p.entry_mark},
+                                   {"entry_fill", to_string(p.entry_fill)},
+                                   {"size_usd", p.size_usd}}),
           p.strategy_id.view());
   }
 
@@ -315,15 +313,14 @@ class TradeJournal::Writer {
     b.bind(3, "TRADE_CLOSED");
     bind_text(b, 4, r.trade_id.view());
     run(b);
-    event(r.exit_ms, "POSITION_CLOSED", r.trade_id.view(),
-          nlohmann::json{{"coin", r.coin.view()},
-                         {"exit_reason", to_string(r.reason)},
-                         {"exit_price", r.exit_price},
-                         {"exit_mark", r.exit_mark},
-                         {"exit_fill", to_string(r.exit_fill)},
-                         {"pnl_usd", r.pnl_usd},
-                         {"balance", r.balance_after}}
-              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+    event(r.exit_ms, EventKind::PositionClosed, r.trade_id.view(),
+          json_text(nlohmann::json{{"coin", r.coin.view()},
+                                   {"exit_reason", to_string(r.reason)},
+                                   {"exit_price", r.exit_price},
+                                   {"exit_mark", r.exit_mark},
+                                   {"exit_fill", to_string(r.exit_fill)},
+                                   {"pnl_usd", r.pnl_usd},
+                                   {"balance", r.balance_after}}),
           r.strategy_id.view());
   }
 
@@ -341,12 +338,12 @@ class TradeJournal::Writer {
     bind_text(b, 3, r.reason.view());
     b.bind(4);  // NULL trade_id
     run(b);
-    event(r.ts_ms, "BALANCE_SET", "",
+    event(r.ts_ms, EventKind::BalanceSet, "",
           nlohmann::json{{"balance", r.balance}, {"reason", r.reason.view()}}.dump(
               -1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
 
-  void write(const AuditEvent& r) { event(r.ts_ms, r.kind.view(), r.ref_id, r.detail_json); }
+  void write(const AuditEvent& r) { event(r.ts_ms, r.kind, r.ref_id, r.detail_json); }
 
   SQLite::Database& db_;
   std::vector<JournalEvent>* events_ = nullptr;

@@ -1,5 +1,6 @@
 #include "tradingd/record/session_format.hpp"
 
+#include "tradingd/config/json_text.hpp"
 #include "tradingd/domain/time_format.hpp"
 
 #include <array>
@@ -73,7 +74,7 @@ std::int64_t time_at(const json& o, const char* key) {
 }
 
 std::string dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  return json_text(j);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "tradingd/domain/fixed_string.hpp"
 #include "tradingd/domain/position.hpp"
 #include "tradingd/domain/trade_condition.hpp"
+#include "tradingd/sniper/event_kind.hpp"
 
 namespace tradingd {
 
@@ -78,7 +79,7 @@ struct BalanceSet {
 
 // An audit event with no state change (start-up, shutdown, refused input).
 struct AuditEvent {
-  ReasonText kind;
+  EventKind kind = EventKind::Startup;
   std::string ref_id;
   std::string detail_json;  // a JSON object, already serialised
   std::int64_t ts_ms = 0;

@@ -156,7 +156,7 @@ TEST_CASE("a record the journal cannot keep is refused whole, counted, and the r
     nan_close.pnl_usd = std::numeric_limits<double>::quiet_NaN();
     nan_close.balance_after = std::numeric_limits<double>::quiet_NaN();
     journal.submit(PositionClosed{nan_close});
-    journal.submit(AuditEvent{"TEST", "after", "{}", t0 + 10});
+    journal.submit(AuditEvent{EventKind::Halt, "after", "{}", t0 + 10});
     journal.flush().get();
     const JournalStats js = journal.stats();
     CHECK(js.refused_writes == 3);
@@ -171,7 +171,7 @@ TEST_CASE("a record the journal cannot keep is refused whole, counted, and the r
   CHECK(db.execAndGet("SELECT status || ',' || ifnull(pnl_usd, 'null') FROM trades").getString() == "OPEN,null");
   CHECK(db.execAndGet("SELECT count(*) FROM balance").getInt() == 1);
   CHECK(db.execAndGet("SELECT group_concat(kind, ',') FROM events ORDER BY seq").getString() ==
-        "BALANCE_SET,CONDITION_ARMED,POSITION_OPENED,TEST");
+        "BALANCE_SET,CONDITION_ARMED,POSITION_OPENED,HALT");
   // And a restart accepts it.
   CHECK_NOTHROW(TradeJournal(db_path));
 }
@@ -195,7 +195,7 @@ TEST_CASE("committed events reach the listener only after their commit, and read
     });
     journal.start();
     CHECK_THROWS_AS(journal.set_event_listener({}), std::logic_error);
-    journal.submit(AuditEvent{"STARTUP", "", "{}", t0});  // before enable_event_listener(): on disk only
+    journal.submit(AuditEvent{EventKind::Startup, "", "{}", t0});  // before enable_event_listener(): on disk only
     journal.flush().get();
     CHECK(journal.last_event_seq() == 1);
     CHECK(heard.empty());
@@ -223,7 +223,7 @@ TEST_CASE("committed events reach the listener only after their commit, and read
     closed.strategy_id = "s";
     journal.submit(std::move(closed));
     journal.submit(ConditionFinished{"c2", ConditionStatus::Cancelled, "by the API", t0 + 10, other.strategy_id});
-    journal.submit(AuditEvent{"CONDITION_REFUSED", "c1", R"({"message":"duplicate"})", t0 + 11});
+    journal.submit(AuditEvent{EventKind::ConditionRefused, "c1", R"({"message":"duplicate"})", t0 + 11});
     journal.submit(BestPriceUpdate{"T-c1", 42100, t0 + 12});  // no event
     journal.stop();
   }
@@ -276,7 +276,7 @@ TEST_CASE("committed events reach the listener only after their commit, and read
 TEST_CASE("a full queue spills in order, reports congestion, and loses nothing", "[unit][journal]") {
   TempDir dir("journal-spill");
   TradeJournal journal(dir / "j.db", 2048);  // small queue; writer not started yet
-  for (int i = 0; i < 5000; ++i) journal.submit(AuditEvent{"TEST", std::to_string(i), "{}", t0 + i});
+  for (int i = 0; i < 5000; ++i) journal.submit(AuditEvent{EventKind::Halt, std::to_string(i), "{}", t0 + i});
   CHECK(journal.congested());
   CHECK(journal.stats().overflowed == 5000 - 2048);
   CHECK(journal.stats().queue_depth == 5000);

@@ -1,6 +1,6 @@
 // Regression tests for the classes of bad input that once crashed tradingd,
 // spoiled good input, were accepted when they must be refused, had side effects
-// on refusal, hung, forged output or were lost (issue "Hardening"). Each class
+// on refusal, hung, forged output or were lost. Each class
 // is fixed at its root: TextGuard for UTF-8, control characters and nesting;
 // InputFile for what a path may be; the journal refusing before writing.
 

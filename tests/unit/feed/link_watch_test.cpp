@@ -42,6 +42,14 @@ LinkWatch::Link opened(LinkWatch::Clock::time_point now) {
   return l;
 }
 
+// A link opened, subscribed and pinged now.
+LinkWatch::Link live(LinkWatch::Clock::time_point now) {
+  auto l = opened(now);
+  l.open = l.live = true;
+  l.live_at = l.last_ping = now;
+  return l;
+}
+
 }  // namespace
 
 TEST_CASE("LinkWatch: a link not connected or not subscribed within the timeout is dead", "[unit][feed][watch]") {
@@ -69,9 +77,7 @@ TEST_CASE("LinkWatch: Bybit pings every ping_interval and a link without data or
           "[unit][feed][watch]") {
   TestClock clock;
   const LinkWatch w(settings(true));
-  auto link = opened(clock.now());
-  link.open = link.live = true;
-  link.live_at = link.last_ping = clock.now();
+  auto link = live(clock.now());
   clock.advance(19999ms);
   CHECK(w.check(link, clock.now()).action == Action::None);
   clock.advance(1ms);
@@ -104,9 +110,7 @@ TEST_CASE("LinkWatch: a Binance link with no frame at all for silence_timeout is
   TestClock clock;
   const LinkWatch binance(settings(false));
   const LinkWatch bybit(settings(true));
-  auto link = opened(clock.now());
-  link.open = link.live = true;
-  link.live_at = link.last_ping = clock.now();
+  auto link = live(clock.now());
   clock.advance(59s);
   CHECK(binance.check(link, clock.now()).action == Action::None);
   link.last_rx = clock.now();  // a server ping counts
@@ -144,9 +148,7 @@ TEST_CASE(
     "[unit][feed][watch]") {
   TestClock clock;
   const LinkWatch w(settings(false));
-  auto link = opened(clock.now());
-  link.open = link.live = true;
-  link.live_at = clock.now();
+  auto link = live(clock.now());
   const LinkWatch::Clock::time_point no_retry{};
   clock.advance(23h - 1ms);
   CHECK_FALSE(w.rotation_due(link, false, no_retry, clock.now()));
