@@ -132,6 +132,11 @@ struct MarketFeed::Link final : FeedConnection::Handler {
   Steady::time_point opened_at, live_at{}, last_rx;
   Steady::time_point last_ping{};
   std::optional<Steady::time_point> awaiting_pong;  // a ping went out and nothing came back since
+
+  // What LinkWatch judges this connection by.
+  [[nodiscard]] LinkWatch::Link times() const {
+    return {open, live, opened_at, live_at, last_rx, last_ping, awaiting_pong};
+  }
 };
 
 MarketFeed::MarketFeed(boost::asio::io_context& io, FeedProtocol protocol, const std::string& url,
@@ -544,8 +549,7 @@ void MarketFeed::arm_watchdog() {
 // Returns through lost() when the link is found dead; the caller must not
 // touch `link` afterwards.
 void MarketFeed::check_link(Link& link, Steady::time_point now) {
-  const LinkWatch::LinkVerdict v = watch_.check(
-      {link.open, link.live, link.opened_at, link.live_at, link.last_rx, link.last_ping, link.awaiting_pong}, now);
+  const LinkWatch::LinkVerdict v = watch_.check(link.times(), now);
   if (v.action == LinkWatch::LinkVerdict::Action::Dead) {
     if (&link == active_.get()) return lost(v.why);
     return link_closed(link, v.why);
@@ -578,9 +582,7 @@ void MarketFeed::watchdog() {
         spdlog::warn("{}: no trade on {} for {}", to_string(protocol_), symbols_.symbol(static_cast<CoinId>(c)),
                      seconds(now - coin_last_tick_[c]));
       }
-    if (active_ && watch_.rotation_due({active_->open, active_->live, active_->opened_at, active_->live_at,
-                                        active_->last_rx, active_->last_ping, active_->awaiting_pong},
-                                       next_ != nullptr, rotate_retry_at_, now))
+    if (active_ && watch_.rotation_due(active_->times(), next_ != nullptr, rotate_retry_at_, now))
       start_rotation("connection age " + seconds(now - active_->live_at));
   }
 }

@@ -73,10 +73,6 @@ std::int64_t time_at(const json& o, const char* key) {
   return v;
 }
 
-std::string dump(const json& j) {
-  return json_text(j);
-}
-
 }  // namespace
 
 std::string_view to_string(SessionInput::Kind kind) {
@@ -199,7 +195,7 @@ std::string SessionFormat::arm_text(const TradeCondition& c, std::string_view or
   if (c.trailing_stop_pct) cj["trailing_stop_pct"] = *c.trailing_stop_pct;
   if (c.trailing_activation_pct) cj["trailing_activation_pct"] = *c.trailing_activation_pct;
   if (c.max_hold_ms) cj["max_hold_ms"] = *c.max_hold_ms;
-  return dump(json{{"origin", origin}, {"condition", std::move(cj)}});
+  return json_text(json{{"origin", origin}, {"condition", std::move(cj)}});
 }
 
 TradeCondition SessionFormat::parse_arm(std::string_view text, std::string& origin) {
@@ -237,7 +233,7 @@ TradeCondition SessionFormat::parse_arm(std::string_view text, std::string& orig
 std::string SessionFormat::fields_text(std::initializer_list<std::pair<std::string_view, std::string_view>> f) {
   json j = json::object();
   for (const auto& [k, v] : f) j[std::string(k)] = v;
-  return dump(j);
+  return json_text(j);
 }
 
 std::map<std::string, std::string> SessionFormat::parse_fields(std::string_view text) {

@@ -61,8 +61,6 @@ class LinkWatch {
   [[nodiscard]] bool rotation_due(const Link& active, bool replacing, Clock::time_point retry_at,
                                   Clock::time_point now) const;
 
-  [[nodiscard]] const Settings& settings() const { return settings_; }
-
  private:
   Settings settings_;
 };
