@@ -32,7 +32,7 @@ namespace {
 using json = nlohmann::json;
 
 ApiResponse reply(int status, const json& body) {
-  return ApiResponse{status, json_text(body), "application/json"};
+  return ApiResponse{status, json_text(body), "application/json", {}};
 }
 
 // "/positions/T-x/close" split at '/', without the query, each segment
@@ -49,7 +49,7 @@ std::vector<std::string> segments(std::string_view target) {
     }
     const auto slash = target.find('/');
     const std::string_view raw = target.substr(0, slash);
-    auto decoded = ApiRouter::percent_decode(raw, false);  // '+' is itself in a path
+    auto decoded = QueryString::percent_decode(raw, false);  // '+' is itself in a path
     out.push_back(decoded ? std::move(*decoded) : std::string(raw));
     target = slash == std::string_view::npos ? std::string_view() : target.substr(slash);
   }
@@ -108,66 +108,6 @@ json position_json(const Position& p, const std::string& coin, std::optional<dou
 
 }  // namespace
 
-ApiResponse ApiRouter::error(int status, std::string message) {
-  return reply(status, json{{"error", std::move(message)}});
-}
-
-std::optional<std::string_view> ApiRouter::query_param(std::string_view target, std::string_view key) {
-  const auto q = target.find('?');
-  if (q == std::string_view::npos) return std::nullopt;
-  std::string_view query = target.substr(q + 1);
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    if (pair.size() > key.size() && pair.substr(0, key.size()) == key && pair[key.size()] == '=')
-      return pair.substr(key.size() + 1);
-    if (pair == key) return std::string_view();  // a bare key: present, with nothing in it
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> ApiRouter::percent_decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+' && plus_is_space) {
-      out += ' ';
-    } else if (s[i] == '%') {
-      unsigned v = 0;
-      if (i + 2 >= s.size()) return std::nullopt;
-      const auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-      if (ec != std::errc() || p != s.data() + i + 3) return std::nullopt;
-      out += static_cast<char>(v);
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-std::optional<ApiResponse> ApiRouter::repeated_query_key(std::string_view target) {
-  const auto q = target.find('?');
-  if (q == std::string_view::npos) return std::nullopt;
-  std::vector<std::string_view> keys;
-  std::string_view query = target.substr(q + 1);
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    const std::string_view key = pair.substr(0, pair.find('='));
-    if (!key.empty()) {
-      if (std::find(keys.begin(), keys.end(), key) != keys.end())
-        return error(400, "the query names '" + TextGuard::printable(key, 40) + "' twice; give it once");
-      keys.push_back(key);
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
-}
-
 ApiRouter::ApiRouter(ControlTarget& system, std::string token)
     : system_(system), token_(std::move(token)), started_(std::chrono::steady_clock::now()) {}
 
@@ -179,45 +119,117 @@ bool ApiRouter::authorized(std::string_view authorization) const {
   return given.size() == token_.size() && CRYPTO_memcmp(given.data(), token_.data(), token_.size()) == 0;
 }
 
-ApiResponse ApiRouter::handle(std::string_view method, std::string_view target, std::string_view authorization,
-                              std::string_view body) {
-  const auto path = segments(target);
+// The table: every endpoint once. docs/api.md lists the same rows.
+std::span<const ApiRoute> ApiRouter::routes() {
+  using R = ApiRouter;
+  static constexpr ApiRoute table[] = {
+      {"GET", "/", RunsOn::IoThread, "", &R::dashboard},
+      {"GET", "/health", RunsOn::IoThread, "", &R::health},
+      {"GET", "/status", RunsOn::IoThread, "", &R::status},
+      {"GET", "/conditions", RunsOn::IoThread, "", &R::conditions},
+      {"POST", "/conditions", RunsOn::IoThread, "", &R::arm},
+      {"DELETE", "/conditions/{id}", RunsOn::IoThread, "", &R::cancel},
+      {"GET", "/positions", RunsOn::IoThread, "", &R::positions},
+      {"POST", "/positions/{id}/close", RunsOn::IoThread, "", &R::close},
+      {"POST", "/halt", RunsOn::IoThread, "", &R::halt},
+      {"POST", "/resume", RunsOn::IoThread, "", &R::resume},
+      {"POST", "/flatten", RunsOn::IoThread, "", &R::flatten},
+      {"GET", "/trades", RunsOn::HelperThread, "hours,limit", &R::trades_here},
+      {"GET", "/events", RunsOn::WebSocket, "since,kinds,strategy", &R::events_here},
+      {"GET", "/metrics", RunsOn::IoThread, "", &R::metrics},
+      {"GET", "/openapi.json", RunsOn::IoThread, "", &R::openapi},
+  };
+  return table;
+}
+
+namespace {
+
+// The {..} segments of `pattern` taken from `path`, or nullopt when `path` is not one of its paths.
+std::optional<std::vector<std::string>> path_params(std::string_view pattern, const std::vector<std::string>& path) {
+  std::vector<std::string> params;
+  std::size_t i = 0;
+  pattern.remove_prefix(1);  // the leading '/'
+  while (!pattern.empty()) {
+    const auto slash = pattern.find('/');
+    const std::string_view want = pattern.substr(0, slash);
+    if (i == path.size()) return std::nullopt;
+    if (want.front() == '{')
+      params.push_back(path[i]);
+    else if (want != path[i])
+      return std::nullopt;
+    ++i;
+    pattern = slash == std::string_view::npos ? std::string_view() : pattern.substr(slash + 1);
+  }
+  if (i != path.size()) return std::nullopt;
+  return params;
+}
+
+}  // namespace
+
+std::variant<RouteMatch, ApiResponse> ApiRouter::match(std::string_view method, std::string_view target) {
   // "/events/" or "/status/" names no endpoint (only "/" ends in a slash): 404, whatever the method.
   const std::string_view bare = target.substr(0, target.find('?'));
   if (bare.size() > 1 && bare.back() == '/')
-    return error(404, "no such endpoint: " + TextGuard::printable(bare, 200) + " (no trailing '/')");
-  const bool mutating = method == "POST" || method == "DELETE";
-  if (mutating) {
-    if (read_only()) return error(403, "the API is read-only: no token is set in $" + system_.settings().api.token_env);
-    if (!authorized(authorization)) return error(401, "missing or wrong Authorization: Bearer token");
+    return ApiResponse::refusal(404, "no such endpoint: " + TextGuard::printable(bare, 200) + " (no trailing '/')");
+  const auto path = segments(target);
+  std::string allow;
+  for (const ApiRoute& route : routes()) {
+    auto params = path_params(route.path, path);
+    if (!params) continue;
+    if (route.method != method) {
+      allow += (allow.empty() ? "" : ", ") + std::string(route.method);
+      continue;
+    }
+    auto query = QueryString::parse(target, route.query_keys, route.path);
+    if (auto* refused = std::get_if<ApiResponse>(&query)) return std::move(*refused);
+    return RouteMatch{&route, ApiCall{std::move(*params), std::get<QueryString>(std::move(query)), {}}};
   }
-  const auto n = path.size();
-  const std::string_view first = n ? std::string_view(path[0]) : std::string_view();
-  if (method == "GET" && n == 0)
-    return ApiResponse{200, std::string(DashboardPage::html()), "text/html; charset=utf-8"};
-  if (method == "GET" && n == 1 && first == "health") return health();
-  if (method == "GET" && n == 1 && first == "status") return status();
-  if (method == "GET" && n == 1 && first == "conditions") return conditions();
-  if (method == "POST" && n == 1 && first == "conditions") return arm(body);
-  if (method == "DELETE" && n == 2 && first == "conditions") return cancel(path[1]);
-  if (method == "GET" && n == 1 && first == "positions") return positions();
-  if (method == "POST" && n == 3 && first == "positions" && path[2] == "close") return close(path[1]);
-  if (method == "POST" && n == 1 && first == "halt") return halt(true);
-  if (method == "POST" && n == 1 && first == "resume") return halt(false);
-  if (method == "POST" && n == 1 && first == "flatten") return flatten();
-  if (method == "GET" && n == 1 && first == "metrics") return metrics();
-  if (method == "GET" && n == 1 && first == "openapi.json")
-    return ApiResponse{200, std::string(OpenApiDocument::json()), "application/json"};
-  const bool known =
-      (n == 1 && (first == "health" || first == "status" || first == "conditions" || first == "positions" ||
-                  first == "halt" || first == "resume" || first == "flatten" || first == "trades" ||
-                  first == "metrics" || first == "openapi.json" || first == "events")) ||
-      (n == 2 && first == "conditions") || (n == 3 && first == "positions" && path[2] == "close");
-  return known ? error(405, std::string(method) + " is not allowed on " + std::string(target.substr(0, 200)))
-               : error(404, "no such endpoint: " + std::string(target.substr(0, 200)));
+  if (allow.empty()) return ApiResponse::refusal(404, "no such endpoint: " + TextGuard::printable(bare, 200));
+  auto refused = ApiResponse::refusal(405, TextGuard::printable(method, 20) + " is not allowed on " +
+                                               TextGuard::printable(bare, 200) + "; it takes " + allow);
+  refused.allow = std::move(allow);
+  return refused;
 }
 
-ApiResponse ApiRouter::health() {
+ApiResponse ApiRouter::handle(const RouteMatch& matched, std::string_view authorization) {
+  if (matched.route->mutates()) {
+    if (read_only())
+      return ApiResponse::refusal(403, "the API is read-only: no token is set in $" + system_.settings().api.token_env);
+    if (!authorized(authorization)) return ApiResponse::refusal(401, "missing or wrong Authorization: Bearer token");
+  }
+  return (this->*matched.route->handler)(matched.call);
+}
+
+ApiResponse ApiRouter::handle(std::string_view method, std::string_view target, std::string_view authorization,
+                              std::string_view body) {
+  auto matched = match(method, target);
+  if (auto* refused = std::get_if<ApiResponse>(&matched)) return std::move(*refused);
+  auto& m = std::get<RouteMatch>(matched);
+  m.call.body = body;
+  return handle(m, authorization);
+}
+
+ApiResponse ApiRouter::not_upgraded() {
+  return ApiResponse::refusal(426, "GET /events is a WebSocket: ask with Upgrade: websocket");
+}
+
+ApiResponse ApiRouter::dashboard(const ApiCall&) {
+  return ApiResponse{200, std::string(DashboardPage::html()), "text/html; charset=utf-8", {}};
+}
+
+ApiResponse ApiRouter::openapi(const ApiCall&) {
+  return ApiResponse{200, std::string(OpenApiDocument::json()), "application/json", {}};
+}
+
+ApiResponse ApiRouter::trades_here(const ApiCall& call) {
+  return trades(system_.settings().storage.db_path, call.query, system_.clock().now_ms());
+}
+
+ApiResponse ApiRouter::events_here(const ApiCall&) {
+  return not_upgraded();
+}
+
+ApiResponse ApiRouter::health(const ApiCall&) {
   json reasons = json::array();
   const FeedSupervisor* feeds = system_.feeds();
   if (!feeds) {
@@ -237,7 +249,7 @@ ApiResponse ApiRouter::health() {
   return reply(healthy ? 200 : 503, json{{"healthy", healthy}, {"reasons", reasons}});
 }
 
-ApiResponse ApiRouter::status() {
+ApiResponse ApiRouter::status(const ApiCall&) {
   const Sniper& sniper = system_.sniper();
   const auto& coins = system_.coins();
   const double open_pnl = unrealized_total(sniper);
@@ -361,14 +373,15 @@ TradeCondition terms_of(const ArmedCondition& a, const Sniper& sniper) {
 
 }  // namespace
 
-ApiResponse ApiRouter::conditions() {
+ApiResponse ApiRouter::conditions(const ApiCall&) {
   const Sniper& sniper = system_.sniper();
   json out = json::array();
   for (const auto& c : sniper.active_conditions()) out.push_back(condition_json(terms_of(c, sniper)));
   return reply(200, out);
 }
 
-ApiResponse ApiRouter::arm(std::string_view body) {
+ApiResponse ApiRouter::arm(const ApiCall& call) {
+  const std::string_view body = call.body;
   constexpr std::string_view origin = "request body";
   ParsedConditions parsed;
   try {
@@ -377,12 +390,12 @@ ApiResponse ApiRouter::arm(std::string_view body) {
   } catch (const ConfigError& e) {
     // Nothing armed; the refusal is journaled like any other.
     system_.arm_conditions(ParsedConditions{{}, e.errors()}, origin);
-    return reply(400, json{{"error", "not a condition or an array of conditions"}, {"details", e.errors()}});
+    return ApiResponse::refusal(400, "not a condition or an array of conditions", e.errors());
   }
   if (parsed.accepted.empty() && parsed.refused.empty()) {
     const std::string why = "the body holds no condition: send a condition object or a non-empty array of them";
     system_.arm_conditions(ParsedConditions{{}, {std::string(origin) + ": " + why}}, origin);
-    return reply(400, json{{"error", why}, {"details", json::array({why})}});
+    return ApiResponse::refusal(400, why, {why});
   }
   const ArmOutcome outcome = system_.arm_conditions(parsed, origin);
   // 201: something new was armed; 200: every condition was a retry of one
@@ -401,14 +414,15 @@ ApiResponse ApiRouter::arm(std::string_view body) {
   return reply(code, json{{"armed", outcome.armed}, {"existing", existing}, {"refused", outcome.refused}});
 }
 
-ApiResponse ApiRouter::cancel(std::string_view id) {
+ApiResponse ApiRouter::cancel(const ApiCall& call) {
+  const std::string& id = call.params.at(0);
   if (!system_.cancel_condition(id, "cancelled via the API"))
-    return error(404, "no armed condition " + TextGuard::printable(id, TradeCondition::max_id_length));
+    return ApiResponse::refusal(404, "no armed condition " + TextGuard::printable(id, TradeCondition::max_id_length));
   spdlog::info("API: condition {} cancelled", id);
   return reply(200, json{{"cancelled", id}});
 }
 
-ApiResponse ApiRouter::positions() {
+ApiResponse ApiRouter::positions(const ApiCall&) {
   const Sniper& sniper = system_.sniper();
   json out = json::array();
   const auto now = system_.clock().now_ms();
@@ -417,41 +431,48 @@ ApiResponse ApiRouter::positions() {
   return reply(200, out);
 }
 
-ApiResponse ApiRouter::close(std::string_view id) {
+ApiResponse ApiRouter::close(const ApiCall& call) {
+  const std::string& id = call.params.at(0);
   if (!system_.close_position(id))
-    return error(404, "no open position " + TextGuard::printable(id, TradeCondition::max_id_length + 2) +
-                          " with a price to close at");
+    return ApiResponse::refusal(404, "no open position " + TextGuard::printable(id, TradeCondition::max_id_length + 2) +
+                                         " with a price to close at");
   spdlog::info("API: position {} closed (MANUAL)", id);
   return reply(200, json{{"closed", id}});
 }
 
-ApiResponse ApiRouter::halt(bool halted) {
-  system_.set_halted(halted);
-  return reply(200, json{{"halted", halted}});
+ApiResponse ApiRouter::halt(const ApiCall&) {
+  system_.set_halted(true);
+  return reply(200, json{{"halted", true}});
 }
 
-ApiResponse ApiRouter::flatten() {
+ApiResponse ApiRouter::resume(const ApiCall&) {
+  system_.set_halted(false);
+  return reply(200, json{{"halted", false}});
+}
+
+ApiResponse ApiRouter::flatten(const ApiCall&) {
   const auto [closed, left] = system_.flatten();
   spdlog::warn("API: flatten: {} positions closed, {} without a price stay open", closed, left);
   return reply(200, json{{"closed", closed}, {"still_open", left}});
 }
 
-ApiResponse ApiRouter::trades(const std::filesystem::path& db_path, std::string_view target, std::int64_t now_ms) {
-  if (auto repeated = repeated_query_key(target)) return std::move(*repeated);
+ApiResponse ApiRouter::trades(const std::filesystem::path& db_path, const QueryString& query, std::int64_t now_ms) {
   double hours = 24;
-  if (const auto v = query_param(target, "hours")) {
-    const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), hours);
-    // Finite and bounded: it becomes a count of milliseconds (inf or nan would not).
-    if (ec != std::errc() || p != v->data() + v->size() || !(hours > 0 && hours <= max_trades_hours))
-      return error(400, "hours must be a number > 0 and at most 876000 (100 years)");
+  if (const auto v = query.get("hours")) {
+    const auto n = QueryString::number(*v);
+    // Bounded: it becomes a count of milliseconds.
+    if (!n || !(*n > 0 && *n <= max_trades_hours))
+      return ApiResponse::refusal(400, "hours must be a number > 0 and at most 876000 (100 years)");
+    hours = *n;
   }
   // Bounded: the answer (and the JSON built for it) never grows with the
   // journal. `tradingd journal export` has every row.
   std::int64_t limit = default_trades_limit;
-  if (const auto v = query_param(target, "limit")) {
-    const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), limit);
-    if (ec != std::errc() || p != v->data() + v->size() || limit < 1 || limit > max_trades_limit)
-      return error(400, "limit must be a whole number from 1 to " + std::to_string(max_trades_limit));
+  if (const auto v = query.get("limit")) {
+    const auto n = QueryString::whole_number(*v);
+    if (!n || *n < 1 || *n > max_trades_limit)
+      return ApiResponse::refusal(400, "limit must be a whole number from 1 to " + std::to_string(max_trades_limit));
+    limit = *n;
   }
   json out = json::array();
   for (const auto& t :
@@ -511,7 +532,7 @@ std::string label(std::string_view key, std::string_view value) {
 
 }  // namespace
 
-ApiResponse ApiRouter::metrics() {
+ApiResponse ApiRouter::metrics(const ApiCall&) {
   Exposition m;
   const Sniper& sniper = system_.sniper();
   const auto& coins = system_.coins();
@@ -659,7 +680,7 @@ ApiResponse ApiRouter::metrics() {
   m.family("tradingd_uptime_seconds", "gauge", "Seconds since the control API started.");
   m.sample("tradingd_uptime_seconds",
            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
-  return ApiResponse{200, m.take(), "text/plain; version=0.0.4; charset=utf-8"};
+  return ApiResponse{200, m.take(), "text/plain; version=0.0.4; charset=utf-8", {}};
 }
 
 }  // namespace tradingd

@@ -18,6 +18,7 @@
 #include "tradingd/api/event_stream.hpp"
 #include "tradingd/config/settings.hpp"
 #include "tradingd/domain/clock.hpp"
+#include "tradingd/domain/text_guard.hpp"
 #include "tradingd/journal/trade_journal.hpp"
 
 namespace tradingd {
@@ -72,17 +73,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void run() { read(); }
   void stop() { close(); }
 
-  void refuse_busy() {
-    auto res = std::make_shared<http::response<http::string_body>>(http::status::service_unavailable, 11);
-    res->set(http::field::content_type, "application/json");
-    res->body() = R"({"error":"too many connections"})";
-    res->keep_alive(false);
-    res->prepare_payload();
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code, std::size_t) {
-      beast::error_code ignored;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    });
-  }
+  void refuse_busy() { send(ApiResponse::refusal(503, "too many connections"), 11, false); }
 
  private:
   void read() {
@@ -97,60 +88,65 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout)
       return close();
-    if (ec == http::error::body_limit)
-      return send(ApiResponse{413, R"({"error":"request body over 64 KiB"})"}, 11, false);
+    if (ec == http::error::body_limit) return send(ApiResponse::refusal(413, "request body over 64 KiB"), 11, false);
     if (ec == http::error::header_limit)
-      return send(ApiResponse{431, R"({"error":"request headers over 8 KiB"})"}, 11, false);
-    if (ec) return send(ApiResponse{400, R"({"error":"malformed HTTP request"})"}, 11, false);
+      return send(ApiResponse::refusal(431, "request headers over 8 KiB"), 11, false);
+    if (ec) return send(ApiResponse::refusal(400, "malformed HTTP request"), 11, false);
 
     const auto& req = parser_->get();
-    const std::string target(req.target());
+    const std::string_view target(req.target().data(), req.target().size());
+    const std::string_view method(req.method_string().data(), req.method_string().size());
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
-    if (req.method() == http::verb::get && is_path(target, "/events")) return subscribe();
-    if (req.method() == http::verb::get && is_path(target, "/trades")) {
-      // The journal is on disk: read it on the helper thread, answer here.
-      const auto db = api_.system.settings().storage.db_path;
-      // "The last N hours" by the daemon's clock (read here, on the io thread), as every other answer.
-      const std::int64_t now = api_.system.clock().now_ms();
-      net::post(api_.blocking, [self = shared_from_this(), db, target, version, keep_alive, now] {
-        ApiResponse r;
-        try {
-          r = ApiRouter::trades(db, target, now);
-        } catch (const std::exception& e) {
-          r = ApiRouter::error(500, e.what());
-        }
-        net::post(self->api_.io, [self, r = std::move(r), version, keep_alive]() mutable {
-          self->send(std::move(r), version, keep_alive);
-        });
-      });
-      return;
+    auto matched = ApiRouter::match(method, target);
+    if (auto* refused = std::get_if<ApiResponse>(&matched)) return send(std::move(*refused), version, keep_alive);
+    auto& m = std::get<RouteMatch>(matched);
+    switch (m.route->runs) {
+      case RunsOn::WebSocket:
+        return subscribe(m.call.query);
+      case RunsOn::HelperThread:
+        return answer_off_thread(std::move(m.call.query), version, keep_alive);
+      case RunsOn::IoThread:
+        break;
     }
+    m.call.body = req.body();
     ApiResponse r;
     try {
-      r = api_.router.handle(std::string_view(req.method_string().data(), req.method_string().size()), target,
-                             std::string_view(req[http::field::authorization]), req.body());
+      r = api_.router.handle(m, std::string_view(req[http::field::authorization]));
     } catch (const std::exception& e) {
-      spdlog::error("API: {} {} failed: {}", std::string(req.method_string()), target.substr(0, 200), e.what());
-      r = ApiRouter::error(500, e.what());
+      spdlog::error("API: {} {} failed: {}", TextGuard::printable(method, 20), TextGuard::printable(target, 200),
+                    e.what());
+      r = ApiResponse::refusal(500, e.what());
     }
     send(std::move(r), version, keep_alive);
   }
 
-  static bool is_path(std::string_view target, std::string_view path) {
-    return target.substr(0, path.size()) == path && (target.size() == path.size() || target[path.size()] == '?');
+  // GET /trades: the journal is on disk, so it is read on the helper thread and answered here.
+  void answer_off_thread(QueryString query, unsigned version, bool keep_alive) {
+    const auto db = api_.system.settings().storage.db_path;
+    // "The last N hours" by the daemon's clock (read here, on the io thread), as every other answer.
+    const std::int64_t now = api_.system.clock().now_ms();
+    net::post(api_.blocking, [self = shared_from_this(), db, query = std::move(query), version, keep_alive, now] {
+      ApiResponse r;
+      try {
+        r = ApiRouter::trades(db, query, now);
+      } catch (const std::exception& e) {
+        r = ApiResponse::refusal(500, e.what());
+      }
+      net::post(self->api_.io, [self, r = std::move(r), version, keep_alive]() mutable {
+        self->send(std::move(r), version, keep_alive);
+      });
+    });
   }
 
   // GET /events: a WebSocket upgrade handed to EventStream, or the reason not.
-  void subscribe() {
+  void subscribe(const QueryString& query) {
     const auto& req = parser_->get();
     const unsigned version = req.version();
-    auto sub = api_.events.subscription(req.target());
+    auto sub = api_.events.subscription(query);
     if (auto* refused = std::get_if<ApiResponse>(&sub)) return send(std::move(*refused), version, false);
-    if (!beast::websocket::is_upgrade(req))
-      return send(ApiResponse{426, R"({"error":"GET /events is a WebSocket: ask with Upgrade: websocket"})"}, version,
-                  false);
-    if (api_.events.full()) return send(ApiResponse{503, R"({"error":"too many event subscribers"})"}, version, false);
+    if (!beast::websocket::is_upgrade(req)) return send(ApiRouter::not_upgraded(), version, false);
+    if (api_.events.full()) return send(ApiResponse::refusal(503, "too many event subscribers"), version, false);
     stream_.expires_never();
     api_.events.accept(stream_.release_socket(), parser_->release(), std::get<EventSubscription>(std::move(sub)));
   }
@@ -160,6 +156,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(http::field::server, "tradingd/" TRADINGD_VERSION);
     res->set(http::field::content_type, r.content_type);
     res->set(http::field::cache_control, "no-store");
+    if (!r.allow.empty()) res->set(http::field::allow, r.allow);
     res->keep_alive(keep_alive);
     res->body() = std::move(r.body);
     res->prepare_payload();

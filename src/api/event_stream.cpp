@@ -328,41 +328,38 @@ bool EventStream::connection_line(std::string& note) {
   return true;
 }
 
-std::variant<EventSubscription, ApiResponse> EventStream::subscription(std::string_view target) const {
+std::variant<EventSubscription, ApiResponse> EventStream::subscription(const QueryString& query) const {
   EventSubscription sub;
-  if (auto repeated = ApiRouter::repeated_query_key(target)) return std::move(*repeated);
-  if (const auto v = ApiRouter::query_param(target, "since")) {
-    std::int64_t since = -1;
-    const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), since);
-    if (ec != std::errc() || p != v->data() + v->size() || since < 0)
-      return ApiRouter::error(400, "since must be a whole number: the seq of the last event you got (0 for all)");
-    if (since > last_seq_)
-      return ApiRouter::error(400, "since=" + std::to_string(since) + " is past the journal's last event (seq " +
-                                       std::to_string(last_seq_) + "): is this the journal your seq came from?");
-    sub.since = since;
+  if (const auto v = query.get("since")) {
+    const auto since = QueryString::whole_number(*v);
+    if (!since || *since < 0)
+      return ApiResponse::refusal(400, "since must be a whole number: the seq of the last event you got (0 for all)");
+    if (*since > last_seq_)
+      return ApiResponse::refusal(400, "since=" + std::to_string(*since) + " is past the journal's last event (seq " +
+                                           std::to_string(last_seq_) + "): is this the journal your seq came from?");
+    sub.since = *since;
   }
-  if (const auto v = ApiRouter::query_param(target, "kinds")) {
-    const auto text = ApiRouter::percent_decode(*v, true);
-    if (!text || text->empty()) return ApiRouter::error(400, "kinds must be a comma-separated list of event kinds");
-    std::string_view rest = *text;
+  if (const auto v = query.get("kinds")) {
+    if (v->empty()) return ApiResponse::refusal(400, "kinds must be a comma-separated list of event kinds");
+    std::string_view rest = *v;
     while (true) {
       const auto comma = rest.find(',');
       const auto kind = rest.substr(0, comma);
       if (std::find(kinds().begin(), kinds().end(), kind) == kinds().end()) {
         std::string known;
         for (const auto k : kinds()) known += (known.empty() ? "" : ", ") + std::string(k);
-        return ApiRouter::error(400, "unknown event kind '" + TextGuard::printable(kind) + "'; the kinds are " + known);
+        return ApiResponse::refusal(400,
+                                    "unknown event kind '" + TextGuard::printable(kind) + "'; the kinds are " + known);
       }
       sub.kinds.emplace_back(kind);
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
     }
   }
-  if (const auto v = ApiRouter::query_param(target, "strategy")) {
-    auto text = ApiRouter::percent_decode(*v, true);
-    if (!text || text->empty() || text->size() > 64 || TextGuard::invalid_utf8_at(*text))
-      return ApiRouter::error(400, "strategy must be a strategy_id: 1 to 64 bytes of UTF-8, URL-encoded");
-    sub.strategy = std::move(*text);
+  if (const auto v = query.get("strategy")) {
+    if (v->empty() || v->size() > 64 || TextGuard::invalid_utf8_at(*v))
+      return ApiResponse::refusal(400, "strategy must be a strategy_id: 1 to 64 bytes of UTF-8, URL-encoded");
+    sub.strategy = std::string(*v);
   }
   return sub;
 }

@@ -1,47 +1,80 @@
 #pragma once
 // ApiRouter: the control API's endpoints as a function from a request to a
 // response, on the io thread (so it reads and changes trading state without
-// locks). ControlApi feeds it from HTTP; tests can call it directly.
+// locks). ControlApi feeds it from HTTP; tests call it directly.
 //
-//   GET  /                         the dashboard (DashboardPage)
-//   GET  /health                   200 when healthy, 503 with the reasons
-//   GET  /status                   feed, counts, balance, equity, journal, uptime
-//   GET  /conditions               armed conditions
-//   POST /conditions               one object or an array (as the conditions file)
-//   DELETE /conditions/{id}        CANCELLED
-//   GET  /positions                open positions with live P&L
-//   POST /positions/{id}/close     closes at the last price (MANUAL)
-//   POST /halt | /resume           kill switch: no new entries / entries again
-//   POST /flatten                  closes every position at its last price
-//   GET  /trades?hours=N           served by ControlApi off the io thread (disk)
-//   GET  /metrics                  Prometheus text exposition (format 0.0.4)
-//   GET  /events                   WebSocket of committed journal events (EventStream, via ControlApi)
+// Every endpoint is one row of routes() (api_router.cpp): method, path,
+// where its answer is made, the query keys it takes and its handler. The
+// same table answers 404 (no row has the path) and 405 (rows have the path,
+// none the method; the answer's Allow lists theirs). docs/api.md and
+// docs/openapi.yaml describe each endpoint.
 //
-// Mutations need `Authorization: Bearer <token>`; with no token configured the
-// API is read-only. The token is compared in constant time and never logged.
+// Mutations (POST, DELETE) need `Authorization: Bearer <token>`; with no
+// token configured the API is read-only. The token is compared in constant
+// time and never logged. The API sees the daemon through ControlTarget: read-
+// only views and the operations the daemon records.
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <variant>
+#include <vector>
+
+#include "tradingd/api/api_response.hpp"
+#include "tradingd/api/query_string.hpp"
 
 namespace tradingd {
 
 class ControlTarget;
 class EventStream;
+class ApiRouter;
 
-struct ApiResponse {
-  int status = 200;
-  std::string body;  // JSON unless content_type says otherwise
-  std::string content_type = "application/json";
+// Where a route's answer is made. The router makes the io thread's; ControlApi
+// serves the others itself (the router's handle() answers them too, for tests).
+enum class RunsOn : std::uint8_t {
+  IoThread,      // from trading state, at once
+  HelperThread,  // from the journal on disk, off the io thread (GET /trades)
+  WebSocket,     // a WebSocket upgrade handed to EventStream (GET /events)
+};
+
+// A request matched to its route: the path's {id}s and the query, read once.
+struct ApiCall {
+  std::vector<std::string> params;  // the {..} segments, percent-decoded, in order
+  QueryString query;
+  std::string_view body;
+};
+
+struct ApiRoute {
+  std::string_view method;  // "GET", "POST", "DELETE"
+  std::string_view path;    // "/positions/{id}/close": a {..} segment is any one segment
+  RunsOn runs;
+  std::string_view query_keys;                        // comma-separated; "" takes no query
+  ApiResponse (ApiRouter::*handler)(const ApiCall&);  // how it is answered on the io thread
+  [[nodiscard]] bool mutates() const { return method != "GET"; }
+};
+
+struct RouteMatch {
+  const ApiRoute* route = nullptr;
+  ApiCall call;
 };
 
 class ApiRouter {
  public:
   ApiRouter(ControlTarget& system, std::string token);
 
+  // The table of every endpoint.
+  static std::span<const ApiRoute> routes();
+  // The route `method target` names, or the refusal: 404 (no such path; a
+  // trailing '/' names none), 405 (with Allow), 400 (a bad query). Pure: any thread.
+  static std::variant<RouteMatch, ApiResponse> match(std::string_view method, std::string_view target);
+
+  // The token check for a mutation, then the route's handler. io thread.
+  ApiResponse handle(const RouteMatch& matched, std::string_view authorization);
+  // match() then handle(): how tests and the fuzzer ask. A HelperThread route
+  // reads the journal here; a WebSocket route answers 426 (no upgrade here).
   ApiResponse handle(std::string_view method, std::string_view target, std::string_view authorization,
                      std::string_view body);
   [[nodiscard]] bool read_only() const { return token_.empty(); }
@@ -52,31 +85,28 @@ class ApiRouter {
   static constexpr std::int64_t default_trades_limit = 1000;
   static constexpr std::int64_t max_trades_limit = 10000;
   static constexpr double max_trades_hours = 876000;  // GET /trades?hours=: 100 years
-  // {"error": message} with `status`: how every endpoint refuses.
-  static ApiResponse error(int status, std::string message);
-  // The raw value of `key` in the target's query ("/trades?hours=2&limit=5"),
-  // or nullopt; a bare key ("?since") has the empty value, refused like "since=".
-  static std::optional<std::string_view> query_param(std::string_view target, std::string_view key);
-  // The 400 for a query that names a key twice ("?kinds=A&kinds=B": which one
-  // was meant cannot be known), or nullopt.
-  static std::optional<ApiResponse> repeated_query_key(std::string_view target);
-  // %XX decoded (in a query, '+' as a space too); nullopt for a broken escape.
-  static std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space);
   // GET /trades?hours=N&limit=M, from the journal on disk: any thread but the io thread.
-  static ApiResponse trades(const std::filesystem::path& db_path, std::string_view target, std::int64_t now_ms);
+  static ApiResponse trades(const std::filesystem::path& db_path, const QueryString& query, std::int64_t now_ms);
+  // GET /events without an Upgrade: websocket.
+  static ApiResponse not_upgraded();
 
  private:
   [[nodiscard]] bool authorized(std::string_view authorization) const;
-  ApiResponse health();
-  ApiResponse status();
-  ApiResponse conditions();
-  ApiResponse arm(std::string_view body);
-  ApiResponse cancel(std::string_view id);
-  ApiResponse positions();
-  ApiResponse close(std::string_view id);
-  ApiResponse halt(bool halted);
-  ApiResponse flatten();
-  ApiResponse metrics();
+  ApiResponse dashboard(const ApiCall&);
+  ApiResponse openapi(const ApiCall&);
+  ApiResponse health(const ApiCall&);
+  ApiResponse status(const ApiCall&);
+  ApiResponse conditions(const ApiCall&);
+  ApiResponse arm(const ApiCall& call);
+  ApiResponse cancel(const ApiCall& call);
+  ApiResponse positions(const ApiCall&);
+  ApiResponse close(const ApiCall& call);
+  ApiResponse halt(const ApiCall&);
+  ApiResponse resume(const ApiCall&);
+  ApiResponse flatten(const ApiCall&);
+  ApiResponse trades_here(const ApiCall& call);
+  ApiResponse events_here(const ApiCall&);
+  ApiResponse metrics(const ApiCall&);
 
   ControlTarget& system_;
   const EventStream* events_ = nullptr;

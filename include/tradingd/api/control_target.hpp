@@ -43,7 +43,7 @@ class ControlTarget {
   // Read-only: every change goes through the operations below, which the
   // daemon records when it records its session (design.md §11).
   [[nodiscard]] virtual const Sniper& sniper() const = 0;
-  [[nodiscard]] virtual TradeJournal& journal() = 0;
+  [[nodiscard]] virtual const TradeJournal& journal() const = 0;
   [[nodiscard]] virtual const CoinTable& coins() const = 0;
   [[nodiscard]] virtual const Settings& settings() const = 0;
   [[nodiscard]] virtual const Clock& clock() const = 0;

@@ -40,7 +40,8 @@
 #include <variant>
 #include <vector>
 
-#include "tradingd/api/api_router.hpp"
+#include "tradingd/api/api_response.hpp"
+#include "tradingd/api/query_string.hpp"
 #include "tradingd/journal/journal_event.hpp"
 
 namespace tradingd {
@@ -76,7 +77,7 @@ class EventStream {
 
   // The query of GET /events as a subscription, or the 400 to answer: a since
   // that is not a whole number from 0 to last_seq(), an unknown kind.
-  [[nodiscard]] std::variant<EventSubscription, ApiResponse> subscription(std::string_view target) const;
+  [[nodiscard]] std::variant<EventSubscription, ApiResponse> subscription(const QueryString& query) const;
   [[nodiscard]] bool full() const;
   // Takes over a connection whose WebSocket upgrade request has been read.
   void accept(boost::asio::ip::tcp::socket socket, boost::beast::http::request<boost::beast::http::string_body> upgrade,

@@ -121,7 +121,9 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   [[nodiscard]] const RecoverySummary& recovery() const { return recovery_; }
   [[nodiscard]] const Sniper& sniper() const override { return *sniper_; }
   [[nodiscard]] Sniper& sniper() { return *sniper_; }  // tests and wiring
-  [[nodiscard]] TradeJournal& journal() override { return *journal_; }
+  [[nodiscard]] const TradeJournal& journal() const override { return *journal_; }
+  // The wiring's and the tests' handle (flush); the API sees the const view above.
+  [[nodiscard]] TradeJournal& journal() { return *journal_; }
   [[nodiscard]] HealthMonitor& health() { return *health_; }
   [[nodiscard]] const CoinTable& coins() const override { return coins_; }
   [[nodiscard]] const Settings& settings() const override { return settings_; }

@@ -1,0 +1,46 @@
+#pragma once
+// QueryString: a request's query ("/trades?hours=2&limit=5"), read the one way
+// every endpoint reads it. It is refused whole (400) when a key comes twice
+// ("?kinds=A&kinds=B": which one was meant cannot be known), when an escape
+// is broken, or when it names a key the endpoint does not take (a typo such
+// as "?hour=2" must not quietly mean the default). Values are percent-decoded,
+// '+' as a space. A plain value: built on the io thread, read on any.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "tradingd/api/api_response.hpp"
+
+namespace tradingd {
+
+class QueryString {
+ public:
+  QueryString() = default;
+
+  // The query of `target`, or the refusal. `keys`: the keys the endpoint
+  // takes, comma-separated ("hours,limit"; "" for none); `path` names the
+  // endpoint in the message.
+  static std::variant<QueryString, ApiResponse> parse(std::string_view target, std::string_view keys,
+                                                      std::string_view path);
+
+  // The decoded value of `key`; nullopt when absent, "" for a bare "?key" or "key=".
+  [[nodiscard]] std::optional<std::string_view> get(std::string_view key) const;
+  [[nodiscard]] bool empty() const { return pairs_.empty(); }
+
+  // All of `text` as a whole number, or nullopt ("5", "-3"; not "5x", "", "5.0").
+  static std::optional<std::int64_t> whole_number(std::string_view text);
+  // All of `text` as a finite number, or nullopt (not "inf", "nan", "1e999").
+  static std::optional<double> number(std::string_view text);
+  // %XX decoded ('+' as a space when `plus_is_space`, as in a query); nullopt for a broken escape.
+  static std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+ private:
+  std::vector<std::pair<std::string, std::string>> pairs_;  // in the order given, each key once
+};
+
+}  // namespace tradingd
