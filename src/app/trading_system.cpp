@@ -25,33 +25,6 @@
 namespace tradingd {
 namespace {
 
-std::optional<Position> to_position(const TradeRow& row, const CoinTable& coins) {
-  const auto coin = coins.find(row.coin);
-  const auto dir = parse_direction(row.direction);
-  if (!coin || !dir) return std::nullopt;
-  Position p;
-  p.id = row.id;
-  p.condition_id = row.condition_id;
-  p.strategy_id = row.strategy_id;
-  p.coin = *coin;
-  p.direction = *dir;
-  p.size_usd = row.size_usd;
-  p.qty = row.qty;
-  p.entry_price = row.entry_price;
-  p.entry_mark = row.entry_mark;
-  p.entry_fill = parse_fill_basis(row.entry_fill).value_or(FillBasis::Trade);
-  p.entry_ms = row.entry_ms;
-  p.stop_loss_price = row.stop_loss_price;
-  p.take_profit_price = row.take_profit_price;
-  p.trailing_stop_pct = row.trailing_stop_pct.value_or(0.0);
-  p.trailing_activation_pct = row.trailing_activation_pct.value_or(0.0);
-  p.max_hold_ms = row.max_hold_ms.value_or(0);
-  // The trail resumes from the last persisted best (design.md §4.2: at most a second old after a crash).
-  p.best_price = row.best_price.value_or(row.entry_price);
-  p.entry_fee_usd = row.fees_usd;  // while open, fees_usd holds the entry fee
-  return p;
-}
-
 // Replay sweeps expiry on tick time once per tick-time second, so the result
 // does not depend on how fast the machine replays.
 constexpr std::int64_t sweep_period_ms = 1000;
@@ -119,7 +92,7 @@ void TradingSystem::recover() {
     bad_rows.push_back("table balance: the last balance is not a finite number");
   std::vector<Position> positions;
   for (const auto& row : state.open_trades) {
-    if (auto p = to_position(row, coins_)) {
+    if (auto p = row.to_position(coins_)) {
       if (const auto e = p->validate())
         refuse("trades", row.id, *e);
       else

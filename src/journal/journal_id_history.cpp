@@ -12,7 +12,7 @@ JournalIdHistory::JournalIdHistory(const std::filesystem::path& db_path, const T
       db_(std::make_unique<SQLite::Database>(db_path.string(), SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX)),
       lookup_(std::make_unique<SQLite::Statement>(*db_, "SELECT 1 FROM conditions WHERE id = ?")),
       row_(std::make_unique<SQLite::Statement>(
-          *db_, std::string("SELECT ") + JournalReader::condition_columns + " FROM conditions WHERE id = ?")) {
+          *db_, std::string("SELECT ") + ConditionRow::columns + " FROM conditions WHERE id = ?")) {
   db_->setBusyTimeout(5000);
 }
 
@@ -56,7 +56,7 @@ std::optional<ConditionRow> JournalIdHistory::recall(std::string_view id) const 
   row_->reset();
   row_->bind(1, std::string(id));
   std::optional<ConditionRow> found;
-  if (row_->executeStep()) found = JournalReader::read_condition(*row_);
+  if (row_->executeStep()) found = ConditionRow::read(*row_);
   row_->reset();  // ends the read transaction, as in contains()
   return found;
 }

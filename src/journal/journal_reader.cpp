@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tradingd/config/input_file.hpp"
+#include "tradingd/journal/sql_row.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -13,84 +14,6 @@
 namespace tradingd {
 namespace {
 
-constexpr const char* trade_columns =
-    "id, condition_id, coin, direction, size_usd, qty, entry_price, entry_ms, stop_loss_price, "
-    "take_profit_price, exit_price, exit_ms, exit_reason, fees_usd, pnl_usd, status, strategy_id, "
-    "entry_mark, exit_mark, entry_fill, exit_fill, trailing_stop_pct, trailing_activation_pct, max_hold_ms, "
-    "best_price";
-
-std::optional<double> optional_double(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getDouble();
-}
-std::optional<std::int64_t> optional_int(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return c.getInt64();
-}
-
-TradeRow read_trade(SQLite::Statement& q) {
-  TradeRow t;
-  t.id = q.getColumn(0).getString();
-  t.condition_id = q.getColumn(1).getString();
-  t.coin = q.getColumn(2).getString();
-  t.direction = q.getColumn(3).getString();
-  t.size_usd = q.getColumn(4).getDouble();
-  t.qty = q.getColumn(5).getDouble();
-  t.entry_price = q.getColumn(6).getDouble();
-  t.entry_ms = q.getColumn(7).getInt64();
-  t.stop_loss_price = optional_double(q.getColumn(8));
-  t.take_profit_price = optional_double(q.getColumn(9));
-  t.exit_price = optional_double(q.getColumn(10));
-  t.exit_ms = optional_int(q.getColumn(11));
-  t.exit_reason = q.getColumn(12).getString();
-  t.fees_usd = q.getColumn(13).getDouble();
-  t.pnl_usd = optional_double(q.getColumn(14));
-  t.status = q.getColumn(15).getString();
-  t.strategy_id = q.getColumn(16).getString();
-  t.entry_mark = q.getColumn(17).getDouble();
-  t.exit_mark = optional_double(q.getColumn(18));
-  t.entry_fill = q.getColumn(19).getString();
-  t.exit_fill = q.getColumn(20).getString();
-  t.trailing_stop_pct = optional_double(q.getColumn(21));
-  t.trailing_activation_pct = optional_double(q.getColumn(22));
-  t.max_hold_ms = optional_int(q.getColumn(23));
-  t.best_price = optional_double(q.getColumn(24));
-  return t;
-}
-
-}  // namespace
-
-const char* const JournalReader::condition_columns =
-    "id, coin, direction, trigger_type, trigger_price, stop_loss_pct, take_profit_pct, position_size_usd, "
-    "strategy_id, reasoning, valid_until_ms, created_at_ms, status, status_reason, updated_ms, trailing_stop_pct, "
-    "trailing_activation_pct, max_hold_ms, oco_group";
-
-ConditionRow JournalReader::read_condition(SQLite::Statement& q) {
-  ConditionRow r;
-  TradeCondition& c = r.condition;
-  c.id = q.getColumn(0).getString();
-  c.coin = q.getColumn(1).getString();
-  c.direction = parse_direction(q.getColumn(2).getString()).value_or(Direction::Long);
-  c.trigger_type = parse_trigger_type(q.getColumn(3).getString()).value_or(TriggerType::Above);
-  c.trigger_price = q.getColumn(4).getDouble();
-  c.stop_loss_pct = q.getColumn(5).getDouble();
-  c.take_profit_pct = q.getColumn(6).getDouble();
-  c.position_size_usd = q.getColumn(7).getDouble();
-  c.strategy_id = q.getColumn(8).getString();
-  c.reasoning = q.getColumn(9).getString();
-  c.valid_until_ms = q.getColumn(10).getInt64();
-  c.created_at_ms = q.getColumn(11).getInt64();
-  r.status = q.getColumn(12).getString();
-  r.status_reason = q.getColumn(13).getString();
-  r.updated_ms = q.getColumn(14).getInt64();
-  c.trailing_stop_pct = optional_double(q.getColumn(15));
-  c.trailing_activation_pct = optional_double(q.getColumn(16));
-  c.max_hold_ms = optional_int(q.getColumn(17));
-  c.oco_group = q.getColumn(18).getString();
-  return r;
-}
-
-namespace {
 // SQLite would block opening a FIFO: only a regular file is opened.
 const std::filesystem::path& regular(const std::filesystem::path& p) {
   InputFile::require_regular(p, "journal");
@@ -111,21 +34,21 @@ RecoveredState JournalReader::load_state() const {
   db_->exec("BEGIN");
   try {
     SQLite::Statement bal(*db_, "SELECT balance FROM balance ORDER BY seq DESC LIMIT 1");
-    if (bal.executeStep()) s.balance = bal.getColumn(0).getDouble();
+    if (bal.executeStep()) s.balance = SqlRow(bal).real("balance");
 
-    SQLite::Statement open(
-        *db_, std::string("SELECT ") + trade_columns + " FROM trades WHERE status = 'OPEN' ORDER BY entry_ms, rowid");
-    while (open.executeStep()) s.open_trades.push_back(read_trade(open));
+    SQLite::Statement open(*db_, std::string("SELECT ") + TradeRow::columns +
+                                     " FROM trades WHERE status = 'OPEN' ORDER BY entry_ms, rowid");
+    while (open.executeStep()) s.open_trades.push_back(TradeRow::read(open));
 
-    SQLite::Statement active(
-        *db_, std::string("SELECT ") + condition_columns + " FROM conditions WHERE status = 'ACTIVE' ORDER BY rowid");
-    while (active.executeStep()) s.active_conditions.push_back(read_condition(active).condition);
+    SQLite::Statement active(*db_, std::string("SELECT ") + ConditionRow::columns +
+                                       " FROM conditions WHERE status = 'ACTIVE' ORDER BY rowid");
+    while (active.executeStep()) s.active_conditions.push_back(ConditionRow::read(active).condition);
 
     SQLite::Statement stops(*db_,
-                            "SELECT coin, max(exit_ms) FROM trades WHERE status = 'CLOSED' AND pnl_usd < 0 "
+                            "SELECT coin, max(exit_ms) AS last_ms FROM trades WHERE status = 'CLOSED' AND pnl_usd < 0 "
                             "AND exit_reason IN ('STOP_LOSS', 'TRAILING_STOP') GROUP BY coin ORDER BY coin");
     while (stops.executeStep())
-      s.last_losing_stops.emplace_back(stops.getColumn(0).getString(), stops.getColumn(1).getInt64());
+      s.last_losing_stops.emplace_back(SqlRow(stops).text("coin"), SqlRow(stops).integer("last_ms"));
   } catch (...) {
     db_->exec("ROLLBACK");
     throw;
@@ -136,13 +59,13 @@ RecoveredState JournalReader::load_state() const {
 
 std::vector<TradeRow> JournalReader::trades_since(std::int64_t since_ms, std::int64_t limit) const {
   // The newest `limit` (-1: all), returned oldest first.
-  SQLite::Statement q(*db_, std::string("SELECT * FROM (SELECT ") + trade_columns +
-                                ", rowid AS r FROM trades WHERE entry_ms >= ? ORDER BY entry_ms DESC, rowid DESC "
-                                "LIMIT ?) ORDER BY entry_ms, r");
-  q.bind(1, static_cast<std::int64_t>(since_ms));
-  q.bind(2, limit);
+  SQLite::Statement q(*db_, std::string("SELECT * FROM (SELECT ") + TradeRow::columns +
+                                ", rowid AS r FROM trades WHERE entry_ms >= :since ORDER BY entry_ms DESC, rowid DESC "
+                                "LIMIT :limit) ORDER BY entry_ms, r");
+  SqlRow(q).bind_integer(":since", since_ms);
+  SqlRow(q).bind_integer(":limit", limit);
   std::vector<TradeRow> rows;
-  while (q.executeStep()) rows.push_back(read_trade(q));
+  while (q.executeStep()) rows.push_back(TradeRow::read(q));
   return rows;
 }
 
@@ -184,18 +107,21 @@ std::vector<std::string> JournalReader::integrity_problems() const {
   SQLite::Statement initial(*db_, "SELECT balance FROM balance WHERE reason = 'INITIAL' ORDER BY seq LIMIT 1");
   SQLite::Statement last(*db_, "SELECT balance FROM balance ORDER BY seq DESC LIMIT 1");
   if (initial.executeStep() && last.executeStep()) {
-    const double start = initial.getColumn(0).getDouble();
-    const double now = last.getColumn(0).getDouble();
+    const double start = SqlRow(initial).real("balance");
+    const double now = SqlRow(last).real("balance");
     const double pnl =
         db_->execAndGet("SELECT ifnull(sum(pnl_usd), 0) FROM trades WHERE status = 'CLOSED'").getDouble();
     // The balance was summed one close at a time and SQLite sums in its own
     // order: the two may differ by rounding, bounded by n * 2^-52 * (sum of
     // |P&L| + |initial|) for n closes (Higham, recursive summation, both
     // ways). A millionth of a dollar, or that bound, whichever is larger.
-    SQLite::Statement sums(*db_, "SELECT ifnull(sum(abs(pnl_usd)), 0), count(*) FROM trades WHERE status = 'CLOSED'");
+    SQLite::Statement sums(*db_,
+                           "SELECT ifnull(sum(abs(pnl_usd)), 0) AS magnitude, count(*) AS closes FROM trades "
+                           "WHERE status = 'CLOSED'");
     sums.executeStep();
-    const double spread = sums.getColumn(0).getDouble() + std::abs(start);
-    const double tolerance = std::max(1e-6, static_cast<double>(sums.getColumn(1).getInt64() + 1) * 0x1p-52 * spread);
+    const SqlRow row(sums);
+    const double spread = row.real("magnitude") + std::abs(start);
+    const double tolerance = std::max(1e-6, static_cast<double>(row.integer("closes") + 1) * 0x1p-52 * spread);
     if (!std::isfinite(now) || !std::isfinite(pnl) || std::abs(now - (start + pnl)) > tolerance)
       problems.push_back("the balance " + std::to_string(now) + " is not the initial " + std::to_string(start) +
                          " plus the closed trades' P&L " + std::to_string(pnl));
@@ -216,41 +142,42 @@ JournalReader::TableCounts JournalReader::table_counts() const {
 
 std::vector<TradeRow> JournalReader::open_trades() const {
   SQLite::Statement q(
-      *db_, std::string("SELECT ") + trade_columns + " FROM trades WHERE status = 'OPEN' ORDER BY entry_ms, rowid");
+      *db_, std::string("SELECT ") + TradeRow::columns + " FROM trades WHERE status = 'OPEN' ORDER BY entry_ms, rowid");
   std::vector<TradeRow> rows;
-  while (q.executeStep()) rows.push_back(read_trade(q));
+  while (q.executeStep()) rows.push_back(TradeRow::read(q));
   return rows;
 }
 
 std::vector<ConditionRow> JournalReader::conditions(const std::string& status) const {
-  SQLite::Statement q(*db_, std::string("SELECT ") + condition_columns +
-                                " FROM conditions WHERE ?1 = '' OR status = ?1 ORDER BY rowid");
-  q.bind(1, status);
+  SQLite::Statement q(*db_, std::string("SELECT ") + ConditionRow::columns +
+                                " FROM conditions WHERE :status = '' OR status = :status ORDER BY rowid");
+  SqlRow(q).bind_text(":status", status);
   std::vector<ConditionRow> rows;
-  while (q.executeStep()) rows.push_back(read_condition(q));
+  while (q.executeStep()) rows.push_back(ConditionRow::read(q));
   return rows;
 }
 
 std::vector<JournalEvent> JournalReader::events_after(std::int64_t after, std::int64_t upto, std::size_t limit) const {
   // The strategy as the writer knew it: a condition's or a trade's own.
   SQLite::Statement q(*db_, R"SQL(
-    SELECT e.seq, e.ts_ms, e.kind, COALESCE(e.ref_id, ''), e.detail,
+    SELECT e.seq AS seq, e.ts_ms AS ts_ms, e.kind AS kind, COALESCE(e.ref_id, '') AS ref_id, e.detail AS detail,
       CASE
         WHEN e.kind IN ('POSITION_OPENED', 'POSITION_CLOSED')
           THEN COALESCE((SELECT strategy_id FROM trades WHERE id = e.ref_id), '')
         WHEN e.kind LIKE 'CONDITION\_%' ESCAPE '\' AND e.kind != 'CONDITION_REFUSED'
           THEN COALESCE((SELECT strategy_id FROM conditions WHERE id = e.ref_id), '')
         ELSE ''
-      END
-    FROM events e WHERE e.seq > ? AND e.seq <= ? ORDER BY e.seq LIMIT ?)SQL");
-  q.bind(1, static_cast<std::int64_t>(after));
-  q.bind(2, static_cast<std::int64_t>(upto));
-  q.bind(3, static_cast<std::int64_t>(limit));
+      END AS strategy
+    FROM events e WHERE e.seq > :after AND e.seq <= :upto ORDER BY e.seq LIMIT :limit)SQL");
+  SqlRow(q).bind_integer(":after", after);
+  SqlRow(q).bind_integer(":upto", upto);
+  SqlRow(q).bind_integer(":limit", static_cast<std::int64_t>(limit));
   constexpr std::size_t max_detail_bytes = 64 * 1024;
   std::vector<JournalEvent> out;
   while (q.executeStep()) {
-    JournalEvent e{q.getColumn(0).getInt64(),  q.getColumn(1).getInt64(),  q.getColumn(2).getString(),
-                   q.getColumn(3).getString(), q.getColumn(5).getString(), q.getColumn(4).getString()};
+    const SqlRow row(q);
+    JournalEvent e{row.integer("seq"), row.integer("ts_ms"), row.text("kind"),
+                   row.text("ref_id"), row.text("strategy"), row.text("detail")};
     const bool object = e.detail_json.size() <= max_detail_bytes && !e.detail_json.empty() &&
                         e.detail_json.front() == '{' && nlohmann::json::accept(e.detail_json);
     if (!object)

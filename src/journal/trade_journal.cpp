@@ -16,18 +16,14 @@
 #include "tradingd/config/input_file.hpp"
 #include "tradingd/config/json_text.hpp"
 #include "tradingd/domain/time_format.hpp"
+#include "tradingd/journal/condition_row.hpp"
 #include "tradingd/journal/journal_schema.hpp"
+#include "tradingd/journal/sql_row.hpp"
+#include "tradingd/journal/trade_row.hpp"
 
 namespace tradingd {
 
 namespace {
-
-// A record the journal must not take as it is: a value SQLite cannot keep
-// faithfully (NaN, an infinity), or a row a constraint refuses. Unlike a
-// busy or full disk, retrying cannot help.
-struct RefusedWrite : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 bool is_refusal(const std::exception& e) {
   if (dynamic_cast<const RefusedWrite*>(&e)) return true;
@@ -92,27 +88,21 @@ class TradeJournal::Writer {
  public:
   explicit Writer(SQLite::Database& db)
       : db_(db),
-        insert_condition_(db,
-                          "INSERT INTO conditions (id, coin, direction, trigger_type, trigger_price, "
-                          "stop_loss_pct, take_profit_pct, position_size_usd, strategy_id, reasoning, "
-                          "valid_until_ms, created_at_ms, status, status_reason, updated_ms, trailing_stop_pct, "
-                          "trailing_activation_pct, max_hold_ms, oco_group) "
-                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'ACTIVE','',?,?,?,?,?)"),
+        insert_condition_(db, ConditionRow::insert_sql),
         finish_condition_(db,
-                          "UPDATE conditions SET status = ?, status_reason = ?, updated_ms = ? "
-                          "WHERE id = ? AND status = 'ACTIVE'"),
-        insert_trade_(db,
-                      "INSERT INTO trades (id, condition_id, coin, direction, size_usd, qty, "
-                      "entry_price, entry_ms, stop_loss_price, take_profit_price, fees_usd, status, "
-                      "strategy_id, entry_mark, entry_fill, trailing_stop_pct, trailing_activation_pct, "
-                      "max_hold_ms, best_price) VALUES (?,?,?,?,?,?,?,?,?,?,?,'OPEN',?,?,?,?,?,?,?)"),
+                          "UPDATE conditions SET status = :status, status_reason = :status_reason, "
+                          "updated_ms = :updated_ms WHERE id = :id AND status = 'ACTIVE'"),
+        insert_trade_(db, TradeRow::insert_sql),
         close_trade_(db,
-                     "UPDATE trades SET exit_price = ?, exit_ms = ?, exit_reason = ?, fees_usd = ?, "
-                     "pnl_usd = ?, status = 'CLOSED', exit_mark = ?, exit_fill = ?, best_price = ? "
-                     "WHERE id = ? AND status = 'OPEN'"),
-        update_best_(db, "UPDATE trades SET best_price = ? WHERE id = ? AND status = 'OPEN'"),
-        insert_balance_(db, "INSERT INTO balance (ts_ms, balance, reason, trade_id) VALUES (?,?,?,?)"),
-        insert_event_(db, "INSERT INTO events (ts_ms, kind, ref_id, detail) VALUES (?,?,?,?)") {}
+                     "UPDATE trades SET exit_price = :exit_price, exit_ms = :exit_ms, exit_reason = :exit_reason, "
+                     "fees_usd = :fees_usd, pnl_usd = :pnl_usd, status = 'CLOSED', exit_mark = :exit_mark, "
+                     "exit_fill = :exit_fill, best_price = :best_price WHERE id = :id AND status = 'OPEN'"),
+        update_best_(db, "UPDATE trades SET best_price = :best_price WHERE id = :id AND status = 'OPEN'"),
+        insert_balance_(db,
+                        "INSERT INTO balance (ts_ms, balance, reason, trade_id) "
+                        "VALUES (:ts_ms, :balance, :reason, :trade_id)"),
+        insert_event_(db, "INSERT INTO events (ts_ms, kind, ref_id, detail) VALUES (:ts_ms, :kind, :ref_id, :detail)") {
+  }
 
   // With `events`, every event row written from now on is also appended there
   // (with its seq), for the listener once the transaction commits.
@@ -161,26 +151,6 @@ class TradeJournal::Writer {
   }
 
  private:
-  static void bind_text(SQLite::Statement& s, int i, std::string_view v) {
-    s.bind(i, std::string(v));  // copies: the statement outlives the record
-  }
-  // A REAL column's value. SQLite stores NaN as NULL and would keep an
-  // infinity: either makes the journal inconsistent, so a record carrying
-  // one is refused whole (RefusedWrite), never written in part.
-  static void bind_real(SQLite::Statement& s, int i, double v) {
-    if (!std::isfinite(v))
-      throw RefusedWrite(fmt::format("column {} of `{}` would be {}", i, s.getQuery().substr(0, 40), v));
-    s.bind(i, v);
-  }
-  template <class T>
-  static void bind_optional(SQLite::Statement& s, int i, const std::optional<T>& v) {
-    if (!v)
-      s.bind(i);  // NULL: design.md §5, "NULL when absent"
-    else if constexpr (std::is_floating_point_v<T>)
-      bind_real(s, i, *v);
-    else
-      s.bind(i, *v);
-  }
   static void run(SQLite::Statement& s) {
     try {
       s.exec();
@@ -197,10 +167,11 @@ class TradeJournal::Writer {
 
   void event(std::int64_t ts, EventKind kind, std::string_view ref, std::string detail,
              std::string_view strategy = {}) {
-    insert_event_.bind(1, static_cast<std::int64_t>(ts));
-    bind_text(insert_event_, 2, to_string(kind));
-    bind_text(insert_event_, 3, ref);
-    insert_event_.bind(4, detail);
+    SqlRow e(insert_event_);
+    e.bind_integer(":ts_ms", ts);
+    e.bind_text(":kind", to_string(kind));
+    e.bind_text(":ref_id", ref);
+    e.bind_text(":detail", detail);
     run(insert_event_);
     last_event_seq_ = db_.getLastInsertRowid();
     if (events_)
@@ -208,30 +179,29 @@ class TradeJournal::Writer {
                                       std::string(strategy), std::move(detail)});
   }
 
+  // The condition leaves ACTIVE (only from ACTIVE: a finish already written is not undone).
+  void finish(std::string_view id, ConditionStatus status, std::string_view reason, std::int64_t ts_ms) {
+    SqlRow f(finish_condition_);
+    f.bind_text(":status", to_string(status));
+    f.bind_text(":status_reason", reason);
+    f.bind_integer(":updated_ms", ts_ms);
+    f.bind_text(":id", id);
+    run(finish_condition_);
+  }
+
+  void balance(std::int64_t ts_ms, double balance, std::string_view reason, std::string_view trade_id) {
+    SqlRow b(insert_balance_);
+    b.bind_integer(":ts_ms", ts_ms);
+    b.bind_real(":balance", balance);
+    b.bind_text(":reason", reason);
+    b.bind_text_or_null(":trade_id", trade_id);  // NULL for a balance no trade made
+    run(insert_balance_);
+  }
+
   void write(const ConditionArmed& r) {
     const TradeCondition& c = r.condition;
-    auto& s = insert_condition_;
-    s.bind(1, c.id);
-    s.bind(2, c.coin);
-    bind_text(s, 3, to_string(c.direction));
-    bind_text(s, 4, to_string(c.trigger_type));
-    bind_real(s, 5, c.trigger_price);
-    bind_real(s, 6, c.stop_loss_pct);
-    bind_real(s, 7, c.take_profit_pct);
-    bind_real(s, 8, c.position_size_usd);
-    s.bind(9, c.strategy_id);
-    s.bind(10, c.reasoning);
-    s.bind(11, static_cast<std::int64_t>(c.valid_until_ms));
-    s.bind(12, static_cast<std::int64_t>(c.created_at_ms));
-    s.bind(13, static_cast<std::int64_t>(r.ts_ms));
-    bind_optional(s, 14, c.trailing_stop_pct);
-    bind_optional(s, 15, c.trailing_activation_pct);
-    bind_optional(s, 16, c.max_hold_ms);
-    if (c.oco_group.empty())
-      s.bind(17);
-    else
-      s.bind(17, c.oco_group);
-    run(s);
+    ConditionRow::bind_armed(insert_condition_, c, r.ts_ms);
+    run(insert_condition_);
     nlohmann::json detail{{"coin", c.coin},
                           {"direction", to_string(c.direction)},
                           {"trigger_type", to_string(c.trigger_type)},
@@ -244,45 +214,16 @@ class TradeJournal::Writer {
   }
 
   void write(const ConditionFinished& r) {
-    auto& s = finish_condition_;
-    bind_text(s, 1, to_string(r.status));
-    bind_text(s, 2, r.reason.view());
-    s.bind(3, static_cast<std::int64_t>(r.ts_ms));
-    bind_text(s, 4, r.id.view());
-    run(s);
+    finish(r.id.view(), r.status, r.reason.view(), r.ts_ms);
     event(r.ts_ms, condition_finished_event(r.status), r.id.view(),
           json_text(nlohmann::json{{"reason", r.reason.view()}}), r.strategy_id.view());
   }
 
   void write(const PositionOpened& r) {
     const Position& p = r.position;
-    auto& f = finish_condition_;
-    bind_text(f, 1, to_string(ConditionStatus::Triggered));
-    bind_text(f, 2, p.id.view());
-    f.bind(3, static_cast<std::int64_t>(r.ts_ms));
-    bind_text(f, 4, p.condition_id.view());
-    run(f);
-
-    auto& s = insert_trade_;
-    bind_text(s, 1, p.id.view());
-    bind_text(s, 2, p.condition_id.view());
-    bind_text(s, 3, r.coin.view());
-    bind_text(s, 4, to_string(p.direction));
-    bind_real(s, 5, p.size_usd);
-    bind_real(s, 6, p.qty);
-    bind_real(s, 7, p.entry_price);
-    s.bind(8, static_cast<std::int64_t>(p.entry_ms));
-    bind_optional(s, 9, p.stop_loss_price);
-    bind_optional(s, 10, p.take_profit_price);
-    bind_real(s, 11, p.entry_fee_usd);
-    bind_text(s, 12, p.strategy_id.view());
-    bind_real(s, 13, p.entry_mark);
-    bind_text(s, 14, to_string(p.entry_fill));
-    bind_optional(s, 15, p.trailing_stop_pct > 0 ? std::optional<double>(p.trailing_stop_pct) : std::nullopt);
-    bind_optional(s, 16, p.trailing_stop_pct > 0 ? std::optional<double>(p.trailing_activation_pct) : std::nullopt);
-    bind_optional(s, 17, p.max_hold_ms > 0 ? std::optional<std::int64_t>(p.max_hold_ms) : std::nullopt);
-    bind_real(s, 18, p.best_price);
-    run(s);
+    finish(p.condition_id.view(), ConditionStatus::Triggered, p.id.view(), r.ts_ms);
+    TradeRow::bind_opened(insert_trade_, p, r.coin.view());
+    run(insert_trade_);
     event(r.ts_ms, EventKind::PositionOpened, p.id.view(),
           json_text(nlohmann::json{{"condition_id", p.condition_id.view()},
                                    {"coin", r.coin.view()},
@@ -295,24 +236,18 @@ class TradeJournal::Writer {
   }
 
   void write(const PositionClosed& r) {
-    auto& s = close_trade_;
-    bind_real(s, 1, r.exit_price);
-    s.bind(2, static_cast<std::int64_t>(r.exit_ms));
-    bind_text(s, 3, to_string(r.reason));
-    bind_real(s, 4, r.fees_usd);
-    bind_real(s, 5, r.pnl_usd);
-    bind_real(s, 6, r.exit_mark);
-    bind_text(s, 7, to_string(r.exit_fill));
-    bind_real(s, 8, r.best_price);
-    bind_text(s, 9, r.trade_id.view());
-    run(s);
-
-    auto& b = insert_balance_;
-    b.bind(1, static_cast<std::int64_t>(r.exit_ms));
-    bind_real(b, 2, r.balance_after);
-    b.bind(3, "TRADE_CLOSED");
-    bind_text(b, 4, r.trade_id.view());
-    run(b);
+    SqlRow s(close_trade_);
+    s.bind_real(":exit_price", r.exit_price);
+    s.bind_integer(":exit_ms", r.exit_ms);
+    s.bind_text(":exit_reason", to_string(r.reason));
+    s.bind_real(":fees_usd", r.fees_usd);
+    s.bind_real(":pnl_usd", r.pnl_usd);
+    s.bind_real(":exit_mark", r.exit_mark);
+    s.bind_text(":exit_fill", to_string(r.exit_fill));
+    s.bind_real(":best_price", r.best_price);
+    s.bind_text(":id", r.trade_id.view());
+    run(close_trade_);
+    balance(r.exit_ms, r.balance_after, "TRADE_CLOSED", r.trade_id.view());
     event(r.exit_ms, EventKind::PositionClosed, r.trade_id.view(),
           json_text(nlohmann::json{{"coin", r.coin.view()},
                                    {"exit_reason", to_string(r.reason)},
@@ -325,22 +260,16 @@ class TradeJournal::Writer {
   }
 
   void write(const BestPriceUpdate& r) {
-    auto& s = update_best_;
-    bind_real(s, 1, r.best_price);
-    bind_text(s, 2, r.trade_id.view());
-    run(s);
+    SqlRow s(update_best_);
+    s.bind_real(":best_price", r.best_price);
+    s.bind_text(":id", r.trade_id.view());
+    run(update_best_);
   }
 
   void write(const BalanceSet& r) {
-    auto& b = insert_balance_;
-    b.bind(1, static_cast<std::int64_t>(r.ts_ms));
-    bind_real(b, 2, r.balance);
-    bind_text(b, 3, r.reason.view());
-    b.bind(4);  // NULL trade_id
-    run(b);
+    balance(r.ts_ms, r.balance, r.reason.view(), {});
     event(r.ts_ms, EventKind::BalanceSet, "",
-          nlohmann::json{{"balance", r.balance}, {"reason", r.reason.view()}}.dump(
-              -1, ' ', false, nlohmann::json::error_handler_t::replace));
+          json_text(nlohmann::json{{"balance", r.balance}, {"reason", r.reason.view()}}));
   }
 
   void write(const AuditEvent& r) { event(r.ts_ms, r.kind, r.ref_id, r.detail_json); }

@@ -13,43 +13,15 @@
 #include <vector>
 
 #include "tradingd/domain/trade_condition.hpp"
+#include "tradingd/journal/condition_row.hpp"
 #include "tradingd/journal/journal_event.hpp"
+#include "tradingd/journal/trade_row.hpp"
 
 namespace SQLite {
 class Database;
-class Statement;
 }  // namespace SQLite
 
 namespace tradingd {
-
-// One `trades` row as stored.
-struct TradeRow {
-  std::string id;
-  std::string condition_id;
-  std::string coin;
-  std::string direction;
-  double size_usd = 0.0;
-  double qty = 0.0;
-  double entry_price = 0.0;
-  std::int64_t entry_ms = 0;
-  std::optional<double> stop_loss_price;    // NULL when the level does not exist
-  std::optional<double> take_profit_price;  // likewise
-  std::optional<double> exit_price;
-  std::optional<std::int64_t> exit_ms;
-  std::string exit_reason;
-  double fees_usd = 0.0;
-  std::optional<double> pnl_usd;
-  std::string status;
-  std::string strategy_id;
-  double entry_mark = 0.0;  // the trade price that decided the entry
-  std::optional<double> exit_mark;
-  std::string entry_fill;  // trade, bid or ask
-  std::string exit_fill;   // "" while open
-  std::optional<double> trailing_stop_pct;
-  std::optional<double> trailing_activation_pct;
-  std::optional<std::int64_t> max_hold_ms;
-  std::optional<double> best_price;
-};
 
 // What a restart needs from the journal (design.md §5: the database is the truth).
 struct RecoveredState {
@@ -58,14 +30,6 @@ struct RecoveredState {
   std::vector<TradeCondition> active_conditions;  // status ACTIVE, in arming order
   // Per coin, the last close at a loss by STOP_LOSS or TRAILING_STOP: where a cooldown starts.
   std::vector<std::pair<std::string, std::int64_t>> last_losing_stops;
-};
-
-// One `conditions` row: the condition and where it ended up.
-struct ConditionRow {
-  TradeCondition condition;
-  std::string status;
-  std::string status_reason;
-  std::int64_t updated_ms = 0;
 };
 
 // A whole table as stored, for export: each cell NULL, an integer, a real or text.
@@ -105,12 +69,6 @@ class JournalReader {
   // detail that is not a JSON object of at most 64 KiB (a hand-edited row)
   // comes back as {"unreadable_detail": "<its first 1,000 bytes>"}.
   [[nodiscard]] std::vector<JournalEvent> events_after(std::int64_t after, std::int64_t upto, std::size_t limit) const;
-  // The `conditions` columns read_condition() reads, in its order, for a
-  // SELECT on any connection (JournalIdHistory's own).
-  static const char* const condition_columns;
-  // The current row of a SELECT of condition_columns.
-  [[nodiscard]] static ConditionRow read_condition(SQLite::Statement& row);
-
   // conditions, trades, balance or events; throws std::invalid_argument for another name.
   [[nodiscard]] TableDump dump(const std::string& table) const;
 
