@@ -446,155 +446,203 @@ void TradeJournal::notify(std::vector<JournalEvent>& events, std::int64_t last_s
   events = {};
 }
 
-void TradeJournal::write_loop() {
-  // From here on this thread owns db_ (handed over by start(); the io thread no
-  // longer touches it).
-  std::unique_ptr<SQLite::Database> db = std::move(db_);
-  constexpr std::size_t max_batch = 4096;
-  std::vector<JournalEvent> events;  // the batch's event rows, for event_listener_
-  std::optional<Writer> writer(std::in_place, *db);
-  writer->set_last_event_seq(last_event_seq_.load());
-  std::vector<JournalRecord> batch;
-  // Room for a whole batch up front: growing it copies every record queued so
-  // far (a JournalRecord is copied, not moved, on reallocation), most of the
-  // writer's time when a replay drains thousands of records at start and exit.
-  batch.reserve(max_batch);
-  std::vector<std::promise<void>> waiting;  // flushes resolved after the next commit
-  std::optional<BackupRequest> backup;      // taken after the next commit
-  bool stopping = false;
+// The writer thread's loop, one job a function (spdlog's thread_pool worker
+// as the model): wait for work, take a batch off the queue, commit it as one
+// transaction (retried until it is on disk), answer what waited for that
+// commit. From construction on it owns the connection: start() handed it
+// over and the io thread no longer touches it.
+class TradeJournal::WriterLoop {
+ public:
+  explicit WriterLoop(TradeJournal& journal) : j_(journal), db_(std::move(journal.db_)), writer_(std::in_place, *db_) {
+    writer_->set_last_event_seq(j_.last_event_seq_.load());
+    // Room for a whole batch up front: growing it copies every record queued so
+    // far (a JournalRecord is copied, not moved, on reallocation), most of the
+    // writer's time when a replay drains thousands of records at start and exit.
+    batch_.reserve(max_batch);
+  }
 
-  while (true) {
-    if (queue_.size() == 0) {
-      std::unique_lock lock(wake_mutex_);
-      wake_cv_.wait_for(lock, writer_poll, [this] { return queue_.size() != 0; });
-      if (queue_.size() == 0) continue;
+  void run() {
+    while (!stopping_) {
+      if (!wait_for_work()) continue;
+      take_batch();
+      commit_batch();
+      answer_waiting();
     }
+    try {
+      db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch (const std::exception& e) {
+      spdlog::warn("journal: final checkpoint failed: {}", e.what());
+    }
+  }
+
+ private:
+  static constexpr std::size_t max_batch = 4096;
+
+  // Idle: sleep until woken or the poll ends. false: still nothing queued.
+  bool wait_for_work() {
+    if (j_.queue_.size() != 0) return true;
+    std::unique_lock lock(j_.wake_mutex_);
+    j_.wake_cv_.wait_for(lock, writer_poll, [this] { return j_.queue_.size() != 0; });
+    return j_.queue_.size() != 0;
+  }
+
+  // Records up to max_batch, stopping after a flush, a stop or a backup
+  // request: what came before it is committed first, then it is answered.
+  void take_batch() {
     Message m;
-    while (batch.size() < max_batch && queue_.try_pop(m)) {
+    while (batch_.size() < max_batch && j_.queue_.try_pop(m)) {
       if (auto* rec = std::get_if<JournalRecord>(&m)) {
-        batch.push_back(std::move(*rec));
+        batch_.push_back(std::move(*rec));
       } else if (auto* f = std::get_if<FlushRequest>(&m)) {
-        waiting.push_back(std::move(f->done));
-        break;  // commit what came before the flush, then answer it
+        waiting_.push_back(std::move(f->done));
+        break;
       } else if (std::holds_alternative<StopRequest>(m)) {
-        stopping = true;
+        stopping_ = true;
         break;
       } else if (auto* b = std::get_if<BackupRequest>(&m)) {
-        backup = std::move(*b);
-        break;  // commit what came before it, then copy
+        backup_ = std::move(*b);
+        break;
       }
     }
+  }
 
-    // Write the batch as one transaction; on failure keep it and retry with
-    // backoff (nothing is dropped; trading goes on in memory meanwhile).
+  // The batch as one transaction; on failure it is kept and retried with
+  // backoff (nothing is dropped; trading goes on in memory meanwhile). A
+  // record refused for itself (design.md §5) is left out whole, the rest kept.
+  void commit_batch() {
     auto backoff = std::chrono::milliseconds(50);
     int attempts = 0;
-    bool refusal_seen = false;
-    while (!batch.empty()) {
+    bool one_by_one = false;
+    while (!batch_.empty()) {
       try {
-        const auto commit_start = std::chrono::steady_clock::now();
-        events.clear();  // a failed attempt's rows were rolled back
-        const bool collect = event_listener_ && events_enabled_.load(std::memory_order_seq_cst);
-        writer->collect_events(collect ? &events : nullptr);
-        const std::int64_t seq_before = last_event_seq_.load(std::memory_order_relaxed);
-        writer->set_last_event_seq(seq_before);
-        SQLite::Transaction tx(*db);
-        std::vector<std::size_t> refused;  // by index into batch, after a refusal
-        if (!refusal_seen) {
-          for (const auto& rec : batch) writer->apply(rec);
-        } else {
-          // A record of this batch was refused: each record in a savepoint of
-          // its own, so a refused one is left out whole and the rest is kept.
-          for (std::size_t i = 0; i < batch.size(); ++i) {
-            const std::size_t events_before = events.size();
-            const std::int64_t seq_before_record = writer->last_event_seq();
-            db->exec("SAVEPOINT record");
-            try {
-              writer->apply(batch[i]);
-              db->exec("RELEASE record");
-            } catch (const std::exception& e) {
-              if (!is_refusal(e)) throw;
-              db->exec("ROLLBACK TO record");
-              db->exec("RELEASE record");
-              events.resize(events_before);
-              writer->set_last_event_seq(seq_before_record);
-              refused.push_back(i);
-              refused_writes_.fetch_add(1, std::memory_order_relaxed);
-              spdlog::error("journal: refused the {} ({}); it is not in the journal, which stays consistent",
-                            describe(batch[i]), e.what());
-            }
-          }
-        }
-        tx.commit();
-        if (!refused.empty()) {
-          for (auto it = refused.rbegin(); it != refused.rend(); ++it)
-            batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(*it));
-          refusal_seen = false;
-        }
-        last_commit_ns_.store(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - commit_start)
-                .count(),
-            std::memory_order_relaxed);
-        for (const auto& rec : batch) Writer::log_committed(rec);
-        // release: a reader that sees the count sees the commit (JournalIdHistory).
-        const std::int64_t seq_after = writer->last_event_seq();
-        // seq_cst with enable_event_listener(): either the io thread reads this
-        // seq after enabling, or this thread sees it enabled below (Dekker).
-        last_event_seq_.store(seq_after, std::memory_order_seq_cst);
-        committed_.fetch_add(batch.size(), std::memory_order_release);
-        batches_.fetch_add(1, std::memory_order_relaxed);
-        if (event_listener_ && seq_after > seq_before && events_enabled_.load(std::memory_order_seq_cst))
-          notify(events, seq_after);
-        if (!healthy_.exchange(true)) spdlog::info("journal: writes succeed again; {} records committed", batch.size());
-        batch.clear();
+        write_batch(one_by_one);
+        batch_.clear();
       } catch (const std::exception& e) {
-        if (is_refusal(e) && !refusal_seen) {
+        if (is_refusal(e) && !one_by_one) {
           // Not a passing fault: go again at once, record by record.
-          refusal_seen = true;
+          one_by_one = true;
           continue;
         }
         ++attempts;
-        write_errors_.fetch_add(1, std::memory_order_relaxed);
-        healthy_.store(false);
-        spdlog::error("journal: writing {} records to {} failed (attempt {}): {}; retrying in {} ms", batch.size(),
-                      path_.string(), attempts, e.what(), backoff.count());
-        if (stopping && attempts >= 20) {
-          spdlog::critical("journal: giving up at shutdown; {} records were not written", batch.size());
-          batch.clear();
+        j_.write_errors_.fetch_add(1, std::memory_order_relaxed);
+        j_.healthy_.store(false);
+        spdlog::error("journal: writing {} records to {} failed (attempt {}): {}; retrying in {} ms", batch_.size(),
+                      j_.path_.string(), attempts, e.what(), backoff.count());
+        if (stopping_ && attempts >= 20) {
+          spdlog::critical("journal: giving up at shutdown; {} records were not written", batch_.size());
+          batch_.clear();
           break;
         }
         std::this_thread::sleep_for(backoff);
         backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-        // SQLite opens a write-protected file read-only and stays so: only a
-        // fresh connection sees that it became writable again.
-        const auto* sql_error = dynamic_cast<const SQLite::Exception*>(&e);
-        if (sql_error && (sql_error->getErrorCode() & 0xff) == SQLITE_READONLY) {
-          try {
-            auto fresh =
-                std::make_unique<SQLite::Database>(path_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX);
-            JournalSchema::configure_writer(*fresh);
-            writer.reset();  // its statements belong to the old connection
-            db = std::move(fresh);
-            writer.emplace(*db);
-          } catch (const std::exception& reopen) {
-            spdlog::error("journal: reopening {} failed: {}", path_.string(), reopen.what());
-          }
-        }
+        reopen_if_read_only(e);
       }
     }
-    for (auto& p : waiting) p.set_value();
-    waiting.clear();
-    if (backup) {
-      backup->done.set_value(copy_database(*db, backup->to));
-      backup.reset();
+  }
+
+  // One attempt: every record of the batch in one transaction, each in a
+  // savepoint of its own when `one_by_one`. Throws when the attempt failed
+  // (rolled back); once it returns, the batch is committed.
+  void write_batch(bool one_by_one) {
+    const auto commit_start = std::chrono::steady_clock::now();
+    events_.clear();  // a failed attempt's rows were rolled back
+    const bool collect = j_.event_listener_ && j_.events_enabled_.load(std::memory_order_seq_cst);
+    writer_->collect_events(collect ? &events_ : nullptr);
+    const std::int64_t seq_before = j_.last_event_seq_.load(std::memory_order_relaxed);
+    writer_->set_last_event_seq(seq_before);
+    SQLite::Transaction tx(*db_);
+    std::vector<std::size_t> refused;  // by index into the batch
+    if (one_by_one) {
+      for (std::size_t i = 0; i < batch_.size(); ++i)
+        if (!write_alone(batch_[i])) refused.push_back(i);
+    } else {
+      for (const auto& rec : batch_) writer_->apply(rec);
     }
-    if (stopping) break;
+    tx.commit();
+    for (auto it = refused.rbegin(); it != refused.rend(); ++it)
+      batch_.erase(batch_.begin() + static_cast<std::ptrdiff_t>(*it));
+    j_.last_commit_ns_.store(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - commit_start).count(),
+        std::memory_order_relaxed);
+    committed(seq_before);
   }
-  try {
-    db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
-  } catch (const std::exception& e) {
-    spdlog::warn("journal: final checkpoint failed: {}", e.what());
+
+  // One record in a savepoint: false when it was refused and left out.
+  bool write_alone(const JournalRecord& rec) {
+    const std::size_t events_before = events_.size();
+    const std::int64_t seq_before = writer_->last_event_seq();
+    db_->exec("SAVEPOINT record");
+    try {
+      writer_->apply(rec);
+      db_->exec("RELEASE record");
+      return true;
+    } catch (const std::exception& e) {
+      if (!is_refusal(e)) throw;
+      db_->exec("ROLLBACK TO record");
+      db_->exec("RELEASE record");
+      events_.resize(events_before);
+      writer_->set_last_event_seq(seq_before);
+      j_.refused_writes_.fetch_add(1, std::memory_order_relaxed);
+      spdlog::error("journal: refused the {} ({}); it is not in the journal, which stays consistent", describe(rec),
+                    e.what());
+      return false;
+    }
   }
+
+  // After a commit: the operator's log lines, the counters, and the events
+  // for the listener (only now: a listener never sees what a crash could undo).
+  void committed(std::int64_t seq_before) {
+    for (const auto& rec : batch_) Writer::log_committed(rec);
+    const std::int64_t seq_after = writer_->last_event_seq();
+    // seq_cst with enable_event_listener(): either the io thread reads this
+    // seq after enabling, or this thread sees it enabled below (Dekker).
+    j_.last_event_seq_.store(seq_after, std::memory_order_seq_cst);
+    // release: a reader that sees the count sees the commit (JournalIdHistory).
+    j_.committed_.fetch_add(batch_.size(), std::memory_order_release);
+    j_.batches_.fetch_add(1, std::memory_order_relaxed);
+    if (j_.event_listener_ && seq_after > seq_before && j_.events_enabled_.load(std::memory_order_seq_cst))
+      j_.notify(events_, seq_after);
+    if (!j_.healthy_.exchange(true)) spdlog::info("journal: writes succeed again; {} records committed", batch_.size());
+  }
+
+  // SQLite opens a write-protected file read-only and stays so: only a fresh
+  // connection sees that it became writable again.
+  void reopen_if_read_only(const std::exception& e) {
+    const auto* sql_error = dynamic_cast<const SQLite::Exception*>(&e);
+    if (!sql_error || (sql_error->getErrorCode() & 0xff) != SQLITE_READONLY) return;
+    try {
+      auto fresh = std::make_unique<SQLite::Database>(j_.path_.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX);
+      JournalSchema::configure_writer(*fresh);
+      writer_.reset();  // its statements belong to the old connection
+      db_ = std::move(fresh);
+      writer_.emplace(*db_);
+    } catch (const std::exception& reopen) {
+      spdlog::error("journal: reopening {} failed: {}", j_.path_.string(), reopen.what());
+    }
+  }
+
+  // Flushes are answered, and a backup taken, once what came before them is committed.
+  void answer_waiting() {
+    for (auto& p : waiting_) p.set_value();
+    waiting_.clear();
+    if (backup_) {
+      backup_->done.set_value(copy_database(*db_, backup_->to));
+      backup_.reset();
+    }
+  }
+
+  TradeJournal& j_;
+  std::unique_ptr<SQLite::Database> db_;
+  std::optional<Writer> writer_;
+  std::vector<JournalRecord> batch_;
+  std::vector<JournalEvent> events_;         // the batch's event rows, for the listener
+  std::vector<std::promise<void>> waiting_;  // flushes answered after the next commit
+  std::optional<BackupRequest> backup_;      // taken after the next commit
+  bool stopping_ = false;
+};
+
+void TradeJournal::write_loop() {
+  WriterLoop(*this).run();
 }
 
 }  // namespace tradingd

@@ -134,7 +134,8 @@ class TradeJournal final : public RecordSink {
     std::promise<std::string> done;
   };
   using Message = std::variant<std::monostate, JournalRecord, FlushRequest, StopRequest, BackupRequest>;
-  class Writer;
+  class Writer;      // the prepared statements and how each record becomes rows
+  class WriterLoop;  // the writer thread's loop: take a batch, commit it, answer flushes
 
   void enqueue_blocking(Message&& m);  // io thread, start-up/shutdown only
   void writer_main();                  // writer thread: write_loop(), a failure ends the process with exit 2
