@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <set>
 #include <sstream>
 
@@ -119,6 +120,28 @@ std::size_t toml_too_deep_at(std::string_view t) {
 // Reads one TOML table against a fixed set of keys. Every key it is asked for is
 // marked as known; finish() reports the ones nobody asked for. Errors are
 // collected, never thrown, so one run reports everything wrong with the file.
+// The numbers a setting allows, each end named as included or not:
+// Interval::open_closed(0, 1) is (0, 1].
+struct Interval {
+  enum class End : std::uint8_t { Included, Excluded };
+  double lo = 0;
+  End lo_end = End::Included;
+  double hi = 0;
+  End hi_end = End::Included;
+
+  static Interval closed(double lo, double hi) { return {lo, End::Included, hi, End::Included}; }
+  static Interval closed_open(double lo, double hi) { return {lo, End::Included, hi, End::Excluded}; }
+  static Interval open_closed(double lo, double hi) { return {lo, End::Excluded, hi, End::Included}; }
+
+  [[nodiscard]] bool contains(double v) const {
+    return std::isfinite(v) && (lo_end == End::Included ? v >= lo : v > lo) &&
+           (hi_end == End::Included ? v <= hi : v < hi);
+  }
+  [[nodiscard]] std::string text() const {
+    return fmt::format("{}{}, {}{}", lo_end == End::Included ? "[" : "(", lo, hi, hi_end == End::Included ? "]" : ")");
+  }
+};
+
 class SectionReader {
  public:
   SectionReader(const toml::table* table, std::string name, const std::string& file, std::vector<Problem>& errors)
@@ -142,8 +165,8 @@ class SectionReader {
     out = static_cast<int>(v);
   }
 
-  // A number in (lo, hi) or, with hi_inclusive, (lo, hi]; lo_inclusive likewise.
-  void number(std::string_view key, double& out, double lo, bool lo_inclusive, double hi, bool hi_inclusive) {
+  // A number within `allowed`, its ends as it says.
+  void number(std::string_view key, double& out, const Interval& allowed) {
     const toml::node* n = take(key);
     if (!n) return;
     double v = 0;
@@ -153,14 +176,9 @@ class SectionReader {
       v = static_cast<double>(n->as_integer()->get());
     else
       return error(*n, key, "expected a number, got " + type_name(*n));
-    const bool ok = std::isfinite(v) && (lo_inclusive ? v >= lo : v > lo) && (hi_inclusive ? v <= hi : v < hi);
-    if (!ok) {
-      // Shortest round-trip text ({} of a double): 1000.0000001 is shown as it
-      // is, not rounded to "1000" beside a bound of 1000.
-      return error(
-          *n, key,
-          fmt::format("must be in {}{}, {}{}, got {}", lo_inclusive ? "[" : "(", lo, hi, hi_inclusive ? "]" : ")", v));
-    }
+    // Shortest round-trip text ({} of a double): 1000.0000001 is shown as it
+    // is, not rounded to "1000" beside a bound of 1000.
+    if (!allowed.contains(v)) return error(*n, key, fmt::format("must be in {}, got {}", allowed.text(), v));
     out = v;
   }
 
@@ -298,154 +316,171 @@ bool ip_literal(const std::string& s) {
   return ::inet_pton(AF_INET, s.c_str(), buf) == 1 || ::inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 
+// [exchange]: which exchange drives, the fallback, and each one's URL.
+void read_exchange(SectionReader& r, Settings& s, const std::string& file, std::vector<Problem>& errors) {
+  r.string("primary", s.exchange.primary, {"bybit", "binance"});
+  r.string("fallback", s.exchange.fallback, {"", "bybit", "binance"});
+  r.integer("failover_after_ms", s.exchange.failover_after_ms, 0, 86'400'000);
+  r.integer("failback_after_ms", s.exchange.failback_after_ms, 0, 86'400'000);
+  if (s.exchange.fallback == s.exchange.primary)
+    r.value_error("fallback", "must differ from primary (use \"\" for no fallback)");
+  SectionReader bybit(r.table("bybit"), "exchange.bybit", file, errors);
+  bybit.string("url", s.exchange.bybit_url);
+  check_url(bybit, s.exchange.bybit_url);
+  bybit.finish();
+  SectionReader binance(r.table("binance"), "exchange.binance", file, errors);
+  binance.string("url", s.exchange.binance_url);
+  check_url(binance, s.exchange.binance_url);
+  binance.finish();
+}
+
+// [tls]: the CA file (checked now when it will be loaded, so --check-config fails on it) and verification.
+void read_tls(SectionReader& r, Settings& s, const std::filesystem::path& base_dir, ConfigLoader::Files files) {
+  std::string ca;
+  r.string("ca_file", ca);
+  s.tls.ca_file = ca;
+  const auto url_of = [&](const std::string& exchange) {
+    return exchange == "bybit" ? s.exchange.bybit_url : exchange == "binance" ? s.exchange.binance_url : "";
+  };
+  const bool any_tls =
+      url_of(s.exchange.primary).rfind("wss://", 0) == 0 || url_of(s.exchange.fallback).rfind("wss://", 0) == 0;
+  if (!ca.empty() && any_tls && files == ConfigLoader::Files::Check) {
+    // Checked now, as the feed will load it at start-up, so that --check-config
+    // fails on what would stop start-up.
+    std::error_code ec;
+    const auto path = resolve(base_dir, ca);
+    if (!std::filesystem::is_regular_file(path, ec))
+      r.value_error("ca_file", TextGuard::printable(path.string(), 256) + " is not a readable file");
+  }
+  r.boolean("verify", s.tls.verify);
+}
+
+// [trading]: the coins and the quote asset.
+void read_trading(SectionReader& r, Settings& s) {
+  r.string_array("coins", s.trading.coins);
+  r.string("quote", s.trading.quote);
+  if (s.trading.coins.empty()) r.value_error("coins", "must list at least one coin");
+  std::set<std::string> seen;
+  for (const auto& c : s.trading.coins) {
+    if (!coin_name_ok(c))
+      r.value_error("coins", "\"" + TextGuard::printable(c) + "\" is not an upper-case coin name such as \"BTC\"");
+    else if (!seen.insert(c).second)
+      r.value_error("coins", "\"" + c + "\" is listed twice");
+  }
+  if (!coin_name_ok(s.trading.quote)) r.value_error("quote", "must be an upper-case asset name such as \"USDT\"");
+}
+
+// [risk]: position limits, exposure, default exit levels, the cooldown after a stop.
+void read_risk(SectionReader& r, Settings& s) {
+  r.integer("max_positions", s.risk.max_positions, 1, 10000);
+  r.integer("max_position_per_coin", s.risk.max_position_per_coin, 1, 10000);
+  r.number("max_exposure_pct", s.risk.max_exposure_pct, Interval::open_closed(0.0, 1.0));
+  // 0: conditions that name no level have none (design.md §3).
+  r.number("default_stop_loss_pct", s.risk.default_stop_loss_pct, Interval::closed_open(0.0, 1.0));
+  r.number("default_take_profit_pct", s.risk.default_take_profit_pct, Interval::closed_open(0.0, 1.0));
+  r.integer("cooldown_after_stop_ms", s.risk.cooldown_after_stop_ms, 0, 30LL * 86'400'000);
+}
+
+// [paper]: balance, fees and how fills are priced.
+void read_paper(SectionReader& r, Settings& s) {
+  r.number("initial_balance", s.paper.initial_balance, Interval::open_closed(0.0, 1e15));
+  r.number("fee_pct", s.paper.fee_pct, Interval::closed_open(0.0, 0.1));
+  std::string fill_on = "trade";
+  r.string("fill_on", fill_on, {"trade", "quote"});
+  s.paper.fill_on = fill_on == "quote" ? FillOn::Quote : FillOn::Trade;
+  r.number("slippage_bps", s.paper.slippage_bps, Interval::closed(0.0, 1000.0));
+  r.integer("max_quote_age_ms", s.paper.max_quote_age_ms, 1, 3'600'000);
+}
+
+// [storage]: the journal's path.
+void read_storage(SectionReader& r, Settings& s) {
+  std::string db = s.storage.db_path.string();
+  r.string("db_path", db);
+  if (db.empty()) r.value_error("db_path", "must not be empty");
+  s.storage.db_path = db;
+}
+
+// [log]: where logs go and how much.
+void read_log(SectionReader& r, Settings& s) {
+  std::string dir = s.log.dir.string();
+  r.string("dir", dir);
+  s.log.dir = dir;
+  r.string("level", s.log.level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
+}
+
+// [health]: the health line's interval and staleness.
+void read_health(SectionReader& r, Settings& s) {
+  r.integer("interval_ms", s.health.interval_ms, 10, 3'600'000);
+  r.integer("stale_after_ms", s.health.stale_after_ms, 1, 3'600'000);
+}
+
+// [feed]: reconnects, pings, silence, rotation.
+void read_feed(SectionReader& r, Settings& s) {
+  r.integer("reconnect_after_stale_ms", s.feed.reconnect_after_stale_ms, 1, 86'400'000);
+  r.integer("max_tick_age_ms", s.feed.max_tick_age_ms, 1, 86'400'000);
+  r.integer("backoff_initial_ms", s.feed.backoff_initial_ms, 1, 3'600'000);
+  r.integer("backoff_max_ms", s.feed.backoff_max_ms, 1, 3'600'000);
+  r.integer("rotate_after_ms", s.feed.rotate_after_ms, 1000, 86'400'000);
+  r.integer("backoff_reset_after_ms", s.feed.backoff_reset_after_ms, 1, 86'400'000);
+  r.integer("ping_interval_ms", s.feed.ping_interval_ms, 100, 3'600'000);
+  r.integer("pong_timeout_ms", s.feed.pong_timeout_ms, 100, 3'600'000);
+  r.integer("silence_timeout_ms", s.feed.silence_timeout_ms, 100, 3'600'000);
+  r.integer("coin_stale_after_ms", s.feed.coin_stale_after_ms, 100, 86'400'000);
+  if (s.feed.backoff_max_ms < s.feed.backoff_initial_ms)
+    r.value_error("backoff_max_ms", "must be at least backoff_initial_ms");
+}
+
+// [api]: where the control API listens and where its token is.
+void read_api(SectionReader& r, Settings& s) {
+  r.string("listen", s.api.listen);
+  r.integer("port", s.api.port, 0, 65535);
+  r.string("token_env", s.api.token_env);
+  if (!ip_literal(s.api.listen))
+    r.value_error("listen", "must be an IP address such as \"127.0.0.1\" or \"::1\", got \"" +
+                                TextGuard::printable(s.api.listen) + "\"");
+  if (s.api.token_env.empty()) r.value_error("token_env", "must name an environment variable");
+}
+
+// [shutdown]: what happens to conditions and positions at exit.
+void read_shutdown(SectionReader& r, Settings& s) {
+  std::string conditions = "cancel", positions = "keep";
+  r.string("conditions", conditions, {"cancel", "keep"});
+  r.string("positions", positions, {"keep", "close"});
+  s.shutdown.conditions = conditions == "keep" ? ShutdownConditions::Keep : ShutdownConditions::Cancel;
+  s.shutdown.positions = positions == "close" ? ShutdownPositions::Close : ShutdownPositions::Keep;
+}
+
+// [record]: session recording (design.md §11).
+void read_record(SectionReader& r, Settings& s) {
+  std::string dir = s.record.dir.string();
+  r.string("dir", dir);
+  s.record.dir = dir;
+  r.integer("rotate_minutes", s.record.rotate_minutes, 1, 24 * 60);
+  r.integer("keep_hours", s.record.keep_hours, 0, 24 * 365 * 10);
+}
+
+// Every section in turn, each read by its own function; each refuses the keys it does not know.
 Settings read_settings(const toml::table& root, const std::string& file, const std::filesystem::path& base_dir,
                        ConfigLoader::Files files, std::vector<Problem>& errors) {
   Settings s;
   SectionReader top(&root, "", file, errors);
-
-  {
-    SectionReader r(top.table("exchange"), "exchange", file, errors);
-    r.string("primary", s.exchange.primary, {"bybit", "binance"});
-    r.string("fallback", s.exchange.fallback, {"", "bybit", "binance"});
-    r.integer("failover_after_ms", s.exchange.failover_after_ms, 0, 86'400'000);
-    r.integer("failback_after_ms", s.exchange.failback_after_ms, 0, 86'400'000);
-    if (s.exchange.fallback == s.exchange.primary)
-      r.value_error("fallback", "must differ from primary (use \"\" for no fallback)");
-    SectionReader bybit(r.table("bybit"), "exchange.bybit", file, errors);
-    bybit.string("url", s.exchange.bybit_url);
-    check_url(bybit, s.exchange.bybit_url);
-    bybit.finish();
-    SectionReader binance(r.table("binance"), "exchange.binance", file, errors);
-    binance.string("url", s.exchange.binance_url);
-    check_url(binance, s.exchange.binance_url);
-    binance.finish();
+  const auto section = [&](const char* name, const auto& read) {
+    SectionReader r(top.table(name), name, file, errors);
+    read(r);
     r.finish();
-  }
-  {
-    SectionReader r(top.table("tls"), "tls", file, errors);
-    std::string ca;
-    r.string("ca_file", ca);
-    s.tls.ca_file = ca;
-    const auto url_of = [&](const std::string& exchange) {
-      return exchange == "bybit" ? s.exchange.bybit_url : exchange == "binance" ? s.exchange.binance_url : "";
-    };
-    const bool any_tls =
-        url_of(s.exchange.primary).rfind("wss://", 0) == 0 || url_of(s.exchange.fallback).rfind("wss://", 0) == 0;
-    if (!ca.empty() && any_tls && files == ConfigLoader::Files::Check) {
-      // Checked now, as the feed will load it at start-up, so that --check-config
-      // fails on what would stop start-up.
-      std::error_code ec;
-      const auto path = resolve(base_dir, ca);
-      if (!std::filesystem::is_regular_file(path, ec))
-        r.value_error("ca_file", TextGuard::printable(path.string(), 256) + " is not a readable file");
-    }
-    r.boolean("verify", s.tls.verify);
-    r.finish();
-  }
-  {
-    SectionReader r(top.table("trading"), "trading", file, errors);
-    r.string_array("coins", s.trading.coins);
-    r.string("quote", s.trading.quote);
-    if (s.trading.coins.empty()) r.value_error("coins", "must list at least one coin");
-    std::set<std::string> seen;
-    for (const auto& c : s.trading.coins) {
-      if (!coin_name_ok(c))
-        r.value_error("coins", "\"" + TextGuard::printable(c) + "\" is not an upper-case coin name such as \"BTC\"");
-      else if (!seen.insert(c).second)
-        r.value_error("coins", "\"" + c + "\" is listed twice");
-    }
-    if (!coin_name_ok(s.trading.quote)) r.value_error("quote", "must be an upper-case asset name such as \"USDT\"");
-    r.finish();
-  }
-  {
-    SectionReader r(top.table("risk"), "risk", file, errors);
-    r.integer("max_positions", s.risk.max_positions, 1, 10000);
-    r.integer("max_position_per_coin", s.risk.max_position_per_coin, 1, 10000);
-    r.number("max_exposure_pct", s.risk.max_exposure_pct, 0.0, false, 1.0, true);
-    // 0: conditions that name no level have none (design.md §3).
-    r.number("default_stop_loss_pct", s.risk.default_stop_loss_pct, 0.0, true, 1.0, false);
-    r.number("default_take_profit_pct", s.risk.default_take_profit_pct, 0.0, true, 1.0, false);
-    r.integer("cooldown_after_stop_ms", s.risk.cooldown_after_stop_ms, 0, 30LL * 86'400'000);
-    r.finish();
-  }
-  {
-    SectionReader r(top.table("paper"), "paper", file, errors);
-    r.number("initial_balance", s.paper.initial_balance, 0.0, false, 1e15, true);
-    r.number("fee_pct", s.paper.fee_pct, 0.0, true, 0.1, false);
-    std::string fill_on = "trade";
-    r.string("fill_on", fill_on, {"trade", "quote"});
-    s.paper.fill_on = fill_on == "quote" ? FillOn::Quote : FillOn::Trade;
-    r.number("slippage_bps", s.paper.slippage_bps, 0.0, true, 1000.0, true);
-    r.integer("max_quote_age_ms", s.paper.max_quote_age_ms, 1, 3'600'000);
-    r.finish();
-  }
-  {
-    SectionReader r(top.table("storage"), "storage", file, errors);
-    std::string db = s.storage.db_path.string();
-    r.string("db_path", db);
-    if (db.empty()) r.value_error("db_path", "must not be empty");
-    s.storage.db_path = db;
-    r.finish();
-  }
-  {
-    SectionReader r(top.table("log"), "log", file, errors);
-    std::string dir = s.log.dir.string();
-    r.string("dir", dir);
-    s.log.dir = dir;
-    r.string("level", s.log.level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
-    r.finish();
-  }
-  {
-    SectionReader r(top.table("health"), "health", file, errors);
-    r.integer("interval_ms", s.health.interval_ms, 10, 3'600'000);
-    r.integer("stale_after_ms", s.health.stale_after_ms, 1, 3'600'000);
-    r.finish();
-  }
-  {
-    SectionReader r(top.table("feed"), "feed", file, errors);
-    r.integer("reconnect_after_stale_ms", s.feed.reconnect_after_stale_ms, 1, 86'400'000);
-    r.integer("max_tick_age_ms", s.feed.max_tick_age_ms, 1, 86'400'000);
-    r.integer("backoff_initial_ms", s.feed.backoff_initial_ms, 1, 3'600'000);
-    r.integer("backoff_max_ms", s.feed.backoff_max_ms, 1, 3'600'000);
-    r.integer("rotate_after_ms", s.feed.rotate_after_ms, 1000, 86'400'000);
-    r.integer("backoff_reset_after_ms", s.feed.backoff_reset_after_ms, 1, 86'400'000);
-    r.integer("ping_interval_ms", s.feed.ping_interval_ms, 100, 3'600'000);
-    r.integer("pong_timeout_ms", s.feed.pong_timeout_ms, 100, 3'600'000);
-    r.integer("silence_timeout_ms", s.feed.silence_timeout_ms, 100, 3'600'000);
-    r.integer("coin_stale_after_ms", s.feed.coin_stale_after_ms, 100, 86'400'000);
-    if (s.feed.backoff_max_ms < s.feed.backoff_initial_ms)
-      r.value_error("backoff_max_ms", "must be at least backoff_initial_ms");
-    r.finish();
-  }
-  {
-    SectionReader r(top.table("api"), "api", file, errors);
-    r.string("listen", s.api.listen);
-    r.integer("port", s.api.port, 0, 65535);
-    r.string("token_env", s.api.token_env);
-    if (!ip_literal(s.api.listen))
-      r.value_error("listen", "must be an IP address such as \"127.0.0.1\" or \"::1\", got \"" +
-                                  TextGuard::printable(s.api.listen) + "\"");
-    if (s.api.token_env.empty()) r.value_error("token_env", "must name an environment variable");
-    r.finish();
-  }
-  {
-    SectionReader r(top.table("shutdown"), "shutdown", file, errors);
-    std::string conditions = "cancel", positions = "keep";
-    r.string("conditions", conditions, {"cancel", "keep"});
-    r.string("positions", positions, {"keep", "close"});
-    s.shutdown.conditions = conditions == "keep" ? ShutdownConditions::Keep : ShutdownConditions::Cancel;
-    s.shutdown.positions = positions == "close" ? ShutdownPositions::Close : ShutdownPositions::Keep;
-    r.finish();
-  }
-  {
-    SectionReader r(top.table("record"), "record", file, errors);
-    std::string dir = s.record.dir.string();
-    r.string("dir", dir);
-    s.record.dir = dir;
-    r.integer("rotate_minutes", s.record.rotate_minutes, 1, 24 * 60);
-    r.integer("keep_hours", s.record.keep_hours, 0, 24 * 365 * 10);
-    r.finish();
-  }
+  };
+  section("exchange", [&](SectionReader& r) { read_exchange(r, s, file, errors); });
+  section("tls", [&](SectionReader& r) { read_tls(r, s, base_dir, files); });
+  section("trading", [&](SectionReader& r) { read_trading(r, s); });
+  section("risk", [&](SectionReader& r) { read_risk(r, s); });
+  section("paper", [&](SectionReader& r) { read_paper(r, s); });
+  section("storage", [&](SectionReader& r) { read_storage(r, s); });
+  section("log", [&](SectionReader& r) { read_log(r, s); });
+  section("health", [&](SectionReader& r) { read_health(r, s); });
+  section("feed", [&](SectionReader& r) { read_feed(r, s); });
+  section("api", [&](SectionReader& r) { read_api(r, s); });
+  section("shutdown", [&](SectionReader& r) { read_shutdown(r, s); });
+  section("record", [&](SectionReader& r) { read_record(r, s); });
   top.finish();
   return s;
 }
