@@ -49,7 +49,7 @@ std::vector<std::string> segments(std::string_view target) {
     }
     const auto slash = target.find('/');
     const std::string_view raw = target.substr(0, slash);
-    auto decoded = QueryString::percent_decode(raw, false);  // '+' is itself in a path
+    auto decoded = QueryString::percent_decode(raw, QueryString::Plus::IsPlus);
     out.push_back(decoded ? std::move(*decoded) : std::string(raw));
     target = slash == std::string_view::npos ? std::string_view() : target.substr(slash);
   }
@@ -532,11 +532,10 @@ std::string label(std::string_view key, std::string_view value) {
 
 }  // namespace
 
-ApiResponse ApiRouter::metrics(const ApiCall&) {
-  Exposition m;
-  const Sniper& sniper = system_.sniper();
-  const auto& coins = system_.coins();
-  const FeedSupervisor* feeds = system_.feeds();
+namespace {
+
+// The feeds' families: ticks, bad frames, connections, state, tick ages and the tick-to-decision histogram.
+void feed_metrics(Exposition& m, const FeedSupervisor* feeds, const CoinTable& coins) {
   std::vector<const MarketFeed*> all;
   if (feeds) {
     all.push_back(&feeds->primary());
@@ -596,7 +595,10 @@ ApiResponse ApiRouter::metrics(const ApiCall&) {
     m.sample("tradingd_tick_to_decision_seconds_sum", c.latency_sum_s, ex);
     m.sample("tradingd_tick_to_decision_seconds_count", static_cast<double>(c.latency_count), ex);
   }
+}
 
+// The Sniper's families: ticks by outcome, conditions, fills, positions, balance and equity.
+void sniper_metrics(Exposition& m, const Sniper& sniper) {
   const auto& sc = sniper.counters();
   m.family("tradingd_sniper_ticks_total", "counter", "Ticks offered to the Sniper, by outcome.");
   m.sample("tradingd_sniper_ticks_total", static_cast<double>(sc.ticks - sc.invalid_ticks - sc.paused_ticks),
@@ -635,8 +637,9 @@ ApiResponse ApiRouter::metrics(const ApiCall&) {
   m.sample("tradingd_equity_usd", sniper.balance() + open_pnl);
   m.family("tradingd_halted", "gauge", "1 while the operator has halted new entries.");
   m.sample("tradingd_halted", sniper.entries_halted() ? 1 : 0);
+}
 
-  const JournalStats js = system_.journal().stats();
+void journal_metrics(Exposition& m, const JournalStats& js) {
   m.family("tradingd_journal_queue_depth", "gauge", "Records waiting for the journal writer.");
   m.sample("tradingd_journal_queue_depth", static_cast<double>(js.queue_depth));
   m.family("tradingd_journal_committed_total", "counter", "Records committed to the journal.");
@@ -650,33 +653,47 @@ ApiResponse ApiRouter::metrics(const ApiCall&) {
   m.sample("tradingd_journal_last_commit_seconds", js.last_commit_seconds);
   m.family("tradingd_journal_healthy", "gauge", "1 while journal writes succeed.");
   m.sample("tradingd_journal_healthy", js.healthy ? 1 : 0);
-  if (events_) {
-    m.family("tradingd_events_subscribers", "gauge", "GET /events subscribers connected.");
-    m.sample("tradingd_events_subscribers", static_cast<double>(events_->subscribers()));
-    m.family("tradingd_events_published_total", "counter", "Committed journal events handed to GET /events.");
-    m.sample("tradingd_events_published_total", static_cast<double>(events_->published_count()));
-    m.family("tradingd_events_cut_off_total", "counter", "GET /events subscribers cut off for falling behind.");
-    m.sample("tradingd_events_cut_off_total", static_cast<double>(events_->cut_off_count()));
-    m.family("tradingd_events_connections_total", "counter", "GET /events connections accepted.");
-    m.sample("tradingd_events_connections_total", static_cast<double>(events_->connections_count()));
-    m.family("tradingd_events_log_lines_suppressed_total", "counter",
-             "Subscriber connected/left log lines held back (more than 10 a second).");
-    m.sample("tradingd_events_log_lines_suppressed_total", static_cast<double>(events_->suppressed_lines_count()));
-  }
-  if (const SessionRecorder* rec = system_.recorder()) {
-    const RecorderStats rs = rec->stats();
-    m.family("tradingd_record_active", "gauge", "1 while the session is recorded; 0 once an error stopped it.");
-    m.sample("tradingd_record_active", rs.failed ? 0.0 : 1.0);
-    m.family("tradingd_record_inputs_total", "counter", "Inputs written to the session recording.");
-    m.sample("tradingd_record_inputs_total", static_cast<double>(rs.recorded));
-    m.family("tradingd_record_lost_inputs_total", "counter",
-             "Inputs applied but not recorded: the queue to the recorder was full.");
-    m.sample("tradingd_record_lost_inputs_total", static_cast<double>(rs.lost));
-    m.family("tradingd_record_gaps_total", "counter", "Gaps marked in the recording (runs of lost inputs).");
-    m.sample("tradingd_record_gaps_total", static_cast<double>(rs.gaps));
-    m.family("tradingd_record_bytes_total", "counter", "Compressed bytes written to the recording's chunks.");
-    m.sample("tradingd_record_bytes_total", static_cast<double>(rs.bytes));
-  }
+}
+
+void event_stream_metrics(Exposition& m, const EventStream& events) {
+  m.family("tradingd_events_subscribers", "gauge", "GET /events subscribers connected.");
+  m.sample("tradingd_events_subscribers", static_cast<double>(events.subscribers()));
+  m.family("tradingd_events_published_total", "counter", "Committed journal events handed to GET /events.");
+  m.sample("tradingd_events_published_total", static_cast<double>(events.published_count()));
+  m.family("tradingd_events_cut_off_total", "counter", "GET /events subscribers cut off for falling behind.");
+  m.sample("tradingd_events_cut_off_total", static_cast<double>(events.cut_off_count()));
+  m.family("tradingd_events_connections_total", "counter", "GET /events connections accepted.");
+  m.sample("tradingd_events_connections_total", static_cast<double>(events.connections_count()));
+  m.family("tradingd_events_log_lines_suppressed_total", "counter",
+           "Subscriber connected/left log lines held back (more than 10 a second).");
+  m.sample("tradingd_events_log_lines_suppressed_total", static_cast<double>(events.suppressed_lines_count()));
+}
+
+void recorder_metrics(Exposition& m, const SessionRecorder& recorder) {
+  const RecorderStats rs = recorder.stats();
+  m.family("tradingd_record_active", "gauge", "1 while the session is recorded; 0 once an error stopped it.");
+  m.sample("tradingd_record_active", rs.failed ? 0.0 : 1.0);
+  m.family("tradingd_record_inputs_total", "counter", "Inputs written to the session recording.");
+  m.sample("tradingd_record_inputs_total", static_cast<double>(rs.recorded));
+  m.family("tradingd_record_lost_inputs_total", "counter",
+           "Inputs applied but not recorded: the queue to the recorder was full.");
+  m.sample("tradingd_record_lost_inputs_total", static_cast<double>(rs.lost));
+  m.family("tradingd_record_gaps_total", "counter", "Gaps marked in the recording (runs of lost inputs).");
+  m.sample("tradingd_record_gaps_total", static_cast<double>(rs.gaps));
+  m.family("tradingd_record_bytes_total", "counter", "Compressed bytes written to the recording's chunks.");
+  m.sample("tradingd_record_bytes_total", static_cast<double>(rs.bytes));
+}
+
+}  // namespace
+
+// Prometheus text exposition (format 0.0.4), one family after another by the part it reports on.
+ApiResponse ApiRouter::metrics(const ApiCall&) {
+  Exposition m;
+  feed_metrics(m, system_.feeds(), system_.coins());
+  sniper_metrics(m, system_.sniper());
+  journal_metrics(m, system_.journal().stats());
+  if (events_) event_stream_metrics(m, *events_);
+  if (const SessionRecorder* rec = system_.recorder()) recorder_metrics(m, *rec);
   m.family("tradingd_uptime_seconds", "gauge", "Seconds since the control API started.");
   m.sample("tradingd_uptime_seconds",
            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());

@@ -41,8 +41,8 @@ std::variant<QueryString, ApiResponse> QueryString::parse(std::string_view targe
     rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
     if (pair.empty()) continue;  // "?a=1&&b=2": nothing between the '&'s
     const auto eq = pair.find('=');
-    auto key = percent_decode(pair.substr(0, eq), true);
-    auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
+    auto key = percent_decode(pair.substr(0, eq), Plus::IsSpace);
+    auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), Plus::IsSpace);
     if (!key || !value)
       return ApiResponse::refusal(400, "the query has a broken %-escape near '" + TextGuard::printable(pair, 40) +
                                            "'; a '%' is followed by two hex digits");
@@ -77,11 +77,11 @@ std::optional<double> QueryString::number(std::string_view text) {
   return v;
 }
 
-std::optional<std::string> QueryString::percent_decode(std::string_view text, bool plus_is_space) {
+std::optional<std::string> QueryString::percent_decode(std::string_view text, Plus plus) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+' && plus_is_space) {
+    if (text[i] == '+' && plus == Plus::IsSpace) {
       out += ' ';
     } else if (text[i] == '%') {
       unsigned v = 0;

@@ -36,8 +36,10 @@ class QueryString {
   static std::optional<std::int64_t> whole_number(std::string_view text);
   // All of `text` as a finite number, or nullopt (not "inf", "nan", "1e999").
   static std::optional<double> number(std::string_view text);
-  // %XX decoded ('+' as a space when `plus_is_space`, as in a query); nullopt for a broken escape.
-  static std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+  // What a '+' means: a space in a query (HTML forms' encoding), itself in a path (RFC 3986).
+  enum class Plus : std::uint8_t { IsSpace, IsPlus };
+  // %XX decoded; nullopt for a broken escape.
+  static std::optional<std::string> percent_decode(std::string_view text, Plus plus);
 
  private:
   std::vector<std::pair<std::string, std::string>> pairs_;  // in the order given, each key once

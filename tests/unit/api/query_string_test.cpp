@@ -62,7 +62,7 @@ TEST_CASE("numbers in a query are all of the text, whole or finite", "[unit][api
   CHECK_FALSE(QueryString::number("nan"));
   CHECK_FALSE(QueryString::number("1e999"));
   CHECK_FALSE(QueryString::number(""));
-  CHECK(QueryString::percent_decode("a%20b+c", false) == "a b+c");
-  CHECK(QueryString::percent_decode("a%20b+c", true) == "a b c");
-  CHECK_FALSE(QueryString::percent_decode("%", true));
+  CHECK(QueryString::percent_decode("a%20b+c", QueryString::Plus::IsPlus) == "a b+c");
+  CHECK(QueryString::percent_decode("a%20b+c", QueryString::Plus::IsSpace) == "a b c");
+  CHECK_FALSE(QueryString::percent_decode("%", QueryString::Plus::IsSpace));
 }
