@@ -163,7 +163,7 @@ std::string csv_field(const TableDump::Cell& cell) {
   if (const auto* i = std::get_if<std::int64_t>(&cell)) return std::to_string(*i);
   if (const auto* d = std::get_if<double>(&cell)) return fmt::format("{}", *d);
   // Exported whole, but with no control character a terminal would act on.
-  const std::string s = TextGuard::printable(std::get<std::string>(cell), SIZE_MAX, true);
+  const std::string s = TextGuard::printable(std::get<std::string>(cell), SIZE_MAX, TextGuard::LineBreaks::Keep);
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string quoted = "\"";
   for (char ch : s) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);

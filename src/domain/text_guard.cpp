@@ -64,7 +64,7 @@ std::optional<std::size_t> TextGuard::invalid_utf8_at(std::string_view text) {
   return std::nullopt;
 }
 
-std::string TextGuard::printable(std::string_view text, std::size_t max_bytes, bool keep_line_breaks) {
+std::string TextGuard::printable(std::string_view text, std::size_t max_bytes, LineBreaks breaks) {
   std::string out;
   out.reserve(std::min(text.size(), max_bytes) + 16);
   std::size_t i = 0;
@@ -78,7 +78,7 @@ std::string TextGuard::printable(std::string_view text, std::size_t max_bytes, b
       continue;
     }
     if (n == 1) {
-      if (keep_line_breaks && (c == '\n' || c == '\r' || c == '\t'))
+      if (breaks == LineBreaks::Keep && (c == '\n' || c == '\r' || c == '\t'))
         out += static_cast<char>(c);
       else if (c == '\n')
         out += "\\n";

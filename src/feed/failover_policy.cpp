@@ -7,13 +7,6 @@
 #include "tradingd/domain/time_format.hpp"
 
 namespace tradingd {
-namespace {
-
-std::string seconds(FailoverPolicy::Clock::duration d) {
-  return TimeFormat::seconds(std::chrono::duration_cast<std::chrono::milliseconds>(d));
-}
-
-}  // namespace
 
 FailoverPolicy::FailoverPolicy(Settings settings) : settings_(std::move(settings)) {}
 
@@ -58,10 +51,10 @@ FailoverPolicy::Decision FailoverPolicy::evaluate(Clock::time_point now, bool pr
     if (primary_live || down < failover_after) return d;
     d.why =
         primary_short_lives_ == 0
-            ? fmt::format("{} has not been live for {}", settings_.primary_name, seconds(down))
+            ? fmt::format("{} has not been live for {}", settings_.primary_name, TimeFormat::seconds(down))
             : fmt::format("{} has been down {} in all since it last stayed live for {} ({} short-lived connection{})",
-                          settings_.primary_name, seconds(down), seconds(failover_after), primary_short_lives_,
-                          primary_short_lives_ == 1 ? "" : "s");
+                          settings_.primary_name, TimeFormat::seconds(down), TimeFormat::seconds(failover_after),
+                          primary_short_lives_, primary_short_lives_ == 1 ? "" : "s");
     if (!fallback_running_) {
       fallback_running_ = true;
       d.start_fallback = true;
@@ -75,7 +68,7 @@ FailoverPolicy::Decision FailoverPolicy::evaluate(Clock::time_point now, bool pr
   // The fallback drives: back as soon as the primary has proven itself, or at
   // once if the fallback itself is down while the primary is live.
   if (primary_live && (now - *primary_live_since_ >= settings_.failback_after || !fallback_live)) {
-    d.why = fallback_live ? fmt::format("live again for {}", seconds(now - *primary_live_since_))
+    d.why = fallback_live ? fmt::format("live again for {}", TimeFormat::seconds(now - *primary_live_since_))
                           : fmt::format("{} is down and {} is live", settings_.fallback_name, settings_.primary_name);
     driver_ = primary;
     d.drive = primary;

@@ -5,10 +5,6 @@
 namespace tradingd {
 namespace {
 
-std::string seconds(LinkWatch::Clock::duration d) {
-  return TimeFormat::seconds(std::chrono::duration_cast<std::chrono::milliseconds>(d));
-}
-
 LinkWatch::LinkVerdict dead(std::string why) {
   return {LinkWatch::LinkVerdict::Action::Dead, std::move(why)};
 }
@@ -18,18 +14,18 @@ LinkWatch::LinkVerdict dead(std::string why) {
 LinkWatch::LinkVerdict LinkWatch::check(const Link& link, Clock::time_point now) const {
   if (!link.open || !link.live) {
     if (now - link.opened_at >= settings_.subscribe_timeout)
-      return dead(link.open ? "no subscription ack within " + seconds(settings_.subscribe_timeout)
-                            : "not connected within " + seconds(settings_.subscribe_timeout));
+      return dead(link.open ? "no subscription ack within " + TimeFormat::seconds(settings_.subscribe_timeout)
+                            : "not connected within " + TimeFormat::seconds(settings_.subscribe_timeout));
     if (!link.open) return {};
   }
   if (settings_.client_pings) {
     if (link.awaiting_pong && now - *link.awaiting_pong >= settings_.pong_timeout)
-      return dead("no data and no pong within " + seconds(settings_.pong_timeout) + " of a ping");
+      return dead("no data and no pong within " + TimeFormat::seconds(settings_.pong_timeout) + " of a ping");
     if (now - link.last_ping >= settings_.ping_interval) return {LinkVerdict::Action::Ping, {}};
     return {};
   }
   if (now - link.last_rx >= settings_.silence_timeout)
-    return dead("no frame for " + seconds(now - link.last_rx) + " (the server pings every 20 s)");
+    return dead("no frame for " + TimeFormat::seconds(now - link.last_rx) + " (the server pings every 20 s)");
   return {};
 }
 
@@ -37,11 +33,11 @@ LinkWatch::Staleness LinkWatch::staleness(FeedLinkState state, Clock::time_point
                                           std::string& why) const {
   const auto quiet = now - last_tick;
   if (state == FeedLinkState::Live && quiet >= settings_.stale_after) {
-    why = "no trade for " + seconds(quiet) + ": STALE, trading paused until the next one";
+    why = "no trade for " + TimeFormat::seconds(quiet) + ": STALE, trading paused until the next one";
     return Staleness::GoStale;
   }
   if (state == FeedLinkState::Stale && quiet >= settings_.reconnect_after_stale) {
-    why = "no trade for " + seconds(quiet) + " (STALE): recycling the connection";
+    why = "no trade for " + TimeFormat::seconds(quiet) + " (STALE): recycling the connection";
     return Staleness::Recycle;
   }
   return Staleness::Fresh;

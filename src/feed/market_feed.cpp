@@ -67,10 +67,6 @@ std::string bybit_topic(bool quote_topic, const std::string& symbol) {
   return (quote_topic ? "orderbook.1." : "publicTrade.") + symbol;
 }
 
-std::string seconds(std::chrono::steady_clock::duration d) {
-  return TimeFormat::seconds(std::chrono::duration_cast<std::chrono::milliseconds>(d));
-}
-
 }  // namespace
 
 std::string_view to_string(FeedLinkState s) {
@@ -309,15 +305,15 @@ void MarketFeed::link_live(Link& link) {
     drain_until_ = now + drain_period;
     ++counters_.rotations;
     spdlog::info("{}: the new connection is live and takes over; the old one closes in {}", to_string(protocol_),
-                 seconds(drain_period));
+                 TimeFormat::seconds(drain_period));
     return;
   }
   if (&link != active_.get()) return;
   const bool outage = counters_.connects > 1;
-  spdlog::info("Connected to {} ({}), subscribed to {} coins{}", to_string(protocol_), url_.to_string(),
-               link.subscribed,
-               outage ? fmt::format("; trading resumes after {} without a live feed", seconds(now - down_since_))
-                      : std::string());
+  spdlog::info(
+      "Connected to {} ({}), subscribed to {} coins{}", to_string(protocol_), url_.to_string(), link.subscribed,
+      outage ? fmt::format("; trading resumes after {} without a live feed", TimeFormat::seconds(now - down_since_))
+             : std::string());
   last_tick_ = now;
   std::fill(coin_last_tick_.begin(), coin_last_tick_.end(), now);
   set_state(FeedLinkState::Live);
@@ -387,7 +383,7 @@ void MarketFeed::deliver(Link& link) {
       // The first fresh trade after an outage is traded on normally: trading
       // resumes before it reaches the Sniper.
       spdlog::warn("{}: trades again after {} without one; trading resumes at {} {}", to_string(protocol_),
-                   seconds(now - last_tick_), symbols_.symbol(t.coin), t.price);
+                   TimeFormat::seconds(now - last_tick_), symbols_.symbol(t.coin), t.price);
       set_state(FeedLinkState::Live);
     }
     last_tick_ = now;
@@ -412,13 +408,13 @@ void MarketFeed::deliver(Link& link) {
       if (oldest_age > 0)
         spdlog::warn("{}: skipped {} trades older than {} ms (oldest {}); delayed data, or a wrong system clock",
                      to_string(protocol_), old_unreported_ + 1, settings_.max_tick_age_ms,
-                     seconds(std::chrono::milliseconds(oldest_age)));
+                     TimeFormat::seconds(std::chrono::milliseconds(oldest_age)));
       else
         spdlog::warn(
             "{}: skipped {} trades stamped more than {} ms ahead of this clock ({} ahead); a wrong "
             "system clock here or at the exchange",
             to_string(protocol_), old_unreported_ + 1, settings_.max_tick_age_ms,
-            seconds(std::chrono::milliseconds(-oldest_age)));
+            TimeFormat::seconds(std::chrono::milliseconds(-oldest_age)));
       last_old_warning_ = now;
       old_unreported_ = 0;
     } else {
@@ -506,7 +502,7 @@ void MarketFeed::link_closed(Link& link, const std::string& reason) {
   }
   if (&link == next_.get()) {
     spdlog::warn("{}: the replacement connection failed ({}); the current one stays, trying again in {}",
-                 to_string(protocol_), reason, seconds(rotation_retry));
+                 to_string(protocol_), reason, TimeFormat::seconds(rotation_retry));
     next_.reset();
     rotate_retry_at_ = Steady::now() + rotation_retry;
     return;
@@ -530,7 +526,7 @@ void MarketFeed::lost(const std::string& reason) {
   draining_.reset();
   set_state(FeedLinkState::Disconnected);
   const auto delay = policy_.next_delay(Steady::now());
-  spdlog::warn("Disconnected from {}: {}; retrying in {}", to_string(protocol_), reason, seconds(delay));
+  spdlog::warn("Disconnected from {}: {}; retrying in {}", to_string(protocol_), reason, TimeFormat::seconds(delay));
   retry_timer_.expires_after(delay);
   retry_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec && state_ == FeedLinkState::Disconnected) connect();
@@ -580,10 +576,10 @@ void MarketFeed::watchdog() {
       if (!coin_reported_stale_[c] && now - coin_last_tick_[c] >= coin_stale) {
         coin_reported_stale_[c] = 1;
         spdlog::warn("{}: no trade on {} for {}", to_string(protocol_), symbols_.symbol(static_cast<CoinId>(c)),
-                     seconds(now - coin_last_tick_[c]));
+                     TimeFormat::seconds(now - coin_last_tick_[c]));
       }
     if (active_ && watch_.rotation_due(active_->times(), next_ != nullptr, rotate_retry_at_, now))
-      start_rotation("connection age " + seconds(now - active_->live_at));
+      start_rotation("connection age " + TimeFormat::seconds(now - active_->live_at));
   }
 }
 

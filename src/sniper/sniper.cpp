@@ -247,7 +247,8 @@ std::optional<std::int64_t> Sniper::cooldown_until(CoinId coin, std::int64_t now
   return last + risk_.cooldown_after_stop_ms;
 }
 
-Sniper::Fill Sniper::fill(CoinId coin, bool buy, double mark) {
+Sniper::Fill Sniper::fill(CoinId coin, Side side, double mark) {
+  const bool buy = side == Side::Buy;
   Fill f{mark, FillBasis::Trade};
   if (paper_.fill_on == FillOn::Quote) {
     const Quote& q = quotes_[coin];
@@ -267,7 +268,7 @@ Sniper::Fill Sniper::fill(CoinId coin, bool buy, double mark) {
 
 void Sniper::open_position(CoinId coin, const ArmedCondition& c, double mark, std::int64_t ts_ms) {
   const bool is_long = c.direction == Direction::Long;
-  const Fill f = fill(coin, /*buy=*/is_long, mark);
+  const Fill f = fill(coin, is_long ? Side::Buy : Side::Sell, mark);
   const double e = f.price;
   Position p;
   char id_buf[TradeId::capacity()];
@@ -306,7 +307,7 @@ void Sniper::close(CoinId coin, std::size_t index, double mark, ExitReason reaso
   open.erase(open.begin() + static_cast<std::ptrdiff_t>(index));
   --open_count_;
   exit_bands_[coin].spoil();
-  const Fill f = fill(coin, /*buy=*/!p.is_long(), mark);
+  const Fill f = fill(coin, p.is_long() ? Side::Sell : Side::Buy, mark);
   const ClosedTrade t = settle(p, f.price, paper_.fee_pct);
   balance_ += t.pnl_usd;
   ++counters_.closed;
@@ -383,19 +384,19 @@ SweepResult Sniper::sweep(std::int64_t now_ms) {
     }
   }
 
-  persist_bests(now_ms, /*whenever_last=*/false);
+  persist_bests(now_ms, BestsDue::OnSchedule);
   return r;
 }
 
 void Sniper::persist_best_prices(std::int64_t now_ms) {
-  persist_bests(now_ms, /*whenever_last=*/true);
+  persist_bests(now_ms, BestsDue::All);
 }
 
-void Sniper::persist_bests(std::int64_t now_ms, bool whenever_last) {
+void Sniper::persist_bests(std::int64_t now_ms, BestsDue due) {
   for (auto& per_coin : positions_)
     for (auto& op : per_coin)
       if (op.position.best_price != op.persisted_best &&
-          (whenever_last || now_ms - op.persisted_ms >= best_price_persist_ms)) {
+          (due == BestsDue::All || now_ms - op.persisted_ms >= best_price_persist_ms)) {
         sink_.submit(BestPriceUpdate{op.position.id, op.position.best_price, now_ms});
         op.persisted_best = op.position.best_price;
         op.persisted_ms = now_ms;

@@ -11,6 +11,7 @@
 //   copy of the parsed tree can overflow the stack.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,10 +30,11 @@ class TextGuard {
   // At most max_bytes of text, cut at a character boundary (with "...(N bytes)"
   // after a cut), with control characters (C0, DEL, C1, U+2028/9) written as
   // \n, \r, \t or \u{XX} and bytes that are not UTF-8 as \xNN. The result is
-  // valid UTF-8 on one line. With keep_line_breaks (a CSV cell, quoted), \n,
+  // valid UTF-8 on one line. With LineBreaks::Keep (a CSV cell, quoted), \n,
   // \r and \t stay as they are.
+  enum class LineBreaks : std::uint8_t { Escape, Keep };
   [[nodiscard]] static std::string printable(std::string_view text, std::size_t max_bytes = default_excerpt_bytes,
-                                             bool keep_line_breaks = false);
+                                             LineBreaks breaks = LineBreaks::Escape);
 
   // Deepest nesting of JSON arrays and objects (strings skipped). Counting stops
   // at limit + 1, so a hostile input costs one pass and no memory.

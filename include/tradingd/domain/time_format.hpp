@@ -23,6 +23,11 @@ class TimeFormat {
   [[nodiscard]] static std::string to_iso8601(std::int64_t epoch_ms);
   // Millisecond precision, shortest form: "0.5 s", "30 s", "1.234 s".
   [[nodiscard]] static std::string seconds(std::chrono::milliseconds d);
+  // Any other duration (a steady clock's), truncated to milliseconds first.
+  template <class Rep, class Period>
+  [[nodiscard]] static std::string seconds(std::chrono::duration<Rep, Period> d) {
+    return seconds(std::chrono::duration_cast<std::chrono::milliseconds>(d));
+  }
 };
 
 }  // namespace tradingd

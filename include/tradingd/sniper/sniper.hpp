@@ -173,8 +173,9 @@ class Sniper {
   };
 
   [[nodiscard]] std::optional<RiskReason> risk_check(CoinId coin, double size_usd, std::int64_t ts_ms) const;
+  enum class Side : std::uint8_t { Buy, Sell };
   // design.md §4.4: the price a buy or a sell of `coin` fills at when `mark` is the deciding trade price.
-  Fill fill(CoinId coin, bool buy, double mark);
+  Fill fill(CoinId coin, Side side, double mark);
   void open_position(CoinId coin, const ArmedCondition& c, double mark, std::int64_t ts_ms);
   void rebuild_exit_band(CoinId coin);
   void close(CoinId coin, std::size_t index, double mark, ExitReason reason, std::int64_t ts_ms);
@@ -182,9 +183,11 @@ class Sniper {
   // design.md §4.3: the condition in `opener` opened: every other armed member
   // of its group is CANCELLED, in arming order, and leaves the book.
   void cancel_oco_siblings(ArmedBook::Slot opener, std::int64_t ts_ms);
-  // Journals each open position's best price that changed since it was last
-  // written: at most once a second each (design.md §4.2), or whenever_last (shutdown).
-  void persist_bests(std::int64_t now_ms, bool whenever_last);
+  // Which changed best prices are written: those last written a second ago
+  // or more (design.md §4.2), or all of them (shutdown).
+  enum class BestsDue : std::uint8_t { OnSchedule, All };
+  // Journals each open position's best price that changed since it was last written, when `due`.
+  void persist_bests(std::int64_t now_ms, BestsDue due);
   void add_armed(CoinId coin, const TradeCondition& condition);
   // Finishes every armed condition that `pred` selects, across coins, in
   // arming order (so the journal lists them as a user armed them).

@@ -88,7 +88,7 @@ TEST_CASE("TextGuard: UTF-8 is checked byte-exactly, and printable text is one s
   // A cut never splits a character: "é" is two bytes, the fifth and sixth.
   CHECK(TextGuard::printable("abcdé", 5) == "abcd...(6 bytes)");
   CHECK(TextGuard::printable(std::string(50'000'000, 'x')).size() < 120);
-  CHECK(TextGuard::printable("line\nbreak", 100, true) == "line\nbreak");
+  CHECK(TextGuard::printable("line\nbreak", 100, TextGuard::LineBreaks::Keep) == "line\nbreak");
 
   CHECK(TextGuard::json_depth(R"([{"a":"[[[["}])", 100) == 2u);
   CHECK(TextGuard::json_depth(std::string(1'000'000, '['), 16) == 17u);  // stops counting
