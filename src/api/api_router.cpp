@@ -180,7 +180,7 @@ std::variant<RouteMatch, ApiResponse> ApiRouter::match(std::string_view method, 
       allow += (allow.empty() ? "" : ", ") + std::string(route.method);
       continue;
     }
-    auto query = QueryString::parse(target, route.query_keys, route.path);
+    auto query = QueryString::parse(target, route.query_keys);
     if (auto* refused = std::get_if<ApiResponse>(&query)) return std::move(*refused);
     return RouteMatch{&route, ApiCall{std::move(*params), std::get<QueryString>(std::move(query)), {}}};
   }

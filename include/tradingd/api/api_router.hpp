@@ -51,7 +51,7 @@ struct ApiRoute {
   std::string_view method;  // "GET", "POST", "DELETE"
   std::string_view path;    // "/positions/{id}/close": a {..} segment is any one segment
   RunsOn runs;
-  std::string_view query_keys;                        // comma-separated; "" takes no query
+  std::string_view query_keys;                        // the keys it reads, comma-separated; "": none
   ApiResponse (ApiRouter::*handler)(const ApiCall&);  // how it is answered on the io thread
   [[nodiscard]] bool mutates() const { return method != "GET"; }
 };

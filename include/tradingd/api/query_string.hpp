@@ -1,10 +1,11 @@
 #pragma once
 // QueryString: a request's query ("/trades?hours=2&limit=5"), read the one way
-// every endpoint reads it. It is refused whole (400) when a key comes twice
-// ("?kinds=A&kinds=B": which one was meant cannot be known), when an escape
-// is broken, or when it names a key the endpoint does not take (a typo such
-// as "?hour=2" must not quietly mean the default). Values are percent-decoded,
-// '+' as a space. A plain value: built on the io thread, read on any.
+// every endpoint reads it: the values of the keys the endpoint takes,
+// percent-decoded ('+' as a space). It is refused whole (400) when a key comes
+// twice ("?kinds=A&kinds=B": which one was meant cannot be known) or a value
+// it reads has a broken escape. Keys the endpoint does not take are ignored,
+// and an endpoint that takes none ignores its query. A plain value: built on
+// the io thread, read on any.
 
 #include <cstdint>
 #include <optional>
@@ -23,10 +24,8 @@ class QueryString {
   QueryString() = default;
 
   // The query of `target`, or the refusal. `keys`: the keys the endpoint
-  // takes, comma-separated ("hours,limit"; "" for none); `path` names the
-  // endpoint in the message.
-  static std::variant<QueryString, ApiResponse> parse(std::string_view target, std::string_view keys,
-                                                      std::string_view path);
+  // takes, comma-separated ("hours,limit"; "" for none).
+  static std::variant<QueryString, ApiResponse> parse(std::string_view target, std::string_view keys);
 
   // The decoded value of `key`; nullopt when absent, "" for a bare "?key" or "key=".
   [[nodiscard]] std::optional<std::string_view> get(std::string_view key) const;
