@@ -191,22 +191,34 @@ std::variant<RouteMatch, ApiResponse> ApiRouter::match(std::string_view method, 
   return refused;
 }
 
-ApiResponse ApiRouter::handle(const RouteMatch& matched, std::string_view authorization) {
-  if (matched.route->mutates()) {
-    if (read_only())
-      return ApiResponse::refusal(403, "the API is read-only: no token is set in $" + system_.settings().api.token_env);
-    if (!authorized(authorization)) return ApiResponse::refusal(401, "missing or wrong Authorization: Bearer token");
-  }
+std::optional<ApiResponse> ApiRouter::refuse_unauthorized(std::string_view method,
+                                                          std::string_view authorization) const {
+  if (method != "POST" && method != "DELETE") return std::nullopt;
+  if (read_only())
+    return ApiResponse::refusal(403, "the API is read-only: no token is set in $" + system_.settings().api.token_env);
+  if (!authorized(authorization)) return ApiResponse::refusal(401, "missing or wrong Authorization: Bearer token");
+  return std::nullopt;
+}
+
+std::variant<RouteMatch, ApiResponse> ApiRouter::route(std::string_view method, std::string_view target,
+                                                       std::string_view authorization) const {
+  const std::string_view bare = target.substr(0, target.find('?'));
+  if (bare.size() > 1 && bare.back() == '/') return match(method, target);  // the trailing-slash 404 first
+  if (auto refused = refuse_unauthorized(method, authorization)) return std::move(*refused);
+  return match(method, target);
+}
+
+ApiResponse ApiRouter::handle(const RouteMatch& matched) {
   return (this->*matched.route->handler)(matched.call);
 }
 
 ApiResponse ApiRouter::handle(std::string_view method, std::string_view target, std::string_view authorization,
                               std::string_view body) {
-  auto matched = match(method, target);
-  if (auto* refused = std::get_if<ApiResponse>(&matched)) return std::move(*refused);
-  auto& m = std::get<RouteMatch>(matched);
+  auto routed = route(method, target, authorization);
+  if (auto* refused = std::get_if<ApiResponse>(&routed)) return std::move(*refused);
+  auto& m = std::get<RouteMatch>(routed);
   m.call.body = body;
-  return handle(m, authorization);
+  return handle(m);
 }
 
 ApiResponse ApiRouter::not_upgraded() {

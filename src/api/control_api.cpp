@@ -98,7 +98,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::string_view method(req.method_string().data(), req.method_string().size());
     const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
-    auto matched = ApiRouter::match(method, target);
+    auto matched = api_.router.route(method, target, std::string_view(req[http::field::authorization]));
     if (auto* refused = std::get_if<ApiResponse>(&matched)) return send(std::move(*refused), version, keep_alive);
     auto& m = std::get<RouteMatch>(matched);
     switch (m.route->runs) {
@@ -112,7 +112,7 @@ class Session : public std::enable_shared_from_this<Session> {
     m.call.body = req.body();
     ApiResponse r;
     try {
-      r = api_.router.handle(m, std::string_view(req[http::field::authorization]));
+      r = api_.router.handle(m);
     } catch (const std::exception& e) {
       spdlog::error("API: {} {} failed: {}", TextGuard::printable(method, 20), TextGuard::printable(target, 200),
                     e.what());

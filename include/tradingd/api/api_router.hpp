@@ -9,7 +9,8 @@
 // none the method; the answer's Allow lists theirs). docs/api.md and
 // docs/openapi.yaml describe each endpoint.
 //
-// Mutations (POST, DELETE) need `Authorization: Bearer <token>`; with no
+// Mutations (POST, DELETE) need `Authorization: Bearer <token>`, asked for
+// before the path is looked at (route()); with no
 // token configured the API is read-only. The token is compared in constant
 // time and never logged. The API sees the daemon through ControlTarget: read-
 // only views and the operations the daemon records.
@@ -17,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -53,7 +55,6 @@ struct ApiRoute {
   RunsOn runs;
   std::string_view query_keys;                        // the keys it reads, comma-separated; "": none
   ApiResponse (ApiRouter::*handler)(const ApiCall&);  // how it is answered on the io thread
-  [[nodiscard]] bool mutates() const { return method != "GET"; }
 };
 
 struct RouteMatch {
@@ -71,9 +72,13 @@ class ApiRouter {
   // trailing '/' names none), 405 (with Allow), 400 (a bad query). Pure: any thread.
   static std::variant<RouteMatch, ApiResponse> match(std::string_view method, std::string_view target);
 
-  // The token check for a mutation, then the route's handler. io thread.
-  ApiResponse handle(const RouteMatch& matched, std::string_view authorization);
-  // match() then handle(): how tests and the fuzzer ask. A HelperThread route
+  // What ControlApi asks first: a POST or DELETE without the token is refused
+  // (403 read-only, 401) before its path is looked at, then match(). io thread.
+  [[nodiscard]] std::variant<RouteMatch, ApiResponse> route(std::string_view method, std::string_view target,
+                                                            std::string_view authorization) const;
+  // The route's handler (route() checked the token). io thread.
+  ApiResponse handle(const RouteMatch& matched);
+  // route() then handle(): how tests and the fuzzer ask. A HelperThread route
   // reads the journal here; a WebSocket route answers 426 (no upgrade here).
   ApiResponse handle(std::string_view method, std::string_view target, std::string_view authorization,
                      std::string_view body);
@@ -92,6 +97,8 @@ class ApiRouter {
 
  private:
   [[nodiscard]] bool authorized(std::string_view authorization) const;
+  [[nodiscard]] std::optional<ApiResponse> refuse_unauthorized(std::string_view method,
+                                                               std::string_view authorization) const;
   ApiResponse dashboard(const ApiCall&);
   ApiResponse openapi(const ApiCall&);
   ApiResponse health(const ApiCall&);
