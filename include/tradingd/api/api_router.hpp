@@ -10,10 +10,10 @@
 // docs/openapi.yaml describe each endpoint.
 //
 // Mutations (POST, DELETE) need `Authorization: Bearer <token>`, asked for
-// before the path is looked at (route()); with no
-// token configured the API is read-only. The token is compared in constant
-// time and never logged. The API sees the daemon through ControlTarget: read-
-// only views and the operations the daemon records.
+// before the path is looked at (route()); with no token configured the API is
+// read-only. The token is compared in constant time and never logged. The API
+// sees the daemon through ControlTarget: read-only views and the operations
+// the daemon records.
 
 #include <chrono>
 #include <cstdint>
