@@ -98,6 +98,9 @@ void print_trades(const std::vector<TradeRow>& trades, std::ostream& out) {
   out << trades.size() << " trades\n";
 }
 
+constexpr ExitReason exit_reasons[] = {ExitReason::StopLoss,  ExitReason::TakeProfit, ExitReason::TrailingStop,
+                                       ExitReason::TimeLimit, ExitReason::Manual,     ExitReason::Shutdown};
+
 void print_summary(const JournalSummary& s, std::ostream& out) {
   auto table = [&](const char* title, const std::map<std::string, PerformanceRow>& rows) {
     out << title << "\n";
@@ -116,19 +119,46 @@ void print_summary(const JournalSummary& s, std::ostream& out) {
   table("By coin", s.by_coin);
   out << "\nExits by strategy\n";
   std::vector<std::string> header = {""};
-  constexpr ExitReason reasons[] = {ExitReason::StopLoss,  ExitReason::TakeProfit, ExitReason::TrailingStop,
-                                    ExitReason::TimeLimit, ExitReason::Manual,     ExitReason::Shutdown};
-  for (const auto r : reasons) header.emplace_back(to_string(r));
+  for (const auto r : exit_reasons) header.emplace_back(to_string(r));
   TextTable exits(header);
   auto add = [&](const std::string& name, const PerformanceRow& row) {
     std::vector<std::string> cells = {name};
-    for (const auto r : reasons) cells.push_back(std::to_string(row.exits[static_cast<std::size_t>(r)]));
+    for (const auto r : exit_reasons) cells.push_back(std::to_string(row.exits[static_cast<std::size_t>(r)]));
     exits.add(std::move(cells));
   };
   for (const auto& [name, r] : s.by_strategy) add(name, r);
   add("TOTAL", s.total);
   exits.print(out);
   out << "fill_cost: USD the fills paid against the trade prices that decided them (spread and slippage)\n";
+}
+
+// One row of the summary for a program (a sweep reads it): every figure at
+// full precision, USD as numbers, win_rate null with no closed trade.
+nlohmann::json performance_json(const PerformanceRow& r) {
+  nlohmann::json exits = nlohmann::json::object();
+  for (const auto reason : exit_reasons)
+    exits[std::string(to_string(reason))] = r.exits[static_cast<std::size_t>(reason)];
+  return {{"closed", r.closed},
+          {"open", r.open},
+          {"wins", r.wins},
+          {"win_rate", r.closed ? nlohmann::json(r.win_rate()) : nlohmann::json(nullptr)},
+          {"pnl_usd", r.pnl_usd},
+          {"fees_usd", r.fees_usd},
+          {"fill_cost_usd", r.fill_cost_usd},
+          {"max_drawdown_usd", r.max_drawdown_usd},
+          {"exits", exits}};
+}
+
+// `summary --format json`: {"by_strategy": {id: row}, "by_coin": {coin: row}, "total": row}.
+void print_summary_json(const JournalSummary& s, std::ostream& out) {
+  auto rows = [](const std::map<std::string, PerformanceRow>& by) {
+    nlohmann::json o = nlohmann::json::object();
+    for (const auto& [name, r] : by) o[name] = performance_json(r);
+    return o;
+  };
+  const nlohmann::json doc{
+      {"by_strategy", rows(s.by_strategy)}, {"by_coin", rows(s.by_coin)}, {"total", performance_json(s.total)}};
+  out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 // "sl 2% tp 1.5% trail 1% from +0.5% hold 600 s": the exits a condition arms.
@@ -222,9 +252,9 @@ std::string JournalCli::usage() {
   return R"(usage: tradingd journal (--config FILE | --db FILE) COMMAND
   recent [--hours N]          trades entered in the last N hours (24)
   open                        open positions
-  summary                     per strategy and per coin: closed and open trades, wins, win rate,
+  summary [--format json]     per strategy and per coin: closed and open trades, wins, win rate,
                               P&L, fees, fill cost (spread and slippage) and the maximum drawdown
-                              of realised P&L; exits by reason per strategy
+                              of realised P&L; exits by reason per strategy (--json: --format json)
   conditions [--status S]     every condition, or those with status S
                               (ACTIVE, TRIGGERED, REJECTED, EXPIRED, CANCELLED)
   export [--format csv|json] [--table trades|conditions|balance|events]
@@ -257,6 +287,8 @@ int JournalCli::run(const std::vector<std::string>& args, std::ostream& out, std
                                       TextGuard::printable(v, 40) + "'");
       } else if (a == "--format")
         format = value();
+      else if (a == "--json")
+        format = "json";
       else if (a == "--table")
         table = value();
       else if (a == "--status")
@@ -286,6 +318,8 @@ int JournalCli::run(const std::vector<std::string>& args, std::ostream& out, std
       print_trades(reader.trades_since(now_ms - static_cast<std::int64_t>(hours * 3'600'000)), out);
     else if (command == "open")
       print_trades(reader.open_trades(), out);
+    else if (command == "summary" && format == "json")
+      print_summary_json(JournalSummary::of(reader.trades_since(INT64_MIN)), out);
     else if (command == "summary")
       print_summary(JournalSummary::of(reader.trades_since(INT64_MIN)), out);
     else if (command == "conditions")

@@ -221,3 +221,32 @@ TEST_CASE("tradingd journal check: 0 on a consistent journal and 1 naming each b
   // Not a journal at all: 2, as every other command.
   CHECK(JournalCli::run({"--db", (dir / "none.db").string(), "check"}, out, err, 1700000040000) == 2);
 }
+
+TEST_CASE("tradingd journal summary --format json gives every figure at full precision for a program",
+          "[journal][cli]") {
+  TempDir dir("journal-cli-json");
+  const auto db = known_journal(dir).string();
+  const std::string text = run_cli({"--db", db, "summary", "--format", "json"});
+  CHECK(text == run_cli({"--db", db, "summary", "--json"}));
+  const auto doc = nlohmann::json::parse(text);
+  const auto& brk = doc.at("by_strategy").at("brk");
+  CHECK(brk.at("closed") == 2);
+  CHECK(brk.at("open") == 0);
+  CHECK(brk.at("wins") == 1);
+  CHECK(brk.at("win_rate").get<double>() == Approx(0.5));
+  CHECK(brk.at("pnl_usd").get<double>() == Approx(0.64925 - 0.8808));
+  CHECK(brk.at("fees_usd").get<double>() == Approx(0.10075 + 0.0808));
+  CHECK(brk.at("max_drawdown_usd").get<double>() == Approx(0.8808));
+  CHECK(brk.at("exits") == nlohmann::json{{"STOP_LOSS", 1},
+                                          {"TAKE_PROFIT", 1},
+                                          {"TRAILING_STOP", 0},
+                                          {"TIME_LIMIT", 0},
+                                          {"MANUAL", 0},
+                                          {"SHUTDOWN", 0}});
+  CHECK(doc.at("by_strategy").at("dip").at("open") == 1);
+  // A coin with no closed trade has no win rate, not 0 %.
+  CHECK(doc.at("by_coin").at("SOL").at("win_rate").is_null());
+  CHECK(doc.at("total").at("closed") == 3);
+  CHECK(doc.at("total").at("pnl_usd").get<double>() == Approx(0.158));
+  CHECK(doc.at("total").at("fill_cost_usd").get<double>() == Approx(0.14));
+}
