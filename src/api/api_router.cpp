@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -123,21 +124,24 @@ bool ApiRouter::authorized(std::string_view authorization) const {
 std::span<const ApiRoute> ApiRouter::routes() {
   using R = ApiRouter;
   static constexpr ApiRoute table[] = {
-      {"GET", "/", RunsOn::IoThread, "", &R::dashboard},
-      {"GET", "/health", RunsOn::IoThread, "", &R::health},
-      {"GET", "/status", RunsOn::IoThread, "", &R::status},
-      {"GET", "/conditions", RunsOn::IoThread, "", &R::conditions},
-      {"POST", "/conditions", RunsOn::IoThread, "", &R::arm},
-      {"DELETE", "/conditions/{id}", RunsOn::IoThread, "", &R::cancel},
-      {"GET", "/positions", RunsOn::IoThread, "", &R::positions},
-      {"POST", "/positions/{id}/close", RunsOn::IoThread, "", &R::close},
-      {"POST", "/halt", RunsOn::IoThread, "", &R::halt},
-      {"POST", "/resume", RunsOn::IoThread, "", &R::resume},
-      {"POST", "/flatten", RunsOn::IoThread, "", &R::flatten},
-      {"GET", "/trades", RunsOn::HelperThread, "hours,limit", &R::trades_here},
-      {"GET", "/events", RunsOn::WebSocket, "since,kinds,strategy", &R::events_here},
-      {"GET", "/metrics", RunsOn::IoThread, "", &R::metrics},
-      {"GET", "/openapi.json", RunsOn::IoThread, "", &R::openapi},
+      {"GET", "/", RunsOn::IoThread, "", &R::dashboard, nullptr},
+      {"GET", "/health", RunsOn::IoThread, "", &R::health, nullptr},
+      {"GET", "/status", RunsOn::IoThread, "", &R::status, nullptr},
+      {"GET", "/conditions", RunsOn::IoThread, "", &R::conditions, nullptr},
+      {"POST", "/conditions", RunsOn::IoThread, "", &R::arm, nullptr},
+      {"DELETE", "/conditions/{id}", RunsOn::IoThread, "", &R::cancel, nullptr},
+      {"GET", "/positions", RunsOn::IoThread, "", &R::positions, nullptr},
+      {"POST", "/positions/{id}/close", RunsOn::IoThread, "", &R::close, nullptr},
+      {"POST", "/halt", RunsOn::IoThread, "", &R::halt, nullptr},
+      {"POST", "/resume", RunsOn::IoThread, "", &R::resume, nullptr},
+      {"POST", "/flatten", RunsOn::IoThread, "", &R::flatten, nullptr},
+      {"GET", "/trades", RunsOn::HelperThread, "hours,limit", &R::trades_here, nullptr},
+      {"GET", "/events", RunsOn::WebSocket, "since,kinds,strategy", &R::events_here, nullptr},
+      {"GET", "/metrics", RunsOn::IoThread, "", &R::metrics, nullptr},
+      {"GET", "/openapi.json", RunsOn::IoThread, "", &R::openapi, nullptr},
+      {"GET", "/clock", RunsOn::IoThread, "", &R::clock, nullptr},
+      {"POST", "/clock/advance", RunsOn::Later, "", nullptr, &R::advance},
+      {"POST", "/clock/finish", RunsOn::Later, "", nullptr, &R::finish},
   };
   return table;
 }
@@ -209,7 +213,19 @@ std::variant<RouteMatch, ApiResponse> ApiRouter::route(std::string_view method, 
 }
 
 ApiResponse ApiRouter::handle(const RouteMatch& matched) {
+  if (matched.route->runs == RunsOn::Later) {
+    // Shared: the daemon may answer after this returns (it then goes nowhere).
+    auto answered = std::make_shared<std::optional<ApiResponse>>();
+    handle_later(matched, [answered](ApiResponse r) { *answered = std::move(r); });
+    if (*answered) return std::move(**answered);
+    return reply(202, json{{"answered", "later"}});
+  }
   return (this->*matched.route->handler)(matched.call);
+}
+
+void ApiRouter::handle_later(const RouteMatch& matched, ApiReply reply) {
+  if (matched.route->runs != RunsOn::Later) return reply(handle(matched));
+  (this->*matched.route->later)(matched.call, std::move(reply));
 }
 
 ApiResponse ApiRouter::handle(std::string_view method, std::string_view target, std::string_view authorization,
@@ -245,7 +261,8 @@ ApiResponse ApiRouter::health(const ApiCall&) {
   json reasons = json::array();
   const FeedSupervisor* feeds = system_.feeds();
   if (!feeds) {
-    reasons.push_back("no live feed (replay mode)");
+    // A replay plays no feed: healthy while it plays or a lockstep strategist holds it (design.md §12).
+    if (!system_.replay_clock()) reasons.push_back("no live feed (replay mode)");
   } else if (feeds->state() != FeedLinkState::Live) {
     reasons.push_back(fmt::format("feed {} is {}", to_string(feeds->driver()), to_string(feeds->state())));
   }
@@ -260,6 +277,17 @@ ApiResponse ApiRouter::health(const ApiCall&) {
   const bool healthy = reasons.empty();
   return reply(healthy ? 200 : 503, json{{"healthy", healthy}, {"reasons", reasons}});
 }
+
+namespace {
+
+// /status's "clock": the run's clock, market time in a replay (design.md §12).
+json clock_status(const ControlTarget& system) {
+  const auto c = system.replay_clock();
+  if (!c) return json{{"mode", "live"}, {"now_ms", system.clock().now_ms()}};
+  return json{{"mode", c->mode}, {"now_ms", c->now_ms}};
+}
+
+}  // namespace
 
 ApiResponse ApiRouter::status(const ApiCall&) {
   const Sniper& sniper = system_.sniper();
@@ -334,6 +362,7 @@ ApiResponse ApiRouter::status(const ApiCall&) {
                       {"write_errors", js.write_errors},
                       {"refused_writes", js.refused_writes},
                       {"last_event_seq", system_.journal().last_event_seq()}}},
+                    {"clock", clock_status(system_)},
                     {"events", events_ ? json{{"subscribers", events_->subscribers()},
                                               {"last_seq", events_->last_seq()},
                                               {"cut_off", events_->cut_off_count()}}
@@ -513,6 +542,106 @@ ApiResponse ApiRouter::trades(const std::filesystem::path& db_path, const QueryS
     out.push_back(std::move(j));
   }
   return reply(200, out);
+}
+
+namespace {
+
+json clock_json(const ReplayClockView& c) {
+  return json{{"mode", c.mode},
+              {"now_ms", c.now_ms},
+              {"first_ms", c.first_ms},
+              {"last_ms", c.last_ms ? json(*c.last_ms) : json(nullptr)},
+              {"done", c.done}};
+}
+
+json advanced_json(const ClockAdvanced& a) {
+  return json{{"now_ms", a.now_ms}, {"last_event_seq", a.last_event_seq}, {"done", a.done}};
+}
+
+// The largest step one advance may take: a century of market time, so that
+// now + by_ms cannot overflow and until_ms stays a date.
+constexpr std::int64_t max_advance_ms = 100LL * 366 * 24 * 3600 * 1000;
+
+// POST /clock/advance's body: exactly one of {"until_ms": T} or {"by_ms": D},
+// whole numbers, nothing else (design.md §12). The time it asks for, or why not.
+std::variant<std::int64_t, std::string> advance_target(std::string_view body, std::int64_t now_ms) {
+  constexpr std::size_t max_depth = 4;
+  const std::string usage = R"(send {"until_ms": T} (T >= now_ms) or {"by_ms": D} (D >= 0), whole milliseconds)";
+  if (TextGuard::invalid_utf8_at(body)) return "the body is not UTF-8; " + usage;
+  if (TextGuard::json_depth(body, max_depth) > 1) return "the body is not a flat JSON object; " + usage;
+  json doc;
+  try {
+    doc = json::parse(body);
+  } catch (const json::exception&) {
+    return "the body is not JSON; " + usage;
+  }
+  if (!doc.is_object() || doc.size() != 1) return "the body must hold exactly one of until_ms or by_ms; " + usage;
+  // Read through the iterator while `doc` is alive (a copy of key and value,
+  // not a binding into a temporary).
+  const auto it = doc.begin();
+  const std::string key = it.key();
+  const json& value = it.value();
+  if (key != "until_ms" && key != "by_ms") return "unknown field \"" + TextGuard::printable(key, 40) + "\"; " + usage;
+  if (!value.is_number_integer()) return key + " must be a whole number of milliseconds; " + usage;
+  if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+    return key + " is out of range";
+  const auto n = value.get<std::int64_t>();
+  if (key == "by_ms") {
+    if (n < 0) return "by_ms must be 0 or more: replay time never goes back";
+    if (n > max_advance_ms) return "by_ms must be at most a century (" + std::to_string(max_advance_ms) + ")";
+    return now_ms + n;
+  }
+  if (n < now_ms)
+    return "until_ms " + std::to_string(n) + " is before replay time " + std::to_string(now_ms) +
+           ": replay time never goes back";
+  if (n - now_ms > max_advance_ms) return "until_ms is more than a century ahead of replay time";
+  return n;
+}
+
+}  // namespace
+
+ApiResponse ApiRouter::clock(const ApiCall&) {
+  if (const auto c = system_.replay_clock()) return reply(200, clock_json(*c));
+  // A live run's clock is the wall clock: a client that runs both ways asks here which it has.
+  return reply(200, json{{"mode", "live"},
+                         {"now_ms", system_.clock().now_ms()},
+                         {"first_ms", nullptr},
+                         {"last_ms", nullptr},
+                         {"done", false}});
+}
+
+void ApiRouter::advance(const ApiCall& call, ApiReply answer) {
+  const auto c = system_.replay_clock();
+  if (!c || c->mode != "lockstep")
+    return answer(ApiResponse::refusal(
+        400, "the clock moves by request only in a --replay with --clock lockstep; this run's clock is " +
+                 (c ? c->mode : std::string("live"))));
+  auto target = advance_target(call.body, c->now_ms);
+  if (auto* why = std::get_if<std::string>(&target)) return answer(ApiResponse::refusal(400, *why));
+  auto refused = system_.advance_clock(std::get<std::int64_t>(target),
+                                       [answer](const ClockAdvanced& a) { answer(reply(200, advanced_json(a))); });
+  if (refused) answer(ApiResponse::refusal(refused->status, refused->message));
+}
+
+void ApiRouter::finish(const ApiCall& call, ApiReply answer) {
+  const auto c = system_.replay_clock();
+  if (!c || c->mode != "lockstep")
+    return answer(
+        ApiResponse::refusal(400, "POST /clock/finish ends a --replay with --clock lockstep; this run's clock is " +
+                                      (c ? c->mode : std::string("live"))));
+  if (call.body.find_first_not_of(" \t\r\n") != std::string_view::npos) {
+    bool empty_object = false;
+    if (call.body.size() <= 64 && !TextGuard::invalid_utf8_at(call.body) && TextGuard::json_depth(call.body, 4) <= 1) {
+      try {
+        const json doc = json::parse(call.body);
+        empty_object = doc.is_object() && doc.empty();
+      } catch (const json::exception&) {
+      }
+    }
+    if (!empty_object) return answer(ApiResponse::refusal(400, "POST /clock/finish takes no body (or {})"));
+  }
+  auto refused = system_.finish_clock([answer](const ClockAdvanced& a) { answer(reply(200, advanced_json(a))); });
+  if (refused) answer(ApiResponse::refusal(refused->status, refused->message));
 }
 
 namespace {

@@ -71,7 +71,12 @@ class Session : public std::enable_shared_from_this<Session> {
   ~Session() { --api_.connections; }
 
   void run() { read(); }
-  void stop() { close(); }
+  // At stop(): closed now, or once the answer being written is out (the
+  // answer to POST /clock/finish is written as the daemon stops).
+  void stop() {
+    stopping_ = true;
+    if (!writing_) close();
+  }
 
   void refuse_busy() { send(ApiResponse::refusal(503, "too many connections"), 11, false); }
 
@@ -106,6 +111,12 @@ class Session : public std::enable_shared_from_this<Session> {
         return subscribe(m.call.query);
       case RunsOn::HelperThread:
         return answer_off_thread(std::move(m.call.query), version, keep_alive);
+      case RunsOn::Later:
+        m.call.body = req.body();
+        // Answered when the daemon has done it; nothing else is read meanwhile.
+        return api_.router.handle_later(m, [self = shared_from_this(), version, keep_alive](ApiResponse r) {
+          self->send(std::move(r), version, keep_alive);
+        });
       case RunsOn::IoThread:
         break;
     }
@@ -160,9 +171,12 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive);
     res->body() = std::move(r.body);
     res->prepare_payload();
+    if (!stream_.socket().is_open()) return;  // closed while the answer was being made
     stream_.expires_after(request_timeout);
+    writing_ = true;
     http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-      if (ec || !res->keep_alive()) return self->close();
+      self->writing_ = false;
+      if (ec || !res->keep_alive() || self->stopping_) return self->close();
       self->read();
     });
   }
@@ -178,6 +192,8 @@ class Session : public std::enable_shared_from_this<Session> {
   ControlApi::Impl& api_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  bool writing_ = false;   // an answer is being written
+  bool stopping_ = false;  // ControlApi::stop(): close after it
 };
 
 }  // namespace

@@ -11,6 +11,7 @@ std::string CommandLine::usage() {
   return R"(Usage:
   tradingd --config FILE [--conditions FILE]              run as a service
   tradingd --config FILE [--conditions FILE] --replay SOURCE... [--format NAME] [--replay-rate N]
+           [--api] [--clock max|speed:N|lockstep]
                                                           replay market data through the trading path, then exit
   tradingd --config FILE [--conditions FILE] --record DIR
                                                           run as a service and record the session (every input)
@@ -30,6 +31,10 @@ Options:
                        format from its name and first line: )" +
          ArchiveFormats::names() + R"(
   --replay-rate N      with --replay: N ticks per second instead of as fast as possible
+  --api                with --replay: serve the control API and GET /events ([api] port) while it plays
+  --clock MODE         with --replay: how replay time passes: max (default: as fast as possible),
+                       speed:N (N times market time), lockstep (needs --api: time moves only on
+                       POST /clock/advance; see docs/replay.md "Driving a replay")
   --record DIR         write a session recording under DIR/<start time>/ (or [record] dir)
   --replay-session DIR a recording's session folder (DIR/<start time>/) to replay
   --db FILE            with --replay-session: the journal to write (must not exist)
@@ -46,6 +51,7 @@ CommandLine CommandLine::parse(const std::vector<std::string>& args) {
     return args[++i];
   };
   bool have_config = false;
+  bool have_clock = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--config") {
@@ -76,6 +82,16 @@ CommandLine CommandLine::parse(const std::vector<std::string>& args) {
             "--replay-rate needs a number of rows per second from 0 to 1e9 (0: as fast as possible), got '" +
             TextGuard::printable(v, 40) + "'");
       }
+    } else if (a == "--clock") {
+      const std::string& v = value(i);
+      const auto pace = ReplayPace::parse(v);
+      if (!pace)
+        throw std::invalid_argument("--clock needs max, speed:N (N > 0) or lockstep, got '" +
+                                    TextGuard::printable(v, 40) + "'");
+      cl.clock = *pace;
+      have_clock = true;
+    } else if (a == "--api") {
+      cl.api = true;
     } else if (a == "--record") {
       cl.record = value(i);
     } else if (a == "--replay-session") {
@@ -96,7 +112,8 @@ CommandLine CommandLine::parse(const std::vector<std::string>& args) {
   if (cl.replay_session) {
     // The session brings its own settings and inputs: nothing else may feed it.
     if (!cl.db) throw std::invalid_argument("--replay-session needs --db FILE (a new journal to write)");
-    if (!cl.replay.empty() || cl.conditions || cl.record || cl.check_config || cl.replay_rate > 0 || cl.format)
+    if (!cl.replay.empty() || cl.conditions || cl.record || cl.check_config || cl.replay_rate > 0 || cl.format ||
+        cl.api || have_clock)
       throw std::invalid_argument(
           "--replay-session takes only --db FILE and --config FILE (a what-if); the session holds its own "
           "conditions and market data");
@@ -108,6 +125,14 @@ CommandLine CommandLine::parse(const std::vector<std::string>& args) {
   if (!have_config) throw std::invalid_argument("--config FILE is required");
   if (cl.replay_rate > 0 && cl.replay.empty()) throw std::invalid_argument("--replay-rate needs --replay");
   if (cl.format && cl.replay.empty()) throw std::invalid_argument("--format needs --replay");
+  if (cl.api && cl.replay.empty())
+    throw std::invalid_argument("--api serves the API during a --replay; a live run serves it always");
+  if (have_clock && cl.replay.empty()) throw std::invalid_argument("--clock needs --replay");
+  if (cl.clock.mode() == ReplayPace::Mode::Lockstep && !cl.api)
+    throw std::invalid_argument("--clock lockstep needs --api: the replay moves only on POST /clock/advance");
+  if (cl.clock.mode() != ReplayPace::Mode::Max && cl.replay_rate > 0)
+    throw std::invalid_argument("--replay-rate paces rows; --clock " + cl.clock.name() +
+                                " paces market time: give one of them");
   return cl;
 }
 

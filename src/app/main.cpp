@@ -153,7 +153,7 @@ int run(const tradingd::CommandLine& cl) {
                  outcome.armed.size(), outcome.existing.size(), outcome.refused.size());
   }
   if (replay)
-    system.start_replay(std::move(*replay), first_row, replay_clock, cl.replay_rate);
+    system.start_replay(std::move(*replay), first_row, replay_clock, cl.replay_rate, cl.clock, cl.api);
   else
     system.start_service();
   io.run();

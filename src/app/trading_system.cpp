@@ -40,7 +40,8 @@ TradingSystem::TradingSystem(boost::asio::io_context& io, const Settings& settin
       coins_(settings.trading.coins),
       symbols_(coins_, settings.trading.quote),
       signals_(io),
-      replay_timer_(io) {
+      replay_timer_(io),
+      pump_timer_(io) {
   journal_ = std::make_unique<TradeJournal>(settings_.storage.db_path);
   // Ids ever armed are looked up in the journal, not held in memory: memory
   // stays flat however many conditions a long-lived journal has seen.
@@ -332,12 +333,7 @@ void TradingSystem::install_signals() {
 void TradingSystem::start_service() {
   journal_->prefault_queue();  // before any feed: no tick waits for it
   feeds_ = std::make_unique<FeedSupervisor>(io_, settings_, symbols_, clock_, static_cast<FeedListener&>(*this));
-  // The token is read once, here, and only compared afterwards: never logged.
-  const char* token = std::getenv(settings_.api.token_env.c_str());
-  // Events committed from here on reach the event stream; the earlier ones
-  // are on disk up to the seq it starts from.
-  journal_->enable_event_listener();
-  api_ = std::make_unique<ControlApi>(io_, settings_.api, *this, token ? token : "");
+  start_api();
   install_signals();
   health_->set_feed(FeedState::Disconnected, "");
   sniper_->set_trading_enabled(false);  // until a feed is live
@@ -346,6 +342,15 @@ void TradingSystem::start_service() {
                symbols_.size());
   api_->start();
   feeds_->start();
+}
+
+void TradingSystem::start_api() {
+  // The token is read once, here, and only compared afterwards: never logged.
+  const char* token = std::getenv(settings_.api.token_env.c_str());
+  // Events committed from here on reach the event stream; the earlier ones
+  // are on disk up to the seq it starts from.
+  journal_->enable_event_listener();
+  api_ = std::make_unique<ControlApi>(io_, settings_.api, *this, token ? token : "");
 }
 
 void TradingSystem::set_halted(bool halted) {
@@ -399,21 +404,90 @@ void report_skipped(const ReplayMerge& source) {
 
 }  // namespace
 
-void TradingSystem::start_replay(ReplayMerge source, const ReplayTick& first, ManualClock& clock, double rate) {
-  install_signals();
-  health_->set_sweep(false);
+void TradingSystem::start_replay(ReplayMerge source, const ReplayTick& first, ManualClock& clock, double rate,
+                                 ReplayPace pace, bool serve_api) {
+  const bool lockstep = pace.mode() == ReplayPace::Mode::Lockstep;
+  if (serve_api) start_api();
+  // SIGTERM ends a lockstep run as POST /clock/finish does; any other replay stops where it is.
+  signals_.add(SIGINT);
+  signals_.add(SIGTERM);
+  signals_.async_wait([this, lockstep](const boost::system::error_code& ec, int signo) {
+    if (ec) return;  // cancelled by shutdown()
+    const char* why = signo == SIGINT ? "SIGINT" : "SIGTERM";
+    if (lockstep && replay_)
+      finish_replay(clock_.now_ms(), why);
+    else
+      shutdown(why);
+  });
+  health_->set_sweep(false);  // sweeps are tied to rows (design.md §4.1), not to the wall clock
   health_->set_feed(FeedState::Ok, "replay");
   sniper_->set_trading_enabled(true);
   health_->start();
-  spdlog::info("Replaying {}{}", source.describe(), rate > 0 ? fmt::format(" at {} rows/s", rate) : std::string());
-  replay_.emplace(
-      Replay{std::move(source), first, &clock, rate, 0, 0, first.ts_ms, INT64_MIN, std::chrono::steady_clock::now()});
-  boost::asio::post(io_, [this] { replay_step(); });
+  spdlog::info("Replaying {}{}{}", source.describe(),
+               rate > 0                               ? fmt::format(" at {} rows/s", rate)
+               : pace.mode() != ReplayPace::Mode::Max ? " with --clock " + pace.name()
+                                                      : std::string(),
+               lockstep ? "; held at the first row's time until POST /clock/advance" : "");
+  Replay r{std::move(source),
+           first,
+           &clock,
+           rate,
+           pace,
+           0,
+           0,
+           first.ts_ms,
+           first.ts_ms,
+           INT64_MIN,
+           std::chrono::steady_clock::now(),
+           true,
+           false,
+           false,
+           0,
+           {}};
+  replay_.emplace(std::move(r));
+  if (api_) api_->start();
+  if (!lockstep) boost::asio::post(io_, [this] { replay_step(); });
+}
+
+TradingSystem::StepEnd TradingSystem::apply_rows(std::int64_t due, std::size_t budget) {
+  Replay& r = *replay_;
+  for (; budget > 0; --budget) {
+    if (!r.has_pending) {
+      const ReplayMerge::Read read = r.source.next(r.pending);
+      // Later: a megabyte of blank or comment lines; signals and timers go first.
+      if (read == ReplayMerge::Read::Later) return StepEnd::Later;
+      if (read == ReplayMerge::Read::End) {
+        r.exhausted = true;
+        return StepEnd::End;
+      }
+      r.has_pending = true;
+    }
+    const ReplayTick& t = r.pending;
+    if (t.ts_ms > due) return StepEnd::Held;
+    r.clock->set(t.ts_ms);
+    // design.md §4.1: the sweep runs before the first row, trade or quote, of each new tick-time second.
+    const std::int64_t second = t.ts_ms / sweep_period_ms;
+    if (second != r.last_sweep_second) {
+      sniper_->sweep(t.ts_ms);
+      r.last_sweep_second = second;
+    }
+    if (t.has_quote) {
+      on_quote(t.coin, t.quote);  // the quote first, then the trade it came with
+      ++r.quote_rows;
+    }
+    if (t.has_price) on_price_tick(t.coin, t.price, t.ts_ms);
+    r.last_ts = t.ts_ms;
+    ++r.rows;
+    r.has_pending = false;
+  }
+  return StepEnd::Budget;
 }
 
 void TradingSystem::replay_step() {
   if (!replay_ || shut_down_) return;
   Replay& r = *replay_;
+  const bool lockstep = r.pace.mode() == ReplayPace::Mode::Lockstep;
+  if (lockstep && !r.advancing) return;
   std::size_t budget = replay_chunk;
   if (r.rate > 0) {
     // Catch up to where the rate says we should be by now.
@@ -421,36 +495,11 @@ void TradingSystem::replay_step() {
     const auto due = static_cast<std::size_t>(elapsed * r.rate);
     budget = due > r.rows ? due - r.rows : 0;
   }
-  bool more = true;
+  const std::int64_t due_ms =
+      lockstep ? r.until_ms : r.pace.due_until(r.first_ms, std::chrono::steady_clock::now() - r.started);
+  StepEnd end = StepEnd::Budget;
   try {
-    for (; budget > 0; --budget) {
-      if (!r.has_pending) {
-        const ReplayMerge::Read read = r.source.next(r.pending);
-        // Later: a megabyte of blank or comment lines; signals and timers go first.
-        if (read == ReplayMerge::Read::Later) break;
-        if (read == ReplayMerge::Read::End) {
-          more = false;
-          break;
-        }
-        r.has_pending = true;
-      }
-      const ReplayTick& t = r.pending;
-      r.clock->set(t.ts_ms);
-      // design.md §4.1: the sweep runs before the first row, trade or quote, of each new tick-time second.
-      const std::int64_t second = t.ts_ms / sweep_period_ms;
-      if (second != r.last_sweep_second) {
-        sniper_->sweep(t.ts_ms);
-        r.last_sweep_second = second;
-      }
-      if (t.has_quote) {
-        on_quote(t.coin, t.quote);  // the quote first, then the trade it came with
-        ++r.quote_rows;
-      }
-      if (t.has_price) on_price_tick(t.coin, t.price, t.ts_ms);
-      r.last_ts = t.ts_ms;
-      ++r.rows;
-      r.has_pending = false;
-    }
+    end = apply_rows(due_ms, budget);
   } catch (const ConfigError& e) {
     // A bad row after trading began: everything before it stays journaled,
     // the run stops with a clean shutdown and main() exits 2 naming the row.
@@ -461,27 +510,115 @@ void TradingSystem::replay_step() {
     return;
   }
   journal_->pump();
-  if (!more) {
-    sniper_->sweep(r.last_ts);  // and once more after the last row
-    const auto& c = sniper_->counters();
-    spdlog::info(
-        "Replay finished: {} ticks ({} invalid){}", c.ticks, c.invalid_ticks,
-        r.quote_rows ? fmt::format(", {} quotes ({} invalid)", r.quote_rows, c.invalid_quotes) : std::string());
-    report_skipped(r.source);
-    shutdown("replay finished");
+  if (lockstep) {
+    // Every row up to the advance's time is applied once the next is later or none is left.
+    if (end == StepEnd::Held || end == StepEnd::End)
+      complete_advance();
+    else
+      boost::asio::post(io_, [this] { replay_step(); });
     return;
   }
-  if (r.rate > 0) {
+  if (end == StepEnd::End) return finish_replay(r.last_ts, "replay finished");  // and once more after the last row
+  if (end == StepEnd::Held) {
+    // speed:N: the next row is not due yet; wake when it is.
+    const auto wait = r.pace.wait_for(r.first_ms, r.pending.ts_ms, std::chrono::steady_clock::now() - r.started);
+    replay_timer_.expires_after(wait.value_or(std::chrono::nanoseconds::zero()));
+  } else if (r.rate > 0) {
     replay_timer_.expires_after(std::chrono::milliseconds(10));
-    replay_timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) replay_step();
-    });
   } else {
     boost::asio::post(io_, [this] { replay_step(); });  // lets signals and the health timer in between
+    return;
   }
+  replay_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) replay_step();
+  });
 }
 
-void TradingSystem::shutdown(std::string_view why) {
+void TradingSystem::finish_replay(std::int64_t at_ms, std::string_view why, std::function<void()> flushed) {
+  if (shut_down_ || !replay_) return;
+  Replay& r = *replay_;
+  sniper_->sweep(at_ms);  // the final sweep, at replay time
+  const auto& c = sniper_->counters();
+  spdlog::info("Replay {}: {} ticks ({} invalid){}{}", r.exhausted ? "finished" : "ended", c.ticks, c.invalid_ticks,
+               r.quote_rows ? fmt::format(", {} quotes ({} invalid)", r.quote_rows, c.invalid_quotes) : std::string(),
+               r.exhausted ? std::string() : fmt::format(" at {} ({})", TimeFormat::to_iso8601(at_ms), why));
+  report_skipped(r.source);
+  shutdown(why, std::move(flushed));
+}
+
+std::optional<ReplayClockView> TradingSystem::replay_clock() const {
+  if (!replay_) return std::nullopt;
+  const Replay& r = *replay_;
+  ReplayClockView v;
+  v.mode = r.pace.name();
+  v.now_ms = r.clock->now_ms();
+  v.first_ms = r.first_ms;
+  if (r.exhausted) v.last_ms = r.last_ts;
+  v.done = r.exhausted;
+  return v;
+}
+
+std::optional<ClockRefusal> TradingSystem::advance_clock(std::int64_t until_ms,
+                                                         std::function<void(const ClockAdvanced&)> answered) {
+  if (!replay_ || replay_->pace.mode() != ReplayPace::Mode::Lockstep)
+    return ClockRefusal{400, "the clock moves by request only in a --replay with --clock lockstep"};
+  Replay& r = *replay_;
+  if (shut_down_) return ClockRefusal{409, "the replay has finished"};
+  if (r.advancing) return ClockRefusal{409, "an advance is still being applied: send the next after its answer"};
+  if (until_ms < r.clock->now_ms())
+    return ClockRefusal{400, fmt::format("until_ms {} is before replay time {}: replay time never goes back", until_ms,
+                                         r.clock->now_ms())};
+  r.advancing = true;
+  r.until_ms = until_ms;
+  r.answer = std::move(answered);
+  replay_step();
+  return std::nullopt;
+}
+
+void TradingSystem::complete_advance() {
+  Replay& r = *replay_;
+  const std::int64_t now = r.until_ms;
+  r.clock->set(now);
+  const bool done = r.exhausted;
+  pump_journal_until_drained();
+  // Answered on the io thread after the writer committed what the advance
+  // caused and handed its events to the io thread (posted before this).
+  journal_->commit_now([this, now, done] {
+    const std::int64_t seq = journal_->last_event_seq();
+    boost::asio::post(io_, [this, now, done, seq] {
+      if (!replay_ || !replay_->advancing) return;
+      replay_->advancing = false;
+      auto answer = std::move(replay_->answer);
+      replay_->answer = nullptr;
+      if (answer) answer(ClockAdvanced{now, seq, done});
+    });
+  });
+}
+
+std::optional<ClockRefusal> TradingSystem::finish_clock(std::function<void(const ClockAdvanced&)> answered) {
+  if (!replay_ || replay_->pace.mode() != ReplayPace::Mode::Lockstep)
+    return ClockRefusal{400, "POST /clock/finish ends a --replay with --clock lockstep"};
+  if (shut_down_) return ClockRefusal{409, "the replay has finished"};
+  if (replay_->advancing) return ClockRefusal{409, "an advance is still being applied: finish after its answer"};
+  const std::int64_t now = clock_.now_ms();
+  // Once the data is done this is the end a replay has in every mode; before, the strategist's.
+  const char* why = replay_->exhausted ? "replay finished" : "finished by POST /clock/finish";
+  finish_replay(now, why, [this, now, answered = std::move(answered)] {
+    answered(ClockAdvanced{now, journal_->last_event_seq(), replay_->exhausted});
+  });
+  return std::nullopt;
+}
+
+void TradingSystem::pump_journal_until_drained() {
+  journal_->pump();
+  if (!journal_->spilling() || shut_down_) return;
+  pump_timer_.expires_after(std::chrono::milliseconds(1));
+  pump_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) pump_journal_until_drained();
+  });
+}
+
+void TradingSystem::shutdown(std::string_view why, std::function<void()> flushed) {
   if (shut_down_) return;
   InputScope input(*this);
   // The policy below is applied again by a replay, with its own settings.
@@ -489,7 +626,8 @@ void TradingSystem::shutdown(std::string_view why) {
   shut_down_ = true;
   accepting_ = false;
   spdlog::info("Shutting down ({})", why);
-  if (api_) api_->stop();      // no request after this point
+  // No request is served while this runs (it holds the io thread); the API
+  // stops at the end, after `flushed` had its answer written.
   if (feeds_) feeds_->stop();  // no tick after this point
 
   std::size_t cancelled = 0, closed = 0, left_open = sniper_->open_position_count();
@@ -524,8 +662,11 @@ void TradingSystem::shutdown(std::string_view why) {
       cancelled, sniper_->active_condition_count(), closed, left_open, sniper_->balance(), js.committed);
   health_->stop();
   replay_timer_.cancel();
+  pump_timer_.cancel();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
+  if (flushed) flushed();
+  if (api_) api_->stop();  // after the answer above was handed to its connection
 }
 
 void TradingSystem::start_recording(std::size_t queue_capacity) {

@@ -377,6 +377,19 @@ std::future<void> TradeJournal::flush() {
   return fut;
 }
 
+void TradeJournal::commit_now(std::function<void()> then) {
+  if (!started_ || stopped_) {
+    then();  // nothing is waiting to be written by a writer
+    return;
+  }
+  FlushRequest req;
+  req.then = std::move(then);
+  Message m{std::move(req)};
+  pump();
+  if (!spill_.empty() || !queue_.try_push(m)) spill_.push_back(std::move(m));
+  wake_writer();
+}
+
 std::future<std::string> TradeJournal::backup(std::filesystem::path to) {
   BackupRequest req{std::move(to), {}};
   auto fut = req.done.get_future();
@@ -494,7 +507,7 @@ class TradeJournal::WriterLoop {
       if (auto* rec = std::get_if<JournalRecord>(&m)) {
         batch_.push_back(std::move(*rec));
       } else if (auto* f = std::get_if<FlushRequest>(&m)) {
-        waiting_.push_back(std::move(f->done));
+        waiting_.push_back(std::move(*f));
         break;
       } else if (std::holds_alternative<StopRequest>(m)) {
         stopping_ = true;
@@ -623,7 +636,12 @@ class TradeJournal::WriterLoop {
 
   // Flushes are answered, and a backup taken, once what came before them is committed.
   void answer_waiting() {
-    for (auto& p : waiting_) p.set_value();
+    for (auto& f : waiting_) {
+      if (f.then)
+        f.then();
+      else
+        f.done.set_value();
+    }
     waiting_.clear();
     if (backup_) {
       backup_->done.set_value(copy_database(*db_, backup_->to));
@@ -635,9 +653,9 @@ class TradeJournal::WriterLoop {
   std::unique_ptr<SQLite::Database> db_;
   std::optional<Writer> writer_;
   std::vector<JournalRecord> batch_;
-  std::vector<JournalEvent> events_;         // the batch's event rows, for the listener
-  std::vector<std::promise<void>> waiting_;  // flushes answered after the next commit
-  std::optional<BackupRequest> backup_;      // taken after the next commit
+  std::vector<JournalEvent> events_;     // the batch's event rows, for the listener
+  std::vector<FlushRequest> waiting_;    // flushes answered after the next commit
+  std::optional<BackupRequest> backup_;  // taken after the next commit
   bool stopping_ = false;
 };
 

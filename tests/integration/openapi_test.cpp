@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 
 #include "api_run.hpp"
@@ -58,7 +59,8 @@ TEST_CASE("api: docs/openapi.yaml is valid OpenAPI 3.1, served at /openapi.json,
   const json served = json::parse(doc.body);
   CHECK(served["openapi"] == "3.1.0");
   for (const char* p : {"/health", "/status", "/conditions", "/conditions/{id}", "/positions", "/positions/{id}/close",
-                        "/halt", "/resume", "/flatten", "/trades", "/metrics", "/openapi.json", "/events"})
+                        "/halt", "/resume", "/flatten", "/trades", "/metrics", "/openapi.json", "/events", "/clock",
+                        "/clock/advance", "/clock/finish"})
     CHECK(served["paths"].contains(p));
 
   const auto far = run.condition_body("far-1", 500);
@@ -104,6 +106,10 @@ TEST_CASE("api: docs/openapi.yaml is valid OpenAPI 3.1, served at /openapi.json,
   CHECK(x.call("POST", "/positions/" + trade_id + "/close", "/positions/{id}/close").status == 404);
   CHECK(x.call("POST", "/flatten", "/flatten").status == 200);
   CHECK(x.call("GET", "/trades?hours=1", "/trades").status == 200);  // closed ones too now
+  // A live run's clock is the wall clock, and it moves by itself only.
+  CHECK(json::parse(x.call("GET", "/clock", "/clock").body)["mode"] == "live");
+  CHECK(x.call("POST", "/clock/advance", "/clock/advance", R"({"by_ms": 1000})").status == 400);
+  CHECK(x.call("POST", "/clock/finish", "/clock/finish").status == 400);
 
   // Every event of the run, as GET /events pushes it (a 101, then messages).
   CHECK(x.call("GET", "/events", "/events").status == 426);
@@ -125,5 +131,44 @@ TEST_CASE("api: docs/openapi.yaml is valid OpenAPI 3.1, served at /openapi.json,
        std::string(TRADINGD_SOURCE_DIR) + "/docs/openapi.yaml", file.string()},
       run.daemon.dir(), "validate");
   INFO(read_file(run.daemon.dir() / "validate.stdout") << read_file(run.daemon.dir() / "validate.stderr"));
+  CHECK(rc == 0);
+}
+
+TEST_CASE("api: a lockstep replay's clock, advance and finish answers match docs/openapi.yaml",
+          "[integration][api][openapi][clock]") {
+  DaemonHarness h("api-openapi-clock");
+  h.write("ticks.csv", "ts_ms,coin,price\n1764158400000,BTC,100\n1764158401000,BTC,101\n1764158402000,BTC,102\n");
+  h.write_config();
+  TestProcess daemon({"/usr/bin/env", std::string("TRADINGD_API_TOKEN=") + token, TRADINGD_BINARY, "--config",
+                      (h.dir() / "settings.toml").string(), "--replay", (h.dir() / "ticks.csv").string(), "--api",
+                      "--clock", "lockstep"},
+                     h.dir(), "tradingd");
+  static const std::regex re(R"(Control API on http://127\.0\.0\.1:([0-9]+))");
+  std::smatch m;
+  std::string log;
+  REQUIRE(wait_until([&] {
+    log = std::filesystem::exists(h.log_path()) ? read_file(h.log_path()) : "";
+    return std::regex_search(log, m, re);
+  }));
+  Exchanges x{json::array(), static_cast<unsigned short>(std::stoi(m[1]))};
+  CHECK(x.call("GET", "/clock", "/clock").status == 200);
+  CHECK(x.call("GET", "/status", "/status").status == 200);
+  CHECK(x.call("GET", "/health", "/health").status == 200);
+  CHECK(x.call("POST", "/clock/advance", "/clock/advance", R"({"until_ms": 1764158400500})").status == 200);
+  CHECK(x.call("POST", "/clock/advance", "/clock/advance", R"({"until_ms": 1})").status == 400);
+  CHECK(x.call("POST", "/clock/advance", "/clock/advance", R"({"by_ms": 1000, "x": 1})").status == 400);
+  CHECK(x.call("POST", "/clock/advance", "/clock/advance", R"({"by_ms": 1000})", false).status == 401);
+  CHECK(x.call("POST", "/clock/advance", "/clock/advance", R"({"by_ms": 5000})").status == 200);  // done
+  CHECK(x.call("GET", "/clock", "/clock").status == 200);
+  CHECK(x.call("POST", "/clock/finish", "/clock/finish", R"({"now": 1})").status == 400);
+  CHECK(x.call("POST", "/clock/finish", "/clock/finish").status == 200);
+  CHECK(daemon.wait(std::chrono::seconds(30)) == 0);
+
+  const auto file = h.write("exchanges.json", x.list.dump(2));
+  const int rc = TestProcess::run(
+      {"/usr/bin/env", "python3", std::string(TRADINGD_SOURCE_DIR) + "/tests/support/validate_openapi.py",
+       std::string(TRADINGD_SOURCE_DIR) + "/docs/openapi.yaml", file.string()},
+      h.dir(), "validate");
+  INFO(read_file(h.dir() / "validate.stdout") << read_file(h.dir() / "validate.stderr"));
   CHECK(rc == 0);
 }

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -40,7 +41,11 @@ enum class RunsOn : std::uint8_t {
   IoThread,      // from trading state, at once
   HelperThread,  // from the journal on disk, off the io thread (GET /trades)
   WebSocket,     // a WebSocket upgrade handed to EventStream (GET /events)
+  Later,         // on the io thread, once the daemon has done what it asks (POST /clock/advance)
 };
+
+// How a Later route answers: called once, on the io thread.
+using ApiReply = std::function<void(ApiResponse)>;
 
 // A request matched to its route: the path's {id}s and the query, read once.
 struct ApiCall {
@@ -53,8 +58,9 @@ struct ApiRoute {
   std::string_view method;  // "GET", "POST", "DELETE"
   std::string_view path;    // "/positions/{id}/close": a {..} segment is any one segment
   RunsOn runs;
-  std::string_view query_keys;                        // the keys it reads, comma-separated; "": none
-  ApiResponse (ApiRouter::*handler)(const ApiCall&);  // how it is answered on the io thread
+  std::string_view query_keys;                         // the keys it reads, comma-separated; "": none
+  ApiResponse (ApiRouter::*handler)(const ApiCall&);   // how it is answered on the io thread (not Later)
+  void (ApiRouter::*later)(const ApiCall&, ApiReply);  // how a Later route is answered; else nullptr
 };
 
 struct RouteMatch {
@@ -76,10 +82,14 @@ class ApiRouter {
   // (403 read-only, 401) before its path is looked at, then match(). io thread.
   [[nodiscard]] std::variant<RouteMatch, ApiResponse> route(std::string_view method, std::string_view target,
                                                             std::string_view authorization) const;
-  // The route's handler (route() checked the token). io thread.
+  // The route's handler (route() checked the token). io thread. A Later
+  // route's answer goes to `reply` when it is ready (at once for a refusal).
   ApiResponse handle(const RouteMatch& matched);
+  void handle_later(const RouteMatch& matched, ApiReply reply);
   // route() then handle(): how tests and the fuzzer ask. A HelperThread route
-  // reads the journal here; a WebSocket route answers 426 (no upgrade here).
+  // reads the journal here; a WebSocket route answers 426 (no upgrade here); a
+  // Later route answers what it answered by the time it returns (a refusal),
+  // or 202 "answered later".
   ApiResponse handle(std::string_view method, std::string_view target, std::string_view authorization,
                      std::string_view body);
   [[nodiscard]] bool read_only() const { return token_.empty(); }
@@ -114,6 +124,9 @@ class ApiRouter {
   ApiResponse trades_here(const ApiCall& call);
   ApiResponse events_here(const ApiCall&);
   ApiResponse metrics(const ApiCall&);
+  ApiResponse clock(const ApiCall&);
+  void advance(const ApiCall& call, ApiReply reply);
+  void finish(const ApiCall& call, ApiReply reply);
 
   ControlTarget& system_;
   const EventStream* events_ = nullptr;

@@ -4,6 +4,8 @@
 // and on this interface only, never on the wiring above it. Every member is
 // for the io thread.
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +40,29 @@ struct ArmOutcome {
   bool duplicate = false;                   // some refusal was for an id already used with other terms
 };
 
+// A replay's clock as GET /clock and /status report it (design.md §12).
+struct ReplayClockView {
+  std::string mode;                     // "max", "speed:N", "lockstep"
+  std::int64_t now_ms = 0;              // replay time: the last applied row's, in lockstep the last advance's T
+  std::int64_t first_ms = 0;            // the first row's time
+  std::optional<std::int64_t> last_ms;  // the last row's time, once the data is exhausted (sources are streamed)
+  bool done = false;                    // no row is left
+};
+
+// The answer to a lockstep advance or finish, once the journal committed what
+// it caused and /events was handed every event of it.
+struct ClockAdvanced {
+  std::int64_t now_ms = 0;
+  std::int64_t last_event_seq = 0;
+  bool done = false;
+};
+
+// Why a clock request moves nothing: the HTTP status and the message.
+struct ClockRefusal {
+  int status = 400;
+  std::string message;
+};
+
 class ControlTarget {
  public:
   // Read-only: every change goes through the operations below, which the
@@ -64,6 +89,21 @@ class ControlTarget {
   virtual bool close_position(std::string_view id) = 0;
   // Closes every position that has a price (MANUAL); returns {closed, still open}.
   virtual std::pair<std::size_t, std::size_t> flatten() = 0;
+
+  // --- the replay clock (design.md §12) ------------------------------------
+  // nullopt in a live run.
+  [[nodiscard]] virtual std::optional<ReplayClockView> replay_clock() const = 0;
+  // Lockstep: applies every row up to `until_ms` with the sweeps tied to
+  // them, sets replay time to it, commits the journal, hands /events what it
+  // caused, then calls `answered` (io thread, later). The refusal, with
+  // nothing moved, when it cannot: not a lockstep replay, `until_ms` before
+  // replay time, another advance still running, the run finished.
+  virtual std::optional<ClockRefusal> advance_clock(std::int64_t until_ms,
+                                                    std::function<void(const ClockAdvanced&)> answered) = 0;
+  // Lockstep: ends the run as a replay ends (no further row; the final sweep
+  // at replay time; shutdown actions as configured); `answered` once the
+  // journal is flushed (io thread).
+  virtual std::optional<ClockRefusal> finish_clock(std::function<void(const ClockAdvanced&)> answered) = 0;
 
  protected:
   ~ControlTarget() = default;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tradingd/feed/archive_format.hpp"
+#include "tradingd/feed/replay_pace.hpp"
 
 namespace tradingd {
 
@@ -18,6 +19,8 @@ struct CommandLine {
   std::vector<std::string> replay;  // SOURCE...: files, directories, globs (design.md §10)
   std::optional<ArchiveFormat> format;
   double replay_rate = 0.0;                             // ticks per second; 0 = as fast as possible
+  ReplayPace clock = ReplayPace::max();                 // --clock (design.md §12)
+  bool api = false;                                     // --api: the control API during a --replay
   std::optional<std::filesystem::path> record;          // --record DIR (design.md §11); overrides [record] dir
   std::optional<std::filesystem::path> replay_session;  // --replay-session DIR (one session's folder)
   std::optional<std::filesystem::path> db;              // --db FILE: the journal a session replay writes

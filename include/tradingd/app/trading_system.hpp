@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -28,6 +29,7 @@
 #include "tradingd/feed/feed_listener.hpp"
 #include "tradingd/feed/feed_supervisor.hpp"
 #include "tradingd/feed/replay_merge.hpp"
+#include "tradingd/feed/replay_pace.hpp"
 #include "tradingd/feed/symbol_table.hpp"
 #include "tradingd/health/health_monitor.hpp"
 #include "tradingd/journal/trade_journal.hpp"
@@ -97,9 +99,12 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   void start_service();
   // --replay: health timer, signals, then `first` and every row after it from
   // `source`, read as they are replayed, with `clock` set to tick time, at
-  // `rate` rows/s (0: as fast as possible); shuts down when done. A bad row
+  // `rate` rows/s (0: as fast as possible) or as `pace` says (design.md §12);
+  // shuts down when done (lockstep: when the strategist finishes it).
+  // `serve_api`: the control API and GET /events while it plays. A bad row
   // stops the replay there: a clean shutdown, then replay_error() says why.
-  void start_replay(ReplayMerge source, const ReplayTick& first, ManualClock& clock, double rate);
+  void start_replay(ReplayMerge source, const ReplayTick& first, ManualClock& clock, double rate,
+                    ReplayPace pace = ReplayPace::max(), bool serve_api = false);
   // The bad row that stopped a replay ("file:line: ..."), if one did.
   [[nodiscard]] const std::optional<std::string>& replay_error() const { return replay_error_; }
 
@@ -115,8 +120,9 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   void start_session_replay(SessionReader& reader, ManualClock& clock);
   [[nodiscard]] const SessionReplayResult& session_result() const { return session_result_; }
 
-  // Idempotent; see the class comment.
-  void shutdown(std::string_view why);
+  // Idempotent; see the class comment. `flushed` (if set) is called once the
+  // journal holds everything, before the API stops (POST /clock/finish's answer).
+  void shutdown(std::string_view why, std::function<void()> flushed = {});
 
   [[nodiscard]] const RecoverySummary& recovery() const { return recovery_; }
   [[nodiscard]] const Sniper& sniper() const override { return *sniper_; }
@@ -134,6 +140,10 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   bool cancel_condition(std::string_view id, std::string_view reason) override;
   bool close_position(std::string_view id) override;
   std::pair<std::size_t, std::size_t> flatten() override;
+  [[nodiscard]] std::optional<ReplayClockView> replay_clock() const override;
+  std::optional<ClockRefusal> advance_clock(std::int64_t until_ms,
+                                            std::function<void(const ClockAdvanced&)> answered) override;
+  std::optional<ClockRefusal> finish_clock(std::function<void(const ClockAdvanced&)> answered) override;
   // The once-a-second sweep (design.md §4.1) at the clock's now, recorded.
   void sweep();
 
@@ -141,6 +151,17 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   void recover();
   void install_signals();
   void replay_step();
+  void start_api();
+  // Applies the rows of one step, up to `due` (market time). What stopped it.
+  enum class StepEnd : std::uint8_t { Budget, Held, Later, End };
+  StepEnd apply_rows(std::int64_t due, std::size_t budget);
+  // The run is over: the final sweep at `at_ms`, the report, shutdown.
+  void finish_replay(std::int64_t at_ms, std::string_view why, std::function<void()> flushed = {});
+  // Lockstep: rows up to the advance's time applied: commit, then answer.
+  void complete_advance();
+  // Moves spilled journal records into its queue until none is left (a
+  // commit_now behind them must reach the writer while the replay is held).
+  void pump_journal_until_drained();
   void session_step();
   void apply(const SessionInput& in, std::string_view coin);
   // Ends a session replay that recorded no shutdown: journal flushed, no shutdown actions.
@@ -207,16 +228,24 @@ class TradingSystem final : private FeedListener, public ControlTarget {
     ReplayTick pending;  // read, not yet replayed
     ManualClock* clock = nullptr;
     double rate = 0.0;
+    ReplayPace pace = ReplayPace::max();
     std::size_t rows = 0;        // replayed so far
     std::size_t quote_rows = 0;  // of which carried a bid or ask
+    std::int64_t first_ms = 0;   // the first row's time
     std::int64_t last_ts = 0;
     std::int64_t last_sweep_second = INT64_MIN;
     std::chrono::steady_clock::time_point started;
     bool has_pending = true;  // false: the next row is still to be read
+    bool exhausted = false;   // every source ended: no row is left
+    // Lockstep: the advance being applied, its time and its answer.
+    bool advancing = false;
+    std::int64_t until_ms = 0;
+    std::function<void(const ClockAdvanced&)> answer;
   };
   std::optional<Replay> replay_;
   std::optional<std::string> replay_error_;
   boost::asio::steady_timer replay_timer_;
+  boost::asio::steady_timer pump_timer_;  // pump_journal_until_drained()
 
   // --replay-session state
   SessionReader* session_ = nullptr;

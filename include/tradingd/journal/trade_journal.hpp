@@ -102,9 +102,18 @@ class TradeJournal final : public RecordSink {
 
   // io thread: moves spilled records into the queue as room allows.
   void pump();
+  // io thread: records (or a commit_now) still wait in the spill list for room.
+  [[nodiscard]] bool spilling() const { return !spill_.empty(); }
   // io thread: resolves once every record submitted before it is committed.
   // Waits for room if the queue is full (start-up and shutdown only).
   [[nodiscard]] std::future<void> flush();
+  // io thread: commits every record submitted before it at once (the writer
+  // is woken, not left to its next poll), then calls `then` on the writer
+  // thread, after the commit's events reached the listener. Never waits: a
+  // full queue holds the request in the spill list, in order. `then` must not
+  // block (TradingSystem posts it to the io thread). With no writer running
+  // it is called at once, here.
+  void commit_now(std::function<void()> then);
   // io thread: a consistent copy of the journal at `to` (SQLite's backup API),
   // taken by the writer thread once every record submitted before this call
   // is committed and before any submitted after it: design.md §11's base.db.
@@ -126,7 +135,8 @@ class TradeJournal final : public RecordSink {
 
  private:
   struct FlushRequest {
-    std::promise<void> done;
+    std::promise<void> done;     // flush()
+    std::function<void()> then;  // commit_now(); when set, `done` is unused
   };
   struct StopRequest {};
   struct BackupRequest {

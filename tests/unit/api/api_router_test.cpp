@@ -4,7 +4,9 @@
 // operation it names. The daemon is a fake ControlTarget over a real Sniper
 // and a real journal in a scratch folder, with a manual clock.
 #include <catch2/catch.hpp>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "test_process.hpp"
 #include "tradingd/api/api_router.hpp"
 #include "tradingd/api/control_target.hpp"
+#include "tradingd/api/openapi_document.hpp"
 #include "tradingd/config/settings.hpp"
 #include "tradingd/domain/coin_table.hpp"
 #include "tradingd/domain/manual_clock.hpp"
@@ -68,8 +71,23 @@ class FakeDaemon final : public ControlTarget {
     calls.push_back("flatten");
     return {2, 1};
   }
+  [[nodiscard]] std::optional<ReplayClockView> replay_clock() const override { return replay; }
+  std::optional<ClockRefusal> advance_clock(std::int64_t until_ms,
+                                            std::function<void(const ClockAdvanced&)> answered) override {
+    calls.push_back("advance " + std::to_string(until_ms));
+    if (pending) return ClockRefusal{409, "an advance is still being applied"};
+    pending = std::move(answered);
+    return std::nullopt;
+  }
+  std::optional<ClockRefusal> finish_clock(std::function<void(const ClockAdvanced&)> answered) override {
+    calls.push_back("finish");
+    answered(ClockAdvanced{replay->now_ms, 7, false});
+    return std::nullopt;
+  }
 
   std::vector<std::string> calls;
+  std::optional<ReplayClockView> replay;              // nullopt: a live run
+  std::function<void(const ClockAdvanced&)> pending;  // the advance being applied
 
  private:
   static Settings make_settings(const TempDir& dir) {
@@ -124,15 +142,35 @@ TEST_CASE("every route in the table is matched by its own method and path, and o
   for (const ApiRoute& route : ApiRouter::routes()) {
     INFO(route.method << " " << route.path);
     CHECK(seen.insert(std::string(route.method) + " " + std::string(route.path)).second);  // each once
-    CHECK(route.handler != nullptr);
+    // A Later route has its own kind of handler, the others the plain one.
+    CHECK((route.handler != nullptr) == (route.runs != RunsOn::Later));
+    CHECK((route.later != nullptr) == (route.runs == RunsOn::Later));
     const auto m = matched(ApiRouter::match(route.method, concrete(route.path)));
     CHECK(m.route == &route);
   }
-  CHECK(seen.size() == 15);
+  CHECK(seen.size() == 18);
   // Where each answer is made: only /trades reads the disk, only /events upgrades.
   CHECK(matched(ApiRouter::match("GET", "/trades")).route->runs == RunsOn::HelperThread);
   CHECK(matched(ApiRouter::match("GET", "/events")).route->runs == RunsOn::WebSocket);
   CHECK(matched(ApiRouter::match("GET", "/status")).route->runs == RunsOn::IoThread);
+  CHECK(matched(ApiRouter::match("POST", "/clock/advance")).route->runs == RunsOn::Later);
+  CHECK(matched(ApiRouter::match("POST", "/clock/finish")).route->runs == RunsOn::Later);
+}
+
+TEST_CASE("the route table and docs/openapi.yaml name the same operations", "[unit][api]") {
+  // The document served at /openapi.json is docs/openapi.yaml, built in.
+  const json doc = json::parse(OpenApiDocument::json());
+  std::set<std::string> documented;
+  for (const auto& [path, item] : doc.at("paths").items())
+    for (const auto& [method, op] : item.items()) {
+      std::string upper = method;
+      for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      documented.insert(upper + " " + path);
+    }
+  std::set<std::string> routed;
+  for (const ApiRoute& route : ApiRouter::routes())
+    routed.insert(std::string(route.method) + " " + std::string(route.path));
+  CHECK(documented == routed);
 }
 
 TEST_CASE("the table answers 404 for a path no route has and 405 with Allow for a method the path does not take",
@@ -253,4 +291,88 @@ TEST_CASE("the routes served off the io thread answer through handle() too", "[u
 
   const auto health = router.handle("GET", "/health", "", "");
   CHECK(json::parse(health.body).at("reasons") == json::array({"no live feed (replay mode)"}));
+}
+
+TEST_CASE("the clock routes: GET /clock in each run, advances read whole and refused moving nothing",
+          "[unit][api][clock]") {
+  TempDir dir("api-router-clock");
+  FakeDaemon daemon(dir);
+  ApiRouter router(daemon, token);
+  constexpr std::int64_t now = 1'764'158'400'000;
+
+  // Live: the wall clock, and the clock does not move by request.
+  const auto live = router.handle("GET", "/clock", "", "");
+  CHECK(json::parse(live.body) ==
+        json{{"mode", "live"}, {"now_ms", now}, {"first_ms", nullptr}, {"last_ms", nullptr}, {"done", false}});
+  const auto not_lockstep = router.handle("POST", "/clock/advance", bearer, R"({"by_ms": 1000})");
+  CHECK(not_lockstep.status == 400);
+  CHECK(error_of(not_lockstep).find("--clock lockstep") != std::string::npos);
+  CHECK(router.handle("POST", "/clock/finish", bearer, "").status == 400);
+  daemon.replay = ReplayClockView{"speed:20", now, now - 5000, std::nullopt, false};
+  CHECK(router.handle("POST", "/clock/advance", bearer, R"({"by_ms": 1000})").status == 400);
+  CHECK(json::parse(router.handle("GET", "/status", "", "").body).at("clock") ==
+        json{{"mode", "speed:20"}, {"now_ms", now}});
+  CHECK(daemon.calls.empty());
+
+  daemon.replay = ReplayClockView{"lockstep", now, now - 5000, std::nullopt, false};
+  CHECK(json::parse(router.handle("GET", "/clock", "", "").body) ==
+        json{{"mode", "lockstep"}, {"now_ms", now}, {"first_ms", now - 5000}, {"last_ms", nullptr}, {"done", false}});
+  // A held lockstep replay is healthy: it plays no feed by design.
+  CHECK(router.handle("GET", "/health", "", "").status == 200);
+
+  // Every malformed body is a 400 that reaches nothing.
+  for (const char* body : {"",
+                           "{}",
+                           "[]",
+                           "null",
+                           "1000",
+                           R"({"by_ms": 1000, "until_ms": 1764158401000})",
+                           R"({"by_ms": -1})",
+                           R"({"by_ms": 1.5})",
+                           R"({"by_ms": "1000"})",
+                           R"({"by_ms": 1e3})",
+                           R"({"until_ms": 1764158399999})",
+                           R"({"until_ms": 0})",
+                           R"({"by_ms": 99999999999999999999})",
+                           R"({"by_ms": 18446744073709551615})",
+                           R"({"later_ms": 5})",
+                           R"({"by_ms": [1]})",
+                           R"({"by_ms": {"a": 1}})",
+                           "{\"by_ms\": 1",
+                           "\xff\xfe",
+                           R"({"by_ms": 1000} trailing)",
+                           R"({"by_ms": 4000000000000})"}) {
+    INFO(body);
+    const auto r = router.handle("POST", "/clock/advance", bearer, body);
+    CHECK(r.status == 400);
+    CHECK(json::parse(r.body).contains("error"));
+  }
+  CHECK(daemon.calls.empty());
+  // Without the token, nothing moves either.
+  CHECK(router.handle("POST", "/clock/advance", "", R"({"by_ms": 0})").status == 401);
+  CHECK(daemon.calls.empty());
+
+  // by_ms is relative to replay time; the answer comes when the daemon gives it.
+  const auto m = matched(router.route("POST", "/clock/advance", bearer));
+  RouteMatch call = m;
+  const std::string body = R"({"by_ms": 2500})";
+  call.call.body = body;
+  std::optional<ApiResponse> answer;
+  router.handle_later(call, [&](ApiResponse r) { answer = std::move(r); });
+  CHECK(daemon.calls == std::vector<std::string>{"advance " + std::to_string(now + 2500)});
+  CHECK_FALSE(answer);
+  // A second advance while the first is applied is the daemon's 409.
+  CHECK(router.handle("POST", "/clock/advance", bearer, R"({"until_ms": 1764158410000})").status == 409);
+  daemon.pending(ClockAdvanced{now + 2500, 42, true});
+  REQUIRE(answer);
+  CHECK(answer->status == 200);
+  CHECK(json::parse(answer->body) == json{{"now_ms", now + 2500}, {"last_event_seq", 42}, {"done", true}});
+  // until_ms equal to now is a step of nothing, not a refusal.
+  daemon.pending = nullptr;
+  CHECK(router.handle("POST", "/clock/advance", bearer, R"({"until_ms": 1764158400000})").status == 202);
+
+  CHECK(router.handle("POST", "/clock/finish", bearer, "{\"x\": 1}").status == 400);
+  const auto finished = router.handle("POST", "/clock/finish", bearer, "{}");
+  CHECK(finished.status == 200);
+  CHECK(json::parse(finished.body) == json{{"now_ms", now}, {"last_event_seq", 7}, {"done", false}});
 }

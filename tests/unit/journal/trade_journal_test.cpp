@@ -7,7 +7,9 @@
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <limits>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "test_process.hpp"
 #include "tradingd/app/trading_system.hpp"
@@ -289,6 +291,57 @@ TEST_CASE("a full queue spills in order, reports congestion, and loses nothing",
   CHECK(db.execAndGet("SELECT count(*) FROM events").getInt() == 5000);
   // order preserved across the spill: ref_id follows seq
   CHECK(db.execAndGet("SELECT count(*) FROM events WHERE CAST(ref_id AS INTEGER) != seq - 1").getInt() == 0);
+}
+
+TEST_CASE("commit_now commits at once and calls back after the commit's events, even behind a spill",
+          "[unit][journal][events]") {
+  TempDir dir("journal-commit-now");
+  TradeJournal journal(dir / "j.db", 2048);
+  std::mutex m;
+  std::vector<std::string> order;  // what the writer thread did, in order
+  journal.set_event_listener([&](std::vector<JournalEvent>&& events, std::int64_t last_seq) {
+    const std::lock_guard lock(m);
+    order.push_back("events up to " + std::to_string(last_seq) + " (" + std::to_string(events.size()) + ")");
+  });
+  journal.start();
+  journal.enable_event_listener();
+  const auto wait_for = [&](std::future<std::uint64_t>& f) {
+    REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    return f.get();
+  };
+
+  journal.submit(AuditEvent{EventKind::Halt, "a", "{}", t0});
+  std::promise<std::uint64_t> first;
+  auto first_done = first.get_future();
+  journal.commit_now([&] {
+    const std::lock_guard lock(m);
+    order.push_back("then");
+    first.set_value(journal.committed_records());
+  });
+  CHECK(wait_for(first_done) == 1);  // on disk when it is called
+  {
+    const std::lock_guard lock(m);
+    CHECK(order == std::vector<std::string>{"events up to 1 (1)", "then"});
+  }
+
+  // 3,000 records into a ring of 2,048: the request waits in the spill list,
+  // behind them, and is answered only after all of them are committed.
+  for (int i = 0; i < 3000; ++i) journal.submit(AuditEvent{EventKind::Halt, std::to_string(i), "{}", t0 + i});
+  std::promise<std::uint64_t> second;
+  auto second_done = second.get_future();
+  journal.commit_now([&] { second.set_value(journal.committed_records()); });
+  while (journal.spilling()) {
+    journal.pump();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  CHECK(wait_for(second_done) == 3001);
+  CHECK(journal.last_event_seq() == 3001);
+  journal.stop();
+
+  // After stop there is no writer: called at once.
+  bool called = false;
+  journal.commit_now([&] { called = true; });
+  CHECK(called);
 }
 
 TEST_CASE("a journal from a newer tradingd is refused with a clear message", "[unit][journal]") {
