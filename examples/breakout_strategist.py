@@ -14,6 +14,12 @@ Against the demo (scripts/demo.sh writes its token to demo/api-token):
 
     python3 examples/breakout_strategist.py --token-file demo/api-token
 
+The same code backtested: tradingd replays SOURCE... (any --replay source: its
+rows, the exchanges' archives) in lockstep, and this strategist's clock is
+replay time, so a day passes in seconds and the result is the same every run:
+
+    python3 examples/breakout_strategist.py --backtest BTCUSDT-trades-2025-01-01.zip --config settings.toml
+
 Needs Debian's python3 with python3-websockets (scripts/install-deps.sh installs it).
 """
 
@@ -26,10 +32,12 @@ import os
 import pathlib
 import sys
 import time
+from typing import Optional
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "clients" / "python"))
 
 from tradingd_client import ApiError, Client, Event  # noqa: E402
+from tradingd_client.backtest import Backtest, BacktestError  # noqa: E402
 
 STRATEGY = "breakout"
 
@@ -44,27 +52,34 @@ def parse_args() -> argparse.Namespace:
     # Above the round trip's fees (2 x [paper] fee_pct, 0.2 %% by default), or a take-profit loses.
     p.add_argument("--stop-loss-pct", type=float, default=0.25, help="in %% of the entry (0.25)")
     p.add_argument("--take-profit-pct", type=float, default=0.4, help="in %% of the entry (0.4)")
-    p.add_argument("--seconds", type=float, help="stop after this long (default: until Ctrl-C)")
+    p.add_argument("--seconds", type=float, help="stop after this long (default: until Ctrl-C, or the data's end)")
+    p.add_argument("--backtest", nargs="+", metavar="SOURCE",
+                   help="replay these sources in tradingd (lockstep) and trade them instead of a live tradingd")
+    p.add_argument("--config", help="with --backtest: tradingd's settings (default: its defaults for BTC, ETH, SOL)")
+    p.add_argument("--workdir", help="with --backtest: where the journal and log go (default: a new temp folder)")
     return p.parse_args()
-
-
-def say(text: str) -> None:
-    print(f"{time.strftime('%H:%M:%S')} {text}", flush=True)
 
 
 class Strategist:
     def __init__(self, client: Client, args: argparse.Namespace):
         self.client = client
+        self.clock = client.clock  # the wall clock live, replay time in a backtest
         self.args = args
         self.armed: list[str] = []  # ids armed in the last round
         self.rounds = itertools.count(1)
-        self.run_id = time.strftime("%H%M%S")  # ids are never reused within a journal
+        # Ids are never reused within a journal.
+        self.run_id = time.strftime("%H%M%S", time.gmtime(self.clock.now()))
         self.fills = 0
 
+    def say(self, text: str, at_ms: Optional[int] = None) -> None:
+        """A line stamped with the run's clock (UTC), or with `at_ms` (an event's own time)."""
+        seconds = self.clock.now() if at_ms is None else at_ms / 1000
+        print(f"{time.strftime('%H:%M:%S', time.gmtime(seconds))} {text}", flush=True)
+
     async def arm_rounds(self) -> None:
-        while True:
+        while not self.clock.done:
             await asyncio.to_thread(self.round)
-            await asyncio.sleep(self.args.every)
+            await self.clock.sleep(self.args.every)
 
     def round(self) -> None:
         n = next(self.rounds)
@@ -73,11 +88,11 @@ class Strategist:
                 self.client.cancel(cid)
             except ApiError as e:
                 if e.status != 404:  # 404: it fired, expired or was cancelled by its OCO sibling
-                    say(f"cancel {cid}: {e}")
+                    self.say(f"cancel {cid}: {e}")
         self.armed = []
         prices = self.client.status()["prices"]
         band = self.args.band_pct / 100
-        valid_until = int(time.time() * 1000 + 2 * self.args.every * 1000)
+        valid_until = int(self.clock.now_ms() + 2 * self.args.every * 1000)
         conditions = []
         for coin, last in sorted(prices.items()):
             group = f"bo-{self.run_id}-{n}-{coin}"
@@ -93,11 +108,11 @@ class Strategist:
                     "reasoning": f"breakout of {last} by {self.args.band_pct}%",
                 })
         if not conditions:
-            say("no prices yet")
+            self.say("no prices yet")
             return
         result = self.client.arm(conditions)
         self.armed = result["armed"]
-        say(f"round {n}: armed {len(result['armed'])} around {', '.join(f'{c} {p:.10g}' for c, p in sorted(prices.items()))}"
+        self.say(f"round {n}: armed {len(result['armed'])} around {', '.join(f'{c} {p:.10g}' for c, p in sorted(prices.items()))}"
             + (f"; refused {len(result['refused'])}: {result['refused'][0]}" if result["refused"] else ""))
 
     async def follow(self) -> None:
@@ -109,18 +124,43 @@ class Strategist:
         d = e.detail
         if e.kind == "POSITION_OPENED":
             self.fills += 1
-            say(f"fill #{e.seq}: opened {d['direction']} {d['coin']} at {d['entry_price']:.10g} ({d['entry_fill']}), "
-                f"${d['size_usd']} [{e.ref_id}]")
+            self.say(f"fill #{e.seq}: opened {d['direction']} {d['coin']} at {d['entry_price']:.10g} ({d['entry_fill']}), "
+                f"${d['size_usd']} [{e.ref_id}]", e.ts_ms)
         elif e.kind == "POSITION_CLOSED":
             self.fills += 1
-            say(f"fill #{e.seq}: closed {e.ref_id} {d['exit_reason']} at {d['exit_price']:.10g} ({d['exit_fill']}): "
-                f"P&L {d['pnl_usd']:+.4f}, balance {d['balance']:.2f}")
+            self.say(f"fill #{e.seq}: closed {e.ref_id} {d['exit_reason']} at {d['exit_price']:.10g} ({d['exit_fill']}): "
+                f"P&L {d['pnl_usd']:+.4f}, balance {d['balance']:.2f}", e.ts_ms)
         else:
-            say(f"event #{e.seq}: {e.kind} {e.ref_id} {d}")
+            self.say(f"event #{e.seq}: {e.kind} {e.ref_id} {d}", e.ts_ms)
+
+
+async def trade(client: Client, args: argparse.Namespace, where: str) -> int:
+    s = Strategist(client, args)
+    s.say(f"following {where} as strategy '{STRATEGY}'; a round every {args.every} s")
+    started = time.monotonic()
+    follow = asyncio.create_task(s.follow())
+    rounds = asyncio.create_task(s.arm_rounds())
+    tasks = [follow, rounds]
+    try:
+        # Until the data ends (a backtest), --seconds pass, or either task fails.
+        done, _ = await asyncio.wait(tasks, timeout=args.seconds, return_when=asyncio.FIRST_COMPLETED)
+        for t in done:
+            t.result()
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    s.say(f"breakout_strategist: {s.fills} fills pushed in {time.monotonic() - started:.0f} s")
+    return 0
 
 
 async def main() -> int:
     args = parse_args()
+    if args.backtest:
+        with Backtest(args.backtest, config=args.config, workdir=args.workdir) as bt:
+            code = await trade(bt.client, args, f"a backtest of {', '.join(args.backtest)}")
+        print(f"journal: {bt.journal} (tradingd journal --db {bt.journal} summary)", flush=True)
+        return code
     token = None
     if args.token_file:
         token = pathlib.Path(args.token_file).read_text().strip()
@@ -128,20 +168,7 @@ async def main() -> int:
     if not client.token:
         print("breakout_strategist: no API token: set $TRADINGD_API_TOKEN or pass --token-file", file=sys.stderr)
         return 2
-    s = Strategist(client, args)
-    say(f"following {args.url} as strategy '{STRATEGY}'; a round every {args.every} s")
-    started = time.monotonic()
-    tasks = [asyncio.create_task(s.follow()), asyncio.create_task(s.arm_rounds())]
-    try:
-        done, _ = await asyncio.wait(tasks, timeout=args.seconds, return_when=asyncio.FIRST_EXCEPTION)
-        for t in done:
-            t.result()  # an error in either task ends the run with it
-    finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    say(f"breakout_strategist: {s.fills} fills pushed in {time.monotonic() - started:.0f} s")
-    return 0
+    return await trade(client, args, args.url)
 
 
 if __name__ == "__main__":
@@ -151,6 +178,9 @@ if __name__ == "__main__":
         sys.exit(0)
     except ApiError as e:
         print(f"breakout_strategist: tradingd refused: {e}", file=sys.stderr)
+        sys.exit(1)
+    except BacktestError as e:
+        print(f"breakout_strategist: {e}", file=sys.stderr)
         sys.exit(1)
     except OSError as e:
         print(f"breakout_strategist: cannot reach tradingd: {e}", file=sys.stderr)

@@ -218,7 +218,7 @@ std::pair<std::string, double> run_with_file(const std::string& tag, const std::
 
 }  // namespace
 
-TEST_CASE("lockstep: a strategist arms and advances; every answer comes after its commit and its events",
+TEST_CASE("lockstep: a strategist arms and advances, and every answer comes after its commit and its events",
           "[integration][clock]") {
   const std::string first = run_strategist("clock-lockstep-1");
   // The same strategist on the same data again: the same journal, row for row.

@@ -5,13 +5,22 @@ from a thread (``asyncio.to_thread``) in an asyncio program. ``events()`` is an
 async iterator over GET /events that resumes by itself from the last seq it
 yielded, so a strategist sees every event once, also when its connection drops,
 it is cut off for reading too slowly, or tradingd restarts.
+
+``client.clock`` is the one clock a strategist reads and sleeps on, so the same
+code runs live and in a backtest (docs/design.md §12): live it is the wall
+clock; against ``tradingd --replay ... --api --clock lockstep`` ``now()`` is
+replay time and ``await sleep(s)`` advances the replay by s seconds, returning
+once tradingd committed what those seconds caused and this client's event
+iterators have handed over every event of them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -108,6 +117,9 @@ class Client:
         self.token = token if token is not None else os.environ.get(TOKEN_ENV)
         self.timeout = timeout
         self._opener = urllib.request.build_opener(_NoRedirects)
+        self.clock = Clock(self)
+        self._cursors: list = []  # the event iterators running now: the seq each has handed over
+        self._progress: Optional[asyncio.Event] = None  # set when one moves on
 
     # --- requests -------------------------------------------------------------
 
@@ -177,6 +189,44 @@ class Client:
             query["limit"] = limit
         return self._request("GET", "/trades?" + urllib.parse.urlencode(query))
 
+    # --- the replay clock (docs/design.md §12) ----------------------------------
+
+    def clock_state(self) -> dict:
+        """GET /clock: {"mode", "now_ms", "first_ms", "last_ms", "done"}; mode "live" in a live run."""
+        return self._request("GET", "/clock")
+
+    def advance(self, until_ms: Optional[int] = None, by_ms: Optional[int] = None) -> dict:
+        """POST /clock/advance (lockstep): exactly one of ``until_ms`` or ``by_ms``. Returns
+        {"now_ms", "last_event_seq", "done"} once every row up to that time is applied and
+        committed and its events pushed. Raises ApiError 400 (not lockstep, a time in the past)."""
+        if (until_ms is None) == (by_ms is None):
+            raise ValueError("advance() takes exactly one of until_ms or by_ms")
+        body = {"until_ms": int(until_ms)} if until_ms is not None else {"by_ms": int(by_ms)}
+        return self._request("POST", "/clock/advance", body)
+
+    def finish(self) -> dict:
+        """POST /clock/finish (lockstep): ends the replay as a replay ends; tradingd then exits."""
+        return self._request("POST", "/clock/finish")
+
+    async def _caught_up(self, seq: int, timeout: float) -> None:
+        """Waits until every running event iterator has handed over every event up to ``seq``."""
+        if self._progress is None:
+            self._progress = asyncio.Event()
+        end = time.monotonic() + timeout
+        while any(c["handed"] < seq for c in self._cursors):
+            left = end - time.monotonic()
+            if left <= 0:
+                raise TradingdError(f"GET /events did not deliver up to seq {seq} within {timeout} s")
+            self._progress.clear()
+            try:
+                await asyncio.wait_for(self._progress.wait(), left)
+            except asyncio.TimeoutError:
+                pass
+
+    def _moved(self) -> None:
+        if self._progress is not None:
+            self._progress.set()
+
     # --- events ---------------------------------------------------------------
 
     def events_url(self, since: Optional[int], kinds: Optional[Iterable[str]], strategy: Optional[str]) -> str:
@@ -206,9 +256,30 @@ class Client:
         unknown kind) ends it."""
         if since is None:
             since = self.status()["events"]["last_seq"]
-        return self._events(since, list(kinds) if kinds else None, strategy, retry_delay, max_retry_delay)
+        try:
+            lockstep = self.clock.lockstep
+        except (ApiError, OSError):
+            lockstep = False  # not up yet, or a tradingd without GET /clock: live either way
+        return self._events(since, list(kinds) if kinds else None, strategy, retry_delay, max_retry_delay, lockstep)
 
     async def _events(self, since: int, kinds: Optional[list], strategy: Optional[str], retry_delay: float,
+                      max_retry_delay: float, lockstep: bool) -> AsyncIterator[Event]:
+        # In lockstep the clock waits for this iterator after each advance, so it
+        # must see every seq: it asks for all events and filters here.
+        cursor = {"handed": since}
+        self._cursors.append(cursor)
+        try:
+            async for event in self._stream(since, None if lockstep else kinds, None if lockstep else strategy,
+                                            retry_delay, max_retry_delay):
+                if not lockstep or _wanted(event, kinds, strategy):
+                    yield event  # resumes once the strategist asks for the next: it has handled this one
+                cursor["handed"] = event.seq
+                self._moved()
+        finally:
+            self._cursors.remove(cursor)
+            self._moved()
+
+    async def _stream(self, since: int, kinds: Optional[list], strategy: Optional[str], retry_delay: float,
                       max_retry_delay: float) -> AsyncIterator[Event]:
         delay = retry_delay
         while True:
@@ -242,6 +313,79 @@ class Client:
         except ApiError as e:
             return e.message
         return "GET /events was refused"
+
+
+class Clock:
+    """The strategist's clock, the same code live and in a backtest (docs/design.md §12).
+
+    Live: ``now()`` is ``time.time()`` and ``sleep()`` is ``asyncio.sleep()``. In a
+    ``--replay --api`` run it is replay (market) time: with ``--clock lockstep``,
+    ``await sleep(s)`` advances the replay by s seconds and returns once tradingd
+    applied and committed them and every running ``client.events()`` iterator has
+    handed the strategist every event they caused; with ``speed:N`` it sleeps s/N
+    of wall time; with ``max`` it only yields. The mode is asked once (GET /clock)."""
+
+    def __init__(self, client: "Client"):
+        self._client = client
+        self._state: Optional[dict] = None
+        self.events_timeout = 30.0  # how long sleep() waits for the event iterators
+
+    def _load(self) -> dict:
+        if self._state is None:
+            self._state = dict(self._client.clock_state())
+        return self._state
+
+    @property
+    def mode(self) -> str:
+        """live, max, speed:N or lockstep."""
+        return self._load()["mode"]
+
+    @property
+    def lockstep(self) -> bool:
+        return self.mode == "lockstep"
+
+    @property
+    def done(self) -> bool:
+        """A replay's data is exhausted (never, live)."""
+        if self.lockstep:
+            return bool(self._load()["done"])
+        return self.mode != "live" and bool(self._client.clock_state()["done"])
+
+    def now_ms(self) -> int:
+        """Milliseconds since the epoch, by the run's clock."""
+        mode = self.mode
+        if mode == "live":
+            return int(time.time() * 1000)
+        if mode == "lockstep":
+            return int(self._load()["now_ms"])
+        return int(self._client.clock_state()["now_ms"])  # it moves by itself
+
+    def now(self) -> float:
+        """Seconds since the epoch, by the run's clock (time.time() live)."""
+        return self.now_ms() / 1000.0
+
+    async def sleep(self, seconds: float) -> None:
+        """Lets ``seconds`` of the run's time pass."""
+        mode = self.mode
+        if mode == "live":
+            await asyncio.sleep(seconds)
+        elif mode == "lockstep":
+            if not math.isfinite(seconds) or seconds < 0:
+                raise ValueError(f"sleep() takes 0 or more seconds, got {seconds!r}")
+            answer = await asyncio.to_thread(self._client.advance, by_ms=round(seconds * 1000))
+            self._state.update(now_ms=answer["now_ms"], done=answer["done"])
+            await self._client._caught_up(answer["last_event_seq"], self.events_timeout)
+        elif mode.startswith("speed:"):
+            await asyncio.sleep(seconds / float(mode[len("speed:"):]))
+        else:
+            await asyncio.sleep(0)
+
+
+def _wanted(event: Event, kinds: Optional[list], strategy: Optional[str]) -> bool:
+    """GET /events' own filter (docs/openapi.yaml), applied here."""
+    if kinds and event.kind not in kinds:
+        return False
+    return strategy is None or event.strategy_id in ("", strategy)
 
 
 def _message(answer: Any, reason: str) -> str:
