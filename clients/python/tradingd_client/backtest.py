@@ -114,7 +114,8 @@ class Backtest:
                  workdir: Optional[PathLike] = None, binary: Optional[PathLike] = None,
                  coins: Iterable[str] = ("BTC", "ETH", "SOL"), clock: str = "lockstep",
                  extra_args: Iterable[str] = (), start_timeout: float = 30.0):
-        self.sources = [str(s) for s in sources]
+        # Absolute: tradingd runs in the work folder (a glob stays a glob).
+        self.sources = [os.path.abspath(s) for s in sources]
         if not self.sources:
             raise ValueError("Backtest needs at least one source")
         self.binary = find_tradingd(binary)
@@ -129,9 +130,10 @@ class Backtest:
                "api": {"listen": "127.0.0.1", "port": self.port, "token_env": "TRADINGD_API_TOKEN"}}
         settings = merge(merge(base, overrides or {}), own)
         settings.pop("record", None)  # a replay records nothing
+        settings.pop("tls", None)  # nor connects: a CA file relative to the original config is not needed
         self.config_path = self.workdir / "settings.toml"
         self.config_path.write_text(toml_text(settings))
-        self.conditions = str(conditions) if conditions else None
+        self.conditions = os.path.abspath(conditions) if conditions else None
         self.clock_mode = clock
         self.extra_args = list(extra_args)
         self.start_timeout = start_timeout
