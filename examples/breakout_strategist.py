@@ -57,6 +57,8 @@ def parse_args() -> argparse.Namespace:
                    help="replay these sources in tradingd (lockstep) and trade them instead of a live tradingd")
     p.add_argument("--config", help="with --backtest: tradingd's settings (default: its defaults for BTC, ETH, SOL)")
     p.add_argument("--workdir", help="with --backtest: where the journal and log go (default: a new temp folder)")
+    p.add_argument("--shift-time-to", metavar="DATE",
+                   help="with --backtest: replay the data as if it began on DATE (hides the real date)")
     return p.parse_args()
 
 
@@ -157,7 +159,8 @@ async def trade(client: Client, args: argparse.Namespace, where: str) -> int:
 async def main() -> int:
     args = parse_args()
     if args.backtest:
-        with Backtest(args.backtest, config=args.config, workdir=args.workdir) as bt:
+        extra = ["--shift-time-to", args.shift_time_to] if args.shift_time_to else []
+        with Backtest(args.backtest, config=args.config, workdir=args.workdir, extra_args=extra) as bt:
             code = await trade(bt.client, args, f"a backtest of {', '.join(args.backtest)}")
         print(f"journal: {bt.journal} (tradingd journal --db {bt.journal} summary)", flush=True)
         return code

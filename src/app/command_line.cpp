@@ -11,7 +11,7 @@ std::string CommandLine::usage() {
   return R"(Usage:
   tradingd --config FILE [--conditions FILE]              run as a service
   tradingd --config FILE [--conditions FILE] --replay SOURCE... [--format NAME] [--replay-rate N]
-           [--api] [--clock max|speed:N|lockstep]
+           [--api] [--clock max|speed:N|lockstep] [--shift-time-to DATE]
                                                           replay market data through the trading path, then exit
   tradingd --config FILE [--conditions FILE] --record DIR
                                                           run as a service and record the session (every input)
@@ -35,6 +35,10 @@ Options:
   --clock MODE         with --replay: how replay time passes: max (default: as fast as possible),
                        speed:N (N times market time), lockstep (needs --api: time moves only on
                        POST /clock/advance; see docs/replay.md "Driving a replay")
+  --shift-time-to DATE with --replay: move every market time by one constant so the data starts on
+                       DATE (YYYY-MM-DD: the same time of day; or an ISO-8601 UTC instant), to hide
+                       the real date from a strategist; the journal keeps the moved times and its
+                       TIME_SHIFT event says by how much
   --record DIR         write a session recording under DIR/<start time>/ (or [record] dir)
   --replay-session DIR a recording's session folder (DIR/<start time>/) to replay
   --db FILE            with --replay-session: the journal to write (must not exist)
@@ -90,6 +94,13 @@ CommandLine CommandLine::parse(const std::vector<std::string>& args) {
                                     TextGuard::printable(v, 40) + "'");
       cl.clock = *pace;
       have_clock = true;
+    } else if (a == "--shift-time-to") {
+      const std::string& v = value(i);
+      cl.shift_time_to = ReplayTimeShift::parse(v);
+      if (!cl.shift_time_to)
+        throw std::invalid_argument(
+            "--shift-time-to needs a date (YYYY-MM-DD) or an ISO-8601 UTC time (2031-01-01T00:00:00Z), got '" +
+            TextGuard::printable(v, 40) + "'");
     } else if (a == "--api") {
       cl.api = true;
     } else if (a == "--record") {
@@ -113,7 +124,7 @@ CommandLine CommandLine::parse(const std::vector<std::string>& args) {
     // The session brings its own settings and inputs: nothing else may feed it.
     if (!cl.db) throw std::invalid_argument("--replay-session needs --db FILE (a new journal to write)");
     if (!cl.replay.empty() || cl.conditions || cl.record || cl.check_config || cl.replay_rate > 0 || cl.format ||
-        cl.api || have_clock)
+        cl.api || have_clock || cl.shift_time_to)
       throw std::invalid_argument(
           "--replay-session takes only --db FILE and --config FILE (a what-if); the session holds its own "
           "conditions and market data");
@@ -128,6 +139,7 @@ CommandLine CommandLine::parse(const std::vector<std::string>& args) {
   if (cl.api && cl.replay.empty())
     throw std::invalid_argument("--api serves the API during a --replay; a live run serves it always");
   if (have_clock && cl.replay.empty()) throw std::invalid_argument("--clock needs --replay");
+  if (cl.shift_time_to && cl.replay.empty()) throw std::invalid_argument("--shift-time-to needs --replay");
   if (cl.clock.mode() == ReplayPace::Mode::Lockstep && !cl.api)
     throw std::invalid_argument("--clock lockstep needs --api: the replay moves only on POST /clock/advance");
   if (cl.clock.mode() != ReplayPace::Mode::Max && cl.replay_rate > 0)

@@ -129,6 +129,15 @@ int run(const tradingd::CommandLine& cl) {
     replay.emplace(ReplayPaths::expand(cl.replay), coins, settings.trading.quote, cl.format);
     if (!replay->next_row(first_row)) throw ConfigError({replay->describe() + ": no ticks"});
   }
+  // --shift-time-to: the first row, and so the clock and a conditions file's
+  // times, in the shifted world from the start.
+  std::int64_t shift_ms = 0;
+  if (replay && cl.shift_time_to) {
+    shift_ms = cl.shift_time_to->shift_for(first_row.ts_ms);
+    first_row.ts_ms += shift_ms;
+    first_row.ts_us += shift_ms * 1000;
+    first_row.quote.ts_ms += shift_ms;
+  }
 
   // Replay runs on tick time, starting at the first tick; live runs on the wall clock.
   SystemClock system_clock;
@@ -153,7 +162,8 @@ int run(const tradingd::CommandLine& cl) {
                  outcome.armed.size(), outcome.existing.size(), outcome.refused.size());
   }
   if (replay)
-    system.start_replay(std::move(*replay), first_row, replay_clock, cl.replay_rate, cl.clock, cl.api);
+    system.start_replay(std::move(*replay), first_row, replay_clock,
+                        ReplayOptions{cl.replay_rate, cl.clock, cl.api, shift_ms});
   else
     system.start_service();
   io.run();

@@ -392,6 +392,17 @@ void TradingSystem::on_feed_state(FeedProtocol exchange, FeedLinkState state) {
 
 namespace {
 
+// --shift-time-to: a row's times moved by `shift_ms` (its quote's stamp too).
+// A row moved out of the years tradingd dates is a bad row (design.md §10).
+void shift_row(ReplayTick& t, std::int64_t shift_ms) {
+  t.ts_ms += shift_ms;
+  t.ts_us += shift_ms * 1000;
+  t.quote.ts_ms += shift_ms;
+  if (!TimeFormat::in_range(t.ts_ms))
+    throw ConfigError({"a row at " + std::to_string(t.ts_ms - shift_ms) + " ms moved by --shift-time-to (" +
+                       std::to_string(shift_ms) + " ms) leaves the years 1970 to 9999"});
+}
+
 // design.md §10: rows of symbols that are not configured coins are counted, and
 // the counts printed at the end.
 void report_skipped(const ReplayMerge& source) {
@@ -404,10 +415,12 @@ void report_skipped(const ReplayMerge& source) {
 
 }  // namespace
 
-void TradingSystem::start_replay(ReplayMerge source, const ReplayTick& first, ManualClock& clock, double rate,
-                                 ReplayPace pace, bool serve_api) {
+void TradingSystem::start_replay(ReplayMerge source, const ReplayTick& first, ManualClock& clock,
+                                 ReplayOptions options) {
+  const ReplayPace pace = options.pace;
+  const double rate = options.rate;
   const bool lockstep = pace.mode() == ReplayPace::Mode::Lockstep;
-  if (serve_api) start_api();
+  if (options.serve_api) start_api();
   // SIGTERM ends a lockstep run as POST /clock/finish does; any other replay stops where it is.
   signals_.add(SIGINT);
   signals_.add(SIGTERM);
@@ -428,23 +441,18 @@ void TradingSystem::start_replay(ReplayMerge source, const ReplayTick& first, Ma
                : pace.mode() != ReplayPace::Mode::Max ? " with --clock " + pace.name()
                                                       : std::string(),
                lockstep ? "; held at the first row's time until POST /clock/advance" : "");
-  Replay r{std::move(source),
-           first,
-           &clock,
-           rate,
-           pace,
-           0,
-           0,
-           first.ts_ms,
-           first.ts_ms,
-           INT64_MIN,
-           std::chrono::steady_clock::now(),
-           true,
-           false,
-           false,
-           0,
-           {}};
-  replay_.emplace(std::move(r));
+  if (options.shift_ms != 0) {
+    // The one place the real dates are written: what the strategist is not shown.
+    const std::int64_t real_first = first.ts_ms - options.shift_ms;
+    spdlog::info("Every market time is moved by {} ms: the first row, at {}, is replayed at {}", options.shift_ms,
+                 TimeFormat::to_iso8601(real_first), TimeFormat::to_iso8601(first.ts_ms));
+    journal_->submit(AuditEvent{EventKind::TimeShift, "",
+                                json_text(nlohmann::json{{"shift_ms", options.shift_ms},
+                                                         {"first_row_time", TimeFormat::to_iso8601(real_first)},
+                                                         {"replayed_at", TimeFormat::to_iso8601(first.ts_ms)}}),
+                                first.ts_ms});
+  }
+  replay_.emplace(std::move(source), first, &clock, options);
   if (api_) api_->start();
   if (!lockstep) boost::asio::post(io_, [this] { replay_step(); });
 }
@@ -461,6 +469,7 @@ TradingSystem::StepEnd TradingSystem::apply_rows(std::int64_t due, std::size_t b
         return StepEnd::End;
       }
       r.has_pending = true;
+      if (r.options.shift_ms != 0) shift_row(r.pending, r.options.shift_ms);
     }
     const ReplayTick& t = r.pending;
     if (t.ts_ms > due) return StepEnd::Held;
@@ -486,17 +495,17 @@ TradingSystem::StepEnd TradingSystem::apply_rows(std::int64_t due, std::size_t b
 void TradingSystem::replay_step() {
   if (!replay_ || shut_down_) return;
   Replay& r = *replay_;
-  const bool lockstep = r.pace.mode() == ReplayPace::Mode::Lockstep;
+  const bool lockstep = r.options.pace.mode() == ReplayPace::Mode::Lockstep;
   if (lockstep && !r.advancing) return;
   std::size_t budget = replay_chunk;
-  if (r.rate > 0) {
+  if (r.options.rate > 0) {
     // Catch up to where the rate says we should be by now.
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - r.started).count();
-    const auto due = static_cast<std::size_t>(elapsed * r.rate);
+    const auto due = static_cast<std::size_t>(elapsed * r.options.rate);
     budget = due > r.rows ? due - r.rows : 0;
   }
   const std::int64_t due_ms =
-      lockstep ? r.until_ms : r.pace.due_until(r.first_ms, std::chrono::steady_clock::now() - r.started);
+      lockstep ? r.until_ms : r.options.pace.due_until(r.first_ms, std::chrono::steady_clock::now() - r.started);
   StepEnd end = StepEnd::Budget;
   try {
     end = apply_rows(due_ms, budget);
@@ -521,9 +530,10 @@ void TradingSystem::replay_step() {
   if (end == StepEnd::End) return finish_replay(r.last_ts, "replay finished");  // and once more after the last row
   if (end == StepEnd::Held) {
     // speed:N: the next row is not due yet; wake when it is.
-    const auto wait = r.pace.wait_for(r.first_ms, r.pending.ts_ms, std::chrono::steady_clock::now() - r.started);
+    const auto wait =
+        r.options.pace.wait_for(r.first_ms, r.pending.ts_ms, std::chrono::steady_clock::now() - r.started);
     replay_timer_.expires_after(wait.value_or(std::chrono::nanoseconds::zero()));
-  } else if (r.rate > 0) {
+  } else if (r.options.rate > 0) {
     replay_timer_.expires_after(std::chrono::milliseconds(10));
   } else {
     boost::asio::post(io_, [this] { replay_step(); });  // lets signals and the health timer in between
@@ -550,7 +560,7 @@ std::optional<ReplayClockView> TradingSystem::replay_clock() const {
   if (!replay_) return std::nullopt;
   const Replay& r = *replay_;
   ReplayClockView v;
-  v.mode = r.pace.name();
+  v.mode = r.options.pace.name();
   v.now_ms = r.clock->now_ms();
   v.first_ms = r.first_ms;
   if (r.exhausted) v.last_ms = r.last_ts;
@@ -560,7 +570,7 @@ std::optional<ReplayClockView> TradingSystem::replay_clock() const {
 
 std::optional<ClockRefusal> TradingSystem::advance_clock(std::int64_t until_ms,
                                                          std::function<void(const ClockAdvanced&)> answered) {
-  if (!replay_ || replay_->pace.mode() != ReplayPace::Mode::Lockstep)
+  if (!replay_ || replay_->options.pace.mode() != ReplayPace::Mode::Lockstep)
     return ClockRefusal{400, "the clock moves by request only in a --replay with --clock lockstep"};
   Replay& r = *replay_;
   if (shut_down_) return ClockRefusal{409, "the replay has finished"};
@@ -596,7 +606,7 @@ void TradingSystem::complete_advance() {
 }
 
 std::optional<ClockRefusal> TradingSystem::finish_clock(std::function<void(const ClockAdvanced&)> answered) {
-  if (!replay_ || replay_->pace.mode() != ReplayPace::Mode::Lockstep)
+  if (!replay_ || replay_->options.pace.mode() != ReplayPace::Mode::Lockstep)
     return ClockRefusal{400, "POST /clock/finish ends a --replay with --clock lockstep"};
   if (shut_down_) return ClockRefusal{409, "the replay has finished"};
   if (replay_->advancing) return ClockRefusal{409, "an advance is still being applied: finish after its answer"};

@@ -30,6 +30,8 @@ std::string_view to_string(EventKind kind) {
       return "RESUME";
     case EventKind::FeedState:
       return "FEED_STATE";
+    case EventKind::TimeShift:
+      return "TIME_SHIFT";
   }
   return "UNKNOWN";
 }

@@ -253,3 +253,50 @@ TEST_CASE("SIGTERM ends a held lockstep replay as a replay ends: final sweep, sh
   CHECK(d.h.query("SELECT MAX(ts_ms) FROM events") == std::to_string(start_ms + 10'000));
   CHECK(d.h.query("SELECT COUNT(*) FROM trades") == "0");  // the rows after 10 s were never applied
 }
+
+TEST_CASE("--shift-time-to moves every market time by one constant and the journal says by how much",
+          "[integration][clock]") {
+  const auto trades_moved_back = [](const DaemonHarness& h, std::int64_t by) {
+    return DaemonHarness::rows(h.db_path(),
+                               "SELECT entry_ms - " + std::to_string(by) + ", exit_ms - " + std::to_string(by) +
+                                   ", entry_price, exit_price, exit_reason, pnl_usd FROM trades ORDER BY id");
+  };
+  ReplayDaemon plain("clock-unshifted");
+  plain.h.write("conditions.json", "[" + breakout("bo-1", start_ms) + "]");
+  REQUIRE(plain.h
+              .run({"--config", (plain.h.dir() / "settings.toml").string(), "--conditions",
+                    (plain.h.dir() / "conditions.json").string(), "--replay", (plain.h.dir() / "minute.csv").string()},
+                   "plain")
+              .exit_code == 0);
+  ReplayDaemon d("clock-shifted");
+  // 2031-03-04, same time of day: the conditions file is written for the shifted world.
+  constexpr std::int64_t shift = 1'930'348'800'000 - 1'764'115'200'000;  // 2031-03-04 - 2025-11-26, midnights
+  json shifted = json::parse(breakout("bo-1", start_ms + shift));
+  shifted["valid_until"] = start_ms + shift + 3'600'000;
+  d.h.write("conditions.json", "[" + shifted.dump() + "]");
+  const auto r = d.h.run(
+      {"--config", (d.h.dir() / "settings.toml").string(), "--conditions", (d.h.dir() / "conditions.json").string(),
+       "--replay", (d.h.dir() / "minute.csv").string(), "--shift-time-to", "2031-03-04"},
+      "shifted");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(d.h.query("SELECT json_extract(detail, '$.shift_ms') FROM events WHERE kind = 'TIME_SHIFT'") ==
+        std::to_string(shift));
+  CHECK(d.h.query("SELECT json_extract(detail, '$.first_row_time') FROM events WHERE kind = 'TIME_SHIFT'") ==
+        "2025-11-26T12:00:00.000Z");
+  CHECK(d.h.query("SELECT json_extract(detail, '$.replayed_at') FROM events WHERE kind = 'TIME_SHIFT'") ==
+        "2031-03-04T12:00:00.000Z");
+  // Every time in the journal is in the shifted world...
+  CHECK(d.h.query("SELECT MIN(ts_ms) FROM events") == std::to_string(start_ms + shift));
+  CHECK(d.h.query("SELECT COUNT(*) FROM events WHERE ts_ms < " + std::to_string(start_ms + shift)) == "0");
+  // ...and the trades are the unshifted run's, moved by the shift.
+  const std::string moved = trades_moved_back(d.h, shift);
+  CHECK(moved.find("TAKE_PROFIT") != std::string::npos);
+  CHECK(moved == trades_moved_back(plain.h, 0));
+  // The bad ones are start-up errors naming the option.
+  const auto bad = d.h.run({"--config", (d.h.dir() / "settings.toml").string(), "--replay",
+                            (d.h.dir() / "minute.csv").string(), "--shift-time-to", "next tuesday"},
+                           "bad-shift");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("--shift-time-to needs a date") != std::string::npos);
+}

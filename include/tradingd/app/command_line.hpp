@@ -10,6 +10,7 @@
 
 #include "tradingd/feed/archive_format.hpp"
 #include "tradingd/feed/replay_pace.hpp"
+#include "tradingd/feed/replay_time_shift.hpp"
 
 namespace tradingd {
 
@@ -21,6 +22,7 @@ struct CommandLine {
   double replay_rate = 0.0;                             // ticks per second; 0 = as fast as possible
   ReplayPace clock = ReplayPace::max();                 // --clock (design.md §12)
   bool api = false;                                     // --api: the control API during a --replay
+  std::optional<ReplayTimeShift> shift_time_to;         // --shift-time-to DATE (design.md §12)
   std::optional<std::filesystem::path> record;          // --record DIR (design.md §11); overrides [record] dir
   std::optional<std::filesystem::path> replay_session;  // --replay-session DIR (one session's folder)
   std::optional<std::filesystem::path> db;              // --db FILE: the journal a session replay writes

@@ -64,6 +64,14 @@ struct SessionReplayResult {
   std::optional<std::string> error;  // a malformed input stopped it there
 };
 
+// How a --replay plays (design.md §10, §12).
+struct ReplayOptions {
+  double rate = 0.0;                    // --replay-rate: rows per second; 0: as `pace` says
+  ReplayPace pace = ReplayPace::max();  // --clock
+  bool serve_api = false;               // --api: the control API and GET /events while it plays
+  std::int64_t shift_ms = 0;            // --shift-time-to: added to every row's time (journaled as TIME_SHIFT)
+};
+
 class TradingSystem final : private FeedListener, public ControlTarget {
  public:
   // Live: recovery journals its start-up records (STARTUP, the initial
@@ -98,13 +106,12 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   // feed is live.
   void start_service();
   // --replay: health timer, signals, then `first` and every row after it from
-  // `source`, read as they are replayed, with `clock` set to tick time, at
-  // `rate` rows/s (0: as fast as possible) or as `pace` says (design.md §12);
-  // shuts down when done (lockstep: when the strategist finishes it).
-  // `serve_api`: the control API and GET /events while it plays. A bad row
-  // stops the replay there: a clean shutdown, then replay_error() says why.
-  void start_replay(ReplayMerge source, const ReplayTick& first, ManualClock& clock, double rate,
-                    ReplayPace pace = ReplayPace::max(), bool serve_api = false);
+  // `source`, read as they are replayed, with `clock` set to tick time, paced
+  // as `options` say; shuts down when done (lockstep: when the strategist
+  // finishes it). `first` and `clock` are already shifted by options.shift_ms;
+  // the rows after it are shifted as they are read. A bad row stops the
+  // replay there: a clean shutdown, then replay_error() says why.
+  void start_replay(ReplayMerge source, const ReplayTick& first, ManualClock& clock, ReplayOptions options = {});
   // The bad row that stopped a replay ("file:line: ..."), if one did.
   [[nodiscard]] const std::optional<std::string>& replay_error() const { return replay_error_; }
 
@@ -224,11 +231,18 @@ class TradingSystem final : private FeedListener, public ControlTarget {
 
   // --replay state
   struct Replay {
+    Replay(ReplayMerge s, const ReplayTick& first, ManualClock* c, ReplayOptions o)
+        : source(std::move(s)),
+          pending(first),
+          clock(c),
+          options(o),
+          first_ms(first.ts_ms),
+          last_ts(first.ts_ms),
+          started(std::chrono::steady_clock::now()) {}
     ReplayMerge source;
     ReplayTick pending;  // read, not yet replayed
     ManualClock* clock = nullptr;
-    double rate = 0.0;
-    ReplayPace pace = ReplayPace::max();
+    ReplayOptions options;
     std::size_t rows = 0;        // replayed so far
     std::size_t quote_rows = 0;  // of which carried a bid or ask
     std::int64_t first_ms = 0;   // the first row's time

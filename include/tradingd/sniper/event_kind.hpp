@@ -26,10 +26,11 @@ enum class EventKind : std::uint8_t {
   Halt,
   Resume,
   FeedState,
+  TimeShift,  // a replay's --shift-time-to (design.md §12): every time in this journal is moved by it
 };
 
 // Every kind, in the order the API lists them.
-inline constexpr std::array<EventKind, 13> all_event_kinds = {EventKind::Startup,
+inline constexpr std::array<EventKind, 14> all_event_kinds = {EventKind::Startup,
                                                               EventKind::Shutdown,
                                                               EventKind::BalanceSet,
                                                               EventKind::ConditionArmed,
@@ -41,7 +42,8 @@ inline constexpr std::array<EventKind, 13> all_event_kinds = {EventKind::Startup
                                                               EventKind::PositionClosed,
                                                               EventKind::Halt,
                                                               EventKind::Resume,
-                                                              EventKind::FeedState};
+                                                              EventKind::FeedState,
+                                                              EventKind::TimeShift};
 
 [[nodiscard]] std::string_view to_string(EventKind kind);
 [[nodiscard]] std::optional<EventKind> parse_event_kind(std::string_view text);

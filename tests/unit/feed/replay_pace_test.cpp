@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "tradingd/feed/replay_pace.hpp"
+#include "tradingd/feed/replay_time_shift.hpp"
 
 using tradingd::ReplayPace;
 using namespace std::chrono_literals;
@@ -51,4 +52,24 @@ TEST_CASE("max makes every row due at once and lockstep none", "[replay_pace]") 
   CHECK(*ReplayPace::max().wait_for(first, first + 3'600'000, 0ms) == 0ns);
   CHECK(ReplayPace::lockstep().due_until(first, 1h) == std::numeric_limits<std::int64_t>::min());
   CHECK_FALSE(ReplayPace::lockstep().wait_for(first, first, 1h));
+}
+
+TEST_CASE("--shift-time-to: a date keeps the time of day, a timestamp moves the first row to it", "[replay_pace]") {
+  using tradingd::ReplayTimeShift;
+  const std::int64_t first = 1'764'158'400'000 + 3'723'456;  // 2025-11-26T13:02:03.456Z
+  const auto day = ReplayTimeShift::parse("2031-03-04");
+  REQUIRE(day);
+  // 2031-03-04T13:02:03.456Z
+  CHECK(first + day->shift_for(first) == 1'930'395'723'456);
+  CHECK(day->shift_for(first) % 86'400'000 == 0);
+  const auto instant = ReplayTimeShift::parse("2031-03-04T00:00:00Z");
+  REQUIRE(instant);
+  CHECK(first + instant->shift_for(first) == 1'930'348'800'000);
+  // Backwards works as well: the shift is negative.
+  CHECK(ReplayTimeShift::parse("2001-01-01")->shift_for(first) < 0);
+  for (const char* bad : {"", "2031-3-4", "2031-02-30", "tomorrow", "2031-03-04T00:00:00", "10000-01-01",
+                          "2031-03-04T25:00:00Z", "1969-12-31"}) {
+    INFO(bad);
+    CHECK_FALSE(ReplayTimeShift::parse(bad));
+  }
 }
