@@ -42,7 +42,7 @@ from tradingd_client.backtest import Backtest, BacktestError  # noqa: E402
 STRATEGY = "breakout"
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--url", default=os.environ.get("TRADINGD_URL", "http://127.0.0.1:8080"))
     p.add_argument("--token-file", help="read the API token from this file (default: $TRADINGD_API_TOKEN)")
@@ -59,7 +59,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--workdir", help="with --backtest: where the journal and log go (default: a new temp folder)")
     p.add_argument("--shift-time-to", metavar="DATE",
                    help="with --backtest: replay the data as if it began on DATE (hides the real date)")
-    return p.parse_args()
+    p.add_argument("--quiet", action="store_true", help="print only the last line")
+    return p.parse_args(argv)
 
 
 class Strategist:
@@ -75,6 +76,8 @@ class Strategist:
 
     def say(self, text: str, at_ms: Optional[int] = None) -> None:
         """A line stamped with the run's clock (UTC), or with `at_ms` (an event's own time)."""
+        if self.args.quiet:
+            return
         seconds = self.clock.now() if at_ms is None else at_ms / 1000
         print(f"{time.strftime('%H:%M:%S', time.gmtime(seconds))} {text}", flush=True)
 
@@ -154,6 +157,19 @@ async def trade(client: Client, args: argparse.Namespace, where: str) -> int:
         await asyncio.gather(*tasks, return_exceptions=True)
     s.say(f"breakout_strategist: {s.fills} fills pushed in {time.monotonic() - started:.0f} s")
     return 0
+
+
+async def sweep_strategist(client: Client, params: dict) -> None:
+    """For a sweep (scripts/tradingd-sweep --strategist examples/breakout_strategist.py:sweep_strategist
+    --param band_pct=0.02,0.05 ...): this strategist, its options overridden by `params`
+    (every, band_pct, size_usd, stop_loss_pct, take_profit_pct), quiet, until the data ends."""
+    args = parse_args([])
+    for name, value in params.items():
+        if not hasattr(args, name):
+            raise ValueError(f"breakout_strategist has no option {name!r}")
+        setattr(args, name, value)
+    args.quiet = True
+    await trade(client, args, "a sweep")
 
 
 async def main() -> int:

@@ -8,6 +8,8 @@ packages=(
   libboost1.81-dev libssl-dev libsimdjson-dev libsqlitecpp-dev libsqlite3-dev zlib1g-dev libminizip-dev libisal-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev catch2 libtomlplusplus-dev libbenchmark-dev
   sqlite3 python3-yaml python3-websockets
+  # Sweeps of backtests (tradingd-sweep): Dask's scheduler and workers, and the heatmap.
+  python3-distributed python3-matplotlib
 )
 
 missing=()
