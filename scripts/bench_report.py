@@ -489,6 +489,29 @@ def main():
     fig(f"--replay the same {rows:,} rows in tradingd's rows (one plain .csv), whole process", rows / seconds / 1e6,
         "M rows/s", limit=f"{seconds:.2f} s; {os.path.getsize(plain) / 1e6:.0f} MB read; shorter rows, no merge")
 
+    # Issue 23: the strategist in the loop (bench/strategist_bench.py, whole processes).
+    subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "..", "bench", "strategist_bench.py"), out,
+                    "--tradingd", tradingd], check=True, stdout=subprocess.DEVNULL)
+    with open(os.path.join(out, "strategist-bench.json")) as f:
+        sb = json.load(f)
+    fig("lockstep: one POST /clock/advance round trip, nothing due, HTTP keep-alive, p50 / p99",
+        f'{sb["advance"]["p50_us"]:.0f} / {sb["advance"]["p99_us"]:.0f}', "µs",
+        limit=f'{sb["advance"]["n"]:,} advances as a Python client (http.client) sees them on loopback: the request '
+        "parsed, the journal writer asked to commit (a wake of its thread and its answer posted back), the answer "
+        "written; the client's own time is inside")
+    mh = sb["market_hour"]
+    fig("lockstep: a market hour (200,000 rows) with the example strategist advancing 1 s at a time, whole run",
+        mh["wall_s"], "s", target="≤ 60 s", met=mh["wall_s"] <= 60,
+        limit=f'{mh["market_s_per_wall_s"]:.0f} market seconds per wall second; 3,600 rounds of a Python '
+        f'strategist (GET /status, cancel, arm 4 conditions, advance), {mh["closed"]:,} trades closed: the '
+        "strategist's HTTP round trips, not the replay, bound it")
+    sw = sb["sweep"]
+    fig("sweep: 16 replays of 1 M rows (50 conditions each) on a 2-worker Dask LocalCluster, wall time",
+        sw["cluster_s"], "s", sw["sequential_s"], "the same 16 one after another, s",
+        limit=f'{sw["speedup"]:.2f}× the sequential run: each replay takes {sw["task_median_s"]:.2f} s, and '
+        f'starting the cluster alone takes {sw["cluster_start_s"]:.1f} s here; replays this short gain from a '
+        "cluster only when there are many more of them, or longer ones, or more machines")
+
     idle = idle_rss(tradingd, out)
     fig("idle RSS (5 s after start, no feed)", idle, "MiB", target="≤ 32 MiB", met=idle <= 32)
     sim_bin = os.path.abspath(os.path.join(args.build, "exchange-sim"))
