@@ -4,7 +4,8 @@
 #   release  GCC Release (-O3): every test (unit, integration, perf, fuzz corpora, install)
 #   asan     GCC Debug with ASan + UBSan, halting on the first report: every test
 #   tsan     GCC RelWithDebInfo with ThreadSanitizer: the unit and journal tests, the
-#            live feed tests, the recording tests and two event-stream tests
+#            live feed tests, the recording tests, two event-stream tests and the
+#            lockstep replay-clock tests (an advance's commit answered from the writer)
 #            (tradingd's threads: io, journal writer, recorder, log, API helper)
 #   clang    Clang 14: every test; the fuzz targets are real libFuzzer binaries here
 # STAGES="release clang" bash scripts/test.sh runs some of them; PRESET=asan runs one.
@@ -47,7 +48,7 @@ for stage in $stages; do
   # TSan: the threads' own tests, and the event stream's (the journal writer
   # hands commits to the io thread, replays come from the API's helper thread);
   # the other API, browser and load tests add time, not threads.
-  if [[ "$stage" == tsan ]]; then selection=(-R "^(unit:|integration:(live|resilience|record|events: (pushed|after)))"); fi
+  if [[ "$stage" == tsan ]]; then selection=(-R "^(unit:|integration:(live|resilience|record|lockstep|SIGTERM ends a held|events: (pushed|after)))"); fi
   set +e
   ctest --preset "$stage" --output-on-failure --timeout 900 -j "$(nproc)" "${selection[@]}"
   code=$?
