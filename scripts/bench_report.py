@@ -84,6 +84,27 @@ url = "ws://127.0.0.1:9"
     return path
 
 
+def wait_with_peak_rss(pid):
+    """Waits for `pid`; returns (wait status, its peak RSS in MiB). The peak is the
+    child's VmHWM, read every 2 ms while it runs: wait4's ru_maxrss cannot serve,
+    because exec keeps the parent's high-water mark (this Python process, ~30 MiB)
+    as the child's floor."""
+    peak_kib = 0
+    while True:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        peak_kib = max(peak_kib, int(line.split()[1]))
+                        break
+        except OSError:
+            pass
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status, peak_kib / 1024
+        time.sleep(0.002)
+
+
 def replay_run(tradingd, out, rows):
     ticks, conditions = write_replay_inputs(out, rows)
     config = write_config(out, f"replay-{rows}.toml")
@@ -92,15 +113,12 @@ def replay_run(tradingd, out, rows):
         start = time.monotonic()
         proc = subprocess.Popen([tradingd, "--config", config, "--conditions", conditions, "--replay", ticks],
                                 cwd=out, stdout=subprocess.DEVNULL, stderr=err)
-        # wait4: this child's own peak RSS (RUSAGE_CHILDREN would count every
-        # earlier child of this process, the benchmark binary's included)
-        _, status, usage = os.wait4(proc.pid, 0)
+        status, rss_mib = wait_with_peak_rss(proc.pid)
         seconds = time.monotonic() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         with open(err_path, errors="replace") as f:
             sys.exit(f"bench: --replay of {rows} rows exited {proc.returncode}: {f.read()}")
-    rss_mib = usage.ru_maxrss / 1024
     return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "max_rss_mib": rss_mib,
             "file_mb": os.path.getsize(ticks) / 1e6}
 
@@ -200,18 +218,18 @@ def write_archive_inputs(out, rows_per_file):
 
 
 def timed_run(tradingd, out, name, args):
-    """Whole-process seconds and this child's own peak RSS (wait4)."""
+    """Whole-process seconds and this child's own peak RSS (VmHWM, sampled)."""
     config = write_config(out, f"{name}.toml")
     err_path = os.path.join(out, f"{name}.stderr")
     with open(err_path, "wb") as err:
         start = time.monotonic()
         proc = subprocess.Popen([tradingd, "--config", config] + args, cwd=out, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
+        status, rss_mib = wait_with_peak_rss(proc.pid)
         seconds = time.monotonic() - start
     if os.waitstatus_to_exitcode(status) != 0:
         with open(err_path, errors="replace") as f:
             sys.exit(f"bench: {name} exited {os.waitstatus_to_exitcode(status)}: {f.read()}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, rss_mib
 
 
 def idle_rss(tradingd, out):
