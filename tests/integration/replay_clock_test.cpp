@@ -18,6 +18,9 @@
 #include "daemon_harness.hpp"
 #include "events_client.hpp"
 #include "http_client.hpp"
+#include "model_check.hpp"
+#include "random_scenario.hpp"
+#include "reference_model.hpp"
 
 using namespace tradingd::test;
 using json = nlohmann::json;
@@ -64,15 +67,16 @@ struct ReplayDaemon {
     h.write_config();
   }
 
-  // Starts the replay with `extra` options and the token; waits for the API.
-  void start(const std::vector<std::string>& extra) {
+  // Starts the replay of the minute with `extra` options and the token; waits for the API.
+  void start(const std::vector<std::string>& extra) { start_file("minute.csv", extra); }
+  void start_file(const std::string& file, const std::vector<std::string>& extra) {
     std::vector<std::string> argv = {"/usr/bin/env",
                                      std::string("TRADINGD_API_TOKEN=") + token,
                                      TRADINGD_BINARY,
                                      "--config",
                                      (h.dir() / "settings.toml").string(),
                                      "--replay",
-                                     (h.dir() / "minute.csv").string()};
+                                     (h.dir() / file).string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     process.emplace(argv, h.dir(), "tradingd");
     static const std::regex re(R"(Control API on http://127\.0\.0\.1:([0-9]+))");
@@ -299,4 +303,63 @@ TEST_CASE("--shift-time-to moves every market time by one constant and the journ
                            "bad-shift");
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("--shift-time-to needs a date") != std::string::npos);
+}
+
+TEST_CASE("lockstep: a strategist's arms at their replay times, fed to the reference model, give the journal's trades",
+          "[integration][clock][property]") {
+  // Trailing stops, time limits, OCO groups, cooldowns and quote fills, armed one
+  // by one through the API as replay time moves, not all at the start.
+  const tradingd::test::Scenario s = tradingd::test::make_rich_scenario(5, 3000, 120, start_ms, false);
+  ReplayDaemon d("clock-model");
+  configure(d.h, s);
+  d.h.write("rows.csv", ticks_csv(s.ticks));
+  d.start_file("rows.csv", {"--api", "--clock", "lockstep"});
+
+  const std::int64_t span = s.ticks.back().ts - start_ms;
+  const std::int64_t step = span / static_cast<std::int64_t>(s.conditions.size()) + 1;
+  std::vector<std::pair<std::int64_t, tradingd::TradeCondition>> arms;  // what was armed, at which replay time
+  // The rows at the first time first: an arm comes after every row up to its time.
+  std::int64_t now = d.advance(R"({"by_ms": 0})").at("now_ms").get<std::int64_t>();
+  for (const auto& c : s.conditions) {
+    if (c.valid_until_ms > now) {  // one that has not expired by now (tradingd refuses those)
+      tradingd::TradeCondition armed = c;
+      armed.created_at_ms = now;
+      const auto r = d.post("/conditions", conditions_json({armed}));
+      INFO(r.body);
+      REQUIRE(r.status == 201);
+      arms.emplace_back(now, armed);
+    }
+    now = d.advance("{\"by_ms\": " + std::to_string(step) + "}").at("now_ms").get<std::int64_t>();
+  }
+  while (!d.advance(R"({"by_ms": 1000})").at("done").get<bool>()) {
+  }
+  now = d.get("/clock").at("now_ms").get<std::int64_t>();
+  REQUIRE(d.post("/clock/finish", "").status == 200);
+  REQUIRE(d.wait_exit() == 0);
+  REQUIRE(d.h.invariant_violations(1000.0).empty());
+
+  // The model sees the same: each arm after every row up to its time, the
+  // sweep before each new second's first row, the final sweep and the
+  // shutdown's cancels at the finish's time.
+  tradingd::test::ReferenceModel model(s.risk, s.paper);
+  std::size_t next = 0;
+  long long last_second = -1;
+  for (const auto& t : s.ticks) {
+    while (next < arms.size() && arms[next].first < t.ts) model.arm(arms[next++].second);
+    if (t.ts / 1000 != last_second) {
+      last_second = t.ts / 1000;
+      model.sweep(t.ts);
+    }
+    if (t.has_quote()) model.quote(t.coin, tradingd::test::ModelQuote{t.has_bid, t.has_ask, t.bid, t.ask}, t.ts);
+    if (t.has_price) model.tick(t.coin, t.price, t.ts);
+  }
+  while (next < arms.size()) model.arm(arms[next++].second);
+  model.sweep(now);
+  model.cancel_all(now);
+  auto seen = check_against(d.h, model);
+  std::size_t closed = 0;
+  for (const auto& [k, v] : seen)
+    if (k.rfind("CLOSED", 0) == 0) closed += v;
+  CHECK(closed > 10);
+  CHECK(arms.size() > 50);
 }
