@@ -257,23 +257,33 @@ ApiResponse ApiRouter::events_here(const ApiCall&) {
   return not_upgraded();
 }
 
-ApiResponse ApiRouter::health(const ApiCall&) {
-  json reasons = json::array();
-  const FeedSupervisor* feeds = system_.feeds();
+namespace {
+
+// Why GET /health would answer 503 (none: healthy). /metrics' tradingd_healthy reads the same.
+std::vector<std::string> health_reasons(const ControlTarget& system) {
+  std::vector<std::string> reasons;
+  const FeedSupervisor* feeds = system.feeds();
   if (!feeds) {
     // A replay plays no feed: healthy while it plays or a lockstep strategist holds it (design.md §12).
-    if (!system_.replay_clock()) reasons.push_back("no live feed (replay mode)");
+    if (!system.replay_clock()) reasons.emplace_back("no live feed (replay mode)");
   } else if (feeds->state() != FeedLinkState::Live) {
     reasons.push_back(fmt::format("feed {} is {}", to_string(feeds->driver()), to_string(feeds->state())));
   }
-  const JournalStats js = system_.journal().stats();
+  const JournalStats js = system.journal().stats();
   if (!js.healthy) reasons.push_back(fmt::format("journal writes failing ({} errors)", js.write_errors));
   if (js.refused_writes > 0)
     reasons.push_back(
         fmt::format("journal refused {} records (see the log's 'journal: refused' lines)", js.refused_writes));
-  if (system_.sniper().entries_halted()) reasons.push_back("halted by the operator");
-  if (const SessionRecorder* rec = system_.recorder(); rec && !rec->active())
+  if (system.sniper().entries_halted()) reasons.emplace_back("halted by the operator");
+  if (const SessionRecorder* rec = system.recorder(); rec && !rec->active())
     reasons.push_back("recording stopped: " + rec->error());
+  return reasons;
+}
+
+}  // namespace
+
+ApiResponse ApiRouter::health(const ApiCall&) {
+  const auto reasons = health_reasons(system_);
   const bool healthy = reasons.empty();
   return reply(healthy ? 200 : 503, json{{"healthy", healthy}, {"reasons", reasons}});
 }
@@ -835,6 +845,8 @@ ApiResponse ApiRouter::metrics(const ApiCall&) {
   journal_metrics(m, system_.journal().stats());
   if (events_) event_stream_metrics(m, *events_);
   if (const SessionRecorder* rec = system_.recorder()) recorder_metrics(m, *rec);
+  m.family("tradingd_healthy", "gauge", "1 while GET /health answers 200 (0: it answers 503 and says why).");
+  m.sample("tradingd_healthy", health_reasons(system_).empty() ? 1 : 0);
   m.family("tradingd_uptime_seconds", "gauge", "Seconds since the control API started.");
   m.sample("tradingd_uptime_seconds",
            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());

@@ -213,6 +213,11 @@ TEST_CASE("api: /metrics is valid Prometheus exposition and counts what happened
                          "promtool") == 0);
   INFO(r.body);
   CHECK(r.body.find("tradingd_feed_state{exchange=\"bybit\",state=\"live\"} 1") != std::string::npos);
+  // What /health answers, as the alert rules read it (deploy/prometheus/).
+  CHECK(r.body.find("\ntradingd_healthy 1\n") != std::string::npos);
+  REQUIRE(http(run.port, "POST", "/halt", "", {auth}).status == 200);
+  CHECK(http(run.port, "GET", "/metrics").body.find("\ntradingd_healthy 0\n") != std::string::npos);
+  REQUIRE(http(run.port, "POST", "/resume", "", {auth}).status == 200);
   CHECK(r.body.find("tradingd_feed_driving{exchange=\"bybit\"} 1") != std::string::npos);
   CHECK(std::regex_search(r.body,
                           std::regex(R"re(tradingd_feed_parser_info\{kernel="(icelake|haswell|westmere|fallback)",)re"
