@@ -258,7 +258,7 @@ TEST_CASE("SIGTERM ends a held lockstep replay as a replay ends: final sweep, sh
   CHECK(d.h.query("SELECT COUNT(*) FROM trades") == "0");  // the rows after 10 s were never applied
 }
 
-TEST_CASE("--shift-time-to moves every market time by one constant and the journal says by how much",
+TEST_CASE("shift-time-to moves every market time by one constant and the journal says by how much",
           "[integration][clock]") {
   const auto trades_moved_back = [](const DaemonHarness& h, std::int64_t by) {
     return DaemonHarness::rows(h.db_path(),

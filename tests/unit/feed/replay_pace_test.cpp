@@ -54,7 +54,7 @@ TEST_CASE("max makes every row due at once and lockstep none", "[replay_pace]") 
   CHECK_FALSE(ReplayPace::lockstep().wait_for(first, first, 1h));
 }
 
-TEST_CASE("--shift-time-to: a date keeps the time of day, a timestamp moves the first row to it", "[replay_pace]") {
+TEST_CASE("shift-time-to: a date keeps the time of day, a timestamp moves the first row to it", "[replay_pace]") {
   using tradingd::ReplayTimeShift;
   const std::int64_t first = 1'764'158'400'000 + 3'723'456;  // 2025-11-26T13:02:03.456Z
   const auto day = ReplayTimeShift::parse("2031-03-04");
