@@ -134,9 +134,7 @@ int run(const tradingd::CommandLine& cl) {
   std::int64_t shift_ms = 0;
   if (replay && cl.shift_time_to) {
     shift_ms = cl.shift_time_to->shift_for(first_row.ts_ms);
-    first_row.ts_ms += shift_ms;
-    first_row.ts_us += shift_ms * 1000;
-    first_row.quote.ts_ms += shift_ms;
+    ReplayTimeShift::move(first_row, shift_ms);
   }
 
   // Replay runs on tick time, starting at the first tick; live runs on the wall clock.

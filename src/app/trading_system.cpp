@@ -17,6 +17,7 @@
 #include "tradingd/config/json_text.hpp"
 #include "tradingd/domain/manual_clock.hpp"
 #include "tradingd/domain/time_format.hpp"
+#include "tradingd/feed/replay_time_shift.hpp"
 #include "tradingd/journal/journal_id_history.hpp"
 #include "tradingd/journal/journal_reader.hpp"
 #include "tradingd/record/session_format.hpp"
@@ -392,17 +393,6 @@ void TradingSystem::on_feed_state(FeedProtocol exchange, FeedLinkState state) {
 
 namespace {
 
-// --shift-time-to: a row's times moved by `shift_ms` (its quote's stamp too).
-// A row moved out of the years tradingd dates is a bad row (design.md §10).
-void shift_row(ReplayTick& t, std::int64_t shift_ms) {
-  t.ts_ms += shift_ms;
-  t.ts_us += shift_ms * 1000;
-  t.quote.ts_ms += shift_ms;
-  if (!TimeFormat::in_range(t.ts_ms))
-    throw ConfigError({"a row at " + std::to_string(t.ts_ms - shift_ms) + " ms moved by --shift-time-to (" +
-                       std::to_string(shift_ms) + " ms) leaves the years 1970 to 9999"});
-}
-
 // design.md §10: rows of symbols that are not configured coins are counted, and
 // the counts printed at the end.
 void report_skipped(const ReplayMerge& source) {
@@ -469,7 +459,7 @@ TradingSystem::StepEnd TradingSystem::apply_rows(std::int64_t due, std::size_t b
         return StepEnd::End;
       }
       r.has_pending = true;
-      if (r.options.shift_ms != 0) shift_row(r.pending, r.options.shift_ms);
+      if (r.options.shift_ms != 0) ReplayTimeShift::move(r.pending, r.options.shift_ms);
     }
     const ReplayTick& t = r.pending;
     if (t.ts_ms > due) return StepEnd::Held;

@@ -1,5 +1,6 @@
 #include "tradingd/feed/replay_time_shift.hpp"
 
+#include "tradingd/config/config_error.hpp"
 #include "tradingd/domain/time_format.hpp"
 
 namespace tradingd {
@@ -23,6 +24,15 @@ std::optional<ReplayTimeShift> ReplayTimeShift::parse(std::string_view text) {
 std::int64_t ReplayTimeShift::shift_for(std::int64_t first_ms) const {
   if (!whole_days_) return target_ms_ - first_ms;
   return target_ms_ - floor_div(first_ms, day_ms) * day_ms;
+}
+
+void ReplayTimeShift::move(ReplayTick& row, std::int64_t shift_ms) {
+  row.ts_ms += shift_ms;
+  row.ts_us += shift_ms * 1000;
+  row.quote.ts_ms += shift_ms;
+  if (!TimeFormat::in_range(row.ts_ms))
+    throw ConfigError({"a row at " + std::to_string(row.ts_ms - shift_ms) + " ms moved by --shift-time-to (" +
+                       std::to_string(shift_ms) + " ms) leaves the years 1970 to 9999"});
 }
 
 }  // namespace tradingd

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "tradingd/feed/replay_tick.hpp"
+
 namespace tradingd {
 
 class ReplayTimeShift {
@@ -21,6 +23,9 @@ class ReplayTimeShift {
   // The constant added to every row's time of a replay whose first row is at `first_ms`.
   [[nodiscard]] std::int64_t shift_for(std::int64_t first_ms) const;
   [[nodiscard]] const std::string& text() const { return text_; }
+  // A row's times moved by `shift_ms` (its quote's stamp too). Throws
+  // ConfigError when that leaves the years 1970 to 9999 (a bad row, design.md §10).
+  static void move(ReplayTick& row, std::int64_t shift_ms);
 
  private:
   ReplayTimeShift(std::int64_t target_ms, bool whole_days, std::string text)
