@@ -5,13 +5,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 
 #include "tradingd/app/command_line.hpp"
 #include "tradingd/app/journal_cli.hpp"
 #include "tradingd/app/logging.hpp"
+#include "tradingd/app/systemd_notifier.hpp"
 #include "tradingd/app/trading_system.hpp"
 #include "tradingd/config/condition_parser.hpp"
 #include "tradingd/config/config_error.hpp"
@@ -101,6 +104,17 @@ std::size_t record_queue_capacity() {
   return static_cast<std::size_t>(n);
 }
 
+// A test knob: SIGUSR2 blocks the io thread this long (the systemd watchdog test).
+std::chrono::milliseconds stall_hook() {
+  const char* v = std::getenv("TRADINGD_TEST_STALL_MS");
+  if (!v) return std::chrono::milliseconds(0);
+  const auto n = std::strtoull(v, nullptr, 10);
+  if (n < 1 || n > 600'000)
+    throw tradingd::ConfigError(
+        {"TRADINGD_TEST_STALL_MS: milliseconds from 1 to 600000, got '" + tradingd::TextGuard::printable(v, 24) + "'"});
+  return std::chrono::milliseconds(n);
+}
+
 int run(const tradingd::CommandLine& cl) {
   using namespace tradingd;
   if (cl.replay_session) return replay_session(cl);
@@ -149,7 +163,18 @@ int run(const tradingd::CommandLine& cl) {
 
   const std::size_t record_capacity = settings.record.dir.empty() ? 0 : record_queue_capacity();
   boost::asio::io_context io(1);
+  // systemd (a Type=notify unit): READY=1, STATUS=, WATCHDOG=1, STOPPING=1.
+  // Before the system, which holds it, so that it outlives it.
+  SystemdNotifier notifier(io, SystemdNotifier::Environment::from_process(), static_cast<long>(::getpid()));
+  if (!notifier.problem().empty()) spdlog::warn("systemd: {}", notifier.problem());
   TradingSystem system(io, settings, clock);
+  if (notifier.enabled()) {
+    system.notify_systemd(notifier);
+    if (notifier.watchdog_interval().count() > 0)
+      spdlog::info("systemd watchdog: WATCHDOG=1 every {} ms from the io thread",
+                   notifier.watchdog_interval().count() / 1000);
+  }
+  if (!replay) system.enable_stall_hook(stall_hook());
   // Before the conditions file: its arms are the recording's first inputs.
   if (record_capacity) system.start_recording(record_capacity);
   if (parsed) {

@@ -11,8 +11,10 @@
 #include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "tradingd/api/control_api.hpp"
+#include "tradingd/app/systemd_notifier.hpp"
 #include "tradingd/config/config_error.hpp"
 #include "tradingd/config/json_text.hpp"
 #include "tradingd/domain/manual_clock.hpp"
@@ -325,10 +327,28 @@ void TradingSystem::sweep() {
 void TradingSystem::install_signals() {
   signals_.add(SIGINT);
   signals_.add(SIGTERM);
+  if (stall_hook_.count() > 0) signals_.add(SIGUSR2);
+  wait_for_signal();
+}
+
+void TradingSystem::wait_for_signal() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
     if (ec) return;  // cancelled by shutdown()
+    if (signo == SIGUSR2) {
+      // The test hook: the io thread does nothing else meanwhile (no tick, no
+      // request, no WATCHDOG=1), as if it hung.
+      spdlog::warn("Test hook: the io thread stalls for {} ms (TRADINGD_TEST_STALL_MS)", stall_hook_.count());
+      std::this_thread::sleep_for(stall_hook_);
+      spdlog::warn("Test hook: the io thread runs again");
+      return wait_for_signal();
+    }
     shutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
   });
+}
+
+void TradingSystem::notify_systemd(SystemdNotifier& notifier) {
+  notifier_ = &notifier;
+  health_->set_line_listener([&notifier](const std::string& line) { notifier.status(line); });
 }
 
 void TradingSystem::start_service() {
@@ -343,6 +363,7 @@ void TradingSystem::start_service() {
                symbols_.size());
   api_->start();
   feeds_->start();
+  if (notifier_) notifier_->ready("Started: trading starts once a feed is live");
 }
 
 void TradingSystem::start_api() {
@@ -444,6 +465,7 @@ void TradingSystem::start_replay(ReplayMerge source, const ReplayTick& first, Ma
   }
   replay_.emplace(std::move(source), first, &clock, options);
   if (api_) api_->start();
+  if (notifier_) notifier_->ready("Replaying " + replay_->source.describe());
   if (!lockstep) boost::asio::post(io_, [this] { replay_step(); });
 }
 
@@ -626,6 +648,7 @@ void TradingSystem::shutdown(std::string_view why, std::function<void()> flushed
   shut_down_ = true;
   accepting_ = false;
   spdlog::info("Shutting down ({})", why);
+  if (notifier_) notifier_->stopping(fmt::format("Shutting down ({})", why));
   // No request is served while this runs (it holds the io thread); the API
   // stops at the end, after `flushed` had its answer written.
   if (feeds_) feeds_->stop();  // no tick after this point

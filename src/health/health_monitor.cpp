@@ -85,6 +85,7 @@ void HealthMonitor::run_once() {
   last_line_ = format_line(sniper_.active_condition_count(), sniper_.open_position_count(), feed_state_, exchange_,
                            rate, sniper_.balance());
   spdlog::info("{}", last_line_);
+  if (line_listener_) line_listener_(last_line_);
 
   if (c.invalid_ticks != last_invalid_) {
     const auto& coins = sniper_.coins();

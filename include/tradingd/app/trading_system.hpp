@@ -44,6 +44,7 @@ class ManualClock;
 class ControlApi;
 class JournalIdHistory;
 class SessionReader;
+class SystemdNotifier;
 
 struct RecoverySummary {
   double balance = 0.0;
@@ -127,6 +128,14 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   void start_session_replay(SessionReader& reader, ManualClock& clock);
   [[nodiscard]] const SessionReplayResult& session_result() const { return session_result_; }
 
+  // Before start_service() or start_replay(): tells systemd READY=1 once started,
+  // each health line as STATUS= and STOPPING=1 at shutdown; `notifier` keeps
+  // the watchdog going from the io thread and must outlive the run.
+  void notify_systemd(SystemdNotifier& notifier);
+  // A test knob (TRADINGD_TEST_STALL_MS): before start_service(), makes SIGUSR2
+  // block the io thread this long, as a hung io thread would.
+  void enable_stall_hook(std::chrono::milliseconds stall) { stall_hook_ = stall; }
+
   // Idempotent; see the class comment. `flushed` (if set) is called once the
   // journal holds everything, before the API stops (POST /clock/finish's answer).
   void shutdown(std::string_view why, std::function<void()> flushed = {});
@@ -157,6 +166,7 @@ class TradingSystem final : private FeedListener, public ControlTarget {
  private:
   void recover();
   void install_signals();
+  void wait_for_signal();
   void replay_step();
   void start_api();
   // Applies the rows of one step, up to `due` (market time). What stopped it.
@@ -224,6 +234,8 @@ class TradingSystem final : private FeedListener, public ControlTarget {
   std::unique_ptr<SessionRecorder> recorder_;  // --record: its thread owns the chunk files
   bool frame_latched_ = false;                 // clock_ held for a feed frame (on_frame_begin)
   boost::asio::signal_set signals_;
+  SystemdNotifier* notifier_ = nullptr;  // main()'s, when systemd runs us
+  std::chrono::milliseconds stall_hook_{0};
   RecoverySummary recovery_;
   bool accepting_ = true;
   bool shut_down_ = false;

@@ -37,6 +37,8 @@ class HealthMonitor {
   // Who runs the once-a-second sweep: TradingSystem, which records it when a
   // session is recorded (design.md §11). Without one, the Sniper's sweep at the clock.
   void set_sweeper(std::function<void()> sweeper) { sweeper_ = std::move(sweeper); }
+  // Called with each health line after it is logged (systemd's STATUS=).
+  void set_line_listener(std::function<void(const std::string&)> listener) { line_listener_ = std::move(listener); }
 
   void start();
   void stop();
@@ -61,6 +63,7 @@ class HealthMonitor {
   bool running_ = false;
   bool sweep_enabled_ = true;
   std::function<void()> sweeper_;
+  std::function<void(const std::string&)> line_listener_;
   std::string exchange_;
   FeedState feed_state_ = FeedState::Disconnected;
   std::uint64_t last_ticks_ = 0;
