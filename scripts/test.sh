@@ -8,11 +8,13 @@
 #            lockstep replay-clock tests (an advance's commit answered from the writer)
 #            (tradingd's threads: io, journal writer, recorder, log, API helper)
 #   clang    Clang 14: every test; the fuzz targets are real libFuzzer binaries here
+#   package  the Debian package (scripts/package.sh): built, lintian without errors, and
+#            as root installed, run as a notify service, removed and purged
 # STAGES="release clang" bash scripts/test.sh runs some of them; PRESET=asan runs one.
 # Exit code: the first failing stage's ctest code; the time of each stage is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-stages="${STAGES:-${PRESET:-release asan tsan clang}}"
+stages="${STAGES:-${PRESET:-release asan tsan clang package}}"
 
 bash scripts/install-deps.sh
 # Test-only tools: promtool (Debian's prometheus package) checks /metrics;
@@ -41,6 +43,23 @@ summary=()
 for stage in $stages; do
   start=$(date +%s)
   echo "=== test.sh: stage ${stage} ==="
+  if [[ "$stage" == package ]]; then
+    set +e
+    if [ "$(id -u)" -eq 0 ]; then
+      bash scripts/package.sh --install-test
+    else
+      echo "test.sh: not root: the package is built and checked, not install-tested"
+      bash scripts/package.sh
+    fi
+    code=$?
+    set -e
+    summary+=("package: $(($(date +%s) - start)) s, exit ${code}")
+    if [[ $code -ne 0 ]]; then
+      printf 'test.sh: %s\n' "${summary[@]}"
+      exit "$code"
+    fi
+    continue
+  fi
   cmake --preset "$stage"
   cmake --build --preset "$stage"
   built=$(date +%s)

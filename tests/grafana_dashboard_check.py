@@ -2,8 +2,8 @@
 """deploy/grafana/tradingd.json, checked without Grafana: every panel's query is valid
 PromQL (promtool check rules, each query written as a recording rule) and names only
 metrics tradingd exports (the families of src/api/api_router.cpp's /metrics).
-That each query returns data from a real Prometheus scraping a real tradingd is the
-next test to add (issue 24).
+That each query returns data from a real Prometheus scraping a real tradingd is
+tests/prometheus_dashboard_test.py.
 
     grafana_dashboard_check.py SOURCE_DIR
 """

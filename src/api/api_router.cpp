@@ -845,6 +845,11 @@ ApiResponse ApiRouter::metrics(const ApiCall&) {
   journal_metrics(m, system_.journal().stats());
   if (events_) event_stream_metrics(m, *events_);
   if (const SessionRecorder* rec = system_.recorder()) recorder_metrics(m, *rec);
+  m.family("tradingd_api_requests_total", "counter",
+           "HTTP requests the control API answered, by status class (this scrape not counted yet).");
+  for (std::size_t i = 0; i < answers_.size(); ++i)
+    m.sample("tradingd_api_requests_total", static_cast<double>(answers_[i]),
+             label("code", std::to_string(i + 1) + "xx"));
   m.family("tradingd_healthy", "gauge", "1 while GET /health answers 200 (0: it answers 503 and says why).");
   m.sample("tradingd_healthy", health_reasons(system_).empty() ? 1 : 0);
   m.family("tradingd_uptime_seconds", "gauge", "Seconds since the control API started.");

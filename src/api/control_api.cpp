@@ -172,6 +172,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->body() = std::move(r.body);
     res->prepare_payload();
     if (!stream_.socket().is_open()) return;  // closed while the answer was being made
+    api_.router.count_answer(r.status);
     stream_.expires_after(request_timeout);
     writing_ = true;
     http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {

@@ -218,6 +218,17 @@ TEST_CASE("api: /metrics is valid Prometheus exposition and counts what happened
   REQUIRE(http(run.port, "POST", "/halt", "", {auth}).status == 200);
   CHECK(http(run.port, "GET", "/metrics").body.find("\ntradingd_healthy 0\n") != std::string::npos);
   REQUIRE(http(run.port, "POST", "/resume", "", {auth}).status == 200);
+  // The API's load, by status class: the arm, halt, resume and the scrapes answered 2xx; a POST without the token 4xx.
+  REQUIRE(http(run.port, "POST", "/halt", "", {}).status == 401);
+  const std::string after = http(run.port, "GET", "/metrics").body;
+  const auto answered = [&](const std::string& code) {
+    std::smatch m;
+    const std::regex re("\ntradingd_api_requests_total\\{code=\"" + code + "\"\\} ([0-9]+)\n");
+    return std::regex_search(after, m, re) ? std::stoll(m[1].str()) : -1;
+  };
+  CHECK(answered("2xx") >= 5);
+  CHECK(answered("4xx") == 1);
+  CHECK(answered("5xx") == 0);
   CHECK(r.body.find("tradingd_feed_driving{exchange=\"bybit\"} 1") != std::string::npos);
   CHECK(std::regex_search(r.body,
                           std::regex(R"re(tradingd_feed_parser_info\{kernel="(icelake|haswell|westmere|fallback)",)re"

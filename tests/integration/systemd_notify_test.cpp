@@ -88,7 +88,7 @@ TEST_CASE("systemd: READY=1 once live, STATUS= health lines, WATCHDOG=1 only whi
   CHECK(systemd.with_line("READY=1").size() == 1);
 }
 
-TEST_CASE("systemd: a replay is READY=1 when it begins; a NOTIFY_SOCKET that cannot be used is a warning",
+TEST_CASE("systemd: a replay is READY=1 when it begins, and a NOTIFY_SOCKET that cannot be used is a warning",
           "[integration][systemd]") {
   DaemonHarness h("systemd-replay");
   const auto ticks = h.write("ticks.csv", "ts_ms,coin,price\n1700000000000,BTC,42000\n1700000000100,BTC,42001\n");

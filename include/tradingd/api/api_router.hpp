@@ -15,6 +15,7 @@
 // sees the daemon through ControlTarget: read-only views and the operations
 // the daemon records.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -95,6 +96,12 @@ class ApiRouter {
   [[nodiscard]] bool read_only() const { return token_.empty(); }
   // GET /status and /metrics report on it (ControlApi's, when there is one).
   void attach_events(const EventStream* events) { events_ = events; }
+  // ControlApi counts every answer it writes, by status class (1xx..5xx), for
+  // /metrics' tradingd_api_requests_total. io thread.
+  void count_answer(int status) {
+    const int cls = status / 100;
+    if (cls >= 1 && cls <= 5) ++answers_[static_cast<std::size_t>(cls - 1)];
+  }
 
   // GET /trades answers at most `limit` trades (the newest): 1000 unless asked, 10000 at most.
   static constexpr std::int64_t default_trades_limit = 1000;
@@ -132,6 +139,7 @@ class ApiRouter {
   const EventStream* events_ = nullptr;
   const std::string token_;
   const std::chrono::steady_clock::time_point started_;
+  std::array<std::uint64_t, 5> answers_{};  // answers written, by status class 1xx..5xx
 };
 
 }  // namespace tradingd
