@@ -326,10 +326,10 @@ TEST_CASE("durability: a real v2 journal is migrated to v3 at start-up, keeping 
   const auto r = h.replay(conditions, ticks, "migrate");
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::Contains("migrated from schema version 2 to 3; the old journal is kept as " +
+  CHECK_THAT(r.out, Catch::Contains("migrated from schema version 2 to 4; the old journal is kept as " +
                                     h.db_path().string() + ".bak-v2"));
   CHECK_THAT(r.out, Catch::Contains("balance 999.80 (recovered), 1 open positions, 1 armed conditions"));
-  CHECK(h.query("PRAGMA user_version") == "3");
+  CHECK(h.query("PRAGMA user_version") == "4");
   {
     SQLite::Database backup(h.db_path().string() + ".bak-v2", SQLite::OPEN_READONLY);
     CHECK(backup.execAndGet("PRAGMA user_version").getInt() == 2);

@@ -15,7 +15,7 @@ namespace tradingd {
 //      bases and best prices on trades; optional levels; new exit reasons
 class JournalSchema {
  public:
-  static constexpr int current_version = 3;
+  static constexpr int current_version = 4;
   // Creates the schema on an empty database, or migrates an older one: first
   // a consistent copy to "<db>.bak-v<N>" (VACUUM INTO), then every migration
   // in one transaction, so a failure leaves the old version intact. Throws
