@@ -7,9 +7,13 @@
 
 #include <unistd.h>
 #include <boost/asio/io_context.hpp>
+#include <charconv>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <iostream>
+#include <optional>
+#include <string_view>
 
 #include "tradingd/app/command_line.hpp"
 #include "tradingd/app/journal_cli.hpp"
@@ -93,26 +97,33 @@ int replay_session(const tradingd::CommandLine& cl) {
   return exit_ok;
 }
 
-// A test knob: the recorder's queue, a power of two (a small one makes gaps).
-std::size_t record_queue_capacity() {
-  const char* v = std::getenv("TRADINGD_RECORD_QUEUE");
-  if (!v) return tradingd::SessionRecorder::default_capacity;
-  const auto n = std::strtoull(v, nullptr, 10);
-  if (n < 2 || n > (1u << 24) || (n & (n - 1)) != 0)
-    throw tradingd::ConfigError({"TRADINGD_RECORD_QUEUE: a power of two from 2 to 16777216, got '" +
-                                 tradingd::TextGuard::printable(v, 24) + "'"});
-  return static_cast<std::size_t>(n);
+// A test knob from the environment: nullopt when `name` is unset; otherwise a
+// whole number from `lo` to `hi` (and `also` holding), or a start-up error
+// saying it must be `what`.
+std::optional<std::uint64_t> test_knob(const char* name, std::uint64_t lo, std::uint64_t hi, const char* what,
+                                       bool (*also)(std::uint64_t) = nullptr) {
+  const char* v = std::getenv(name);
+  if (!v) return std::nullopt;
+  const std::string_view text(v);
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n < lo || n > hi || (also && !also(n)))
+    throw tradingd::ConfigError(
+        {std::string(name) + ": " + what + ", got '" + tradingd::TextGuard::printable(text, 24) + "'"});
+  return n;
 }
 
-// A test knob: SIGUSR2 blocks the io thread this long (the systemd watchdog test).
+// The recorder's queue, a power of two (a small one makes gaps).
+std::size_t record_queue_capacity() {
+  const auto n = test_knob("TRADINGD_RECORD_QUEUE", 2, 1u << 24, "a power of two from 2 to 16777216",
+                           [](std::uint64_t x) { return (x & (x - 1)) == 0; });
+  return n ? static_cast<std::size_t>(*n) : tradingd::SessionRecorder::default_capacity;
+}
+
+// SIGUSR2 blocks the io thread this long (the systemd watchdog test); 0: no hook.
 std::chrono::milliseconds stall_hook() {
-  const char* v = std::getenv("TRADINGD_TEST_STALL_MS");
-  if (!v) return std::chrono::milliseconds(0);
-  const auto n = std::strtoull(v, nullptr, 10);
-  if (n < 1 || n > 600'000)
-    throw tradingd::ConfigError(
-        {"TRADINGD_TEST_STALL_MS: milliseconds from 1 to 600000, got '" + tradingd::TextGuard::printable(v, 24) + "'"});
-  return std::chrono::milliseconds(n);
+  return std::chrono::milliseconds(
+      test_knob("TRADINGD_TEST_STALL_MS", 1, 600'000, "milliseconds from 1 to 600000").value_or(0));
 }
 
 int run(const tradingd::CommandLine& cl) {
