@@ -71,17 +71,23 @@ TradingSystem::~TradingSystem() {
 }
 
 void TradingSystem::recover() {
-  const JournalReader reader(settings_.storage.db_path);
-  // Trading on a damaged or inconsistent journal would compound the damage:
-  // refuse, and say what is wrong (design.md §5).
-  if (const auto problems = reader.integrity_problems(); !problems.empty()) {
-    std::string msg = settings_.storage.db_path.string() + ": the journal is inconsistent; refusing to trade on it:";
-    for (const auto& p : problems) msg += "\n  " + p;
-    msg += "\n  Restore a backup (such as " + settings_.storage.db_path.filename().string() +
-           ".bak-v<N>) or move the file away to start a new journal.";
-    throw std::runtime_error(msg);
+  // A journal this start created holds no rows: there is nothing to check or
+  // load (each replay of a sweep starts on a new one, and reading it cost a
+  // second connection and its schema).
+  RecoveredState state;
+  if (!journal_->created_new()) {
+    const JournalReader reader(settings_.storage.db_path);
+    // Trading on a damaged or inconsistent journal would compound the damage:
+    // refuse, and say what is wrong (design.md §5).
+    if (const auto problems = reader.integrity_problems(); !problems.empty()) {
+      std::string msg = settings_.storage.db_path.string() + ": the journal is inconsistent; refusing to trade on it:";
+      for (const auto& p : problems) msg += "\n  " + p;
+      msg += "\n  Restore a backup (such as " + settings_.storage.db_path.filename().string() +
+             ".bak-v<N>) or move the file away to start a new journal.";
+      throw std::runtime_error(msg);
+    }
+    state = reader.load_state();
   }
-  const RecoveredState state = reader.load_state();
   const auto now = clock_.now_ms();
 
   // What the journal holds passes the rules of what it would accept now: a

@@ -28,6 +28,10 @@ void JournalIdHistory::prune() const {
 }
 
 bool JournalIdHistory::contains(std::string_view id) const {
+  // Arming asks twice for the same new id (is it known? then arm() itself):
+  // an id the journal lacked stays absent until add() (only this thread arms),
+  // so the second question needs no second read transaction.
+  if (last_absent_ && *last_absent_ == id) return false;
   prune();
   const std::string key(id);
   if (pending_ids_.count(key) != 0) return true;
@@ -35,10 +39,12 @@ bool JournalIdHistory::contains(std::string_view id) const {
   lookup_->bind(1, key);
   const bool found = lookup_->executeStep();
   lookup_->reset();  // ends the read transaction: the next lookup sees newer commits
+  if (!found) last_absent_ = key;
   return found;
 }
 
 void JournalIdHistory::add(const std::string& id) {
+  if (last_absent_ && *last_absent_ == id) last_absent_.reset();
   prune();
   pending_.emplace_back(journal_.submitted_records() + 1, id);
   pending_ids_.insert(id);

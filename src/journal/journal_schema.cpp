@@ -327,9 +327,9 @@ void JournalSchema::configure_writer(SQLite::Database& db) {
   db.setBusyTimeout(5000);
 }
 
-void JournalSchema::ensure(SQLite::Database& db) {
+bool JournalSchema::ensure(SQLite::Database& db) {
   const int version = db.execAndGet("PRAGMA user_version").getInt();
-  if (version == current_version) return;
+  if (version == current_version) return false;
   if (version > current_version)
     throw std::runtime_error(db.getFilename() + ": journal schema version " + std::to_string(version) +
                              " is newer than this tradingd understands (" + std::to_string(current_version) +
@@ -347,7 +347,7 @@ void JournalSchema::ensure(SQLite::Database& db) {
     db.exec(schema_current);
     db.exec("PRAGMA user_version = " + std::to_string(current_version));
     tx.commit();
-    return;
+    return true;
   }
   // Every version has these four tables; a database without them is not a
   // journal, whatever its user_version says, and is left untouched.
@@ -375,6 +375,7 @@ void JournalSchema::ensure(SQLite::Database& db) {
   }
   spdlog::info("journal {}: migrated from schema version {} to {}; the old journal is kept as {}", db.getFilename(),
                version, current_version, backup);
+  return false;
 }
 
 void JournalSchema::configure_library() noexcept {

@@ -298,7 +298,7 @@ TradeJournal::TradeJournal(std::filesystem::path db_path, std::size_t capacity)
     db_ = std::make_unique<SQLite::Database>(path_.string(),
                                              SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
     db_->setBusyTimeout(5000);
-    JournalSchema::ensure(*db_);  // refuses a foreign database before anything is written to it
+    created_new_ = JournalSchema::ensure(*db_);  // refuses a foreign database before anything is written to it
     JournalSchema::configure_writer(*db_);
     // Every statement the writer thread will run is prepared once here, on the
     // starting thread: a journal missing a table or column is refused at

@@ -63,6 +63,8 @@ class JournalIdHistory final : public IdHistory {
   mutable std::unordered_set<std::string> pending_ids_;
   // (the submission number of its ConditionArmed record, the condition): see remember().
   mutable std::deque<std::pair<std::uint64_t, TradeCondition>> remembered_;
+  // The last id the journal was asked for and did not have (see contains()).
+  mutable std::optional<std::string> last_absent_;
   std::unique_ptr<SQLite::Statement> row_;
 };
 

@@ -20,8 +20,9 @@ class JournalSchema {
   // a consistent copy to "<db>.bak-v<N>" (VACUUM INTO), then every migration
   // in one transaction, so a failure leaves the old version intact. Throws
   // std::runtime_error with a clear message on a database written by a newer
-  // tradingd, or on one that is not a journal.
-  static void ensure(SQLite::Database& db);
+  // tradingd, or on one that is not a journal. True when it created the
+  // schema: the database was empty, so it holds no rows.
+  static bool ensure(SQLite::Database& db);
   // For tests: an empty database brought to exactly `version`.
   static void create_at(SQLite::Database& db, int version);
   // Nothing is written before the database is known to be a journal (or empty).

@@ -90,6 +90,10 @@ class TradeJournal final : public RecordSink {
   // The highest event seq committed (0 for none), from the journal's open on. Any thread.
   [[nodiscard]] std::int64_t last_event_seq() const { return last_event_seq_.load(std::memory_order_seq_cst); }
 
+  // Whether this open created the journal (it had no schema): it then holds
+  // no rows, and start-up has nothing to recover from it.
+  [[nodiscard]] bool created_new() const { return created_new_; }
+
   // Starts the writer thread; the connection belongs to it from here on.
   void start();
   // Any thread: maps the queue's pages (~6 MiB) in now, so that no submit on
@@ -170,6 +174,7 @@ class TradeJournal final : public RecordSink {
   std::condition_variable wake_cv_;
   bool started_ = false;  // io thread
   bool stopped_ = false;  // io thread
+  bool created_new_ = false;
 
   std::atomic<std::uint64_t> overflowed_{0};
   std::atomic<std::uint64_t> committed_{0};

@@ -15,6 +15,7 @@
 #include "tradingd/app/trading_system.hpp"
 #include "tradingd/domain/manual_clock.hpp"
 #include "tradingd/domain/spsc_queue.hpp"
+#include "tradingd/journal/journal_id_history.hpp"
 #include "tradingd/journal/journal_reader.hpp"
 #include "tradingd/journal/journal_schema.hpp"
 #include "tradingd/journal/trade_journal.hpp"
@@ -403,6 +404,37 @@ TEST_CASE("a restarted TradingSystem recovers balance, positions and conditions"
   CHECK(db.execAndGet("SELECT status FROM conditions WHERE id = 'stale'").getString() == "EXPIRED");
   CHECK(db.execAndGet("SELECT status FROM conditions WHERE id = 'armed'").getString() == "ACTIVE");
   CHECK(db.execAndGet("SELECT exit_reason FROM trades WHERE id = 'T-held'").getString() == "STOP_LOSS");
+}
+
+TEST_CASE("the ids history answers from memory, then from the journal, and an id it found absent is known once added",
+          "[unit][journal]") {
+  TempDir dir("journal-ids");
+  const auto db_path = dir / "j.db";
+  {
+    TradeJournal journal(db_path);
+    CHECK(journal.created_new());
+    JournalIdHistory ids(db_path, journal);
+    journal.start();
+    CHECK_FALSE(ids.contains("c1"));
+    CHECK_FALSE(ids.contains("c1"));  // asked again, as arming does: the same answer
+    CHECK_FALSE(ids.contains("c2"));
+    CHECK_FALSE(ids.contains("c1"));
+    ids.add("c1");
+    CHECK(ids.contains("c1"));  // submitted, not yet committed: from memory
+    journal.submit(ConditionArmed{make_condition("c1", "BTC", 42000), t0});
+    journal.flush().get();
+    CHECK(ids.pending() == 0);
+    CHECK(ids.contains("c1"));  // committed: from the journal
+    CHECK_FALSE(ids.contains("c2"));
+    ids.add("c2");  // the id last found absent
+    CHECK(ids.contains("c2"));
+    journal.stop();
+  }
+  TradeJournal reopened(db_path);
+  CHECK_FALSE(reopened.created_new());  // start-up reads and checks it (TradingSystem::recover)
+  JournalIdHistory ids(db_path, reopened);
+  CHECK(ids.contains("c1"));
+  CHECK_FALSE(ids.contains("c3"));
 }
 
 TEST_CASE("SpscQueue: holds_at_least renews its look at the consumer, so a drained ring stops answering yes",
