@@ -2,7 +2,9 @@
 // exactly, the recorder thread's chunks, gaps and failures, retention, and a
 // reader that drops only a crash's cut member at the very end.
 
+#include <bit>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -181,6 +183,39 @@ TEST_CASE("the recorder's line writer writes the very bytes SessionFormat writes
     }
   }
   CHECK(ours.size() > 20000 * 10);
+}
+
+TEST_CASE("the line writer's short path for exchange prices writes what std::to_chars writes", "[unit][record]") {
+  // Prices as exchanges send them (a few decimals, every magnitude from 1e-9
+  // to 1e8, round ones that to_chars writes as 1e+05), and arbitrary doubles.
+  const std::vector<std::string> names = {"BTC"};
+  SessionLineWriter writer(names);
+  std::mt19937_64 rng(7);
+  std::string ours, theirs;
+  const double scales[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10};
+  for (int i = 0; i < 400000; ++i) {
+    SessionInput in;
+    in.kind = SessionInput::Kind::Tick;
+    in.now_ms = 1764158400000;
+    in.ts_ms = 1764158400000;
+    in.has_a = true;
+    const auto pick = rng() % 4;
+    if (pick == 0) {
+      in.a = std::bit_cast<double>(rng());  // any bits: NaN, infinities, subnormals, negatives
+    } else if (pick == 1) {
+      in.a = static_cast<double>(rng() % 1000) * std::pow(10.0, static_cast<int>(rng() % 20) - 10);
+    } else {
+      in.a = static_cast<double>(rng() % 100'000'000'000) / scales[rng() % std::size(scales)];
+    }
+    ours.clear();
+    theirs.clear();
+    writer.append(in, ours);
+    SessionFormat::append(in, names, theirs);
+    if (ours != theirs) {
+      INFO("price " << std::hexfloat << in.a);
+      REQUIRE(ours == theirs);
+    }
+  }
 }
 
 TEST_CASE("session format: a condition reads back with every field as armed", "[unit][record]") {
