@@ -46,8 +46,9 @@ const char* const ConditionRow::insert_sql =
     ":position_size_usd, :strategy_id, :reasoning, :valid_until_ms, :created_at_ms, 'ACTIVE', '', :updated_ms, "
     ":trailing_stop_pct, :trailing_activation_pct, :max_hold_ms, :oco_group)";
 
-void ConditionRow::bind_armed(SQLite::Statement& insert, const TradeCondition& c, std::int64_t armed_ms) {
-  SqlRow s(insert);
+void ConditionRow::bind_armed(SQLite::Statement& insert, ParamNumbers& numbers, const TradeCondition& c,
+                              std::int64_t armed_ms) {
+  SqlRow s(insert, numbers);
   s.bind_text(":id", c.id);
   s.bind_text(":coin", c.coin);
   s.bind_text(":direction", to_string(c.direction));

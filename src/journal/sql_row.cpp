@@ -7,13 +7,25 @@
 
 namespace tradingd {
 
+int ParamNumbers::of(SQLite::Statement& statement, const char* name) {
+  for (std::size_t i = 0; i < size_; ++i)
+    if (entries_[i].name == name) return entries_[i].number;
+  const int number = statement.getIndex(name);  // 0 for a name the statement lacks: binding it throws
+  if (size_ < entries_.size()) entries_[size_++] = Entry{name, number};
+  return number;
+}
+
+int SqlRow::number(const char* name) const {
+  return numbers_ ? numbers_->of(s_, name) : s_.getIndex(name);
+}
+
 void SqlRow::bind_text(const char* name, std::string_view value) {
-  s_.bind(name, std::string(value));
+  s_.bind(number(name), std::string(value));
 }
 
 void SqlRow::bind_text_or_null(const char* name, std::string_view value) {
   if (value.empty())
-    s_.bind(name);
+    bind_null(name);
   else
     bind_text(name, value);
 }
@@ -21,29 +33,29 @@ void SqlRow::bind_text_or_null(const char* name, std::string_view value) {
 void SqlRow::bind_real(const char* name, double value) {
   if (!std::isfinite(value))
     throw RefusedWrite(fmt::format("{} of `{}` would be {}", name, s_.getQuery().substr(0, 40), value));
-  s_.bind(name, value);
+  s_.bind(number(name), value);
 }
 
 void SqlRow::bind_real(const char* name, std::optional<double> value) {
   if (value)
     bind_real(name, *value);
   else
-    s_.bind(name);
+    bind_null(name);
 }
 
 void SqlRow::bind_integer(const char* name, std::int64_t value) {
-  s_.bind(name, value);
+  s_.bind(number(name), value);
 }
 
 void SqlRow::bind_integer(const char* name, std::optional<std::int64_t> value) {
   if (value)
-    s_.bind(name, *value);
+    bind_integer(name, *value);
   else
-    s_.bind(name);
+    bind_null(name);
 }
 
 void SqlRow::bind_null(const char* name) {
-  s_.bind(name);
+  s_.bind(number(name));
 }
 
 std::string SqlRow::text(const char* name) const {

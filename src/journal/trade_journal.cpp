@@ -167,7 +167,7 @@ class TradeJournal::Writer {
 
   void event(std::int64_t ts, EventKind kind, std::string_view ref, std::string detail,
              std::string_view strategy = {}) {
-    SqlRow e(insert_event_);
+    SqlRow e(insert_event_, insert_event_numbers_);
     e.bind_integer(":ts_ms", ts);
     e.bind_text(":kind", to_string(kind));
     e.bind_text(":ref_id", ref);
@@ -181,7 +181,7 @@ class TradeJournal::Writer {
 
   // The condition leaves ACTIVE (only from ACTIVE: a finish already written is not undone).
   void finish(std::string_view id, ConditionStatus status, std::string_view reason, std::int64_t ts_ms) {
-    SqlRow f(finish_condition_);
+    SqlRow f(finish_condition_, finish_condition_numbers_);
     f.bind_text(":status", to_string(status));
     f.bind_text(":status_reason", reason);
     f.bind_integer(":updated_ms", ts_ms);
@@ -190,7 +190,7 @@ class TradeJournal::Writer {
   }
 
   void balance(std::int64_t ts_ms, double balance, std::string_view reason, std::string_view trade_id) {
-    SqlRow b(insert_balance_);
+    SqlRow b(insert_balance_, insert_balance_numbers_);
     b.bind_integer(":ts_ms", ts_ms);
     b.bind_real(":balance", balance);
     b.bind_text(":reason", reason);
@@ -200,7 +200,7 @@ class TradeJournal::Writer {
 
   void write(const ConditionArmed& r) {
     const TradeCondition& c = r.condition;
-    ConditionRow::bind_armed(insert_condition_, c, r.ts_ms);
+    ConditionRow::bind_armed(insert_condition_, insert_condition_numbers_, c, r.ts_ms);
     run(insert_condition_);
     nlohmann::json detail{{"coin", c.coin},
                           {"direction", to_string(c.direction)},
@@ -222,7 +222,7 @@ class TradeJournal::Writer {
   void write(const PositionOpened& r) {
     const Position& p = r.position;
     finish(p.condition_id.view(), ConditionStatus::Triggered, p.id.view(), r.ts_ms);
-    TradeRow::bind_opened(insert_trade_, p, r.coin.view());
+    TradeRow::bind_opened(insert_trade_, insert_trade_numbers_, p, r.coin.view());
     run(insert_trade_);
     event(r.ts_ms, EventKind::PositionOpened, p.id.view(),
           json_text(nlohmann::json{{"condition_id", p.condition_id.view()},
@@ -236,7 +236,7 @@ class TradeJournal::Writer {
   }
 
   void write(const PositionClosed& r) {
-    SqlRow s(close_trade_);
+    SqlRow s(close_trade_, close_trade_numbers_);
     s.bind_real(":exit_price", r.exit_price);
     s.bind_integer(":exit_ms", r.exit_ms);
     s.bind_text(":exit_reason", to_string(r.reason));
@@ -260,7 +260,7 @@ class TradeJournal::Writer {
   }
 
   void write(const BestPriceUpdate& r) {
-    SqlRow s(update_best_);
+    SqlRow s(update_best_, update_best_numbers_);
     s.bind_real(":best_price", r.best_price);
     s.bind_text(":id", r.trade_id.view());
     run(update_best_);
@@ -284,6 +284,9 @@ class TradeJournal::Writer {
   SQLite::Statement update_best_;
   SQLite::Statement insert_balance_;
   SQLite::Statement insert_event_;
+  // Each statement's parameter numbers, found by name on first use.
+  ParamNumbers insert_condition_numbers_, finish_condition_numbers_, insert_trade_numbers_, close_trade_numbers_,
+      update_best_numbers_, insert_balance_numbers_, insert_event_numbers_;
 };
 
 TradeJournal::TradeJournal(std::filesystem::path db_path, std::size_t capacity)

@@ -52,8 +52,8 @@ const char* const TradeRow::insert_sql =
     ":take_profit_price, :fees_usd, 'OPEN', :strategy_id, :entry_mark, :entry_fill, :trailing_stop_pct, "
     ":trailing_activation_pct, :max_hold_ms, :best_price)";
 
-void TradeRow::bind_opened(SQLite::Statement& insert, const Position& p, std::string_view coin) {
-  SqlRow s(insert);
+void TradeRow::bind_opened(SQLite::Statement& insert, ParamNumbers& numbers, const Position& p, std::string_view coin) {
+  SqlRow s(insert, numbers);
   s.bind_text(":id", p.id.view());
   s.bind_text(":condition_id", p.condition_id.view());
   s.bind_text(":coin", coin);

@@ -16,6 +16,8 @@ class Statement;
 
 namespace tradingd {
 
+class ParamNumbers;
+
 struct ConditionRow {
   TradeCondition condition;
   std::string status;  // ACTIVE, TRIGGERED, EXPIRED, REJECTED, CANCELLED
@@ -28,10 +30,11 @@ struct ConditionRow {
   [[nodiscard]] static ConditionRow read(SQLite::Statement& select);
 
   // The INSERT of a condition just armed (status ACTIVE, updated at `armed_ms`),
-  // and its parameters bound from the condition. Throws RefusedWrite for a
+  // and its parameters bound from the condition (by `numbers`, the statement's). Throws RefusedWrite for a
   // value SQLite cannot keep.
   static const char* const insert_sql;
-  static void bind_armed(SQLite::Statement& insert, const TradeCondition& condition, std::int64_t armed_ms);
+  static void bind_armed(SQLite::Statement& insert, ParamNumbers& numbers, const TradeCondition& condition,
+                         std::int64_t armed_ms);
 };
 
 }  // namespace tradingd

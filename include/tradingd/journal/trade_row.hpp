@@ -18,6 +18,8 @@ class Statement;
 
 namespace tradingd {
 
+class ParamNumbers;
+
 class CoinTable;
 
 struct TradeRow {
@@ -53,10 +55,11 @@ struct TradeRow {
   [[nodiscard]] static TradeRow read(SQLite::Statement& select);
 
   // The INSERT of a position just opened (status OPEN) on `coin`, and its
-  // parameters bound from the position. Throws RefusedWrite for a value
+  // parameters bound from the position (by `numbers`, the statement's). Throws RefusedWrite for a value
   // SQLite cannot keep.
   static const char* const insert_sql;
-  static void bind_opened(SQLite::Statement& insert, const Position& position, std::string_view coin);
+  static void bind_opened(SQLite::Statement& insert, ParamNumbers& numbers, const Position& position,
+                          std::string_view coin);
 
   // The open position this row holds, to trade on after a restart; nullopt
   // when its coin is not among `coins` or its direction is unreadable.

@@ -10,6 +10,7 @@
 #include "test_process.hpp"
 #include "tradingd/domain/coin_table.hpp"
 #include "tradingd/journal/journal_reader.hpp"
+#include "tradingd/journal/sql_row.hpp"
 #include "tradingd/journal/trade_journal.hpp"
 
 using namespace tradingd;
@@ -167,4 +168,32 @@ TEST_CASE("a position goes into its trades row and comes back as the position a 
   const auto conditions = JournalReader(db_path).conditions("TRIGGERED");
   REQUIRE(conditions.size() == 2);
   CHECK(conditions[0].status_reason == "T-ns:c1");
+}
+
+TEST_CASE("a statement's parameter numbers are found once by name and never mixed up", "[unit][journal]") {
+  SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  db.exec("CREATE TABLE t (a TEXT, b REAL, c INTEGER)");
+  SQLite::Statement insert(db, "INSERT INTO t (c, a, b) VALUES (:c, :a, :b)");
+  ParamNumbers numbers;
+  // The same names at other addresses (copies, not the literals) bind the same parameters.
+  const std::string a = ":a", b = ":b", c = ":c";
+  for (int i = 0; i < 3; ++i) {
+    SqlRow row(insert, numbers);
+    row.bind_text(i == 1 ? a.c_str() : ":a", "x" + std::to_string(i));
+    row.bind_real(i == 1 ? b.c_str() : ":b", 1.5 * i);
+    row.bind_integer(i == 2 ? c.c_str() : ":c", std::int64_t{10} * i);
+    insert.exec();
+    insert.reset();
+  }
+  SQLite::Statement q(db, "SELECT a, b, c FROM t ORDER BY rowid");
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(q.executeStep());
+    CHECK(q.getColumn(0).getString() == "x" + std::to_string(i));
+    CHECK(q.getColumn(1).getDouble() == 1.5 * i);
+    CHECK(q.getColumn(2).getInt64() == 10 * i);
+  }
+  // A name the statement lacks is an error, not a bind to some other column.
+  SqlRow row(insert, numbers);
+  CHECK_THROWS_AS(row.bind_text(":d", "y"), SQLite::Exception);
+  CHECK_THROWS_AS(row.bind_text(":d", "y"), SQLite::Exception);  // remembered as missing, still refused
 }
