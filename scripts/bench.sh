@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The benchmark suite, every figure beside its baseline and its target, in
-# under 5 minutes on a 2-core machine:
+# about 10 minutes on a 2-core machine (a quiet one: the figures are times):
 #   bash scripts/bench.sh
 #   bash scripts/bench.sh --drift 10    (adds 10 minutes at 50 k ticks/s: RSS drift)
 # Builds the release preset, runs bench/tradingd_gbench (Google Benchmark:
