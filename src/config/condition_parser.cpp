@@ -113,6 +113,18 @@ enum Field : std::size_t {
   f_max_hold_ms,
   f_oco_group,
 };
+// Each Field names its entry in known_fields: a reordered list fails here, not at run time.
+static_assert(known_fields[f_id] == "id" && known_fields[f_coin] == "coin" &&
+              known_fields[f_direction] == "direction" && known_fields[f_trigger_type] == "trigger_type" &&
+              known_fields[f_trigger_price] == "trigger_price" && known_fields[f_stop_loss_pct] == "stop_loss_pct" &&
+              known_fields[f_take_profit_pct] == "take_profit_pct" &&
+              known_fields[f_position_size_usd] == "position_size_usd" &&
+              known_fields[f_strategy_id] == "strategy_id" && known_fields[f_reasoning] == "reasoning" &&
+              known_fields[f_valid_until] == "valid_until" && known_fields[f_created_at] == "created_at" &&
+              known_fields[f_trailing_stop_pct] == "trailing_stop_pct" &&
+              known_fields[f_trailing_activation_pct] == "trailing_activation_pct" &&
+              known_fields[f_max_hold_ms] == "max_hold_ms" && known_fields[f_oco_group] == "oco_group" &&
+              f_oco_group + 1 == field_count);
 
 std::string string_field(const FlatCondition& o, Field field, bool required) {
   const char* key = known_fields[field].data();
